@@ -1,0 +1,38 @@
+// Error codes the API answers with. Clients (the dashboard included) switch on these, never on
+// the message text.
+
+export const ERROR_CODES = [
+  'bad_request',
+  'validation_failed',
+  'unauthenticated',
+  'invalid_credentials',
+  'session_expired',
+  'forbidden',
+  'origin_not_allowed',
+  'password_change_required',
+  'not_found',
+  'conflict',
+  'username_taken',
+  'last_admin',
+  'cannot_delete_self',
+  'rate_limited',
+  'payload_too_large',
+  'internal_error',
+  'account_already_registered',
+  'invalid_auth_json',
+  'oauth_flow_not_found',
+  'oauth_flow_expired',
+  'upstream_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The envelope every `/api/*` error uses. */
+export interface ApiErrorBody {
+  error: {
+    code: ErrorCode | string;
+    message: string;
+    requestId?: string;
+    details?: unknown;
+  };
+}
