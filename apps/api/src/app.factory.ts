@@ -1,0 +1,90 @@
+// Builds the whole application for a given set of settings: database (embedded or external),
+// migrations and the first admin under the startup lock, then Nest on Fastify. main.ts and the
+// integration specs both start the product through here.
+import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { Settings } from './config/settings';
+import { AppModule } from './app.module';
+import { dataSourceOptions } from './database/data-source';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded';
+import { runMigrations, withStartupLock } from './database/migrate';
+import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
+
+export interface CreateAppOptions {
+  logger?: LoggerService | false;
+  /** Where the one-time admin password banner goes; the console by default, never the log. */
+  banner?: (text: string) => void;
+}
+
+export interface CodexLbApp {
+  app: NestFastifyApplication;
+  dataSource: DataSource;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+const LEVELS: Record<Settings['logLevel'], LogLevel[]> = {
+  error: ['error', 'fatal'],
+  warn: ['error', 'fatal', 'warn'],
+  log: ['error', 'fatal', 'warn', 'log'],
+  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<CodexLbApp> {
+  let embedded: EmbeddedPostgres | null = null;
+  if (settings.databaseUrl === null) {
+    embedded = await startEmbeddedPostgres(settings.dataDir);
+    new Logger('Database').log(`Using the embedded database in ${settings.dataDir}/pgdata`);
+  }
+  const dataSource = new DataSource(
+    dataSourceOptions({ url: settings.databaseUrl ?? embedded!.url, embedded: embedded !== null }),
+  );
+  try {
+    await dataSource.initialize();
+    const bootstrap = await withStartupLock(dataSource, async (runner) => {
+      await runMigrations(dataSource, runner);
+      return ensureBootstrapAdmin(runner, settings);
+    });
+    if (bootstrap.created && bootstrap.generatedPassword) {
+      (options.banner ?? ((text) => process.stdout.write(text)))(adminBanner(bootstrap.generatedPassword));
+    } else if (bootstrap.created) {
+      new Logger('Bootstrap').log('Created the admin account with the configured bootstrap password');
+    }
+
+    const adapter = new FastifyAdapter({
+      bodyLimit: 32 * 1024 * 1024,
+      trustProxy: settings.trustProxy,
+      genReqId: () => randomUUID(),
+      requestIdHeader: false,
+      return503OnClosing: true,
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, dataSource), adapter, {
+      logger: options.logger ?? LEVELS[settings.logLevel],
+      bufferLogs: false,
+    });
+    await app.register(fastifyCookie as never);
+    app.getHttpAdapter().getInstance().addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+    await app.init();
+
+    return {
+      app,
+      dataSource,
+      bootstrap,
+      async close() {
+        await app.close();
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,52 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AccessGuard } from './common/access.guard';
+import { DomainEvents } from './common/events';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { createValidationPipe } from './common/validation';
+import { SETTINGS, type Settings } from './config/settings';
+import { AuthModule } from './modules/auth/auth.module';
+import { HealthController } from './modules/health/health.controller';
+import { UsersModule } from './modules/users/users.module';
+
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(settings: Settings): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [{ provide: SETTINGS, useValue: settings }, DomainEvents],
+      exports: [SETTINGS, DomainEvents],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(settings: Settings, dataSource: DataSource): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(settings),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSource.options,
+          dataSourceFactory: async () => dataSource,
+        }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'login', ttl: 60_000, limit: settings.loginRateLimitPerMinute }],
+        }),
+        AuthModule,
+        UsersModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,97 @@
+// The one global guard: default deny. A handler without @Public() or @RequirePermission() is
+// refused, so a forgotten declaration fails closed (and the route meta-spec catches it first).
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Permission } from '@codex-lb/shared';
+import { SETTINGS, type Settings } from '../config/settings';
+import { ApiError } from './api-error';
+import {
+  ALLOW_PENDING_PASSWORD_KEY,
+  API_KEY_ROUTE_KEY,
+  PERMISSION_KEY,
+  PUBLIC_KEY,
+} from './decorators';
+import type { Principal } from './principal';
+
+export const SESSION_COOKIE = 'codex_lb_session';
+
+export interface PrincipalRequest extends FastifyRequest {
+  principal?: Principal;
+}
+
+/** Resolves a dashboard session token to a principal (implemented by the auth module). */
+export abstract class SessionAuthenticator {
+  abstract authenticate(token: string): Promise<Principal | null>;
+}
+
+/** Resolves an API key to a principal (implemented by the api-keys module). */
+export abstract class ApiKeyAuthenticator {
+  abstract authenticateRequest(request: FastifyRequest): Promise<Principal>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly logger = new Logger(AccessGuard.name);
+  private readonly allowedOrigins: Set<string>;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionAuthenticator,
+    @Inject(SETTINGS) settings: Settings,
+    @Optional() private readonly apiKeys?: ApiKeyAuthenticator,
+  ) {
+    this.allowedOrigins = new Set(settings.dashboardOrigins);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true;
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
+    const request = context.switchToHttp().getRequest<PrincipalRequest>();
+
+    if (this.reflector.getAllAndOverride<boolean>(API_KEY_ROUTE_KEY, targets)) {
+      if (!this.apiKeys) throw ApiError.unauthenticated('API keys are not available.', 'unauthenticated');
+      request.principal = await this.apiKeys.authenticateRequest(request);
+      return this.authorize(request.principal, permission, false);
+    }
+
+    this.checkOrigin(request);
+    const token = request.cookies?.[SESSION_COOKIE];
+    if (token) request.principal = (await this.sessions.authenticate(token)) ?? undefined;
+
+    if (isPublic) return true;
+    if (!permission) {
+      this.logger.error(`Route without an auth declaration refused: ${request.method} ${request.url}`);
+      throw ApiError.forbidden();
+    }
+    if (!request.principal) {
+      throw ApiError.unauthenticated(token ? 'Your session has expired. Sign in again.' : undefined,
+        token ? 'session_expired' : 'unauthenticated');
+    }
+    const allowPending =
+      this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_PASSWORD_KEY, targets) === true;
+    return this.authorize(request.principal, permission, !allowPending);
+  }
+
+  private authorize(principal: Principal, permission: Permission | undefined, enforcePasswordChange: boolean) {
+    if (!permission) throw ApiError.forbidden();
+    if (enforcePasswordChange && principal.mustChangePassword) {
+      throw ApiError.forbidden('Change your password before continuing.', 'password_change_required');
+    }
+    if (!principal.permissions.has(permission)) throw ApiError.forbidden();
+    return true;
+  }
+
+  /** Cookie-authenticated changes must come from the dashboard's own origin (CSRF defence). */
+  private checkOrigin(request: FastifyRequest): void {
+    if (SAFE_METHODS.has(request.method)) return;
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    if (!this.allowedOrigins.has(origin)) {
+      throw ApiError.forbidden('This request came from an origin that is not allowed.', 'origin_not_allowed');
+    }
+  }
+}

@@ -1,0 +1,18 @@
+// The one identity every authenticated request resolves to, whether it came with a dashboard
+// session cookie or an API key. Services receive it as an argument; they never read the request.
+import type { Permission, Role } from '@codex-lb/shared';
+
+export interface Principal {
+  kind: 'session' | 'api_key';
+  userId: string;
+  username: string;
+  role: Role;
+  permissions: ReadonlySet<Permission>;
+  mustChangePassword: boolean;
+  sessionId?: string;
+  apiKeyId?: string;
+}
+
+export function hasPermission(principal: Principal, permission: Permission): boolean {
+  return principal.permissions.has(permission);
+}

@@ -1,0 +1,184 @@
+// Every CODEX_LB_* setting, parsed once at boot into one typed object. A bad value stops the
+// start with a message naming the variable, instead of failing later in some request.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface Settings {
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  host: string;
+  webPort: number;
+  apiUrl: string;
+  dashboardOrigins: string[];
+  oauthCallbackPort: number;
+  databaseUrl: string | null;
+  dataDir: string;
+  redisUrl: string | null;
+  encryptionKey: Buffer | null;
+  bootstrapAdminPassword: string | null;
+  upstreamBaseUrl: string;
+  authBaseUrl: string;
+  sessionIdleTimeoutSeconds: number;
+  sessionAbsoluteTimeoutSeconds: number;
+  loginRateLimitPerMinute: number;
+  loginFailuresBeforeBackoff: number;
+  usagePollIntervalSeconds: number;
+  logRetentionDays: number;
+  trustProxy: boolean;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid setting ${variable}: ${message}`);
+    this.name = 'SettingsError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value)) throw new SettingsError(name, `expected an integer, got "${value}"`);
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) {
+    throw new SettingsError(name, `expected a value between ${min} and ${max}, got ${parsed}`);
+  }
+  return parsed;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  return int(env, name, fallback, 0, 65535);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new SettingsError(name, `expected true or false, got "${value}"`);
+}
+
+function url(env: Env, name: string, fallback: string | null, protocols: string[]): string | null {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new SettingsError(name, `expected a URL, got "${redact(value)}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new SettingsError(name, `expected a ${protocols.join(' or ')} URL`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** Never echo credentials embedded in a URL back into an error message. */
+function redact(value: string): string {
+  return value.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function origins(env: Env, name: string, fallback: string[]): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  return value.split(',').map((entry) => {
+    const trimmed = entry.trim();
+    let parsed: URL;
+    try {
+      parsed = new URL(trimmed);
+    } catch {
+      throw new SettingsError(name, `"${trimmed}" is not an origin like http://host:port`);
+    }
+    if (parsed.origin !== trimmed.replace(/\/+$/, '')) {
+      throw new SettingsError(name, `"${trimmed}" is not an origin like http://host:port`);
+    }
+    return parsed.origin;
+  });
+}
+
+function encryptionKey(env: Env): Buffer | null {
+  const value = raw(env, 'CODEX_LB_ENCRYPTION_KEY');
+  if (value === undefined) return null;
+  const key = Buffer.from(value, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+    throw new SettingsError(
+      'CODEX_LB_ENCRYPTION_KEY',
+      'expected 32 bytes encoded as base64 (generate one with: openssl rand -base64 32)',
+    );
+  }
+  return key;
+}
+
+function expandHome(path: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return join(homedir(), path.slice(2));
+  return resolve(path);
+}
+
+export function loadSettings(env: Env = process.env): Settings {
+  const nodeEnv = raw(env, 'NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const bootstrapAdminPassword = raw(env, 'CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD') ?? null;
+  if (bootstrapAdminPassword !== null && bootstrapAdminPassword.length < 8) {
+    throw new SettingsError('CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+  const logLevel = (raw(env, 'CODEX_LB_LOG_LEVEL') ?? 'log') as Settings['logLevel'];
+  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
+    throw new SettingsError('CODEX_LB_LOG_LEVEL', 'expected one of error, warn, log, debug');
+  }
+  const idle = int(env, 'CODEX_LB_SESSION_IDLE_TIMEOUT_SECONDS', 12 * 3600, 60, 365 * 86400);
+  const absolute = int(env, 'CODEX_LB_SESSION_MAX_AGE_SECONDS', 7 * 86400, 60, 365 * 86400);
+  if (absolute < idle) {
+    throw new SettingsError(
+      'CODEX_LB_SESSION_MAX_AGE_SECONDS',
+      'must be at least CODEX_LB_SESSION_IDLE_TIMEOUT_SECONDS',
+    );
+  }
+
+  return {
+    nodeEnv,
+    production,
+    port: port(env, 'CODEX_LB_PORT', 2455),
+    host: raw(env, 'CODEX_LB_HOST') ?? '0.0.0.0',
+    webPort: port(env, 'CODEX_LB_WEB_PORT', 3000),
+    apiUrl: url(env, 'CODEX_LB_API_URL', 'http://127.0.0.1:2455', ['http:', 'https:'])!,
+    dashboardOrigins: origins(env, 'CODEX_LB_DASHBOARD_ORIGINS', [
+      'http://localhost:3000',
+      'http://127.0.0.1:3000',
+    ]),
+    oauthCallbackPort: port(env, 'CODEX_LB_OAUTH_CALLBACK_PORT', 1455),
+    databaseUrl: url(env, 'CODEX_LB_DATABASE_URL', null, ['postgres:', 'postgresql:']),
+    dataDir: expandHome(raw(env, 'CODEX_LB_DATA_DIR') ?? '~/.codex-lb'),
+    redisUrl: url(env, 'CODEX_LB_REDIS_URL', null, ['redis:', 'rediss:']),
+    encryptionKey: encryptionKey(env),
+    bootstrapAdminPassword,
+    upstreamBaseUrl: url(env, 'CODEX_LB_UPSTREAM_BASE_URL', 'https://chatgpt.com/backend-api', [
+      'http:',
+      'https:',
+    ])!,
+    authBaseUrl: url(env, 'CODEX_LB_AUTH_BASE_URL', 'https://auth.openai.com', ['http:', 'https:'])!,
+    sessionIdleTimeoutSeconds: idle,
+    sessionAbsoluteTimeoutSeconds: absolute,
+    loginRateLimitPerMinute: int(env, 'CODEX_LB_LOGIN_RATE_LIMIT_PER_MINUTE', 20, 1, 100000),
+    loginFailuresBeforeBackoff: int(env, 'CODEX_LB_LOGIN_FAILURES_BEFORE_BACKOFF', 5, 1, 1000),
+    usagePollIntervalSeconds: int(env, 'CODEX_LB_USAGE_POLL_INTERVAL_SECONDS', 60, 0, 86400),
+    logRetentionDays: int(env, 'CODEX_LB_LOG_RETENTION_DAYS', 90, 0, 36500),
+    trustProxy: bool(env, 'CODEX_LB_TRUST_PROXY', false),
+    logLevel,
+  };
+}
+
+export const SETTINGS = Symbol('SETTINGS');

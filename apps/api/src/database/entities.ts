@@ -1,0 +1,4 @@
+import { SessionEntity } from '../modules/auth/session.entity';
+import { UserEntity } from '../modules/users/user.entity';
+
+export const ENTITIES = [UserEntity, SessionEntity];

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { loadSettings, SettingsError } from './config/settings';
+import { createApp } from './app.factory';
+import { BootstrapRefusedError } from './modules/auth/bootstrap-admin';
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const instance = await createApp(settings);
+  await instance.app.listen(settings.port, settings.host);
+  const logger = new Logger('codex-lb');
+  logger.log(`API and proxy listening on http://${settings.host}:${settings.port}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: finishing in-flight work and shutting down`);
+    instance.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof SettingsError || error instanceof BootstrapRefusedError) {
+    process.stderr.write(`codex-lb cannot start: ${error.message}\n`);
+  } else {
+    process.stderr.write(`codex-lb failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  process.exit(1);
+});

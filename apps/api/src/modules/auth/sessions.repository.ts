@@ -1,0 +1,88 @@
+// The only code that touches dashboard_sessions.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Role } from '@codex-lb/shared';
+
+export interface ActiveSessionRow {
+  sessionId: string;
+  lastSeenAt: Date;
+  userId: string;
+  username: string;
+  role: Role;
+  mustChangePassword: boolean;
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async create(input: {
+    tokenHash: string;
+    userId: string;
+    expiresAt: Date;
+    ip: string | null;
+    userAgent: string | null;
+  }): Promise<string> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `INSERT INTO dashboard_sessions (token_hash, user_id, expires_at, ip, user_agent)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [input.tokenHash, input.userId, input.expiresAt, input.ip, input.userAgent],
+    );
+    return rows[0].id;
+  }
+
+  /**
+   * A session is valid while it is under its absolute cap and idle timeout, its user is active,
+   * and it was created after the user's last password change.
+   */
+  async findValid(tokenHash: string, idleSeconds: number): Promise<ActiveSessionRow | null> {
+    const rows: ActiveSessionRow[] = await this.dataSource.query(
+      `SELECT s.id AS "sessionId", s.last_seen_at AS "lastSeenAt", u.id AS "userId",
+              u.username, u.role, u.must_change_password AS "mustChangePassword"
+         FROM dashboard_sessions s
+         JOIN dashboard_users u ON u.id = s.user_id
+        WHERE s.token_hash = $1
+          AND s.expires_at > now()
+          AND s.last_seen_at > now() - make_interval(secs => $2)
+          AND u.is_active
+          AND s.created_at >= u.password_changed_at`,
+      [tokenHash, idleSeconds],
+    );
+    return rows[0] ?? null;
+  }
+
+  async touch(sessionId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE dashboard_sessions SET last_seen_at = now() WHERE id = $1`, [sessionId]);
+  }
+
+  async delete(sessionId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM dashboard_sessions WHERE id = $1`, [sessionId]);
+  }
+
+  async deleteByTokenHash(tokenHash: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM dashboard_sessions WHERE token_hash = $1`, [tokenHash]);
+  }
+
+  async deleteForUser(userId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM dashboard_sessions WHERE user_id = $1`, [userId]);
+  }
+
+  async deleteForUserIfInvalid(userId: string): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM dashboard_sessions s USING dashboard_users u
+        WHERE s.user_id = u.id AND u.id = $1
+          AND (NOT u.is_active OR s.created_at < u.password_changed_at)`,
+      [userId],
+    );
+  }
+
+  async deleteExpired(idleSeconds: number): Promise<number> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM dashboard_sessions
+        WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => $1)`,
+      [idleSeconds],
+    );
+    return result[1] ?? 0;
+  }
+}

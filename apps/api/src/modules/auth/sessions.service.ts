@@ -1,0 +1,84 @@
+// Opaque session tokens: 32 random bytes to the browser, only their SHA-256 in the database.
+// The idle timeout slides (refreshed at most once a minute, to spare writes); the absolute cap
+// does not move.
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { permissionsForRole } from '@codex-lb/shared';
+import { SessionAuthenticator } from '../../common/access.guard';
+import { DomainEvents } from '../../common/events';
+import type { Principal } from '../../common/principal';
+import { SETTINGS, type Settings } from '../../config/settings';
+import { SessionsRepository } from './sessions.repository';
+
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+@Injectable()
+export class SessionsService extends SessionAuthenticator implements OnModuleInit, OnModuleDestroy {
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly events: DomainEvents,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    // Rows of deleted, deactivated or re-passworded users are already invalid by the lookup's
+    // rules; removing them keeps the table small.
+    this.events.on('user.changed', ({ userId }) => {
+      void this.sessions.deleteForUserIfInvalid(userId).catch(() => undefined);
+    });
+    this.sweeper = setInterval(() => {
+      void this.sessions.deleteExpired(this.settings.sessionIdleTimeoutSeconds).catch(() => undefined);
+    }, 3_600_000);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  async create(userId: string, meta: { ip: string | null; userAgent: string | null }): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.sessions.create({
+      tokenHash: hashToken(token),
+      userId,
+      expiresAt: new Date(Date.now() + this.settings.sessionAbsoluteTimeoutSeconds * 1000),
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 256) ?? null,
+    });
+    return token;
+  }
+
+  async authenticate(token: string): Promise<Principal | null> {
+    if (token.length > 128) return null;
+    const row = await this.sessions.findValid(hashToken(token), this.settings.sessionIdleTimeoutSeconds);
+    if (!row) return null;
+    if (Date.now() - new Date(row.lastSeenAt).getTime() > TOUCH_INTERVAL_MS) {
+      await this.sessions.touch(row.sessionId);
+    }
+    return {
+      kind: 'session',
+      userId: row.userId,
+      username: row.username,
+      role: row.role,
+      permissions: new Set(permissionsForRole(row.role)),
+      mustChangePassword: row.mustChangePassword,
+      sessionId: row.sessionId,
+    };
+  }
+
+  revoke(token: string): Promise<void> {
+    return this.sessions.deleteByTokenHash(hashToken(token));
+  }
+
+  revokeAllForUser(userId: string): Promise<void> {
+    return this.sessions.deleteForUser(userId);
+  }
+}

@@ -1,0 +1,104 @@
+// The only code that touches dashboard_users. Users are not owned rows (only admins manage them),
+// so these methods take no OwnerScope; the controller's permission is the gate.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Role } from '@codex-lb/shared';
+import { UserEntity } from './user.entity';
+
+export interface UserListFilter {
+  role?: Role;
+  isActive?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface NewUser {
+  username: string;
+  passwordHash: string;
+  role: Role;
+  mustChangePassword: boolean;
+}
+
+export type UserPatch = Partial<
+  Pick<UserEntity, 'role' | 'isActive' | 'passwordHash' | 'mustChangePassword' | 'passwordChangedAt'>
+>;
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(UserEntity);
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOne({ where: { id } });
+  }
+
+  findByUsername(username: string): Promise<UserEntity | null> {
+    return this.repo()
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
+  }
+
+  async list(filter: UserListFilter): Promise<{ items: UserEntity[]; total: number }> {
+    const query = this.repo().createQueryBuilder('u');
+    if (filter.role) query.andWhere('u.role = :role', { role: filter.role });
+    if (filter.isActive !== undefined) query.andWhere('u.is_active = :active', { active: filter.isActive });
+    const [items, total] = await query
+      .orderBy('u.created_at', 'ASC')
+      .addOrderBy('u.id', 'ASC')
+      .take(filter.limit)
+      .skip(filter.offset)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  /** Returns null when the username is taken (case-insensitively). */
+  async create(user: NewUser, manager?: EntityManager): Promise<UserEntity | null> {
+    const rows: UserEntity[] = await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO dashboard_users (username, password_hash, role, must_change_password)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT ((lower(username))) DO NOTHING
+       RETURNING id`,
+      [user.username, user.passwordHash, user.role, user.mustChangePassword],
+    );
+    if (rows.length === 0) return null;
+    return this.findById(rows[0].id, manager);
+  }
+
+  async update(id: string, patch: UserPatch, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).update({ id }, { ...patch, updatedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async delete(id: string, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).delete({ id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async recordLogin(id: string): Promise<void> {
+    await this.repo().update({ id }, { lastLoginAt: new Date() });
+  }
+
+  /** Locks the active admins' rows, so two demotions at once cannot remove the last admin. */
+  async lockActiveAdminIds(manager: EntityManager): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM dashboard_users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async anyAdminExists(manager?: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT 1 FROM dashboard_users WHERE role = 'admin' LIMIT 1`,
+    );
+    return rows.length > 0;
+  }
+}
