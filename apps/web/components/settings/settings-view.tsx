@@ -1,0 +1,40 @@
+'use client';
+import { toast } from 'sonner';
+import { ChangePasswordForm } from '@/components/auth/change-password-form';
+import { SignOutButton } from '@/components/layout/sign-out-button';
+import { useCurrentSession } from '@/components/session-provider';
+import { Badge } from '@/components/ui/badge';
+import { Card, CardBody, CardHeader } from '@/components/ui/card';
+import { PageHeader } from '@/components/ui/page-header';
+
+export function SettingsView() {
+  const { user } = useCurrentSession();
+  return (
+    <>
+      <PageHeader title="Settings" description="Your dashboard account." />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card>
+          <CardHeader title="Profile" />
+          <CardBody className="space-y-4">
+            <dl className="grid grid-cols-[7rem_1fr] gap-y-2 text-sm">
+              <dt className="text-zinc-500">Username</dt>
+              <dd className="font-medium">{user.username}</dd>
+              <dt className="text-zinc-500">Role</dt>
+              <dd>
+                <Badge tone={user.role === 'admin' ? 'violet' : 'neutral'}>{user.role}</Badge>
+              </dd>
+            </dl>
+            <p className="text-sm text-zinc-500">Signing out ends this browser&apos;s session only.</p>
+            <SignOutButton />
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader title="Change password" description="Your other signed-in browsers will be signed out." />
+          <CardBody>
+            <ChangePasswordForm onChanged={() => toast.success('Password changed. Other sessions were signed out.')} />
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}
