@@ -1,0 +1,43 @@
+// Renders a component inside the providers the dashboard gives it, with a router stub.
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import type { ReactElement } from 'react';
+import type { AuthenticatedSession, Role } from '@codex-lb/shared';
+import { permissionsForRole } from '@codex-lb/shared';
+import { SessionProvider } from '@/components/session-provider';
+
+export function sessionFor(role: Role, username = role === 'admin' ? 'admin' : 'alice'): AuthenticatedSession {
+  return {
+    authenticated: true,
+    user: { id: `${username}-id`, username, role },
+    permissions: permissionsForRole(role),
+    mustChangePassword: false,
+  };
+}
+
+export function renderWithProviders(ui: ReactElement, options: { session?: AuthenticatedSession } = {}) {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  const tree = options.session ? <SessionProvider session={options.session}>{ui}</SessionProvider> : ui;
+  return { client, ...render(<QueryClientProvider client={client}>{tree}</QueryClientProvider>) };
+}
+
+/** The slice of a fetch Response the API client reads (jsdom has no Response class). */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
+  const lower = new Map(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
+  const text = body === undefined ? '' : JSON.stringify(body);
+  return {
+    ok: status >= 200 && status < 300,
+    status,
+    headers: { get: (name: string) => lower.get(name.toLowerCase()) ?? null },
+    json: async () => JSON.parse(text),
+    text: async () => text,
+  };
+}
+
+/** Stubs fetch with answers in order; returns the mock to inspect the calls. */
+export function mockFetch(...responses: ReturnType<typeof jsonResponse>[]) {
+  const mock = jest.fn();
+  for (const response of responses) mock.mockResolvedValueOnce(response);
+  global.fetch = mock as unknown as typeof fetch;
+  return mock;
+}
