@@ -22,6 +22,7 @@ import type {
 export * from './types';
 export { CLIENT_ID } from './state';
 export { pkceChallenge } from './auth-routes';
+export { parseSse, type SseEvent } from './sse-parse';
 
 export class FakeUpstream implements UpstreamContext {
   readonly store: SeatStore;
