@@ -49,7 +49,8 @@ export class AuthRoutes {
   /** GET /oauth/authorize: validate, pick the seat, auto-approve with a 302 back to the client. */
   authorize(res: ServerResponse, url: URL): void {
     const q = url.searchParams;
-    const bad = (description: string): void => sendJson(res, 400, { error: 'invalid_request', error_description: description });
+    const bad = (description: string): void =>
+      sendJson(res, 400, { error: 'invalid_request', error_description: description });
     if (q.get('client_id') !== CLIENT_ID) return bad('Unknown client_id');
     if (q.get('response_type') !== 'code') return bad('response_type must be code');
     const redirectUri = q.get('redirect_uri');
@@ -98,8 +99,10 @@ export class AuthRoutes {
     const code = this.codes.get(codeValue);
     // Codes are single use: drop it whatever the outcome, as a real server does on a failed attempt.
     this.codes.delete(codeValue);
-    if (!code || code.expMs < Date.now()) return oauthError(400, 'invalid_grant', 'Invalid or expired authorization code');
-    if (!code.redirectUris.includes(redirectUri)) return oauthError(400, 'invalid_grant', 'redirect_uri does not match');
+    if (!code || code.expMs < Date.now())
+      return oauthError(400, 'invalid_grant', 'Invalid or expired authorization code');
+    if (!code.redirectUris.includes(redirectUri))
+      return oauthError(400, 'invalid_grant', 'redirect_uri does not match');
     if (pkceChallenge(verifier) !== code.challenge) {
       return oauthError(400, 'invalid_grant', 'code_verifier does not match code_challenge');
     }
@@ -162,7 +165,9 @@ export class AuthRoutes {
     const body = parseJsonOrForm(await readBody(req), req.headers['content-type']);
     const device = this.devices.get(str(body?.device_auth_id) ?? '');
     if (!device || device.userCode !== str(body?.user_code) || device.expMs < Date.now()) {
-      return sendJson(res, 404, { error: { message: 'Unknown or expired device authorization', code: 'deviceauth_not_found' } });
+      return sendJson(res, 404, {
+        error: { message: 'Unknown or expired device authorization', code: 'deviceauth_not_found' },
+      });
     }
     device.polls += 1;
     if (!device.approved && this.ctx.opts.autoApproveDevice && device.polls >= 2) this.approve(device, null);

@@ -42,7 +42,13 @@ async function login(form = true): Promise<{ status: number; body: any }> {
   const verifier = randomBytes(32).toString('base64url');
   const { location } = await authorize(pkceChallenge(verifier));
   const code = new URL(location!).searchParams.get('code')!;
-  const exchange = { grant_type: 'authorization_code', client_id: CLIENT_ID, code, code_verifier: verifier, redirect_uri: REDIRECT };
+  const exchange = {
+    grant_type: 'authorization_code',
+    client_id: CLIENT_ID,
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+  };
   return post('/oauth/token', exchange, form);
 }
 
@@ -68,7 +74,13 @@ describe('browser authorization code flow', () => {
     expect(url.searchParams.get('state')).toBe('st-123');
     const res = await post(
       '/oauth/token',
-      { grant_type: 'authorization_code', client_id: CLIENT_ID, code: url.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT },
+      {
+        grant_type: 'authorization_code',
+        client_id: CLIENT_ID,
+        code: url.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+      },
       true,
     );
     expect(res.status).toBe(200);
@@ -81,7 +93,9 @@ describe('browser authorization code flow', () => {
     expect(auth.chatgpt_plan_type).toBe('plus');
     expect(typeof claims.exp).toBe('number');
     expect(decodeJwt(res.body.access_token)!.exp).toBeGreaterThan(Date.now() / 1000);
-    expect(await backendStatus({ accessToken: res.body.access_token, chatgptAccountId: seat.chatgptAccountId })).toBe(200);
+    expect(await backendStatus({ accessToken: res.body.access_token, chatgptAccountId: seat.chatgptAccountId })).toBe(
+      200,
+    );
   });
 
   it('accepts a JSON token request too', async () => {
@@ -112,7 +126,12 @@ describe('browser authorization code flow', () => {
 
     const v2 = randomBytes(32).toString('base64url');
     const code2 = new URL((await authorize(pkceChallenge(v2))).location!).searchParams.get('code')!;
-    const mismatch = await post('/oauth/token', { ...base, code: code2, code_verifier: v2, redirect_uri: 'http://localhost:9999/cb' });
+    const mismatch = await post('/oauth/token', {
+      ...base,
+      code: code2,
+      code_verifier: v2,
+      redirect_uri: 'http://localhost:9999/cb',
+    });
     expect(mismatch.status).toBe(400);
   });
 
@@ -178,7 +197,9 @@ describe('refresh token rotation', () => {
     fake.nextLoginSeat(seat);
     const relog = await login();
     expect(relog.status).toBe(200);
-    expect(await backendStatus({ accessToken: relog.body.access_token, chatgptAccountId: seat.chatgptAccountId })).toBe(200);
+    expect(await backendStatus({ accessToken: relog.body.access_token, chatgptAccountId: seat.chatgptAccountId })).toBe(
+      200,
+    );
   });
 
   it.each([
@@ -215,7 +236,11 @@ describe('refresh token rotation', () => {
 
   it('unknown refresh tokens and client ids are rejected', async () => {
     expect((await refresh('rt_nope')).body.error).toBe('invalid_grant');
-    const res = await post('/oauth/token', { grant_type: 'refresh_token', client_id: 'x', refresh_token: seat.refreshToken });
+    const res = await post('/oauth/token', {
+      grant_type: 'refresh_token',
+      client_id: 'x',
+      refresh_token: seat.refreshToken,
+    });
     expect(res.status).toBe(401);
   });
 });
@@ -228,16 +253,23 @@ describe('device code flow', () => {
   }
 
   async function exchangeDevice(d: { device_auth_id: string; user_code: string }, redirectBase = fake.authBaseUrl) {
-    const poll = await post('/api/accounts/deviceauth/token', { device_auth_id: d.device_auth_id, user_code: d.user_code });
+    const poll = await post('/api/accounts/deviceauth/token', {
+      device_auth_id: d.device_auth_id,
+      user_code: d.user_code,
+    });
     expect(poll.status).toBe(200);
     expect(pkceChallenge(poll.body.code_verifier)).toBe(poll.body.code_challenge);
-    return post('/oauth/token', {
-      grant_type: 'authorization_code',
-      client_id: CLIENT_ID,
-      code: poll.body.authorization_code,
-      code_verifier: poll.body.code_verifier,
-      redirect_uri: `${redirectBase}/deviceauth/callback`,
-    }, true);
+    return post(
+      '/oauth/token',
+      {
+        grant_type: 'authorization_code',
+        client_id: CLIENT_ID,
+        code: poll.body.authorization_code,
+        code_verifier: poll.body.code_verifier,
+        redirect_uri: `${redirectBase}/deviceauth/callback`,
+      },
+      true,
+    );
   }
 
   it('stays pending (403) until approved into the chosen seat', async () => {
@@ -277,7 +309,10 @@ describe('device code flow', () => {
 
   it('auto-approves on the second poll and accepts the real redirect uri', async () => {
     const d = await startDevice();
-    const first = await post('/api/accounts/deviceauth/token', { device_auth_id: d.device_auth_id, user_code: d.user_code });
+    const first = await post('/api/accounts/deviceauth/token', {
+      device_auth_id: d.device_auth_id,
+      user_code: d.user_code,
+    });
     expect(first.status).toBe(403);
     const tokens = await exchangeDevice(d, 'https://auth.openai.com');
     expect(tokens.status).toBe(200);

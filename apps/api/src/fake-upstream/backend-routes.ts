@@ -55,7 +55,10 @@ export class BackendRoutes {
       this.record(req, path, seat, null);
       return sendJson(res, 200, usageBody(seat));
     }
-    if (method === 'POST' && (path === '/backend-api/codex/responses' || path === '/backend-api/codex/responses/compact')) {
+    if (
+      method === 'POST' &&
+      (path === '/backend-api/codex/responses' || path === '/backend-api/codex/responses/compact')
+    ) {
       const raw = await readBody(req);
       const body = parseJsonObject(raw.toString('utf8'));
       this.record(req, path, seat, body);
@@ -71,13 +74,21 @@ export class BackendRoutes {
     const token = bearer(req);
     const check = token ? this.ctx.store.checkAccess(token) : ({ ok: false, code: 'invalid_token' } as const);
     if (!check.ok) {
-      sendJson(res, 401, { error: { message: AUTH_ERRORS[check.code], type: null, code: check.code, param: null }, status: 401 });
+      sendJson(res, 401, {
+        error: { message: AUTH_ERRORS[check.code], type: null, code: check.code, param: null },
+        status: 401,
+      });
       return null;
     }
     const seat = check.seat;
     if (seat.deactivated) {
       sendJson(res, 401, {
-        error: { message: 'Your OpenAI account has been deactivated.', type: null, code: 'account_deactivated', param: null },
+        error: {
+          message: 'Your OpenAI account has been deactivated.',
+          type: null,
+          code: 'account_deactivated',
+          param: null,
+        },
         status: 401,
       });
       return null;
@@ -85,7 +96,12 @@ export class BackendRoutes {
     const accountHeader = req.headers['chatgpt-account-id'];
     if (accountHeader !== seat.seat.chatgptAccountId) {
       sendJson(res, 403, {
-        error: { message: 'chatgpt-account-id does not match the token', type: null, code: 'account_mismatch', param: null },
+        error: {
+          message: 'chatgpt-account-id does not match the token',
+          type: null,
+          code: 'account_mismatch',
+          param: null,
+        },
         status: 403,
       });
       return null;
@@ -104,7 +120,8 @@ export class BackendRoutes {
       headers: req.headers,
       body,
     });
-    if (this.log.length > this.ctx.opts.requestLogCap) this.log.splice(0, this.log.length - this.ctx.opts.requestLogCap);
+    if (this.log.length > this.ctx.opts.requestLogCap)
+      this.log.splice(0, this.log.length - this.ctx.opts.requestLogCap);
   }
 
   /** Shared gate for generation requests: validation, injected failures, exhausted quota. */
@@ -135,7 +152,12 @@ export class BackendRoutes {
   private async responses(res: ServerResponse, seat: SeatState, body: Json, bytes: number): Promise<void> {
     if (this.reject(res, seat, body, true)) return;
     const output = planOutput(body);
-    const usage = this.usageFor(seat, body, bytes, output.kind === 'text' ? output.text.length : output.arguments.length);
+    const usage = this.usageFor(
+      seat,
+      body,
+      bytes,
+      output.kind === 'text' ? output.text.length : output.arguments.length,
+    );
     this.grow(seat);
     const frames = buildFrames({
       responseId: newResponseId(),
@@ -256,7 +278,13 @@ function bad(res: ServerResponse, detail: string): true {
   return true;
 }
 
-function failure(res: ServerResponse, status: number, seat: SeatState, resetsIn: number, headers: Record<string, string>): void {
+function failure(
+  res: ServerResponse,
+  status: number,
+  seat: SeatState,
+  resetsIn: number,
+  headers: Record<string, string>,
+): void {
   if (status === 429) {
     sendJson(
       res,
@@ -273,10 +301,18 @@ function failure(res: ServerResponse, status: number, seat: SeatState, resetsIn:
       { ...headers, 'retry-after': String(resetsIn) },
     );
   } else if (status === 401) {
-    sendJson(res, 401, { error: { message: AUTH_ERRORS.token_expired, type: null, code: 'token_expired', param: null }, status: 401 });
+    sendJson(res, 401, {
+      error: { message: AUTH_ERRORS.token_expired, type: null, code: 'token_expired', param: null },
+      status: 401,
+    });
   } else {
     sendJson(res, status, {
-      error: { message: 'An error occurred while processing your request.', type: 'server_error', code: null, param: null },
+      error: {
+        message: 'An error occurred while processing your request.',
+        type: 'server_error',
+        code: null,
+        param: null,
+      },
     });
   }
 }

@@ -137,7 +137,8 @@ describe('POST /codex/responses', () => {
 
   it('gives cached tokens when a prompt_cache_key repeats on the same seat only', async () => {
     const body = codexBody('cache me', { prompt_cache_key: 'sess-1' });
-    const usage = async (s: FakeSeat = seat) => (parseSse((await call('/codex/responses', body, s)).text).at(-1)!.data.response as any).usage;
+    const usage = async (s: FakeSeat = seat) =>
+      (parseSse((await call('/codex/responses', body, s)).text).at(-1)!.data.response as any).usage;
     expect((await usage()).input_tokens_details.cached_tokens).toBe(0);
     const second = await usage();
     expect(second.input_tokens_details.cached_tokens).toBeGreaterThan(0);
@@ -148,7 +149,11 @@ describe('POST /codex/responses', () => {
 
   it('emits a function_call when tools are offered and the user asks for a tool call', async () => {
     const tools = [
-      { type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } } },
+      {
+        type: 'function',
+        name: 'get_weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } },
+      },
     ];
     const res = await call('/codex/responses', codexBody('please call the weather tool', { tools }));
     const events = parseSse(res.text);
@@ -157,7 +162,10 @@ describe('POST /codex/responses', () => {
     expect(types).not.toContain('response.output_text.delta');
     const done = events.find((e) => e.event === 'response.function_call_arguments.done')!.data;
     expect(JSON.parse(done.arguments as string)).toEqual({ city: 'fake', days: 1 });
-    const deltas = events.filter((e) => e.event === 'response.function_call_arguments.delta').map((e) => e.data.delta).join('');
+    const deltas = events
+      .filter((e) => e.event === 'response.function_call_arguments.delta')
+      .map((e) => e.data.delta)
+      .join('');
     expect(deltas).toBe(done.arguments);
     const item = (events.at(-1)!.data.response as any).output[0];
     expect(item).toMatchObject({ type: 'function_call', name: 'get_weather', status: 'completed' });
@@ -205,7 +213,12 @@ describe('POST /codex/responses', () => {
 
 describe('other backend endpoints', () => {
   it('compacts to an output list keeping user messages', async () => {
-    const res = await call('/codex/responses/compact', { model: 'gpt-5.1-codex', store: false, input: codexBody('remember this').input, instructions: 'x' });
+    const res = await call('/codex/responses/compact', {
+      model: 'gpt-5.1-codex',
+      store: false,
+      input: codexBody('remember this').input,
+      instructions: 'x',
+    });
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text);
     expect(body.output[0]).toMatchObject({ role: 'user' });

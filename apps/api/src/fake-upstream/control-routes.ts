@@ -82,7 +82,8 @@ export class ControlRoutes {
         return { ok: true };
       case 'refresh-error': {
         const code = body.code === null ? null : str(body.code);
-        if (code !== null && (!code || !REFRESH_CODES.has(code))) throw new Error(`code must be one of ${[...REFRESH_CODES].join(', ')} or null`);
+        if (code !== null && (!code || !REFRESH_CODES.has(code)))
+          throw new Error(`code must be one of ${[...REFRESH_CODES].join(', ')} or null`);
         f.forceRefreshError(seatOf(body), code as RefreshErrorCode | null, optNumber(body.count));
         return { ok: true };
       }

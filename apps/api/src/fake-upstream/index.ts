@@ -97,7 +97,12 @@ export class FakeUpstream implements UpstreamContext {
     const s = this.one(seat).seat;
     return {
       OPENAI_API_KEY: null,
-      tokens: { id_token: s.idToken, access_token: s.accessToken, refresh_token: s.refreshToken, account_id: s.chatgptAccountId },
+      tokens: {
+        id_token: s.idToken,
+        access_token: s.accessToken,
+        refresh_token: s.refreshToken,
+        account_id: s.chatgptAccountId,
+      },
       last_refresh: new Date().toISOString(),
     };
   }
@@ -249,8 +254,10 @@ export class FakeUpstream implements UpstreamContext {
     try {
       if (path.startsWith('/backend-api/')) return await this.backend.handle(req, res, path);
       if (path === '/oauth/token' && method === 'POST') return await this.auth.token(req, res);
-      if (path === '/oauth/authorize' && method === 'GET') return this.auth.authorize(res, new URL(rawUrl, this.baseUrl));
-      if (path === '/api/accounts/deviceauth/usercode' && method === 'POST') return await this.auth.deviceUserCode(req, res);
+      if (path === '/oauth/authorize' && method === 'GET')
+        return this.auth.authorize(res, new URL(rawUrl, this.baseUrl));
+      if (path === '/api/accounts/deviceauth/usercode' && method === 'POST')
+        return await this.auth.deviceUserCode(req, res);
       if (path === '/api/accounts/deviceauth/token' && method === 'POST') return await this.auth.deviceToken(req, res);
       if (path === '/codex/device') return await this.auth.devicePage(req, res);
       if (path.startsWith('/__fake/')) return await this.controls.handle(req, res, path, new URL(rawUrl, this.baseUrl));

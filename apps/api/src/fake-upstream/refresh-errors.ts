@@ -2,8 +2,7 @@
 import type { RefreshErrorCode } from './types';
 
 const MESSAGES: Record<RefreshErrorCode, string> = {
-  refresh_token_expired:
-    'Your refresh token has expired. Please try signing in again.',
+  refresh_token_expired: 'Your refresh token has expired. Please try signing in again.',
   refresh_token_reused:
     'Your refresh token has already been used to generate a new access token. Please try signing in again.',
   refresh_token_invalidated: 'Your refresh token has been invalidated. Please try signing in again.',

@@ -102,7 +102,11 @@ export function buildFrames(plan: StreamPlan): string[] {
       ),
     );
     frames.push(
-      frame('response.content_part.added', seq++, `${at},"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}`),
+      frame(
+        'response.content_part.added',
+        seq++,
+        `${at},"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}`,
+      ),
     );
     for (const chunk of out.chunks) {
       frames.push(frame('response.output_text.delta', seq++, `${at},"delta":${JSON.stringify(chunk)},"logprobs":[]`));

@@ -1,13 +1,6 @@
 // Seats, token families and per-seat simulation state. Everything the routes and controls share.
 import { randomId, randomToken, signJwt } from './jwt';
-import type {
-  AddAccountInput,
-  FailNextOptions,
-  FakeSeat,
-  PlanType,
-  RefreshErrorCode,
-  SeatRef,
-} from './types';
+import type { AddAccountInput, FailNextOptions, FakeSeat, PlanType, RefreshErrorCode, SeatRef } from './types';
 
 export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 const ISSUER = 'https://auth.openai.com';
@@ -53,8 +46,7 @@ export interface SeatState {
 }
 
 export type AccessCheck =
-  | { ok: true; seat: SeatState }
-  | { ok: false; code: 'token_expired' | 'token_invalidated' | 'invalid_token' };
+  { ok: true; seat: SeatState } | { ok: false; code: 'token_expired' | 'token_invalidated' | 'invalid_token' };
 
 const PROMPT_CACHE_LIMIT = 512;
 
