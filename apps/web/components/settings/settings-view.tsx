@@ -12,7 +12,7 @@ export function SettingsView() {
   return (
     <>
       <PageHeader title="Settings" description="Your dashboard account." />
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid items-start gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader title="Profile" />
           <CardBody className="space-y-4">

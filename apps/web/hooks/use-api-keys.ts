@@ -1,0 +1,23 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiKeysApi } from '@/lib/api/api-keys';
+import { queryKeys } from '@/lib/query-keys';
+import type { CreateApiKeyRequest, UpdateApiKeyRequest } from '@/lib/types';
+
+export function useApiKeys(ownerId?: string) {
+  return useQuery({ queryKey: queryKeys.apiKeys(ownerId ?? ''), queryFn: () => apiKeysApi.list(ownerId || undefined) });
+}
+
+export function useApiKeyMutations() {
+  const queryClient = useQueryClient();
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() });
+  return {
+    create: useMutation({ mutationFn: (body: CreateApiKeyRequest) => apiKeysApi.create(body), onSuccess: invalidate }),
+    update: useMutation({
+      mutationFn: ({ id, body }: { id: string; body: UpdateApiKeyRequest }) => apiKeysApi.update(id, body),
+      onSuccess: invalidate,
+    }),
+    revoke: useMutation({ mutationFn: apiKeysApi.revoke, onSuccess: invalidate }),
+    regenerate: useMutation({ mutationFn: apiKeysApi.regenerate, onSuccess: invalidate }),
+  };
+}

@@ -1,0 +1,27 @@
+import { apiRequest } from '@/lib/api-client';
+import type { AccountDto, OAuthFlowKind, OAuthStartResponse, OAuthStatusResponse, UpdateAccountRequest } from '@/lib/types';
+
+const path = (id: string) => `/accounts/${encodeURIComponent(id)}`;
+
+export const accountsApi = {
+  list: (ownerId?: string) => apiRequest<AccountDto[]>('/accounts', { query: { ownerId } }),
+  get: (id: string) => apiRequest<AccountDto>(path(id)),
+  update: (id: string, body: UpdateAccountRequest) => apiRequest<AccountDto>(path(id), { method: 'PATCH', body }),
+  remove: (id: string) => apiRequest<void>(path(id), { method: 'DELETE' }),
+  pause: (id: string) => apiRequest<AccountDto>(`${path(id)}/pause`, { method: 'POST' }),
+  resume: (id: string) => apiRequest<AccountDto>(`${path(id)}/resume`, { method: 'POST' }),
+  refreshUsage: (id: string) => apiRequest<AccountDto>(`${path(id)}/refresh-usage`, { method: 'POST' }),
+  reassignOwner: (id: string, ownerId: string) => apiRequest<AccountDto>(`${path(id)}/owner`, { method: 'PATCH', body: { ownerId } }),
+  importAuthJson: (file: File) => {
+    const form = new FormData();
+    form.append('auth_json', file, file.name);
+    return apiRequest<AccountDto>('/accounts/import', { method: 'POST', body: form });
+  },
+};
+
+export const oauthApi = {
+  start: (flow: OAuthFlowKind) => apiRequest<OAuthStartResponse>('/oauth/start', { method: 'POST', body: { flow } }),
+  status: (flowId: string) => apiRequest<OAuthStatusResponse>(`/oauth/status/${encodeURIComponent(flowId)}`),
+  manualCallback: (flowId: string, callbackUrl: string) =>
+    apiRequest<OAuthStatusResponse>('/oauth/manual-callback', { method: 'POST', body: { flowId, callbackUrl } }),
+};

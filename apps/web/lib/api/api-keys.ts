@@ -1,0 +1,14 @@
+import { apiRequest } from '@/lib/api-client';
+import type { ApiKeyDto, ApiKeySecretResponse, CreateApiKeyRequest, UpdateApiKeyRequest } from '@/lib/types';
+
+const path = (id: string) => `/api-keys/${encodeURIComponent(id)}`;
+
+export const apiKeysApi = {
+  list: (ownerId?: string) => apiRequest<ApiKeyDto[]>('/api-keys', { query: { ownerId } }),
+  get: (id: string) => apiRequest<ApiKeyDto>(path(id)),
+  create: (body: CreateApiKeyRequest) => apiRequest<ApiKeySecretResponse>('/api-keys', { method: 'POST', body }),
+  update: (id: string, body: UpdateApiKeyRequest) => apiRequest<ApiKeyDto>(path(id), { method: 'PATCH', body }),
+  /** Revoking is a delete: the API keeps the row for logs and marks it revoked. */
+  revoke: (id: string) => apiRequest<void>(path(id), { method: 'DELETE' }),
+  regenerate: (id: string) => apiRequest<ApiKeySecretResponse>(`${path(id)}/regenerate`, { method: 'POST' }),
+};
