@@ -67,9 +67,12 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       bufferLogs: false,
     });
     await app.register(fastifyCookie as never);
-    app.getHttpAdapter().getInstance().addHook('onRequest', async (request, reply) => {
-      reply.header('x-request-id', request.id);
-    });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', async (request, reply) => {
+        reply.header('x-request-id', request.id);
+      });
     await app.init();
 
     return {

@@ -36,7 +36,7 @@ export class AppModule {
           dataSourceFactory: async () => dataSource,
         }),
         ThrottlerModule.forRoot({
-          throttlers: [{ name: 'login', ttl: 60_000, limit: settings.loginRateLimitPerMinute }],
+          throttlers: [{ name: 'default', ttl: 60_000, limit: settings.loginRateLimitPerMinute }],
         }),
         AuthModule,
         UsersModule,

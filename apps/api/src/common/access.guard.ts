@@ -6,12 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Permission } from '@codex-lb/shared';
 import { SETTINGS, type Settings } from '../config/settings';
 import { ApiError } from './api-error';
-import {
-  ALLOW_PENDING_PASSWORD_KEY,
-  API_KEY_ROUTE_KEY,
-  PERMISSION_KEY,
-  PUBLIC_KEY,
-} from './decorators';
+import { ALLOW_PENDING_PASSWORD_KEY, API_KEY_ROUTE_KEY, PERMISSION_KEY, PUBLIC_KEY } from './decorators';
 import type { Principal } from './principal';
 
 export const SESSION_COOKIE = 'codex_lb_session';
@@ -68,11 +63,12 @@ export class AccessGuard implements CanActivate {
       throw ApiError.forbidden();
     }
     if (!request.principal) {
-      throw ApiError.unauthenticated(token ? 'Your session has expired. Sign in again.' : undefined,
-        token ? 'session_expired' : 'unauthenticated');
+      throw ApiError.unauthenticated(
+        token ? 'Your session has expired. Sign in again.' : undefined,
+        token ? 'session_expired' : 'unauthenticated',
+      );
     }
-    const allowPending =
-      this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_PASSWORD_KEY, targets) === true;
+    const allowPending = this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_PASSWORD_KEY, targets) === true;
     return this.authorize(request.principal, permission, !allowPending);
   }
 

@@ -11,8 +11,7 @@ export const API_KEY_ROUTE_KEY = 'codex-lb:api-key-route';
 
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
-export const RequirePermission = (permission: Permission) =>
-  SetMetadata(PERMISSION_KEY, permission);
+export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION_KEY, permission);
 
 /** Routes a user who must change their password may still call. */
 export const AllowPendingPasswordChange = () => SetMetadata(ALLOW_PENDING_PASSWORD_KEY, true);
@@ -21,6 +20,5 @@ export const AllowPendingPasswordChange = () => SetMetadata(ALLOW_PENDING_PASSWO
 export const ApiKeyRoute = () => SetMetadata(API_KEY_ROUTE_KEY, true);
 
 export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): Principal | undefined =>
-    ctx.switchToHttp().getRequest().principal,
+  (_data: unknown, ctx: ExecutionContext): Principal | undefined => ctx.switchToHttp().getRequest().principal,
 );

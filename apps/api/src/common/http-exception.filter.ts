@@ -107,9 +107,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (status === 404 && message.startsWith('Cannot ')) {
         message = `No route for ${request.method} ${request.url.split('?')[0]}.`;
       }
-      const code = status === 400 && Array.isArray((response as { message?: unknown })?.message)
-        ? 'validation_failed'
-        : (STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'));
+      const code =
+        status === 400 && Array.isArray((response as { message?: unknown })?.message)
+          ? 'validation_failed'
+          : (STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'));
       return { status, code, message: status >= 500 ? 'Internal server error.' : message, headers: {} };
     }
     // Errors raised by Fastify itself (bad JSON, body too large, unsupported media type).

@@ -7,8 +7,7 @@ import type { Settings } from '../../config/settings';
 export class BootstrapRefusedError extends Error {}
 
 export type BootstrapResult =
-  | { created: false }
-  | { created: true; username: string; generatedPassword: string | null };
+  { created: false } | { created: true; username: string; generatedPassword: string | null };
 
 export async function ensureBootstrapAdmin(runner: QueryRunner, settings: Settings): Promise<BootstrapResult> {
   const existing: unknown[] = await runner.query(`SELECT 1 FROM dashboard_users WHERE role = 'admin' LIMIT 1`);

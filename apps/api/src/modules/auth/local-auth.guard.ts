@@ -15,7 +15,10 @@ export class LocalAuthGuard extends AuthGuard('local') {
       throw ApiError.badRequest('username is required (at most 64 characters).', 'validation_failed');
     }
     if (typeof password !== 'string' || password === '' || password.length > PASSWORD_MAX_LENGTH) {
-      throw ApiError.badRequest(`password is required (at most ${PASSWORD_MAX_LENGTH} characters).`, 'validation_failed');
+      throw ApiError.badRequest(
+        `password is required (at most ${PASSWORD_MAX_LENGTH} characters).`,
+        'validation_failed',
+      );
     }
     return super.canActivate(context);
   }

@@ -41,10 +41,7 @@ export class UsersRepository {
   }
 
   findByUsername(username: string): Promise<UserEntity | null> {
-    return this.repo()
-      .createQueryBuilder('u')
-      .where('lower(u.username) = lower(:username)', { username })
-      .getOne();
+    return this.repo().createQueryBuilder('u').where('lower(u.username) = lower(:username)', { username }).getOne();
   }
 
   async list(filter: UserListFilter): Promise<{ items: UserEntity[]; total: number }> {

@@ -47,8 +47,7 @@ export class UsersService {
       const admins = await this.users.lockActiveAdminIds(manager);
       const user = await this.users.findById(id, manager);
       if (!user) throw ApiError.notFound('User');
-      const losesAdmin =
-        user.role === 'admin' && user.isActive && (dto.role === 'user' || dto.isActive === false);
+      const losesAdmin = user.role === 'admin' && user.isActive && (dto.role === 'user' || dto.isActive === false);
       if (losesAdmin && admins.length <= 1) {
         throw ApiError.conflict('last_admin', 'This is the last active admin: promote another user first.');
       }
