@@ -95,6 +95,16 @@ export class ControlRoutes {
         return { ok: true };
       case 'approve-device':
         return { approved: f.approveDevice(str(body.userCode) ?? '', str(body.seat)) };
+      case 'config':
+        f.configure({
+          recordRequests: typeof body.recordRequests === 'boolean' ? body.recordRequests : undefined,
+          requestLogCap: optNumber(body.requestLogCap),
+          autoApproveDevice: typeof body.autoApproveDevice === 'boolean' ? body.autoApproveDevice : undefined,
+          deviceIntervalSeconds: optNumber(body.deviceIntervalSeconds),
+          eventDelayMs: optNumber(body.eventDelayMs),
+          usageGrowth: body.usageGrowth as { primary?: number; secondary?: number } | undefined,
+        });
+        return { ok: true, options: f.opts };
       case 'reset':
         f.reset({ seats: body.seats === true });
         return { ok: true };

@@ -182,6 +182,19 @@ describe('HTTP controls', () => {
     expect((await control('stats')).body.totalRequests).toBe(0);
   });
 
+  it('changes options at runtime: no usage growth', async () => {
+    expect((await control('config', { usageGrowth: { primary: 0, secondary: 0 } })).status).toBe(200);
+    try {
+      fake.setUsage(seat, { primary: 5, secondary: 5 });
+      await (await stream()).body.text();
+      expect(fake.usageFor(seat).rate_limit.primary_window.used_percent).toBe(5);
+    } finally {
+      fake.configure({ usageGrowth: { primary: 0.1, secondary: 0.02 } });
+    }
+    await (await stream()).body.text();
+    expect(fake.usageFor(seat).rate_limit.primary_window.used_percent).toBeCloseTo(5.1, 5);
+  });
+
   it('rejects bad control input with 400', async () => {
     expect((await control('fail-next', { seat: seat.chatgptAccountId, status: 418 })).status).toBe(400);
     expect((await control('fail-next', { seat: 'acct-unknown', status: 500 })).status).toBe(400);

@@ -15,6 +15,7 @@ import type {
   FakeUpstreamOptions,
   RecordedRequest,
   RefreshErrorCode,
+  RuntimeOptions,
   SeatRef,
   UsageInput,
 } from './types';
@@ -122,6 +123,18 @@ export class FakeUpstream implements UpstreamContext {
   }
 
   // ---- controls ----
+
+  /** Change behaviour options of a running fake (not port, host or token lifetime). */
+  configure(options: RuntimeOptions): void {
+    const o = this.opts;
+    if (options.recordRequests !== undefined) o.recordRequests = options.recordRequests;
+    if (options.requestLogCap !== undefined) o.requestLogCap = options.requestLogCap;
+    if (options.autoApproveDevice !== undefined) o.autoApproveDevice = options.autoApproveDevice;
+    if (options.deviceIntervalSeconds !== undefined) o.deviceIntervalSeconds = options.deviceIntervalSeconds;
+    if (options.eventDelayMs !== undefined) o.eventDelayMs = options.eventDelayMs;
+    if (options.usageGrowth?.primary !== undefined) o.usageGrowth.primary = options.usageGrowth.primary;
+    if (options.usageGrowth?.secondary !== undefined) o.usageGrowth.secondary = options.usageGrowth.secondary;
+  }
 
   setUsage(seat: SeatRef, usage: UsageInput): void {
     for (const s of this.store.resolve(seat)) {

@@ -4,19 +4,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeUpstream } from './index';
 
-function portFromArgs(argv: string[]): number | undefined {
-  const i = argv.findIndex((a) => a === '--port' || a.startsWith('--port='));
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i === -1) return undefined;
-  const value = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
-  return value === undefined ? undefined : Number(value);
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+}
+
+function optNumber(value: string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
 }
 
 async function main(): Promise<void> {
-  const port = portFromArgs(process.argv.slice(2)) ?? Number(process.env.FAKE_UPSTREAM_PORT ?? 1456);
+  const argv = process.argv.slice(2);
+  const port = optNumber(flag(argv, 'port')) ?? Number(process.env.FAKE_UPSTREAM_PORT ?? 1456);
+  // A benchmark run wants a flat quota and no request log: --usage-growth 0 --no-record.
+  const growth = optNumber(flag(argv, 'usage-growth') ?? process.env.FAKE_UPSTREAM_USAGE_GROWTH);
+  const record = !(argv.includes('--no-record') || process.env.FAKE_UPSTREAM_RECORD_REQUESTS === '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`Invalid port: ${port} (use --port N or FAKE_UPSTREAM_PORT)`);
   }
-  const fake = await FakeUpstream.start({ port, host: process.env.FAKE_UPSTREAM_HOST ?? '127.0.0.1' });
+  const fake = await FakeUpstream.start({
+    port,
+    host: process.env.FAKE_UPSTREAM_HOST ?? '127.0.0.1',
+    recordRequests: record,
+    eventDelayMs: optNumber(flag(argv, 'event-delay-ms') ?? process.env.FAKE_UPSTREAM_EVENT_DELAY_MS),
+    usageGrowth: growth === undefined ? undefined : { primary: growth, secondary: growth / 5 },
+  });
   const seat = fake.addAccount({ email: 'demo@example.test', planType: 'plus' });
   const authPath = join(tmpdir(), `codex-lb-fake-auth-${fake.port}.json`);
   // The file holds a live refresh token, so only its owner may read it.

@@ -39,11 +39,20 @@ export interface FakeUpstreamOptions {
   autoApproveDevice?: boolean;
   /** Polling interval advertised by the device flow. */
   deviceIntervalSeconds?: number;
-  /** Percent added to the primary / secondary window per served response. */
+  /**
+   * Percent added to the primary / secondary window per served response (default 0.1 / 0.02, so a
+   * seat hits its 5-hour limit after 1000 responses). Benchmarks should pass 0 for both.
+   */
   usageGrowth?: { primary?: number; secondary?: number };
   /** Pause between SSE events (0 writes the whole stream at once). */
   eventDelayMs?: number;
 }
+
+/** Options a running fake can change through `configure()` or `POST /__fake/config`. */
+export type RuntimeOptions = Pick<
+  FakeUpstreamOptions,
+  'recordRequests' | 'requestLogCap' | 'autoApproveDevice' | 'deviceIntervalSeconds' | 'usageGrowth' | 'eventDelayMs'
+>;
 
 export type FailStatus = 401 | 429 | 500 | 502 | 503;
 
