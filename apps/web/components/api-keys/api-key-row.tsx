@@ -1,0 +1,56 @@
+'use client';
+import { ActionMenu } from '@/components/ui/action-menu';
+import { Badge } from '@/components/ui/badge';
+import { Td } from '@/components/ui/table';
+import { formatDate, formatDateTime, formatRelative } from '@/lib/format';
+import type { ApiKeyDto } from '@/lib/types';
+import { ApiKeyLimits } from './api-key-limits';
+import { apiKeyStatus } from './api-key-status';
+
+export interface ApiKeyRowActions {
+  regenerate: (key: ApiKeyDto) => void;
+  revoke: (key: ApiKeyDto) => void;
+  toggleActive: (key: ApiKeyDto) => void;
+}
+
+export function ApiKeyRow({ apiKey, showOwner, actions }: { apiKey: ApiKeyDto; showOwner: boolean; actions: ApiKeyRowActions }) {
+  const status = apiKeyStatus(apiKey);
+  const revoked = Boolean(apiKey.revokedAt);
+  const scope = [
+    apiKey.allowedModels.length ? `Models: ${apiKey.allowedModels.join(', ')}` : 'All models',
+    apiKey.accountIds.length ? `${apiKey.accountIds.length} account${apiKey.accountIds.length === 1 ? '' : 's'}` : 'All accounts',
+  ].join(' · ');
+  return (
+    <tr className={revoked ? 'text-zinc-400' : undefined}>
+      <Td>
+        <div className="font-medium text-zinc-900">{apiKey.name}</div>
+        <div className="font-mono text-xs text-zinc-500">{apiKey.prefix}…</div>
+        <div className="mt-0.5 max-w-64 text-xs text-zinc-500">{scope}</div>
+      </Td>
+      {showOwner ? <Td className="text-zinc-700">{apiKey.ownerUsername ?? apiKey.ownerUserId}</Td> : null}
+      <Td>
+        <Badge tone={status.tone}>{status.label}</Badge>
+        {apiKey.expiresAt && !revoked ? <div className="mt-0.5 text-xs text-zinc-500">expires {formatDate(apiKey.expiresAt)}</div> : null}
+      </Td>
+      <Td>
+        <ApiKeyLimits limits={apiKey.limits} />
+      </Td>
+      <Td className="text-zinc-600" title={formatDateTime(apiKey.lastUsedAt)}>
+        {apiKey.lastUsedAt ? formatRelative(apiKey.lastUsedAt) : 'never'}
+      </Td>
+      <Td className="text-zinc-600">{formatDate(apiKey.createdAt)}</Td>
+      <Td className="text-right">
+        {revoked ? null : (
+          <ActionMenu
+            label={`Actions for key ${apiKey.name}`}
+            items={[
+              { label: apiKey.isActive ? 'Disable' : 'Enable', onSelect: () => actions.toggleActive(apiKey) },
+              { label: 'Regenerate secret', onSelect: () => actions.regenerate(apiKey) },
+              { label: 'Revoke', onSelect: () => actions.revoke(apiKey), danger: true },
+            ]}
+          />
+        )}
+      </Td>
+    </tr>
+  );
+}
