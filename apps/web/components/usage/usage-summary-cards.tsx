@@ -1,0 +1,45 @@
+'use client';
+import { StatCard } from '@/components/ui/stat-card';
+import { Skeleton } from '@/components/ui/skeleton';
+import { QueryState } from '@/components/ui/query-state';
+import { useUsageSummary } from '@/hooks/use-usage-summary';
+import { formatCompact, formatNumber, formatPercent, formatUsd } from '@/lib/format';
+import type { UsageTotals } from '@/lib/types';
+import { previousRange, type DateRange } from '@/lib/usage-range';
+
+const errorRate = (totals: UsageTotals | undefined) => (totals && totals.requests ? (totals.errors / totals.requests) * 100 : 0);
+
+/** Requests, tokens, cost and error rate for a range, each against the equally long period before. */
+export function UsageSummaryCards({ range, ownerId, periodLabel }: { range: DateRange; ownerId?: string; periodLabel: string }) {
+  const current = useUsageSummary({ ...range, ownerId: ownerId || undefined });
+  const previous = useUsageSummary({ ...previousRange(range), ownerId: ownerId || undefined });
+  const now = current.data;
+  const before = previous.data;
+  return (
+    <QueryState
+      query={current}
+      feature="Usage"
+      skeleton={
+        <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+          {[0, 1, 2, 3].map((i) => (
+            <Skeleton key={i} className="h-24" />
+          ))}
+        </div>
+      }
+    >
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <StatCard label="Requests" value={formatNumber(now?.requests)} current={now?.requests} previous={before?.requests} periodLabel={periodLabel} />
+        <StatCard label="Tokens" value={formatCompact(now?.totalTokens)} current={now?.totalTokens} previous={before?.totalTokens} periodLabel={periodLabel} />
+        <StatCard label="Cost" value={formatUsd(now?.costUsd)} current={now?.costUsd} previous={before?.costUsd} periodLabel={periodLabel} higherIsBetter={false} />
+        <StatCard
+          label="Error rate"
+          value={formatPercent(errorRate(now), 1)}
+          current={errorRate(now)}
+          previous={before ? errorRate(before) : undefined}
+          periodLabel={periodLabel}
+          higherIsBetter={false}
+        />
+      </div>
+    </QueryState>
+  );
+}
