@@ -5,7 +5,7 @@ import { bearer, parseJsonObject, readBody, sendJson } from './http-util';
 import { randomId } from './jwt';
 import { MODELS_BODY } from './models';
 import { estimateTokens, lastUserText, planOutput } from './reply';
-import { buildFrames, newResponseId, type RateLimitSnapshot, type Usage } from './sse';
+import { buildFailedFrames, buildFrames, newResponseId, type RateLimitSnapshot, type Usage } from './sse';
 import { nowSeconds, rememberPromptCache, rollWindows, type SeatState } from './state';
 import type { RecordedRequest } from './types';
 
@@ -124,10 +124,14 @@ export class BackendRoutes {
       this.log.splice(0, this.log.length - this.ctx.opts.requestLogCap);
   }
 
-  /** Shared gate for generation requests: validation, injected failures, exhausted quota. */
-  private reject(res: ServerResponse, seat: SeatState, body: Json, streaming: boolean): boolean {
+  /**
+   * Shared gate for generation requests: validation, injected failures, exhausted quota.
+   * True when an answer was sent; 'in-stream' when the stream must end in response.failed.
+   */
+  private reject(res: ServerResponse, seat: SeatState, body: Json, streaming: boolean): boolean | 'in-stream' {
     if (streaming && body.stream !== true) return bad(res, 'Stream must be set to true');
-    if (body.store !== false) return bad(res, 'Store must be set to false');
+    // Codex's compact request carries no `store`, so only the streaming endpoint insists on it.
+    if (streaming && body.store !== false) return bad(res, 'Store must be set to false');
     for (const field of UNSUPPORTED_FIELDS) {
       if (field in body) return bad(res, `Unsupported parameter: ${field}`);
     }
@@ -136,8 +140,15 @@ export class BackendRoutes {
       const remaining = (injected.count ?? 1) - 1;
       if (remaining <= 0) seat.failQueue.shift();
       else injected.count = remaining;
+      if (injected.status === 'response.failed' && streaming) return 'in-stream';
       const resetsIn = injected.resetsInSeconds ?? 3600;
-      failure(res, injected.status, seat, resetsIn, this.rateHeaders(seat));
+      failure(
+        res,
+        injected.status === 'response.failed' ? 500 : injected.status,
+        seat,
+        resetsIn,
+        this.rateHeaders(seat),
+      );
       return true;
     }
     rollWindows(seat);
@@ -150,23 +161,21 @@ export class BackendRoutes {
   }
 
   private async responses(res: ServerResponse, seat: SeatState, body: Json, bytes: number): Promise<void> {
-    if (this.reject(res, seat, body, true)) return;
+    const rejected = this.reject(res, seat, body, true);
+    if (rejected === true) return;
     const output = planOutput(body);
-    const usage = this.usageFor(
-      seat,
-      body,
-      bytes,
-      output.kind === 'text' ? output.text.length : output.arguments.length,
-    );
+    const outputChars = output.kind === 'text' ? output.text.length : output.arguments.length;
+    const usage = this.usageFor(seat, body, bytes, outputChars);
     this.grow(seat);
-    const frames = buildFrames({
+    const plan = {
       responseId: newResponseId(),
       model: typeof body.model === 'string' ? body.model : 'gpt-5.1-codex',
       createdAt: nowSeconds(),
       output,
       usage,
       rateLimits: snapshot(seat),
-    });
+    };
+    const frames = rejected === 'in-stream' ? buildFailedFrames(plan) : buildFrames(plan);
     const headers: OutgoingHttpHeaders = {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',

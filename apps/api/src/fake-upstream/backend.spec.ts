@@ -213,12 +213,9 @@ describe('POST /codex/responses', () => {
 
 describe('other backend endpoints', () => {
   it('compacts to an output list keeping user messages', async () => {
-    const res = await call('/codex/responses/compact', {
-      model: 'gpt-5.1-codex',
-      store: false,
-      input: codexBody('remember this').input,
-      instructions: 'x',
-    });
+    // Shaped like Codex's compaction request: no stream, no store.
+    const input = codexBody('remember this').input;
+    const res = await call('/codex/responses/compact', { model: 'gpt-5.1-codex', input, instructions: 'x' });
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text);
     expect(body.output[0]).toMatchObject({ role: 'user' });

@@ -55,10 +55,12 @@ export class ControlRoutes {
         return { ...seat, authJson: f.authJsonFor(seat) };
       }
       case 'fail-next': {
-        const status = Number(body.status);
-        if (!FAIL_STATUSES.has(status)) throw new Error('status must be one of 401, 429, 500, 502, 503');
+        const status = body.status === 'response.failed' ? 'response.failed' : Number(body.status);
+        if (status !== 'response.failed' && !FAIL_STATUSES.has(status)) {
+          throw new Error("status must be one of 401, 429, 500, 502, 503 or 'response.failed'");
+        }
         f.failNext(seatOf(body), {
-          status: status as FailStatus,
+          status: status as FailStatus | 'response.failed',
           count: optNumber(body.count),
           resetsInSeconds: optNumber(body.resetsInSeconds),
         });

@@ -24,7 +24,11 @@ const BODY = JSON.stringify({
 function stream(s: FakeSeat = seat, base = fake.backendBaseUrl) {
   return request(`${base}/codex/responses`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${s.accessToken}`, 'chatgpt-account-id': s.chatgptAccountId, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${s.accessToken}`,
+      'chatgpt-account-id': s.chatgptAccountId,
+      'content-type': 'application/json',
+    },
     body: BODY,
   });
 }
@@ -65,6 +69,20 @@ describe('failNext', () => {
     const ok = await stream();
     expect(ok.statusCode).toBe(200);
     await ok.body.text();
+  });
+
+  it("'response.failed' streams a 200 that ends in a failure event", async () => {
+    fake.failNext(seat, { status: 'response.failed' });
+    const res = await stream();
+    expect(res.statusCode).toBe(200);
+    const events = parseSse(await res.body.text());
+    expect(events.map((e) => e.event)).toEqual([
+      'codex.rate_limits',
+      'response.created',
+      'response.in_progress',
+      'response.failed',
+    ]);
+    expect((events[3].data.response as any).error.code).toBe('server_error');
   });
 
   it('only affects the named seat', async () => {
@@ -171,7 +189,9 @@ describe('HTTP controls', () => {
   });
 
   it('injects failures, reports stats and resets', async () => {
-    expect((await control('fail-next', { seat: seat.chatgptAccountId, status: 429, resetsInSeconds: 30 })).status).toBe(200);
+    expect((await control('fail-next', { seat: seat.chatgptAccountId, status: 429, resetsInSeconds: 30 })).status).toBe(
+      200,
+    );
     const limited = await stream();
     expect(limited.statusCode).toBe(429);
     expect(((await limited.body.json()) as any).error.resets_in_seconds).toBe(30);
@@ -208,7 +228,11 @@ describe('HTTP controls', () => {
     const res = await request(`${fake.authBaseUrl}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'refresh_token', client_id: 'app_EMoamEEZ73f0CkXaXp7hrann', refresh_token: seat.refreshToken }),
+      body: JSON.stringify({
+        grant_type: 'refresh_token',
+        client_id: 'app_EMoamEEZ73f0CkXaXp7hrann',
+        refresh_token: seat.refreshToken,
+      }),
     });
     expect(res.statusCode).toBe(401);
     expect(((await res.body.json()) as any).error.code).toBe('refresh_token_expired');

@@ -46,6 +46,7 @@ for (const type of [
   'response.function_call_arguments.delta',
   'response.function_call_arguments.done',
   'response.completed',
+  'response.failed',
 ]) {
   EVENT_PREFIX[type] = `event: ${type}\ndata: {"type":"${type}"`;
 }
@@ -140,6 +141,19 @@ export function buildFrames(plan: StreamPlan): string[] {
       seq++,
       `,"response":${head},"status":"completed","output":[${itemDone}],"usage":${JSON.stringify(plan.usage)}}`,
     ),
+  );
+  return frames;
+}
+
+/** A stream that starts normally and ends in response.failed (a server error after the first byte). */
+export function buildFailedFrames(plan: StreamPlan): string[] {
+  const frames = buildFrames(plan).slice(0, 3);
+  const head =
+    `{"id":"${plan.responseId}","object":"response","created_at":${plan.createdAt},` +
+    `"model":${JSON.stringify(plan.model)},"store":false,"incomplete_details":null`;
+  const error = '{"code":"server_error","message":"An error occurred while processing your request."}';
+  frames.push(
+    frame('response.failed', 2, `,"response":${head},"status":"failed","error":${error},"output":[],"usage":null}`),
   );
   return frames;
 }

@@ -57,7 +57,8 @@ export type RuntimeOptions = Pick<
 export type FailStatus = 401 | 429 | 500 | 502 | 503;
 
 export interface FailNextOptions {
-  status: FailStatus;
+  /** An HTTP status, or 'response.failed': a 200 stream that ends in a response.failed event. */
+  status: FailStatus | 'response.failed';
   /** How many upcoming requests fail (default 1). */
   count?: number;
   /** For 429: seconds until the usage window resets (default 3600). */
