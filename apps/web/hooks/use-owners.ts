@@ -3,7 +3,8 @@
 // so the query stays off for everyone else.
 import { useUsers } from './use-users';
 
-export const OWNER_LIST_LIMIT = 500;
+// The API caps page size at 200; more owners than that would need a searchable picker.
+export const OWNER_LIST_LIMIT = 200;
 
 export function useOwners(enabled: boolean) {
   const query = useUsers({ limit: OWNER_LIST_LIMIT }, { enabled });

@@ -41,7 +41,8 @@ export function AuthJsonUpload({ onDone }: { onDone: () => void }) {
         <Input
           type="file"
           accept="application/json,.json"
-          className="h-auto py-2 file:mr-3 file:rounded file:border-0 file:bg-zinc-100 file:px-2 file:py-1 file:text-sm"
+          controlSize="auto"
+          className="py-2 file:mr-3 file:rounded file:border-0 file:bg-zinc-100 file:px-2 file:py-1 file:text-sm"
           onChange={(event) => setFile(event.target.files?.[0] ?? null)}
         />
       </Field>

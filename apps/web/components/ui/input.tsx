@@ -5,11 +5,16 @@ const FIELD =
   'w-full rounded-md border border-zinc-300 bg-white px-3 text-sm text-zinc-900 placeholder:text-zinc-400 ' +
   'disabled:bg-zinc-100 disabled:text-zinc-500 aria-[invalid=true]:border-red-500';
 
-export const Input = forwardRef<HTMLInputElement, InputHTMLAttributes<HTMLInputElement>>(function Input(
-  { className, ...props },
+// Heights are a prop, not a className override: without a class-merging library two h-* classes
+// would fight and the stylesheet order, not the caller, would win.
+const HEIGHTS = { sm: 'h-8', md: 'h-10', auto: 'h-auto' } as const;
+type ControlSize = keyof typeof HEIGHTS;
+
+export const Input = forwardRef<HTMLInputElement, InputHTMLAttributes<HTMLInputElement> & { controlSize?: ControlSize }>(function Input(
+  { className, controlSize = 'md', ...props },
   ref,
 ) {
-  return <input ref={ref} className={cn(FIELD, 'h-10', className)} {...props} />;
+  return <input ref={ref} className={cn(FIELD, HEIGHTS[controlSize], className)} {...props} />;
 });
 
 export const Textarea = forwardRef<HTMLTextAreaElement, TextareaHTMLAttributes<HTMLTextAreaElement>>(
@@ -18,9 +23,9 @@ export const Textarea = forwardRef<HTMLTextAreaElement, TextareaHTMLAttributes<H
   },
 );
 
-export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement>>(function Select(
-  { className, ...props },
+export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement> & { controlSize?: ControlSize }>(function Select(
+  { className, controlSize = 'md', ...props },
   ref,
 ) {
-  return <select ref={ref} className={cn(FIELD, 'h-10 pr-8', className)} {...props} />;
+  return <select ref={ref} className={cn(FIELD, HEIGHTS[controlSize], 'pr-8', className)} {...props} />;
 });

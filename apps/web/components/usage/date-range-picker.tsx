@@ -40,13 +40,13 @@ export function DateRangePicker({
       </div>
       <label className="text-xs text-zinc-600">
         From
-        <Input type="date" className="mt-0.5 h-9 w-auto" value={fromDate} max={toDate} onChange={(e) => setFromDate(e.target.value)} />
+        <Input type="date" controlSize="sm" className="mt-0.5 w-auto" value={fromDate} max={toDate} onChange={(e) => setFromDate(e.target.value)} />
       </label>
       <label className="text-xs text-zinc-600">
         To
-        <Input type="date" className="mt-0.5 h-9 w-auto" value={toDate} min={fromDate} onChange={(e) => setToDate(e.target.value)} />
+        <Input type="date" controlSize="sm" className="mt-0.5 w-auto" value={toDate} min={fromDate} onChange={(e) => setToDate(e.target.value)} />
       </label>
-      <Button variant={preset === 'custom' ? 'primary' : 'outline'} size="sm" className="h-9" disabled={!custom} onClick={() => custom && onChange('custom', custom)}>
+      <Button variant={preset === 'custom' ? 'primary' : 'outline'} size="sm" disabled={!custom} onClick={() => custom && onChange('custom', custom)}>
         Apply dates
       </Button>
     </div>

@@ -10,9 +10,20 @@ import { previousRange, type DateRange } from '@/lib/usage-range';
 const errorRate = (totals: UsageTotals | undefined) => (totals && totals.requests ? (totals.errors / totals.requests) * 100 : 0);
 
 /** Requests, tokens, cost and error rate for a range, each against the equally long period before. */
-export function UsageSummaryCards({ range, ownerId, periodLabel }: { range: DateRange; ownerId?: string; periodLabel: string }) {
+export function UsageSummaryCards({
+  range,
+  compareWith,
+  ownerId,
+  periodLabel,
+}: {
+  range: DateRange;
+  /** Defaults to the equally long period just before `range`. */
+  compareWith?: DateRange;
+  ownerId?: string;
+  periodLabel: string;
+}) {
   const current = useUsageSummary({ ...range, ownerId: ownerId || undefined });
-  const previous = useUsageSummary({ ...previousRange(range), ownerId: ownerId || undefined });
+  const previous = useUsageSummary({ ...(compareWith ?? previousRange(range)), ownerId: ownerId || undefined });
   const now = current.data;
   const before = previous.data;
   return (

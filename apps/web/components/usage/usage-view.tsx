@@ -82,7 +82,7 @@ export function UsageView() {
                   </button>
                 ))}
               </div>
-              <Select aria-label="Measure" className="h-8 w-auto" value={metric} onChange={(e) => setMetric(e.target.value as UsageMetric)}>
+              <Select aria-label="Measure" controlSize="sm" className="w-auto" value={metric} onChange={(e) => setMetric(e.target.value as UsageMetric)}>
                 {METRICS.map((item) => (
                   <option key={item.id} value={item.id}>
                     {item.label}

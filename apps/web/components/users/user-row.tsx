@@ -27,7 +27,8 @@ export function UserRow({ user, isSelf, busy, actions }: { user: UserDto; isSelf
         {/* The API refuses demoting the last admin; its message is shown as a toast. */}
         <Select
           aria-label={`Role of ${user.username}`}
-          className="h-8 w-28"
+          controlSize="sm"
+          className="w-28"
           value={user.role}
           disabled={busy}
           onChange={(event) => actions.onChangeRole(user, event.target.value as Role)}
