@@ -5,6 +5,7 @@ import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Settings } from './config/settings';
@@ -12,6 +13,7 @@ import { AppModule } from './app.module';
 import { dataSourceOptions } from './database/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded';
 import { runMigrations, withStartupLock } from './database/migrate';
+import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
 
 export interface CreateAppOptions {
@@ -44,9 +46,11 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     dataSourceOptions({ url: settings.databaseUrl ?? embedded!.url, embedded: embedded !== null }),
   );
   try {
+    const vault = new TokenVault(loadVaultKey(settings));
     await dataSource.initialize();
     const bootstrap = await withStartupLock(dataSource, async (runner) => {
       await runMigrations(dataSource, runner);
+      await checkVaultFingerprint(runner, vault);
       return ensureBootstrapAdmin(runner, settings);
     });
     if (bootstrap.created && bootstrap.generatedPassword) {
@@ -62,11 +66,16 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       requestIdHeader: false,
       return503OnClosing: true,
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, dataSource), adapter, {
-      logger: options.logger ?? LEVELS[settings.logLevel],
-      bufferLogs: false,
-    });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(settings, dataSource, vault),
+      adapter,
+      {
+        logger: options.logger ?? LEVELS[settings.logLevel],
+        bufferLogs: false,
+      },
+    );
     await app.register(fastifyCookie as never);
+    await app.register(fastifyMultipart as never, { limits: { fileSize: 256 * 1024, files: 1 } });
     app
       .getHttpAdapter()
       .getInstance()

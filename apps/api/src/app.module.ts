@@ -4,10 +4,12 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AccessGuard } from './common/access.guard';
+import { TokenVault } from './common/crypto/token-vault';
 import { DomainEvents } from './common/events';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { SETTINGS, type Settings } from './config/settings';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthController } from './modules/health/health.controller';
 import { UsersModule } from './modules/users/users.module';
@@ -15,22 +17,22 @@ import { UsersModule } from './modules/users/users.module';
 @Global()
 @Module({})
 class CoreModule {
-  static forRoot(settings: Settings): DynamicModule {
+  static forRoot(settings: Settings, vault: TokenVault): DynamicModule {
     return {
       module: CoreModule,
-      providers: [{ provide: SETTINGS, useValue: settings }, DomainEvents],
-      exports: [SETTINGS, DomainEvents],
+      providers: [{ provide: SETTINGS, useValue: settings }, { provide: TokenVault, useValue: vault }, DomainEvents],
+      exports: [SETTINGS, TokenVault, DomainEvents],
     };
   }
 }
 
 @Module({})
 export class AppModule {
-  static forRoot(settings: Settings, dataSource: DataSource): DynamicModule {
+  static forRoot(settings: Settings, dataSource: DataSource, vault: TokenVault): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(settings),
+        CoreModule.forRoot(settings, vault),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSource.options,
           dataSourceFactory: async () => dataSource,
@@ -40,6 +42,7 @@ export class AppModule {
         }),
         AuthModule,
         UsersModule,
+        AccountsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadSettings, SettingsError } from './config/settings';
 import { createApp } from './app.factory';
+import { VaultKeyError } from './common/crypto/token-vault';
 import { BootstrapRefusedError } from './modules/auth/bootstrap-admin';
 
 async function main(): Promise<void> {
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SettingsError || error instanceof BootstrapRefusedError) {
+  if (error instanceof SettingsError || error instanceof BootstrapRefusedError || error instanceof VaultKeyError) {
     process.stderr.write(`codex-lb cannot start: ${error.message}\n`);
   } else {
     process.stderr.write(`codex-lb failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -23,6 +23,18 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/users/:id': 'admin',
   'PATCH /api/users/:id': 'admin',
   'DELETE /api/users/:id': 'admin',
+  'GET /api/accounts': 'user',
+  'POST /api/accounts/import': 'user',
+  'GET /api/accounts/:id': 'user',
+  'PATCH /api/accounts/:id': 'user',
+  'POST /api/accounts/:id/pause': 'user',
+  'POST /api/accounts/:id/resume': 'user',
+  'POST /api/accounts/:id/refresh-usage': 'user',
+  'DELETE /api/accounts/:id': 'user',
+  'PATCH /api/accounts/:id/owner': 'admin',
+  'POST /api/oauth/start': 'user',
+  'GET /api/oauth/status/:flowId': 'user',
+  'POST /api/oauth/manual-callback': 'user',
 };
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';

@@ -8,6 +8,7 @@ import { loadSettings, type Settings } from '../../src/config/settings';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export const ADMIN_PASSWORD = 'admin-password-1';
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 export const DASHBOARD_ORIGIN = 'http://localhost:3000';
 
 export interface TestApp {
@@ -37,6 +38,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     CODEX_LB_LOG_LEVEL: 'error',
     CODEX_LB_HOST: '127.0.0.1',
     CODEX_LB_USAGE_POLL_INTERVAL_SECONDS: '0',
+    // One key for every test app, so restarts on one database see the same vault.
+    CODEX_LB_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     ...options.env,
   });
   const banner: string[] = [];

@@ -1,4 +1,5 @@
 // Every migration, in order. New migrations are appended here and committed with their feature.
 import { DashboardUsers1764000000000 } from './1764000000000-dashboard-users';
+import { Accounts1764000001000 } from './1764000001000-accounts';
 
-export const MIGRATIONS = [DashboardUsers1764000000000];
+export const MIGRATIONS = [DashboardUsers1764000000000, Accounts1764000001000];

@@ -1,0 +1,104 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountDto } from '@codex-lb/shared';
+import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
+import type { Principal } from '../../common/principal';
+import { AccountsService } from './accounts.service';
+import { readImportPayload } from './auth-json';
+import { OwnerQueryDto, ReassignOwnerDto, UpdateAccountDto } from './dto/account.dto';
+
+@Controller('api/accounts')
+export class AccountsController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Get()
+  @RequirePermission('accounts:read')
+  list(@CurrentPrincipal() principal: Principal, @Query() query: OwnerQueryDto): Promise<AccountDto[]> {
+    return this.accounts.list(principal, query.ownerId);
+  }
+
+  /** A Codex CLI auth.json, as multipart field `auth_json` or as the JSON body itself. */
+  @Post('import')
+  @RequirePermission('accounts:write')
+  async import(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: OwnerQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AccountDto> {
+    const { account, created } = await this.accounts.importAuthJson(
+      principal,
+      await readImportPayload(request),
+      query.ownerId,
+    );
+    reply.status(created ? 201 : 200);
+    return account;
+  }
+
+  @Get(':id')
+  @RequirePermission('accounts:read')
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+    return this.accounts.get(principal, id);
+  }
+
+  @Patch(':id')
+  @RequirePermission('accounts:write')
+  rename(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateAccountDto,
+  ): Promise<AccountDto> {
+    return this.accounts.rename(principal, id, dto.alias);
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @RequirePermission('accounts:write')
+  pause(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+    return this.accounts.pause(principal, id);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @RequirePermission('accounts:write')
+  resume(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+    return this.accounts.resume(principal, id);
+  }
+
+  @Post(':id/refresh-usage')
+  @HttpCode(200)
+  @RequirePermission('accounts:write')
+  refreshUsage(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+    return this.accounts.refreshUsage(principal, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermission('accounts:write')
+  delete(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.accounts.delete(principal, id);
+  }
+
+  @Patch(':id/owner')
+  @RequirePermission('accounts:assign-owner')
+  reassign(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ReassignOwnerDto,
+  ): Promise<AccountDto> {
+    return this.accounts.reassign(principal, id, dto.ownerId);
+  }
+}

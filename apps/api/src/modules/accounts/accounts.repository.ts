@@ -1,0 +1,294 @@
+// The only code that touches accounts and usage_history. Every method that reads or writes an
+// owned row takes an OwnerScope and carries it in the WHERE clause: zero rows means not found.
+// Token and quota writes made by background work (refresh, polling) address rows by id alone;
+// they are never reachable from a request with another owner's id.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
+import { AccountEntity, type AccountStatus } from './account.entity';
+import type { QuotaSnapshot } from './upstream-auth.client';
+
+export interface AccountRow extends AccountEntity {
+  ownerUsername: string;
+}
+
+export interface NewAccount {
+  ownerUserId: string;
+  chatgptAccountId: string;
+  chatgptUserId: string;
+  email: string | null;
+  planType: string | null;
+  accessTokenEnc: string;
+  refreshTokenEnc: string;
+  idTokenEnc: string;
+  tokenExpiresAt: Date | null;
+}
+
+export interface StatusChange {
+  status: AccountStatus;
+  reason: string | null;
+  cooldownUntil?: Date | null;
+}
+
+const SELECT = `SELECT a.*, u.username AS owner_username FROM accounts a JOIN dashboard_users u ON u.id = a.owner_user_id`;
+
+function toRow(raw: Record<string, unknown>, dataSource: DataSource): AccountRow {
+  const metadata = dataSource.getMetadata(AccountEntity);
+  const entity = new AccountEntity() as AccountRow;
+  for (const column of metadata.columns) {
+    const value = raw[column.databaseName];
+    (entity as unknown as Record<string, unknown>)[column.propertyName] =
+      column.transformer && !Array.isArray(column.transformer) ? column.transformer.from(value) : value;
+  }
+  entity.ownerUsername = String(raw.owner_username);
+  return entity;
+}
+
+@Injectable()
+export class AccountsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async list(scope: OwnerScope): Promise<AccountRow[]> {
+    const params: unknown[] = [];
+    const rows = await this.dataSource.query(
+      `${SELECT} WHERE true${ownerCondition(scope, 'a.owner_user_id', params)} ORDER BY a.created_at, a.id`,
+      params,
+    );
+    return rows.map((row: Record<string, unknown>) => toRow(row, this.dataSource));
+  }
+
+  async find(scope: OwnerScope, id: string): Promise<AccountRow | null> {
+    const params: unknown[] = [id];
+    const rows = await this.dataSource.query(
+      `${SELECT} WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+      params,
+    );
+    return rows[0] ? toRow(rows[0], this.dataSource) : null;
+  }
+
+  /** Internal lookup for background work and the proxy's cache, never for a request's input. */
+  async findByIdUnscoped(id: string): Promise<AccountRow | null> {
+    const rows = await this.dataSource.query(`${SELECT} WHERE a.id = $1`, [id]);
+    return rows[0] ? toRow(rows[0], this.dataSource) : null;
+  }
+
+  async listAllUnscoped(): Promise<AccountRow[]> {
+    const rows = await this.dataSource.query(`${SELECT} ORDER BY a.created_at`);
+    return rows.map((row: Record<string, unknown>) => toRow(row, this.dataSource));
+  }
+
+  /** Null when the seat is already registered (by anyone). */
+  async insert(account: NewAccount): Promise<string | null> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `INSERT INTO accounts (owner_user_id, chatgpt_account_id, chatgpt_user_id, email, plan_type,
+                             access_token_enc, refresh_token_enc, id_token_enc, token_expires_at, last_refresh_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       ON CONFLICT ON CONSTRAINT accounts_seat_unique DO NOTHING
+       RETURNING id`,
+      [
+        account.ownerUserId,
+        account.chatgptAccountId,
+        account.chatgptUserId,
+        account.email,
+        account.planType,
+        account.accessTokenEnc,
+        account.refreshTokenEnc,
+        account.idTokenEnc,
+        account.tokenExpiresAt,
+      ],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async setAlias(scope: OwnerScope, id: string, alias: string | null): Promise<boolean> {
+    const params: unknown[] = [id, alias];
+    const result = await this.dataSource.query(
+      `UPDATE accounts a SET alias = $2, updated_at = now() WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+      params,
+    );
+    return result[1] > 0;
+  }
+
+  /** Pause or resume, scoped. Resume clears any cooldown. */
+  async setStatusScoped(scope: OwnerScope, id: string, change: StatusChange): Promise<boolean> {
+    const params: unknown[] = [id, change.status, change.reason, change.cooldownUntil ?? null];
+    const result = await this.dataSource.query(
+      `UPDATE accounts a SET status = $2, status_reason = $3, cooldown_until = $4, updated_at = now()
+        WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+      params,
+    );
+    return result[1] > 0;
+  }
+
+  /** Background status changes (refresh failures, rate limits); never overrides a pause. */
+  async setStatus(id: string, change: StatusChange): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE accounts SET status = $2, status_reason = $3, cooldown_until = $4, updated_at = now()
+        WHERE id = $1 AND status <> 'paused'`,
+      [id, change.status, change.reason, change.cooldownUntil ?? null],
+    );
+  }
+
+  async delete(scope: OwnerScope, id: string): Promise<boolean> {
+    const params: unknown[] = [id];
+    const result = await this.dataSource.query(
+      `DELETE FROM accounts a WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+      params,
+    );
+    return result[1] > 0;
+  }
+
+  async reassignOwner(id: string, ownerId: string): Promise<boolean> {
+    const result = await this.dataSource.query(
+      `UPDATE accounts SET owner_user_id = $2, updated_at = now() WHERE id = $1`,
+      [id, ownerId],
+    );
+    return result[1] > 0;
+  }
+
+  async userExists(userId: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM dashboard_users WHERE id = $1`, [userId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Claims the right to refresh an account's tokens for `leaseMs`, across processes. Returns the
+   * stored token envelopes when claimed, null when another holder's lease is still running.
+   */
+  async claimRefreshLease(
+    id: string,
+    holder: string,
+    leaseMs: number,
+  ): Promise<{ refreshTokenEnc: string; accessTokenEnc: string; tokenExpiresAt: Date | null } | null> {
+    const rows = await this.dataSource.query(
+      `UPDATE accounts SET refresh_lease_until = now() + make_interval(secs => $3 / 1000.0), refresh_lease_owner = $2
+        WHERE id = $1 AND (refresh_lease_until IS NULL OR refresh_lease_until < now() OR refresh_lease_owner = $2)
+        RETURNING refresh_token_enc, access_token_enc, token_expires_at`,
+      [id, holder, leaseMs],
+    );
+    const row = rows[0]?.[0];
+    return row
+      ? {
+          refreshTokenEnc: row.refresh_token_enc,
+          accessTokenEnc: row.access_token_enc,
+          tokenExpiresAt: row.token_expires_at,
+        }
+      : null;
+  }
+
+  async releaseRefreshLease(id: string, holder: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE accounts SET refresh_lease_until = NULL, refresh_lease_owner = NULL WHERE id = $1 AND refresh_lease_owner = $2`,
+      [id, holder],
+    );
+  }
+
+  /** Compare-and-set on the refresh token that was sent: a stale writer changes nothing. */
+  async storeRefreshedTokens(
+    id: string,
+    previousRefreshTokenEnc: string,
+    tokens: { accessTokenEnc: string; refreshTokenEnc: string; idTokenEnc: string; tokenExpiresAt: Date | null },
+  ): Promise<boolean> {
+    const result = await this.dataSource.query(
+      `UPDATE accounts SET access_token_enc = $3, refresh_token_enc = $4, id_token_enc = $5, token_expires_at = $6,
+              last_refresh_at = now(), refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = now(),
+              status = CASE WHEN status IN ('reauth_required', 'deactivated') THEN 'active' ELSE status END,
+              status_reason = CASE WHEN status IN ('reauth_required', 'deactivated') THEN NULL ELSE status_reason END
+        WHERE id = $1 AND refresh_token_enc = $2`,
+      [
+        id,
+        previousRefreshTokenEnc,
+        tokens.accessTokenEnc,
+        tokens.refreshTokenEnc,
+        tokens.idTokenEnc,
+        tokens.tokenExpiresAt,
+      ],
+    );
+    return result[1] > 0;
+  }
+
+  /** Replaces every token of a seat after a new sign-in (re-authentication). */
+  async replaceTokens(
+    id: string,
+    tokens: { accessTokenEnc: string; refreshTokenEnc: string; idTokenEnc: string; tokenExpiresAt: Date | null },
+    planType: string | null,
+    email: string | null,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE accounts SET access_token_enc = $2, refresh_token_enc = $3, id_token_enc = $4, token_expires_at = $5,
+              plan_type = COALESCE($6, plan_type), email = COALESCE($7, email), last_refresh_at = now(),
+              status = CASE WHEN status = 'paused' THEN status ELSE 'active' END, status_reason = NULL,
+              cooldown_until = NULL, updated_at = now()
+        WHERE id = $1`,
+      [id, tokens.accessTokenEnc, tokens.refreshTokenEnc, tokens.idTokenEnc, tokens.tokenExpiresAt, planType, email],
+    );
+  }
+
+  async findSeat(chatgptAccountId: string, chatgptUserId: string): Promise<{ id: string; ownerUserId: string } | null> {
+    const rows = await this.dataSource.query(
+      `SELECT id, owner_user_id FROM accounts WHERE chatgpt_account_id = $1 AND chatgpt_user_id = $2`,
+      [chatgptAccountId, chatgptUserId],
+    );
+    return rows[0] ? { id: rows[0].id, ownerUserId: rows[0].owner_user_id } : null;
+  }
+
+  async recordQuota(id: string, snapshot: QuotaSnapshot, source: 'poll' | 'headers' | 'event'): Promise<void> {
+    const p = snapshot.primary;
+    const s = snapshot.secondary;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE accounts SET
+            primary_used_percent = COALESCE($2, primary_used_percent),
+            primary_window_minutes = COALESCE($3, primary_window_minutes),
+            primary_resets_at = COALESCE($4, primary_resets_at),
+            secondary_used_percent = COALESCE($5, secondary_used_percent),
+            secondary_window_minutes = COALESCE($6, secondary_window_minutes),
+            secondary_resets_at = COALESCE($7, secondary_resets_at),
+            credits_balance = COALESCE($8, credits_balance),
+            credits_unlimited = COALESCE($9, credits_unlimited),
+            plan_type = COALESCE($10, plan_type),
+            quota_fetched_at = now()
+          WHERE id = $1`,
+        [
+          id,
+          p?.usedPercent ?? null,
+          p?.windowMinutes ?? null,
+          p?.resetsAt ?? null,
+          s?.usedPercent ?? null,
+          s?.windowMinutes ?? null,
+          s?.resetsAt ?? null,
+          snapshot.creditsBalance,
+          snapshot.creditsUnlimited,
+          snapshot.planType,
+        ],
+      );
+      await manager.query(
+        `INSERT INTO usage_history (account_id, source, primary_used_percent, primary_resets_at,
+                                    secondary_used_percent, secondary_resets_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [id, source, p?.usedPercent ?? null, p?.resetsAt ?? null, s?.usedPercent ?? null, s?.resetsAt ?? null],
+      );
+    });
+  }
+
+  async usageHistory(
+    scope: OwnerScope,
+    id: string,
+    since: Date,
+  ): Promise<{ recordedAt: Date; primaryUsedPercent: number | null; secondaryUsedPercent: number | null }[]> {
+    const params: unknown[] = [id, since];
+    const rows = await this.dataSource.query(
+      `SELECT h.recorded_at, h.primary_used_percent, h.secondary_used_percent
+         FROM usage_history h JOIN accounts a ON a.id = h.account_id
+        WHERE h.account_id = $1 AND h.recorded_at >= $2${ownerCondition(scope, 'a.owner_user_id', params)}
+        ORDER BY h.recorded_at`,
+      params,
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      recordedAt: r.recorded_at as Date,
+      primaryUsedPercent: r.primary_used_percent as number | null,
+      secondaryUsedPercent: r.secondary_used_percent as number | null,
+    }));
+  }
+}
