@@ -4,3 +4,4 @@ export * from './auth';
 export * from './users';
 export * from './accounts';
 export * from './api-keys';
+export * from './usage';
