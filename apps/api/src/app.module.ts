@@ -10,6 +10,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { SETTINGS, type Settings } from './config/settings';
 import { AccountsModule } from './modules/accounts/accounts.module';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthController } from './modules/health/health.controller';
 import { UsersModule } from './modules/users/users.module';
@@ -43,6 +44,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         AccountsModule,
+        ApiKeysModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -35,6 +35,12 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/oauth/start': 'user',
   'GET /api/oauth/status/:flowId': 'user',
   'POST /api/oauth/manual-callback': 'user',
+  'GET /api/api-keys': 'user',
+  'POST /api/api-keys': 'user',
+  'GET /api/api-keys/:id': 'user',
+  'PATCH /api/api-keys/:id': 'user',
+  'POST /api/api-keys/:id/regenerate': 'user',
+  'DELETE /api/api-keys/:id': 'user',
 };
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';

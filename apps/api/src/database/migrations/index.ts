@@ -1,5 +1,6 @@
 // Every migration, in order. New migrations are appended here and committed with their feature.
 import { DashboardUsers1764000000000 } from './1764000000000-dashboard-users';
 import { Accounts1764000001000 } from './1764000001000-accounts';
+import { ApiKeys1764000002000 } from './1764000002000-api-keys';
 
-export const MIGRATIONS = [DashboardUsers1764000000000, Accounts1764000001000];
+export const MIGRATIONS = [DashboardUsers1764000000000, Accounts1764000001000, ApiKeys1764000002000];

@@ -1,0 +1,180 @@
+// Authenticates API keys for the proxy, on every request. A cache hit costs a SHA-256, a Map
+// lookup and a constant-time compare; a miss costs one indexed lookup (which also checks the
+// owner); a well-formed but unknown key is remembered as unknown for a few seconds, and a
+// malformed one is refused without any lookup. last_used_at is collected in memory and written
+// in one statement every few seconds and at shutdown, never per request.
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { permissionsForRole } from '@codex-lb/shared';
+import { ApiKeyAuthenticator } from '../../common/access.guard';
+import { ApiError } from '../../common/api-error';
+import { DomainEvents } from '../../common/events';
+import type { Principal } from '../../common/principal';
+import type { AuthenticatedKey } from './api-key.types';
+import { ApiKeysRepository, type ApiKeyAuthRow } from './api-keys.repository';
+import { DEFAULT_KEY_CACHE_OPTIONS, KeyCache, type CachedKeyEntry } from './key-cache';
+import { KeyInvalidationBus } from './key-invalidation';
+import { digest, isWellFormedKey, keyFromHeaders, sameDigest } from './key-secret';
+
+const LAST_USED_FLUSH_MS = 5_000;
+
+type KeyState = 'usable' | 'refused';
+
+interface Entry extends CachedKeyEntry {
+  state: KeyState;
+  key: AuthenticatedKey;
+}
+
+@Injectable()
+export class ApiKeyAuthService extends ApiKeyAuthenticator implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ApiKeys');
+  private readonly cache = new KeyCache<Entry>(DEFAULT_KEY_CACHE_OPTIONS);
+  private readonly inflight = new Map<string, Promise<Entry | null>>();
+  private lastUsed = new Map<string, number>();
+  private flusher?: NodeJS.Timeout;
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly bus: KeyInvalidationBus,
+    private readonly events: DomainEvents,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    this.bus.subscribe((message) => this.cache.apply(message));
+    // Deactivation, deletion and role changes all arrive as user.changed.
+    this.events.on('user.changed', ({ userId }) => this.bus.publish({ ownerId: userId }));
+    // Deleted or reassigned: every key whose allowlist names the account reloads. Entries index
+    // the raw allowlist, so an account handed back to its old owner is seen too.
+    this.events.on('account.changed', ({ accountId }) => this.bus.publish({ accountId }));
+    this.flusher = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
+    this.flusher.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.flusher) clearInterval(this.flusher);
+    await this.flushLastUsed();
+  }
+
+  /** For API-key routes: the principal of the key the request carries. */
+  async authenticateRequest(request: FastifyRequest): Promise<Principal> {
+    return (await this.authenticate(keyFromHeaders(request.headers))).principal;
+  }
+
+  /** For the proxy: the key the request carries, with its owner, allowlists and limits. */
+  authenticateHeaders(headers: FastifyRequest['headers']): Promise<AuthenticatedKey> {
+    return this.authenticate(keyFromHeaders(headers));
+  }
+
+  /**
+   * Resolves a raw key or throws a 401 ApiError: missing_api_key, invalid_api_key (unknown,
+   * revoked, disabled, owner inactive) or api_key_expired.
+   */
+  async authenticate(rawKey: string | null | undefined): Promise<AuthenticatedKey> {
+    if (!rawKey) {
+      throw new ApiError(
+        401,
+        'missing_api_key',
+        'You did not provide an API key. Send it as "Authorization: Bearer sk-clb-..." or in the x-api-key header.',
+      );
+    }
+    if (!isWellFormedKey(rawKey)) throw invalidKey();
+    const raw = digest(rawKey);
+    const hex = raw.toString('hex');
+    const entry = this.cache.get(hex) ?? (await this.load(hex));
+    if (!entry || !sameDigest(entry.digest, raw) || entry.state === 'refused') throw invalidKey();
+    if (entry.key.expiresAt !== null && entry.key.expiresAt <= Date.now()) {
+      throw new ApiError(401, 'api_key_expired', 'This API key has expired. Ask its owner for a new one.');
+    }
+    this.lastUsed.set(entry.keyId, Date.now());
+    return entry.key;
+  }
+
+  /** Drops cached keys that allow this account (call when an account is deleted or reassigned). */
+  invalidateForAccount(accountId: string): void {
+    this.bus.publish({ accountId });
+  }
+
+  invalidateKey(keyId: string, newDigest?: string): void {
+    this.bus.publish({ keyId, digest: newDigest });
+  }
+
+  invalidateOwner(ownerId: string): void {
+    this.bus.publish({ ownerId });
+  }
+
+  /** One lookup per digest at a time: a burst of requests with a cold key shares it. */
+  private load(hex: string): Promise<Entry | null> {
+    if (this.cache.isKnownMissing(hex)) return Promise.resolve(null);
+    let pending = this.inflight.get(hex);
+    if (!pending) {
+      const generation = this.cache.generation;
+      pending = this.keys
+        .findByDigest(hex)
+        .then((row) => {
+          if (!row) {
+            this.cache.rememberMissing(hex, generation);
+            return null;
+          }
+          const entry = toEntry(row);
+          this.cache.set(hex, entry, generation);
+          return entry;
+        })
+        .finally(() => this.inflight.delete(hex));
+      this.inflight.set(hex, pending);
+    }
+    return pending;
+  }
+
+  async flushLastUsed(): Promise<void> {
+    if (this.lastUsed.size === 0) return;
+    const batch = this.lastUsed;
+    this.lastUsed = new Map();
+    try {
+      await this.keys.touchLastUsed([...batch.keys()], [...batch.values()].map((ms) => new Date(ms)));
+    } catch (error) {
+      // Put the batch back (newer times win) so the next flush retries it.
+      for (const [id, ms] of batch) if ((this.lastUsed.get(id) ?? 0) < ms) this.lastUsed.set(id, ms);
+      this.logger.warn(`Could not record key last-use times: ${(error as Error).message}`);
+    }
+  }
+}
+
+function invalidKey(): ApiError {
+  return new ApiError(401, 'invalid_api_key', 'Incorrect API key provided, or the key is no longer active.');
+}
+
+function toEntry(row: ApiKeyAuthRow): Entry {
+  const usable = row.isActive && row.revokedAt === null && row.ownerActive;
+  const accountIds = row.accountsRestricted ? Object.freeze([...row.accountIds]) : null;
+  const allowlist = row.accountsRestricted ? Object.freeze([...row.allowlistIds]) : null;
+  const principal: Principal = {
+    kind: 'api_key',
+    userId: row.ownerUserId,
+    username: row.ownerUsername,
+    role: row.ownerRole,
+    permissions: new Set(permissionsForRole(row.ownerRole)),
+    mustChangePassword: false,
+    apiKeyId: row.id,
+  };
+  return {
+    digest: Buffer.from(row.keyDigest, 'hex'),
+    keyId: row.id,
+    ownerId: row.ownerUserId,
+    accountIds: allowlist,
+    state: usable ? 'usable' : 'refused',
+    key: Object.freeze({
+      id: row.id,
+      name: row.name,
+      ownerUserId: row.ownerUserId,
+      ownerUsername: row.ownerUsername,
+      ownerRole: row.ownerRole,
+      allowedModels: Object.freeze([...row.allowedModels]),
+      accountIds,
+      limits: Object.freeze(row.limits.map((limit) => Object.freeze({ ...limit }))),
+      expiresAt: row.expiresAt ? new Date(row.expiresAt).getTime() : null,
+      principal,
+    }),
+  };
+}

@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import type { ApiKeyDto, ApiKeySecretResponse } from '@codex-lb/shared';
+import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
+import type { Principal } from '../../common/principal';
+import { ApiKeysService } from './api-keys.service';
+import { CreateApiKeyDto, ListApiKeysQueryDto, UpdateApiKeyDto } from './dto/api-key.dto';
+
+@Controller('api/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Get()
+  @RequirePermission('api-keys:read')
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListApiKeysQueryDto): Promise<ApiKeyDto[]> {
+    return this.apiKeys.list(principal, query);
+  }
+
+  @Post()
+  @RequirePermission('api-keys:write')
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto): Promise<ApiKeySecretResponse> {
+    return this.apiKeys.create(principal, dto);
+  }
+
+  @Get(':id')
+  @RequirePermission('api-keys:read')
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ApiKeyDto> {
+    return this.apiKeys.get(principal, id);
+  }
+
+  @Patch(':id')
+  @RequirePermission('api-keys:write')
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateApiKeyDto,
+  ): Promise<ApiKeyDto> {
+    return this.apiKeys.update(principal, id, dto);
+  }
+
+  @Post(':id/regenerate')
+  @HttpCode(200)
+  @RequirePermission('api-keys:write')
+  regenerate(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<ApiKeySecretResponse> {
+    return this.apiKeys.regenerate(principal, id);
+  }
+
+  /** Revokes: the row stays (logs keep naming the key), the secret stops working at once. */
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermission('api-keys:write')
+  revoke(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.apiKeys.revoke(principal, id);
+  }
+}

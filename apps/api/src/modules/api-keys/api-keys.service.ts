@@ -1,0 +1,175 @@
+// The rules for API keys: who owns a new key, which accounts and limits it may carry, and that
+// every change reaches the authentication cache before the response is sent, so a revoked or
+// rotated key is refused on the very next request. Secrets exist only in the create and
+// regenerate responses.
+import { Injectable } from '@nestjs/common';
+import type { ApiKeyDto, ApiKeySecretResponse, ApiKeyUsageResponse } from '@codex-lb/shared';
+import { ApiError } from '../../common/api-error';
+import { ownerForCreate, ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
+import type { Principal } from '../../common/principal';
+import { ApiKeyAuthService } from './api-key-auth.service';
+import type { KeyLimit } from './api-key.types';
+import { toApiKeyDto } from './api-keys.mapper';
+import { ApiKeysRepository, type ApiKeyPatch, type ApiKeyRow } from './api-keys.repository';
+import type { ApiKeyLimitDtoIn, CreateApiKeyDto, ListApiKeysQueryDto, UpdateApiKeyDto } from './dto/api-key.dto';
+import { generateSecret } from './key-secret';
+import { ApiKeyLimiter } from './limits/api-key-limiter';
+import { normalizeModel } from './pricing';
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly auth: ApiKeyAuthService,
+    private readonly limiter: ApiKeyLimiter,
+  ) {}
+
+  async list(principal: Principal, query: ListApiKeysQueryDto): Promise<ApiKeyDto[]> {
+    const rows = await this.keys.list(ownerScopeFor(principal, query.ownerId));
+    const usage = await this.limiter.usageOfMany(rows);
+    return rows.map((row) => toApiKeyDto(row, usage.get(row.id) ?? []));
+  }
+
+  async get(principal: Principal, id: string): Promise<ApiKeyDto> {
+    return this.toDto(await this.requireOwned(ownerScopeFor(principal), id));
+  }
+
+  async create(principal: Principal, dto: CreateApiKeyDto): Promise<ApiKeySecretResponse> {
+    if (dto.ownerId && dto.ownerId !== principal.userId && !principal.permissions.has('owners:all')) {
+      throw ApiError.forbidden('Only an admin can create a key for another user.');
+    }
+    const ownerUserId = ownerForCreate(principal, dto.ownerId);
+    if (ownerUserId !== principal.userId && !(await this.keys.userExists(ownerUserId))) {
+      throw new ApiError(400, 'invalid_owner', 'ownerId does not name an existing user.');
+    }
+    const expiresAt = parseExpiry(dto.expiresAt, true);
+    const limits = checkLimits(dto.limits);
+    const allowedModels = normalizeModels(dto.allowedModels);
+    const secret = generateSecret();
+    const id = await this.keys.transaction(async (manager) => {
+      const accountIds = dto.accountIds?.length ? await this.checkAccounts(ownerUserId, dto.accountIds, manager) : null;
+      return this.keys.create(
+        {
+          ownerUserId,
+          name: dto.name,
+          prefix: secret.prefix,
+          keyDigest: secret.digest,
+          expiresAt,
+          allowedModels,
+          accountIds,
+          limits,
+        },
+        manager,
+      );
+    });
+    this.auth.invalidateKey(id, secret.digest);
+    const row = (await this.keys.findOwned({ userId: ownerUserId }, id))!;
+    return { key: secret.key, apiKey: await this.toDto(row) };
+  }
+
+  async update(principal: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
+    const scope = ownerScopeFor(principal);
+    const patch: ApiKeyPatch = {};
+    if (dto.name !== undefined) patch.name = dto.name;
+    if (dto.expiresAt !== undefined) patch.expiresAt = parseExpiry(dto.expiresAt, false);
+    if (dto.allowedModels !== undefined) patch.allowedModels = normalizeModels(dto.allowedModels);
+    if (dto.isActive !== undefined) patch.isActive = dto.isActive;
+    if (dto.limits !== undefined) patch.limits = checkLimits(dto.limits);
+    const row = await this.keys.transaction(async (manager) => {
+      const current = await this.keys.findOwned(scope, id, manager, true);
+      if (!current) throw ApiError.notFound('API key');
+      if (current.revokedAt) throw new ApiError(409, 'api_key_revoked', 'This API key is revoked and can no longer be changed.');
+      if (dto.accountIds !== undefined) {
+        // The allowlist is checked against the key's owner, not the caller (an admin may edit).
+        patch.accountIds = dto.accountIds.length
+          ? await this.checkAccounts(current.ownerUserId, dto.accountIds, manager)
+          : null;
+      }
+      await this.keys.update(id, current.ownerUserId, patch, manager);
+      return (await this.keys.findOwned(scope, id, manager))!;
+    });
+    this.auth.invalidateKey(id);
+    return this.toDto(row);
+  }
+
+  async regenerate(principal: Principal, id: string): Promise<ApiKeySecretResponse> {
+    const scope = ownerScopeFor(principal);
+    const secret = generateSecret();
+    if (!(await this.keys.rotateSecret(scope, id, { keyDigest: secret.digest, prefix: secret.prefix }))) {
+      await this.requireOwned(scope, id);
+      throw new ApiError(409, 'api_key_revoked', 'A revoked API key cannot be regenerated.');
+    }
+    // The old digest's cache entry goes with the key id: the old secret fails from now on.
+    this.auth.invalidateKey(id, secret.digest);
+    return { key: secret.key, apiKey: await this.toDto(await this.requireOwned(scope, id)) };
+  }
+
+  async revoke(principal: Principal, id: string): Promise<void> {
+    if (!(await this.keys.revoke(ownerScopeFor(principal), id))) throw ApiError.notFound('API key');
+    this.auth.invalidateKey(id);
+  }
+
+  /** A key's limits with their current use, for GET /v1/usage (the key is already authenticated). */
+  async usageForKey(keyId: string): Promise<ApiKeyUsageResponse> {
+    const limits = await this.keys.findLimits(keyId);
+    return { apiKeyId: keyId, limits: await this.limiter.usage({ id: keyId, limits }) };
+  }
+
+  private async requireOwned(scope: OwnerScope, id: string): Promise<ApiKeyRow> {
+    const row = await this.keys.findOwned(scope, id);
+    if (!row) throw ApiError.notFound('API key');
+    return row;
+  }
+
+  private async toDto(row: ApiKeyRow): Promise<ApiKeyDto> {
+    return toApiKeyDto(row, await this.limiter.usage(row));
+  }
+
+  /** Another owner's account and a missing one are refused alike, so ids reveal nothing. */
+  private async checkAccounts(
+    ownerUserId: string,
+    accountIds: string[],
+    manager: Parameters<ApiKeysRepository['ownedAccountIds']>[2],
+  ): Promise<string[]> {
+    const wanted = [...new Set(accountIds.map((id) => id.toLowerCase()))];
+    const owned = await this.keys.ownedAccountIds(ownerUserId, wanted, manager);
+    const unknown = wanted.filter((id) => !owned.has(id));
+    if (unknown.length > 0) {
+      throw new ApiError(
+        400,
+        'invalid_account_ids',
+        `These account ids are not accounts the key's owner can use: ${unknown.join(', ')}.`,
+      );
+    }
+    return wanted;
+  }
+}
+
+function parseExpiry(value: string | null | undefined, creating: boolean): Date | null {
+  if (value === undefined || value === null) return null;
+  const date = new Date(value);
+  if (creating && date.getTime() <= Date.now()) throw ApiError.badRequest('expiresAt must be in the future.');
+  return date;
+}
+
+function normalizeModels(models: string[] | undefined): string[] {
+  return [...new Set((models ?? []).map(normalizeModel).filter(Boolean))];
+}
+
+function checkLimits(limits: ApiKeyLimitDtoIn[] | undefined): KeyLimit[] {
+  const seen = new Set<string>();
+  return (limits ?? []).map((input, index) => {
+    const model = input.model ? normalizeModel(input.model) : null;
+    if (input.kind !== 'cost_usd' && !Number.isInteger(input.max)) {
+      throw ApiError.badRequest(`limits[${index}].max must be a whole number for ${input.kind}.`);
+    }
+    const signature = `${input.kind}|${input.window}|${model ?? ''}`;
+    if (seen.has(signature)) {
+      throw ApiError.badRequest(
+        `limits[${index}] repeats the ${input.kind} limit per ${input.window}${model ? ` for ${model}` : ''}.`,
+      );
+    }
+    seen.add(signature);
+    return { kind: input.kind, window: input.window, max: input.max, model };
+  });
+}

@@ -1,0 +1,104 @@
+// Persists settled usage per key, window and model (api_key_usage), so token and cost counters
+// survive a restart: a counter is seeded from these rows the first time it is needed. Writes are
+// summed in memory and upserted in one statement every few seconds and at shutdown.
+//
+// A seed reads the table and the not-yet-written sums together; both that read and a flush hold
+// the same lock, so a flush in progress can neither be missed nor counted twice.
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { ApiKeyLimitWindow } from '@codex-lb/shared';
+import { ApiKeysRepository, type UsageRow } from '../api-keys.repository';
+import { PERSISTED_WINDOWS, windowBounds } from './windows';
+
+const FLUSH_MS = 3_000;
+
+export interface UsageAmounts {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  costUsd: number;
+}
+
+@Injectable()
+export class KeyUsageRecorder implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ApiKeyUsage');
+  private pending = new Map<string, UsageRow>();
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly keys: ApiKeysRepository) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Adds one settled request to every persisted window containing `at`. */
+  record(apiKeyId: string, model: string, at: number, amounts: UsageAmounts): void {
+    for (const window of PERSISTED_WINDOWS) {
+      const windowStart = windowBounds(window, at).start;
+      const id = `${apiKeyId}|${window}|${windowStart}|${model}`;
+      let row = this.pending.get(id);
+      if (!row) {
+        row = { apiKeyId, window, windowStart, model, ...zero() };
+        this.pending.set(id, row);
+      }
+      add(row, amounts);
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.pending.size === 0) return;
+      const batch = this.pending;
+      this.pending = new Map();
+      try {
+        await this.keys.addUsage([...batch.values()]);
+      } catch (error) {
+        // Merge the batch back: nothing settled is dropped while the database is away.
+        for (const [id, row] of batch) {
+          const current = this.pending.get(id);
+          if (current) add(current, row);
+          else this.pending.set(id, row);
+        }
+        this.logger.warn(`Could not record API key usage, will retry: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  /** Settled usage (written or pending) of these keys in these windows. */
+  baseline(keyIds: string[], windows: { window: ApiKeyLimitWindow; start: number }[]): Promise<UsageRow[]> {
+    return this.exclusive(async () => {
+      const rows = await this.keys.loadUsage(keyIds, windows);
+      const wanted = new Set(keyIds);
+      const starts = new Set(windows.map((w) => `${w.window}|${w.start}`));
+      for (const row of this.pending.values()) {
+        if (wanted.has(row.apiKeyId) && starts.has(`${row.window}|${row.windowStart}`)) rows.push({ ...row });
+      }
+      return rows;
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function zero(): UsageAmounts {
+  return { requests: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0, costUsd: 0 };
+}
+
+function add(target: UsageAmounts, amounts: UsageAmounts): void {
+  target.requests += amounts.requests;
+  target.inputTokens += amounts.inputTokens;
+  target.outputTokens += amounts.outputTokens;
+  target.totalTokens += amounts.totalTokens;
+  target.costUsd += amounts.costUsd;
+}
