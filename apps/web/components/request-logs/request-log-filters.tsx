@@ -31,7 +31,7 @@ export function RequestLogFiltersBar({
   const accounts = useAccounts(filters.ownerId ?? '');
   return (
     <div className="mb-4 grid gap-3 sm:grid-cols-2 lg:flex lg:flex-wrap lg:items-end">
-      <label className="text-xs text-zinc-600">
+      <label className="text-xs text-zinc-600 lg:w-48">
         Period
         <Select className="mt-0.5" value={period} onChange={(e) => onPeriod(e.target.value as LogPeriod)}>
           {Object.entries(PERIODS).map(([id, label]) => (
@@ -41,7 +41,7 @@ export function RequestLogFiltersBar({
           ))}
         </Select>
       </label>
-      <label className="text-xs text-zinc-600">
+      <label className="text-xs text-zinc-600 lg:w-48">
         Result
         <Select className="mt-0.5" value={filters.status ?? ''} onChange={(e) => onChange({ status: e.target.value as RequestLogFilters['status'] })}>
           <option value="">All</option>
@@ -49,11 +49,11 @@ export function RequestLogFiltersBar({
           <option value="error">Failed</option>
         </Select>
       </label>
-      <label className="text-xs text-zinc-600">
+      <label className="text-xs text-zinc-600 lg:w-48">
         Model
         <Input className="mt-0.5" placeholder="Any model" value={filters.model ?? ''} onChange={(e) => onChange({ model: e.target.value })} />
       </label>
-      <label className="text-xs text-zinc-600">
+      <label className="text-xs text-zinc-600 lg:w-48">
         API key
         <Select className="mt-0.5" value={filters.apiKeyId ?? ''} onChange={(e) => onChange({ apiKeyId: e.target.value })}>
           <option value="">Any key</option>
@@ -64,7 +64,7 @@ export function RequestLogFiltersBar({
           ))}
         </Select>
       </label>
-      <label className="text-xs text-zinc-600">
+      <label className="text-xs text-zinc-600 lg:w-48">
         Account
         <Select className="mt-0.5" value={filters.accountId ?? ''} onChange={(e) => onChange({ accountId: e.target.value })}>
           <option value="">Any account</option>

@@ -3,8 +3,10 @@ import { cn } from '@/lib/cn';
 
 /** Scrolls sideways on narrow screens instead of squashing columns. */
 export function Table({ className, ...props }: HTMLAttributes<HTMLTableElement>) {
+  // relative: keeps sr-only header text (absolutely positioned) inside the scroll box, or it
+  // would widen the whole page on phones.
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className={cn('w-full min-w-max border-collapse text-left text-sm', className)} {...props} />
     </div>
   );
