@@ -44,7 +44,15 @@ describe('API keys', () => {
       accountsRestricted: false,
     });
     expect(apiKey.limits).toEqual([
-      { kind: 'requests', window: 'minute', max: 60, model: null, used: 0, remaining: 60, resetsAt: expect.any(String) },
+      {
+        kind: 'requests',
+        window: 'minute',
+        max: 60,
+        model: null,
+        used: 0,
+        remaining: 60,
+        resetsAt: expect.any(String),
+      },
     ]);
     expect(JSON.stringify(apiKey)).not.toContain(key);
 
@@ -94,11 +102,12 @@ describe('API keys', () => {
       })
       .expect(200);
     expect(updated.body).toMatchObject({ name: 'renamed', expiresAt, isActive: false, allowedModels: ['gpt-5.1-*'] });
-    expect(updated.body.limits.map((l: { kind: string; max: number; model: string | null }) => [l.kind, l.max, l.model]))
-      .toEqual([
-        ['cost_usd', 12.5, null],
-        ['total_tokens', 100000, 'gpt-5.1-codex'],
-      ]);
+    expect(
+      updated.body.limits.map((l: { kind: string; max: number; model: string | null }) => [l.kind, l.max, l.model]),
+    ).toEqual([
+      ['cost_usd', 12.5, null],
+      ['total_tokens', 100000, 'gpt-5.1-codex'],
+    ]);
     const cleared = await as(app, alice.cookie)
       .patch(`/api/api-keys/${body.apiKey.id}`, { expiresAt: null, isActive: true, limits: [] })
       .expect(200);
@@ -156,7 +165,9 @@ describe('API keys', () => {
     const foreign = await as(app, alice.cookie)
       .post('/api/api-keys', { name: 'x', accountIds: [bobAccount] })
       .expect(400);
-    const absent = await as(app, alice.cookie).post('/api/api-keys', { name: 'x', accountIds: [missing] }).expect(400);
+    const absent = await as(app, alice.cookie)
+      .post('/api/api-keys', { name: 'x', accountIds: [missing] })
+      .expect(400);
     expect(foreign.body.error.code).toBe('invalid_account_ids');
     expect(absent.body.error.code).toBe('invalid_account_ids');
     expect(foreign.body.error.message.replace(bobAccount, 'ID')).toBe(absent.body.error.message.replace(missing, 'ID'));
@@ -169,7 +180,9 @@ describe('API keys', () => {
       .patch(`/api/api-keys/${ok.body.apiKey.id}`, { accountIds: [aliceAccount, bobAccount] })
       .expect(400);
     // An admin editing Alice's key is held to Alice's accounts, not the admin's.
-    await as(app, adminCookie).patch(`/api/api-keys/${ok.body.apiKey.id}`, { accountIds: [bobAccount] }).expect(400);
+    await as(app, adminCookie)
+      .patch(`/api/api-keys/${ok.body.apiKey.id}`, { accountIds: [bobAccount] })
+      .expect(400);
     const lifted = await as(app, alice.cookie).patch(`/api/api-keys/${ok.body.apiKey.id}`, { accountIds: [] });
     expect(lifted.body).toMatchObject({ accountIds: [], accountsRestricted: false });
 
@@ -190,14 +203,18 @@ describe('API keys', () => {
       message: expect.stringMatching(/secret/),
     });
     expect((await post({ name: '   ' })).body.error.message).toMatch(/name must not be empty/);
-    expect((await post({ name: 'x', limits: [{ kind: 'bananas', window: 'daily', max: 1 }] })).body.error.message)
-      .toMatch(/kind must be one of requests/);
-    expect((await post({ name: 'x', limits: [{ kind: 'requests', window: 'hourly', max: 1 }] })).body.error.message)
-      .toMatch(/window must be one of/);
-    expect((await post({ name: 'x', limits: [{ kind: 'requests', window: 'minute', max: 0 }] })).body.error.message)
-      .toMatch(/max must be greater than 0/);
-    expect((await post({ name: 'x', limits: [{ kind: 'requests', window: 'minute', max: 1.5 }] })).body.error.message)
-      .toMatch(/whole number/);
+    expect(
+      (await post({ name: 'x', limits: [{ kind: 'bananas', window: 'daily', max: 1 }] })).body.error.message,
+    ).toMatch(/kind must be one of requests/);
+    expect(
+      (await post({ name: 'x', limits: [{ kind: 'requests', window: 'hourly', max: 1 }] })).body.error.message,
+    ).toMatch(/window must be one of/);
+    expect(
+      (await post({ name: 'x', limits: [{ kind: 'requests', window: 'minute', max: 0 }] })).body.error.message,
+    ).toMatch(/max must be greater than 0/);
+    expect(
+      (await post({ name: 'x', limits: [{ kind: 'requests', window: 'minute', max: 1.5 }] })).body.error.message,
+    ).toMatch(/whole number/);
     expect(
       (
         await post({
@@ -209,8 +226,10 @@ describe('API keys', () => {
         })
       ).body.error.message,
     ).toMatch(/repeats/);
-    expect((await post({ name: 'x', limits: [{ kind: 'requests', window: 'minute', max: 1, extra: 1 }] })).body.error
-      .message).toMatch(/extra/);
+    expect(
+      (await post({ name: 'x', limits: [{ kind: 'requests', window: 'minute', max: 1, extra: 1 }] })).body.error
+        .message,
+    ).toMatch(/extra/);
     expect((await post({ name: 'x', expiresAt: '2001-01-01T00:00:00Z' })).body.error.message).toMatch(/future/);
     expect((await post({ name: 'x', expiresAt: 'tomorrow' })).body.error.message).toMatch(/ISO 8601/);
     expect((await post({ name: 'x', accountIds: ['nope'] })).body.error.message).toMatch(/UUID/);

@@ -132,7 +132,10 @@ export class ApiKeyAuthService extends ApiKeyAuthenticator implements OnModuleIn
     const batch = this.lastUsed;
     this.lastUsed = new Map();
     try {
-      await this.keys.touchLastUsed([...batch.keys()], [...batch.values()].map((ms) => new Date(ms)));
+      await this.keys.touchLastUsed(
+        [...batch.keys()],
+        [...batch.values()].map((ms) => new Date(ms)),
+      );
     } catch (error) {
       // Put the batch back (newer times win) so the next flush retries it.
       for (const [id, ms] of batch) if ((this.lastUsed.get(id) ?? 0) < ms) this.lastUsed.set(id, ms);

@@ -145,15 +145,7 @@ export class ApiKeysRepository {
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO api_keys (owner_user_id, name, prefix, key_digest, expires_at, allowed_models, accounts_restricted)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [
-        key.ownerUserId,
-        key.name,
-        key.prefix,
-        key.keyDigest,
-        key.expiresAt,
-        key.allowedModels,
-        key.accountIds !== null,
-      ],
+      [key.ownerUserId, key.name, key.prefix, key.keyDigest, key.expiresAt, key.allowedModels, key.accountIds !== null],
     );
     const id = rows[0].id;
     if (key.accountIds) await this.replaceAccounts(id, key.accountIds, manager);
@@ -290,7 +282,13 @@ export class ApiKeysRepository {
     await manager.query(
       `INSERT INTO api_key_limits (api_key_id, kind, "window", max, model)
        SELECT $1, * FROM unnest($2::varchar[], $3::varchar[], $4::numeric[], $5::varchar[])`,
-      [id, limits.map((l) => l.kind), limits.map((l) => l.window), limits.map((l) => l.max), limits.map((l) => l.model)],
+      [
+        id,
+        limits.map((l) => l.kind),
+        limits.map((l) => l.window),
+        limits.map((l) => l.max),
+        limits.map((l) => l.model),
+      ],
     );
   }
 }

@@ -78,7 +78,8 @@ export class ApiKeysService {
     const row = await this.keys.transaction(async (manager) => {
       const current = await this.keys.findOwned(scope, id, manager, true);
       if (!current) throw ApiError.notFound('API key');
-      if (current.revokedAt) throw new ApiError(409, 'api_key_revoked', 'This API key is revoked and can no longer be changed.');
+      if (current.revokedAt)
+        throw new ApiError(409, 'api_key_revoked', 'This API key is revoked and can no longer be changed.');
       if (dto.accountIds !== undefined) {
         // The allowlist is checked against the key's owner, not the caller (an admin may edit).
         patch.accountIds = dto.accountIds.length

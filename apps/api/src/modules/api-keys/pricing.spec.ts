@@ -19,7 +19,11 @@ describe('model pricing', () => {
   });
 
   it('bills cached input at the cached rate and never below zero', () => {
-    const cost = estimateCostUsd('gpt-5', { inputTokens: 1_000_000, cachedInputTokens: 400_000, outputTokens: 100_000 });
+    const cost = estimateCostUsd('gpt-5', {
+      inputTokens: 1_000_000,
+      cachedInputTokens: 400_000,
+      outputTokens: 100_000,
+    });
     expect(cost).toBeCloseTo(0.6 * 1.25 + 0.4 * 0.125 + 0.1 * 10, 10);
     expect(estimateCostUsd('gpt-5', { inputTokens: 10, cachedInputTokens: 50, outputTokens: -5 })).toBeCloseTo(
       (10 * 0.125) / 1e6,
