@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   'users:manage',
   'owners:all',
   'profile:write',
+  'proxy:use',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -26,6 +27,7 @@ const USER_PERMISSIONS: readonly Permission[] = [
   'api-keys:write',
   'usage:read',
   'profile:write',
+  'proxy:use',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
