@@ -23,6 +23,15 @@ export const ERROR_CODES = [
   'oauth_flow_not_found',
   'oauth_flow_expired',
   'upstream_error',
+  'missing_api_key',
+  'invalid_api_key',
+  'api_key_expired',
+  'api_key_revoked',
+  'invalid_account_ids',
+  'invalid_owner',
+  'rate_limit_exceeded',
+  'usage_limit_exceeded',
+  'model_not_priced',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
