@@ -13,6 +13,7 @@ import { AccountsModule } from './modules/accounts/accounts.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthController } from './modules/health/health.controller';
+import { UsageModule } from './modules/usage/usage.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Global()
@@ -45,6 +46,7 @@ export class AppModule {
         UsersModule,
         AccountsModule,
         ApiKeysModule,
+        UsageModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -41,6 +41,12 @@ const EXPECTED: Record<string, Access> = {
   'PATCH /api/api-keys/:id': 'user',
   'POST /api/api-keys/:id/regenerate': 'user',
   'DELETE /api/api-keys/:id': 'user',
+  'GET /api/request-logs': 'user',
+  'GET /api/request-logs/export': 'user',
+  'GET /api/request-logs/:id': 'user',
+  'GET /api/usage/summary': 'user',
+  'GET /api/usage/timeseries': 'user',
+  'GET /api/dashboard/overview': 'user',
 };
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';

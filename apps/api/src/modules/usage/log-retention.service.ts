@@ -1,0 +1,65 @@
+// Deletes request logs older than CODEX_LB_LOG_RETENTION_DAYS (0 keeps them forever), hourly, in
+// small batches so the purge never holds long locks or bloats one transaction. Rollups are not
+// touched: they are the long-term record, so reports over old ranges stay the same.
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { SETTINGS, type Settings } from '../../config/settings';
+import { RequestLogsRepository } from './request-logs.repository';
+import { DAY_MS, HOUR_MS } from './time-range';
+
+export const PURGE_BATCH = 5000;
+/** The first run waits a little so it does not compete with startup. */
+const FIRST_RUN_DELAY_MS = 60_000;
+
+@Injectable()
+export class LogRetentionService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LogRetention');
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private running: Promise<number> | null = null;
+
+  constructor(
+    @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly logs: RequestLogsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.settings.logRetentionDays <= 0) return;
+    const schedule = (delay: number) => {
+      this.timer = setTimeout(() => {
+        void this.purge().finally(() => !this.stopped && schedule(HOUR_MS));
+      }, delay);
+      this.timer.unref();
+    };
+    schedule(FIRST_RUN_DELAY_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass; returns how many logs were deleted. Overlapping calls share the running pass. */
+  purge(now = new Date()): Promise<number> {
+    if (this.settings.logRetentionDays <= 0) return Promise.resolve(0);
+    this.running ??= this.run(new Date(now.getTime() - this.settings.logRetentionDays * DAY_MS)).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(cutoff: Date): Promise<number> {
+    let total = 0;
+    try {
+      for (;;) {
+        const deleted = await this.logs.purgeBatch(cutoff, PURGE_BATCH);
+        total += deleted;
+        if (deleted < PURGE_BATCH || this.stopped) break;
+      }
+      if (total > 0) this.logger.log(`deleted ${total} request logs older than ${cutoff.toISOString()}`);
+    } catch (error) {
+      this.logger.error('purging old request logs failed', error instanceof Error ? error.stack : String(error));
+    }
+    return total;
+  }
+}

@@ -1,0 +1,82 @@
+// The entry the proxy hands to RequestLogWriter for every request, and the clean-up applied
+// before it is buffered: one malformed value must not make a whole batch fail forever.
+import { randomUUID } from 'node:crypto';
+import type { RequestLogStatus } from '@codex-lb/shared';
+
+export interface RequestLogEntry {
+  /** The request's uuid; a repeated id is stored (and counted) once. */
+  requestId: string;
+  requestedAt: Date;
+  /** The key's owner. */
+  ownerUserId: string;
+  apiKeyId: string | null;
+  /** The upstream account that served; null if none was chosen. */
+  accountId: string | null;
+  /** e.g. '/backend-api/codex/responses', '/v1/chat/completions'. */
+  route: string;
+  model: string | null;
+  stream: boolean;
+  status: RequestLogStatus;
+  httpStatus: number;
+  errorCode: string | null;
+  /** Unknown stays null, never 0. */
+  inputTokens: number | null;
+  cachedInputTokens: number | null;
+  outputTokens: number | null;
+  reasoningTokens: number | null;
+  costUsd: number | null;
+  latencyMs: number;
+  ttfbMs: number | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INT_MAX = 2_147_483_647;
+
+function uuidOrNull(value: unknown): string | null {
+  return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
+}
+
+function count(value: unknown): number | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  return Math.min(INT_MAX, Math.max(0, Math.round(value)));
+}
+
+function text(value: unknown, max: number): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/** Null when the entry cannot be attributed to an owner (it would be invisible to everyone). */
+export function sanitizeEntry(entry: RequestLogEntry): RequestLogEntry | null {
+  const ownerUserId = uuidOrNull(entry.ownerUserId);
+  if (!ownerUserId) return null;
+  const at = entry.requestedAt instanceof Date ? entry.requestedAt : new Date(entry.requestedAt);
+  const status: RequestLogStatus = ['success', 'error', 'cancelled'].includes(entry.status) ? entry.status : 'error';
+  const cost = typeof entry.costUsd === 'number' && Number.isFinite(entry.costUsd) ? Math.max(0, entry.costUsd) : null;
+  return {
+    requestId: uuidOrNull(entry.requestId) ?? randomUUID(),
+    requestedAt: Number.isNaN(at.getTime()) ? new Date() : at,
+    ownerUserId,
+    apiKeyId: uuidOrNull(entry.apiKeyId),
+    accountId: uuidOrNull(entry.accountId),
+    route: text(entry.route, 200) ?? 'unknown',
+    model: text(entry.model, 128),
+    stream: entry.stream === true,
+    status,
+    httpStatus: Math.min(999, count(entry.httpStatus) ?? 0),
+    errorCode: text(entry.errorCode, 100),
+    inputTokens: count(entry.inputTokens),
+    cachedInputTokens: count(entry.cachedInputTokens),
+    outputTokens: count(entry.outputTokens),
+    reasoningTokens: count(entry.reasoningTokens),
+    costUsd: cost,
+    latencyMs: count(entry.latencyMs) ?? 0,
+    ttfbMs: count(entry.ttfbMs),
+    clientIp: text(entry.clientIp, 64),
+    userAgent: text(entry.userAgent, 500),
+    sessionId: text(entry.sessionId, 200),
+  };
+}

@@ -1,0 +1,229 @@
+// The only code that touches request_logs: the writer's batch insert (with its rollup deltas, in
+// one transaction), scoped reads for lists, detail and export, and the retention purge. Every
+// read takes an OwnerScope and carries it in the WHERE clause.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { RequestLogStatus } from '@codex-lb/shared';
+import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
+import type { LogCursor } from './log-cursor';
+import { rollupDeltas, type RollupUnit } from './rollup-batch';
+import type { RequestLogEntry } from './request-log.types';
+
+export interface RequestLogFilter {
+  from: Date;
+  to: Date;
+  apiKeyId?: string;
+  accountId?: string;
+  model?: string;
+  status?: RequestLogStatus;
+  route?: string;
+  /** Case-insensitive substring of the error code. */
+  q?: string;
+  cursor?: LogCursor;
+}
+
+export interface RequestLogRow {
+  id: string;
+  requested_at: Date;
+  cursor_at: string;
+  owner_user_id: string;
+  owner_username: string | null;
+  api_key_id: string | null;
+  api_key_name: string | null;
+  account_id: string | null;
+  account_label: string | null;
+  route: string;
+  model: string | null;
+  stream: boolean;
+  status: RequestLogStatus;
+  http_status: number;
+  error_code: string | null;
+  input_tokens: number | null;
+  cached_input_tokens: number | null;
+  output_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: string | null;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  session_id: string | null;
+}
+
+// A key or account deleted between the request and the flush becomes NULL instead of failing
+// the batch on its foreign key; rows of a deleted owner are dropped (their logs cascade anyway).
+const INSERT_LOGS = `
+  INSERT INTO request_logs (id, requested_at, owner_user_id, api_key_id, account_id, route, model, stream, status,
+                            http_status, error_code, input_tokens, cached_input_tokens, output_tokens,
+                            reasoning_tokens, cost_usd, latency_ms, ttfb_ms, client_ip, user_agent, session_id)
+  SELECT r.id, r.requested_at, r.owner_user_id,
+         (SELECT k.id FROM api_keys k WHERE k.id = r.api_key_id),
+         (SELECT a.id FROM accounts a WHERE a.id = r.account_id),
+         r.route, r.model, r.stream, r.status, r.http_status, r.error_code, r.input_tokens, r.cached_input_tokens,
+         r.output_tokens, r.reasoning_tokens, r.cost_usd, r.latency_ms, r.ttfb_ms, r.client_ip, r.user_agent,
+         r.session_id
+    FROM jsonb_to_recordset($1::jsonb) AS r(
+           id uuid, requested_at timestamptz, owner_user_id uuid, api_key_id uuid, account_id uuid, route text,
+           model text, stream boolean, status text, http_status int, error_code text, input_tokens int,
+           cached_input_tokens int, output_tokens int, reasoning_tokens int, cost_usd numeric, latency_ms int,
+           ttfb_ms int, client_ip text, user_agent text, session_id text)
+   WHERE EXISTS (SELECT 1 FROM dashboard_users u WHERE u.id = r.owner_user_id)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id, api_key_id, account_id`;
+
+const SUMMED = [
+  'requests',
+  'errors',
+  'cancelled',
+  'input_tokens',
+  'cached_input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'latency_sum_ms',
+  'ttfb_sum_ms',
+  'ttfb_count',
+];
+
+function mergeArray(column: string): string {
+  return `${column} = (SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i)
+                         FROM unnest(t.${column}, EXCLUDED.${column}) WITH ORDINALITY AS u(x, y, i))`;
+}
+
+function upsertRollups(table: string): string {
+  return `
+  INSERT INTO ${table} AS t (bucket_start, owner_user_id, api_key_id, account_id, model, ${SUMMED.join(', ')},
+                             latency_hist, ttfb_hist)
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+           bucket_start timestamptz, owner_user_id uuid, api_key_id uuid, account_id uuid, model text,
+           requests bigint, errors bigint, cancelled bigint, input_tokens bigint, cached_input_tokens bigint,
+           output_tokens bigint, reasoning_tokens bigint, cost_usd numeric, latency_sum_ms bigint, ttfb_sum_ms bigint,
+           ttfb_count bigint, latency_hist int[], ttfb_hist int[])
+  ON CONFLICT (bucket_start, owner_user_id, api_key_id, account_id, model) DO UPDATE SET
+    ${SUMMED.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')},
+    ${mergeArray('latency_hist')}, ${mergeArray('ttfb_hist')}`;
+}
+
+const ROLLUP_TABLES: Record<RollupUnit, string> = { hour: 'usage_rollups_hourly', day: 'usage_rollups_daily' };
+
+const LIST_COLUMNS = `l.*, to_char(l.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
+  u.username AS owner_username, k.name AS api_key_name, coalesce(a.alias, a.email) AS account_label`;
+
+const LABEL_JOINS = `LEFT JOIN dashboard_users u ON u.id = l.owner_user_id
+  LEFT JOIN api_keys k ON k.id = l.api_key_id
+  LEFT JOIN accounts a ON a.id = l.account_id`;
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function filterWhere(scope: OwnerScope, filter: RequestLogFilter, params: unknown[]): string {
+  const add = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  let where = `l.requested_at >= ${add(filter.from)} AND l.requested_at < ${add(filter.to)}`;
+  where += ownerCondition(scope, 'l.owner_user_id', params);
+  if (filter.apiKeyId) where += ` AND l.api_key_id = ${add(filter.apiKeyId)}`;
+  if (filter.accountId) where += ` AND l.account_id = ${add(filter.accountId)}`;
+  if (filter.model) where += ` AND l.model = ${add(filter.model)}`;
+  if (filter.status) where += ` AND l.status = ${add(filter.status)}`;
+  if (filter.route) where += ` AND l.route = ${add(filter.route)}`;
+  if (filter.q) where += ` AND l.error_code IS NOT NULL AND l.error_code ILIKE ${add(`%${escapeLike(filter.q)}%`)}`;
+  if (filter.cursor) {
+    where += ` AND (l.requested_at, l.id) < (${add(filter.cursor.at)}::timestamptz, ${add(filter.cursor.id)}::uuid)`;
+  }
+  return where;
+}
+
+@Injectable()
+export class RequestLogsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Stores a batch and adds it to both rollup tables, all or nothing. Returns rows stored. */
+  async insertBatch(entries: readonly RequestLogEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    return this.dataSource.transaction(async (manager) => {
+      const payload = entries.map((e) => ({
+        id: e.requestId,
+        requested_at: e.requestedAt.toISOString(),
+        owner_user_id: e.ownerUserId,
+        api_key_id: e.apiKeyId,
+        account_id: e.accountId,
+        route: e.route,
+        model: e.model,
+        stream: e.stream,
+        status: e.status,
+        http_status: e.httpStatus,
+        error_code: e.errorCode,
+        input_tokens: e.inputTokens,
+        cached_input_tokens: e.cachedInputTokens,
+        output_tokens: e.outputTokens,
+        reasoning_tokens: e.reasoningTokens,
+        cost_usd: e.costUsd,
+        latency_ms: e.latencyMs,
+        ttfb_ms: e.ttfbMs,
+        client_ip: e.clientIp,
+        user_agent: e.userAgent,
+        session_id: e.sessionId,
+      }));
+      const inserted: { id: string; api_key_id: string | null; account_id: string | null }[] = await manager.query(
+        INSERT_LOGS,
+        [JSON.stringify(payload)],
+      );
+      // Only rows actually stored count, with the key/account as stored, so rollups always
+      // equal the sum of the logs they were built from.
+      const stored = new Map(inserted.map((row) => [row.id, row]));
+      const counted = entries
+        .filter((e) => stored.has(e.requestId))
+        .map((e) => ({
+          ...e,
+          apiKeyId: stored.get(e.requestId)!.api_key_id,
+          accountId: stored.get(e.requestId)!.account_id,
+        }));
+      for (const unit of ['hour', 'day'] as const) await this.addRollups(manager, unit, counted);
+      return counted.length;
+    });
+  }
+
+  private async addRollups(manager: EntityManager, unit: RollupUnit, entries: RequestLogEntry[]): Promise<void> {
+    const deltas = rollupDeltas(entries, unit);
+    if (deltas.length > 0) await manager.query(upsertRollups(ROLLUP_TABLES[unit]), [JSON.stringify(deltas)]);
+  }
+
+  /** One page newest first; asks for `limit` rows (callers pass page size + 1 to detect more). */
+  async list(scope: OwnerScope, filter: RequestLogFilter, limit: number): Promise<RequestLogRow[]> {
+    const params: unknown[] = [];
+    const where = filterWhere(scope, filter, params);
+    params.push(limit);
+    return this.dataSource.query(
+      `SELECT ${LIST_COLUMNS}
+         FROM (SELECT * FROM request_logs l WHERE ${where}
+                ORDER BY l.requested_at DESC, l.id DESC LIMIT $${params.length}) l
+         ${LABEL_JOINS}
+        ORDER BY l.requested_at DESC, l.id DESC`,
+      params,
+    );
+  }
+
+  async find(scope: OwnerScope, id: string): Promise<RequestLogRow | null> {
+    const params: unknown[] = [id];
+    const rows = await this.dataSource.query(
+      `SELECT ${LIST_COLUMNS} FROM request_logs l ${LABEL_JOINS}
+        WHERE l.id = $1${ownerCondition(scope, 'l.owner_user_id', params)}`,
+      params,
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Deletes up to `batch` logs older than `cutoff`, oldest first; returns how many went. */
+  async purgeBatch(cutoff: Date, batch: number): Promise<number> {
+    const result = await this.dataSource.query(
+      `DELETE FROM request_logs WHERE id IN (
+         SELECT id FROM request_logs WHERE requested_at < $1 ORDER BY requested_at LIMIT $2)`,
+      [cutoff, batch],
+    );
+    return Number(result[1] ?? 0);
+  }
+}

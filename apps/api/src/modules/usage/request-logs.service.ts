@@ -1,0 +1,82 @@
+// The rules for reading request logs: scope from the principal, default range (last 30 days),
+// keyset pages newest first, and the CSV export that walks the same pages in batches.
+import { Injectable } from '@nestjs/common';
+import type { RequestLogDto, RequestLogPage } from '@codex-lb/shared';
+import { ApiError } from '../../common/api-error';
+import { ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
+import type { Principal } from '../../common/principal';
+import type { RequestLogFilterQueryDto, RequestLogListQueryDto } from './dto/usage.dto';
+import { decodeCursor, encodeCursor } from './log-cursor';
+import { RequestLogsRepository, type RequestLogFilter } from './request-logs.repository';
+import { DAY_MS, resolveRange } from './time-range';
+import { CSV_COLUMNS, csvLine, toRequestLogDto } from './usage.mapper';
+
+export const DEFAULT_PAGE_SIZE = 50;
+const DEFAULT_SPAN_MS = 30 * DAY_MS;
+const EXPORT_BATCH = 1000;
+
+export interface CsvExport {
+  filename: string;
+  lines: AsyncIterable<string>;
+}
+
+@Injectable()
+export class RequestLogsService {
+  constructor(private readonly logs: RequestLogsRepository) {}
+
+  async list(principal: Principal, query: RequestLogListQueryDto): Promise<RequestLogPage> {
+    const scope = ownerScopeFor(principal, query.ownerId);
+    const filter = this.filter(query);
+    if (query.cursor) filter.cursor = decodeCursor(query.cursor);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.logs.list(scope, filter, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toRequestLogDto),
+      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
+    };
+  }
+
+  async get(principal: Principal, id: string): Promise<RequestLogDto> {
+    const row = await this.logs.find(ownerScopeFor(principal), id);
+    if (!row) throw ApiError.notFound('Request log');
+    return toRequestLogDto(row);
+  }
+
+  /** Validates now (so a bad query is a 400), then yields CSV lines lazily. */
+  export(principal: Principal, query: RequestLogFilterQueryDto): CsvExport {
+    const scope = ownerScopeFor(principal, query.ownerId);
+    const filter = this.filter(query);
+    const stamp = filter.to.toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    return { filename: `request-logs-${stamp}.csv`, lines: this.csvLines(scope, filter) };
+  }
+
+  private async *csvLines(scope: OwnerScope, filter: RequestLogFilter): AsyncGenerator<string> {
+    yield csvLine(CSV_COLUMNS);
+    let cursor = filter.cursor;
+    for (;;) {
+      const rows = await this.logs.list(scope, { ...filter, cursor }, EXPORT_BATCH);
+      for (const row of rows) {
+        const dto = toRequestLogDto(row);
+        yield csvLine(CSV_COLUMNS.map((column) => dto[column]));
+      }
+      if (rows.length < EXPORT_BATCH) return;
+      const last = rows[rows.length - 1];
+      cursor = { at: last.cursor_at, id: last.id };
+    }
+  }
+
+  private filter(query: RequestLogFilterQueryDto): RequestLogFilter {
+    const range = resolveRange(query.from, query.to, DEFAULT_SPAN_MS);
+    return {
+      ...range,
+      apiKeyId: query.apiKeyId,
+      accountId: query.accountId,
+      model: query.model,
+      status: query.status,
+      route: query.route,
+      q: query.q?.trim() || undefined,
+    };
+  }
+}

@@ -1,0 +1,90 @@
+// Folds a batch of stored log rows into per-(bucket, owner, key, account, model) deltas that the
+// writer adds to the rollup tables in the same transaction as the rows themselves.
+import { addToHistogram, emptyHistogram } from './latency-histogram';
+import type { RequestLogEntry } from './request-log.types';
+
+/** Stands for "no key" / "no account" in rollup keys, which cannot hold NULL and stay unique. */
+export const NONE_ID = '00000000-0000-0000-0000-000000000000';
+
+export type RollupUnit = 'hour' | 'day';
+
+export interface RollupDelta {
+  bucket_start: string;
+  owner_user_id: string;
+  api_key_id: string;
+  account_id: string;
+  model: string;
+  requests: number;
+  errors: number;
+  cancelled: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  latency_sum_ms: number;
+  ttfb_sum_ms: number;
+  ttfb_count: number;
+  latency_hist: number[];
+  ttfb_hist: number[];
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export function bucketStart(at: Date, unit: RollupUnit): Date {
+  const size = unit === 'hour' ? HOUR_MS : DAY_MS;
+  return new Date(Math.floor(at.getTime() / size) * size);
+}
+
+/** Deltas sorted by key, so concurrent writers lock rollup rows in the same order. */
+export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUnit): RollupDelta[] {
+  const deltas = new Map<string, RollupDelta>();
+  for (const entry of entries) {
+    const bucket = bucketStart(entry.requestedAt, unit).toISOString();
+    const keyId = entry.apiKeyId ?? NONE_ID;
+    const accountId = entry.accountId ?? NONE_ID;
+    const model = entry.model ?? '';
+    const key = `${bucket}|${entry.ownerUserId}|${keyId}|${accountId}|${model}`;
+    let delta = deltas.get(key);
+    if (!delta) {
+      delta = {
+        bucket_start: bucket,
+        owner_user_id: entry.ownerUserId,
+        api_key_id: keyId,
+        account_id: accountId,
+        model,
+        requests: 0,
+        errors: 0,
+        cancelled: 0,
+        input_tokens: 0,
+        cached_input_tokens: 0,
+        output_tokens: 0,
+        reasoning_tokens: 0,
+        cost_usd: 0,
+        latency_sum_ms: 0,
+        ttfb_sum_ms: 0,
+        ttfb_count: 0,
+        latency_hist: emptyHistogram(),
+        ttfb_hist: emptyHistogram(),
+      };
+      deltas.set(key, delta);
+    }
+    delta.requests += 1;
+    if (entry.status === 'error') delta.errors += 1;
+    if (entry.status === 'cancelled') delta.cancelled += 1;
+    delta.input_tokens += entry.inputTokens ?? 0;
+    delta.cached_input_tokens += entry.cachedInputTokens ?? 0;
+    delta.output_tokens += entry.outputTokens ?? 0;
+    delta.reasoning_tokens += entry.reasoningTokens ?? 0;
+    delta.cost_usd += entry.costUsd ?? 0;
+    delta.latency_sum_ms += entry.latencyMs;
+    addToHistogram(delta.latency_hist, entry.latencyMs);
+    if (entry.ttfbMs !== null) {
+      delta.ttfb_sum_ms += entry.ttfbMs;
+      delta.ttfb_count += 1;
+      addToHistogram(delta.ttfb_hist, entry.ttfbMs);
+    }
+  }
+  return [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
+}

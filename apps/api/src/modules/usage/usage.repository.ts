@@ -1,0 +1,161 @@
+// Reads the usage rollups (never the raw logs): totals with merged latency histograms, grouped
+// time series, and the names that label series. A range is answered from daily rows for the whole
+// UTC days inside it and hourly rows for the hours at either edge. Every query is owner-scoped.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { UsageBucket, UsageGroupBy } from '@codex-lb/shared';
+import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
+import { HISTOGRAM_BUCKETS } from './latency-histogram';
+
+export interface RollupTotals {
+  requests: number;
+  errors: number;
+  cancelled: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  latencySumMs: number;
+  ttfbSumMs: number;
+  ttfbCount: number;
+  latencyHist: number[];
+  ttfbHist: number[];
+}
+
+export interface RollupPoint {
+  t: Date;
+  group: string;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+}
+
+const DAY_MS = 86_400_000;
+
+const TOTALS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors,
+  coalesce(sum(cancelled), 0) AS cancelled, coalesce(sum(input_tokens), 0) AS input_tokens,
+  coalesce(sum(cached_input_tokens), 0) AS cached_input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
+  coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens, coalesce(sum(cost_usd), 0) AS cost_usd`;
+
+// One sum per histogram slot: far cheaper than unnesting every array into rows.
+function histogramSums(column: string): string {
+  const slots = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `coalesce(sum(${column}[${i + 1}]), 0)`);
+  return `ARRAY[${slots.join(', ')}] AS ${column}`;
+}
+
+const GROUP_COLUMN: Record<UsageGroupBy, string> = {
+  model: 'r.model',
+  key: 'r.api_key_id::text',
+  account: 'r.account_id::text',
+  owner: 'r.owner_user_id::text',
+};
+
+function hourlySource(scope: OwnerScope, from: Date, to: Date, params: unknown[]): string {
+  params.push(from, to);
+  const where = `bucket_start >= $${params.length - 1} AND bucket_start < $${params.length}`;
+  return `(SELECT * FROM usage_rollups_hourly WHERE ${where}${ownerCondition(scope, 'owner_user_id', params)}) r`;
+}
+
+/**
+ * The rows covering [from, to) (both on whole hours) as one derived table `r`, with the owner
+ * condition inside each branch so each can use its (owner_user_id, bucket_start) index.
+ */
+function rollupSource(scope: OwnerScope, from: Date, to: Date, params: unknown[]): string {
+  const add = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const firstDay = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
+  const lastDay = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
+  if (firstDay >= lastDay) return hourlySource(scope, from, to, params);
+  const daily = `bucket_start >= ${add(firstDay)} AND bucket_start < ${add(lastDay)}${ownerCondition(scope, 'owner_user_id', params)}`;
+  const head = `bucket_start >= ${add(from)} AND bucket_start < ${add(firstDay)}`;
+  const tail = `bucket_start >= ${add(lastDay)} AND bucket_start < ${add(to)}`;
+  const hourly = `((${head}) OR (${tail}))${ownerCondition(scope, 'owner_user_id', params)}`;
+  return `(SELECT * FROM usage_rollups_daily WHERE ${daily}
+           UNION ALL SELECT * FROM usage_rollups_hourly WHERE ${hourly}) r`;
+}
+
+const num = (value: unknown) => Number(value ?? 0);
+
+@Injectable()
+export class UsageRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async totals(scope: OwnerScope, from: Date, to: Date): Promise<RollupTotals> {
+    const params: unknown[] = [];
+    const source = rollupSource(scope, from, to, params);
+    const [row] = await this.dataSource.query(
+      `SELECT ${TOTALS}, coalesce(sum(latency_sum_ms), 0) AS latency_sum_ms,
+              coalesce(sum(ttfb_sum_ms), 0) AS ttfb_sum_ms, coalesce(sum(ttfb_count), 0) AS ttfb_count,
+              ${histogramSums('latency_hist')}, ${histogramSums('ttfb_hist')}
+         FROM ${source}`,
+      params,
+    );
+    return {
+      requests: num(row.requests),
+      errors: num(row.errors),
+      cancelled: num(row.cancelled),
+      inputTokens: num(row.input_tokens),
+      cachedInputTokens: num(row.cached_input_tokens),
+      outputTokens: num(row.output_tokens),
+      reasoningTokens: num(row.reasoning_tokens),
+      costUsd: num(row.cost_usd),
+      latencySumMs: num(row.latency_sum_ms),
+      ttfbSumMs: num(row.ttfb_sum_ms),
+      ttfbCount: num(row.ttfb_count),
+      latencyHist: (row.latency_hist as unknown[]).map(num),
+      ttfbHist: (row.ttfb_hist as unknown[]).map(num),
+    };
+  }
+
+  /** Points per (bucket, group), ordered by group then time. */
+  async timeseries(
+    scope: OwnerScope,
+    from: Date,
+    to: Date,
+    bucket: UsageBucket,
+    groupBy: UsageGroupBy,
+  ): Promise<RollupPoint[]> {
+    const params: unknown[] = [];
+    // Hourly buckets read only hourly rows; daily buckets fold hourly edges into their day.
+    const source = bucket === 'hour' ? hourlySource(scope, from, to, params) : rollupSource(scope, from, to, params);
+    const t =
+      bucket === 'hour' ? 'r.bucket_start' : `date_bin('1 day', r.bucket_start, TIMESTAMPTZ '2000-01-01 00:00:00+00')`;
+    const rows = await this.dataSource.query(
+      `SELECT ${t} AS t, ${GROUP_COLUMN[groupBy]} AS grp, ${TOTALS}
+         FROM ${source}
+        GROUP BY 1, 2 ORDER BY 2, 1`,
+      params,
+    );
+    return rows.map((row: Record<string, unknown>) => ({
+      t: row.t as Date,
+      group: String(row.grp),
+      requests: num(row.requests),
+      errors: num(row.errors),
+      inputTokens: num(row.input_tokens),
+      cachedInputTokens: num(row.cached_input_tokens),
+      outputTokens: num(row.output_tokens),
+      reasoningTokens: num(row.reasoning_tokens),
+      costUsd: num(row.cost_usd),
+    }));
+  }
+
+  /** Display names for series ids; ids that no longer exist are absent from the map. */
+  async labels(groupBy: Exclude<UsageGroupBy, 'model'>, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const sql = {
+      key: `SELECT id::text AS id, name AS label FROM api_keys WHERE id = ANY($1::uuid[])`,
+      account: `SELECT id::text AS id, coalesce(alias, email, chatgpt_account_id) AS label FROM accounts WHERE id = ANY($1::uuid[])`,
+      owner: `SELECT id::text AS id, username AS label FROM dashboard_users WHERE id = ANY($1::uuid[])`,
+    }[groupBy];
+    const rows: { id: string; label: string }[] = await this.dataSource.query(sql, [ids]);
+    return new Map(rows.map((row) => [row.id, row.label]));
+  }
+}
