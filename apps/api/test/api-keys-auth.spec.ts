@@ -85,7 +85,9 @@ describe('API key authentication', () => {
     expect(lookups - before).toBe(1);
 
     // Both headers clients use are understood.
-    const viaBearer = await auth.authenticateRequest({ headers: { authorization: `Bearer ${key}` } } as never);
+    const request = { headers: { authorization: `Bearer ${key}` } } as never;
+    const viaBearer = await auth.authenticateRequest(request);
+    expect(auth.keyOf(request)?.id).toBe(apiKey.id);
     const viaHeader = await auth.authenticateRequest({ headers: { 'x-api-key': key } } as never);
     expect([viaBearer.apiKeyId, viaHeader.apiKeyId]).toEqual([apiKey.id, apiKey.id]);
 

@@ -31,6 +31,8 @@ export class ApiKeyAuthService extends ApiKeyAuthenticator implements OnModuleIn
   private readonly cache = new KeyCache<Entry>(DEFAULT_KEY_CACHE_OPTIONS);
   private readonly inflight = new Map<string, Promise<Entry | null>>();
   private lastUsed = new Map<string, number>();
+  /** The key each guarded request authenticated with, so handlers need no second lookup. */
+  private readonly requestKeys = new WeakMap<object, AuthenticatedKey>();
   private flusher?: NodeJS.Timeout;
 
   constructor(
@@ -59,7 +61,14 @@ export class ApiKeyAuthService extends ApiKeyAuthenticator implements OnModuleIn
 
   /** For API-key routes: the principal of the key the request carries. */
   async authenticateRequest(request: FastifyRequest): Promise<Principal> {
-    return (await this.authenticate(keyFromHeaders(request.headers))).principal;
+    const key = await this.authenticate(keyFromHeaders(request.headers));
+    this.requestKeys.set(request, key);
+    return key.principal;
+  }
+
+  /** The key an @ApiKeyRoute request was authenticated with by the guard. */
+  keyOf(request: FastifyRequest): AuthenticatedKey | undefined {
+    return this.requestKeys.get(request);
   }
 
   /** For the proxy: the key the request carries, with its owner, allowlists and limits. */
