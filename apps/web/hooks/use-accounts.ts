@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { accountsApi } from '@/lib/api/accounts';
 import { queryKeys } from '@/lib/query-keys';
-import type { UpdateAccountRequest } from '@/lib/types';
+import type { UpdateAccountRequest } from '@/lib/api/accounts';
 
 export function useAccounts(ownerId?: string) {
   return useQuery({

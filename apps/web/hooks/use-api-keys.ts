@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiKeysApi } from '@/lib/api/api-keys';
 import { queryKeys } from '@/lib/query-keys';
-import type { CreateApiKeyRequest, UpdateApiKeyRequest } from '@/lib/types';
+import type { CreateApiKeyRequest, UpdateApiKeyRequest } from '@codex-lb/shared';
 
 export function useApiKeys(ownerId?: string) {
   return useQuery({ queryKey: queryKeys.apiKeys(ownerId ?? ''), queryFn: () => apiKeysApi.list(ownerId || undefined) });

@@ -2,7 +2,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { requestLogsApi } from '@/lib/api/usage';
 import { queryKeys } from '@/lib/query-keys';
-import type { RequestLogFilters } from '@/lib/types';
+import type { RequestLogFilters } from '@/lib/api/usage';
 
 /** Cursor pagination: each "Load more" asks for the page after the last cursor. */
 export function useRequestLogs(filters: RequestLogFilters) {

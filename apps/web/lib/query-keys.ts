@@ -1,7 +1,7 @@
 // Every cache key in one place, so a mutation invalidates exactly what it changed.
+import type { UsageBucket, UsageGroupBy } from '@codex-lb/shared';
 import type { UserListFilters } from '@/lib/api/users';
-import type { UsageRange } from '@/lib/api/usage';
-import type { RequestLogFilters, UsageBucket, UsageGroupBy } from '@/lib/types';
+import type { RequestLogFilters, UsageRange } from '@/lib/api/usage';
 
 export const queryKeys = {
   users: (filters?: UserListFilters) => (filters ? (['users', filters] as const) : (['users'] as const)),
@@ -11,6 +11,8 @@ export const queryKeys = {
   usageSummary: (range: UsageRange) => ['usage', 'summary', range] as const,
   usageTimeseries: (range: UsageRange, bucket: UsageBucket, groupBy: UsageGroupBy) =>
     ['usage', 'timeseries', range, bucket, groupBy] as const,
+  // Under 'usage' too, so anything that refreshes usage refreshes the overview.
+  overview: () => ['usage', 'overview'] as const,
   requestLogs: (filters: RequestLogFilters) => ['request-logs', filters] as const,
   requestLog: (id: string) => ['request-log', id] as const,
 };

@@ -1,6 +1,6 @@
 // Date ranges for usage pages: presets, the equally long period before (for "vs previous"),
 // and a chart bucket that keeps the number of points readable.
-import type { UsageBucket } from './types';
+import type { UsageBucket } from '@codex-lb/shared';
 
 export type RangePreset = 'today' | '7d' | '30d' | 'custom';
 

@@ -3,7 +3,7 @@ import { ActionMenu } from '@/components/ui/action-menu';
 import { QuotaBar } from '@/components/ui/quota-bar';
 import { Td } from '@/components/ui/table';
 import { formatDateTime, formatRelative } from '@/lib/format';
-import type { AccountDto } from '@/lib/types';
+import type { AccountDto } from '@codex-lb/shared';
 import { AccountStatusBadge, accountName } from './account-status-badge';
 
 export interface AccountRowActions {
@@ -24,7 +24,7 @@ export function AccountRow({ account, showOwner, actions }: { account: AccountDt
       <Td>
         <div className="font-medium text-zinc-900">{name}</div>
         <div className="text-xs text-zinc-500">
-          {account.alias ? `${account.email} · ` : ''}
+          {account.alias && account.email ? `${account.email} · ` : ''}
           {account.planType ?? 'unknown plan'}
         </div>
       </Td>

@@ -1,6 +1,6 @@
 import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { formatRelative } from '@/lib/format';
-import type { AccountDto, AccountStatus } from '@/lib/types';
+import type { AccountDto, AccountStatusValue as AccountStatus } from '@codex-lb/shared';
 
 const STATUS: Record<AccountStatus, { label: string; tone: BadgeTone }> = {
   active: { label: 'Active', tone: 'green' },
@@ -24,6 +24,7 @@ export function AccountStatusBadge({ account }: { account: Pick<AccountDto, 'sta
   );
 }
 
-export function accountName(account: Pick<AccountDto, 'alias' | 'email'>): string {
-  return account.alias?.trim() || account.email;
+/** Alias, else email; the id token may carry no email, so the ChatGPT account id is the last resort. */
+export function accountName(account: Pick<AccountDto, 'alias' | 'email' | 'chatgptAccountId'>): string {
+  return account.alias?.trim() || account.email || `Account ${account.chatgptAccountId}`;
 }

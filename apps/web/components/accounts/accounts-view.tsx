@@ -12,7 +12,7 @@ import { QueryState } from '@/components/ui/query-state';
 import { Table, Th } from '@/components/ui/table';
 import { useAccountMutations, useAccounts } from '@/hooks/use-accounts';
 import { errorMessage } from '@/lib/api-client';
-import type { AccountDto } from '@/lib/types';
+import type { AccountDto } from '@codex-lb/shared';
 import { AccountRow, type AccountRowActions } from './account-row';
 import { accountName } from './account-status-badge';
 import { AddAccountDialog } from './add-account-dialog';

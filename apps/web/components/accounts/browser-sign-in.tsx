@@ -49,7 +49,7 @@ export function BrowserSignIn({ onDone }: { onDone: () => void }) {
         <a href={flow.authorizationUrl} target="_blank" rel="noreferrer" className={buttonClasses('primary')}>
           Open sign-in page
         </a>
-        {flow.authorizationUrl ? <CopyButton text={flow.authorizationUrl} label="Copy link" size="md" /> : null}
+        <CopyButton text={flow.authorizationUrl} label="Copy link" size="md" />
       </div>
       <OAuthWaiting status={status.data} pollError={status.error} />
       {failed ? (

@@ -31,7 +31,7 @@ export function DeviceSignIn({ onDone }: { onDone: () => void }) {
         <p className="mt-1 font-mono text-2xl font-semibold tracking-[0.2em]" aria-live="polite">
           {flow.userCode}
         </p>
-        {flow.userCode ? <CopyButton className="mt-2" text={flow.userCode} label="Copy code" /> : null}
+        <CopyButton className="mt-2" text={flow.userCode} label="Copy code" />
       </div>
       <p className="text-sm text-zinc-700">
         Go to{' '}

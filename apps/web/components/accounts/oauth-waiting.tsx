@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { errorMessage } from '@/lib/api-client';
-import type { OAuthStatusResponse } from '@/lib/types';
+import type { OAuthStatusResponse } from '@codex-lb/shared';
 
 function useElapsedSeconds(running: boolean) {
   const [seconds, setSeconds] = useState(0);

@@ -9,7 +9,7 @@ import { Select } from '@/components/ui/input';
 import { useAccountMutations } from '@/hooks/use-accounts';
 import { useOwners } from '@/hooks/use-owners';
 import { errorMessage } from '@/lib/api-client';
-import type { AccountDto } from '@/lib/types';
+import type { AccountDto } from '@codex-lb/shared';
 import { accountName } from './account-status-badge';
 
 export function ReassignOwnerDialog({ account, onClose }: { account: AccountDto | null; onClose: () => void }) {

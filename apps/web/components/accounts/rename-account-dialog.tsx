@@ -8,7 +8,7 @@ import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { useAccountMutations } from '@/hooks/use-accounts';
 import { errorMessage } from '@/lib/api-client';
-import type { AccountDto } from '@/lib/types';
+import type { AccountDto } from '@codex-lb/shared';
 
 export function RenameAccountDialog({ account, onClose }: { account: AccountDto | null; onClose: () => void }) {
   const { update } = useAccountMutations();
@@ -31,10 +31,10 @@ export function RenameAccountDialog({ account, onClose }: { account: AccountDto 
   }
 
   return (
-    <Dialog open={Boolean(account)} onClose={onClose} title="Rename account" description={account?.email}>
+    <Dialog open={Boolean(account)} onClose={onClose} title="Rename account" description={account?.email ?? account?.chatgptAccountId}>
       <form onSubmit={submit} className="space-y-4">
         {update.isError ? <Alert>{errorMessage(update.error)}</Alert> : null}
-        <Field label="Display name" hint="Leave empty to show the email address.">
+        <Field label="Display name" hint="Leave empty to show the email address (or the account id when there is none).">
           <Input value={alias} maxLength={80} onChange={(event) => setAlias(event.target.value)} />
         </Field>
         <div className="flex justify-end gap-2">

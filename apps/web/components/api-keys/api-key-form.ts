@@ -1,5 +1,5 @@
 // Turns what the user typed into a CreateApiKeyRequest, or says what is wrong, before sending.
-import type { CreateApiKeyRequest } from '@/lib/types';
+import type { CreateApiKeyRequest } from '@codex-lb/shared';
 import type { LimitDraft } from './limits-editor';
 
 export interface ApiKeyDraft {

@@ -1,9 +1,9 @@
 import { QuotaBar } from '@/components/ui/quota-bar';
 import { formatCompact, formatUsd } from '@/lib/format';
-import type { ApiKeyLimitDto } from '@/lib/types';
+import type { ApiKeyLimitDto } from '@codex-lb/shared';
 import { LIMIT_KIND_LABELS, LIMIT_WINDOW_LABELS } from './limits-editor';
 
-export function limitLabel(limit: ApiKeyLimitDto): string {
+export function limitLabel(limit: Pick<ApiKeyLimitDto, 'kind' | 'window' | 'max' | 'model'>): string {
   const max = limit.kind === 'cost_usd' ? formatUsd(limit.max) : formatCompact(limit.max);
   return `${LIMIT_KIND_LABELS[limit.kind]} ${max} ${LIMIT_WINDOW_LABELS[limit.window]}${limit.model ? ` (${limit.model})` : ''}`;
 }
@@ -18,7 +18,7 @@ export function ApiKeyLimits({ limits }: { limits: ApiKeyLimitDto[] }) {
           key={index}
           className="w-56"
           label={limitLabel(limit)}
-          usedPercent={typeof limit.used === 'number' && limit.max > 0 ? (limit.used / limit.max) * 100 : null}
+          usedPercent={limit.max > 0 ? (limit.used / limit.max) * 100 : null}
           resetsAt={limit.resetsAt}
         />
       ))}

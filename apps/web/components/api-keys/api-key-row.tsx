@@ -3,7 +3,7 @@ import { ActionMenu } from '@/components/ui/action-menu';
 import { Badge } from '@/components/ui/badge';
 import { Td } from '@/components/ui/table';
 import { formatDate, formatDateTime, formatRelative } from '@/lib/format';
-import type { ApiKeyDto } from '@/lib/types';
+import type { ApiKeyDto } from '@codex-lb/shared';
 import { ApiKeyLimits } from './api-key-limits';
 import { apiKeyStatus } from './api-key-status';
 
@@ -18,7 +18,8 @@ export function ApiKeyRow({ apiKey, showOwner, actions }: { apiKey: ApiKeyDto; s
   const revoked = Boolean(apiKey.revokedAt);
   const scope = [
     apiKey.allowedModels.length ? `Models: ${apiKey.allowedModels.join(', ')}` : 'All models',
-    apiKey.accountIds.length ? `${apiKey.accountIds.length} account${apiKey.accountIds.length === 1 ? '' : 's'}` : 'All accounts',
+    // A restricted key whose accounts were all removed can use none, not all.
+    apiKey.accountsRestricted ? `${apiKey.accountIds.length} account${apiKey.accountIds.length === 1 ? '' : 's'}` : 'All accounts',
   ].join(' · ');
   return (
     <tr className={revoked ? 'text-zinc-400' : undefined}>
@@ -27,7 +28,7 @@ export function ApiKeyRow({ apiKey, showOwner, actions }: { apiKey: ApiKeyDto; s
         <div className="font-mono text-xs text-zinc-500">{apiKey.prefix}…</div>
         <div className="mt-0.5 max-w-64 text-xs text-zinc-500">{scope}</div>
       </Td>
-      {showOwner ? <Td className="text-zinc-700">{apiKey.ownerUsername ?? apiKey.ownerUserId}</Td> : null}
+      {showOwner ? <Td className="text-zinc-700">{apiKey.ownerUsername}</Td> : null}
       <Td>
         <Badge tone={status.tone}>{status.label}</Badge>
         {apiKey.expiresAt && !revoked ? <div className="mt-0.5 text-xs text-zinc-500">expires {formatDate(apiKey.expiresAt)}</div> : null}

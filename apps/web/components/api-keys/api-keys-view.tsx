@@ -13,7 +13,7 @@ import { Table, Th } from '@/components/ui/table';
 import { useApiKeyMutations, useApiKeys } from '@/hooks/use-api-keys';
 import { errorMessage } from '@/lib/api-client';
 import type { GatewayHint } from '@/lib/client-snippets';
-import type { ApiKeyDto, ApiKeySecretResponse } from '@/lib/types';
+import type { ApiKeyDto, ApiKeySecretResponse } from '@codex-lb/shared';
 import { ApiKeyRow, type ApiKeyRowActions } from './api-key-row';
 import { CreateApiKeyDialog } from './create-api-key-dialog';
 import { KeySecretDialog } from './key-secret-dialog';

@@ -10,7 +10,7 @@ import { Input } from '@/components/ui/input';
 import { useAccounts } from '@/hooks/use-accounts';
 import { useApiKeyMutations } from '@/hooks/use-api-keys';
 import { errorMessage } from '@/lib/api-client';
-import type { ApiKeySecretResponse } from '@/lib/types';
+import type { ApiKeySecretResponse } from '@codex-lb/shared';
 import { emptyApiKeyDraft, parseApiKeyDraft, type ApiKeyDraft, type ApiKeyFormErrors } from './api-key-form';
 import { LimitsEditor } from './limits-editor';
 

@@ -9,7 +9,7 @@ import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import { codexConfigToml, defaultGatewayUrl, keyExportLine, openAiEnvSnippet, type GatewayHint } from '@/lib/client-snippets';
-import type { ApiKeySecretResponse } from '@/lib/types';
+import type { ApiKeySecretResponse } from '@codex-lb/shared';
 
 export function KeySecretDialog({
   secret,

@@ -1,7 +1,12 @@
 'use client';
 import { Button } from '@/components/ui/button';
 import { Input, Select } from '@/components/ui/input';
-import { LIMIT_KINDS, LIMIT_WINDOWS, type LimitKind, type LimitWindow } from '@/lib/types';
+import {
+  API_KEY_LIMIT_KINDS as LIMIT_KINDS,
+  API_KEY_LIMIT_WINDOWS as LIMIT_WINDOWS,
+  type ApiKeyLimitKind as LimitKind,
+  type ApiKeyLimitWindow as LimitWindow,
+} from '@codex-lb/shared';
 
 export const LIMIT_KIND_LABELS: Record<LimitKind, string> = {
   requests: 'Requests',

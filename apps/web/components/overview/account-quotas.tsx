@@ -1,21 +1,26 @@
 'use client';
 import Link from 'next/link';
+import type { DashboardOverviewResponse } from '@codex-lb/shared';
+import type { UseQueryResult } from '@tanstack/react-query';
 import { AccountStatusBadge, accountName } from '@/components/accounts/account-status-badge';
+import { buttonClasses } from '@/components/ui/button';
 import { Card, CardBody, CardHeader } from '@/components/ui/card';
 import { EmptyState } from '@/components/ui/empty-state';
 import { QueryState } from '@/components/ui/query-state';
 import { QuotaBar } from '@/components/ui/quota-bar';
-import { buttonClasses } from '@/components/ui/button';
-import { useAccounts } from '@/hooks/use-accounts';
 
-export function AccountQuotas() {
-  const accounts = useAccounts();
-  const list = accounts.data ?? [];
+/** Each account's 5-hour and weekly windows, from the overview answer (already owner-scoped). */
+export function AccountQuotas({ overview }: { overview: UseQueryResult<DashboardOverviewResponse> }) {
+  const list = overview.data?.accounts ?? [];
   return (
     <Card>
-      <CardHeader title="Account quotas" description="5-hour and weekly windows reported by ChatGPT." action={<Link href="/accounts" className="text-sm font-medium text-indigo-700 hover:underline">All accounts</Link>} />
+      <CardHeader
+        title="Account quotas"
+        description="5-hour and weekly windows reported by ChatGPT."
+        action={<Link href="/accounts" className="text-sm font-medium text-indigo-700 hover:underline">All accounts</Link>}
+      />
       <CardBody>
-        <QueryState query={accounts} feature="Accounts">
+        <QueryState query={overview} feature="Overview">
           {list.length === 0 ? (
             <EmptyState
               title="No accounts in the pool"

@@ -7,6 +7,7 @@ import { QueryState } from '@/components/ui/query-state';
 import { Skeleton } from '@/components/ui/skeleton';
 import { UsageChart } from '@/components/usage/usage-chart';
 import { UsageSummaryCards } from '@/components/usage/usage-summary-cards';
+import { useOverview } from '@/hooks/use-overview';
 import { useUsageTimeseries } from '@/hooks/use-usage-timeseries';
 import { rangeForPreset, type DateRange } from '@/lib/usage-range';
 import { AccountQuotas } from './account-quotas';
@@ -26,6 +27,7 @@ export function OverviewView() {
   // Fixed when the page opens; refetches keep the same window instead of creeping every render.
   const [ranges] = useState(() => ({ ...todayRanges(), week: rangeForPreset('7d') }));
   const series = useUsageTimeseries(ranges.week, 'day', 'model');
+  const overview = useOverview();
 
   return (
     <>
@@ -42,13 +44,13 @@ export function OverviewView() {
         <CardHeader title="Requests by model, last 7 days" />
         <CardBody>
           <QueryState query={series} feature="Usage charts" skeleton={<Skeleton className="h-64" />}>
-            <UsageChart points={series.data?.points ?? []} metric="requests" bucket="day" height={256} />
+            <UsageChart series={series.data?.series ?? []} metric="requests" bucket="day" height={256} />
           </QueryState>
         </CardBody>
       </Card>
       <div className="mt-6 grid items-start gap-6 xl:grid-cols-[3fr_2fr]">
-        <AccountQuotas />
-        <KeysNearLimit />
+        <AccountQuotas overview={overview} />
+        <KeysNearLimit overview={overview} />
       </div>
     </>
   );

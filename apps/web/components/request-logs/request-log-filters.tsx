@@ -4,7 +4,7 @@ import { OwnerFilter } from '@/components/owner-select';
 import { Input, Select } from '@/components/ui/input';
 import { useAccounts } from '@/hooks/use-accounts';
 import { useApiKeys } from '@/hooks/use-api-keys';
-import type { RequestLogFilters } from '@/lib/types';
+import type { RequestLogFilters } from '@/lib/api/usage';
 import { rangeForPreset } from '@/lib/usage-range';
 
 const PERIODS = { today: 'Today', '7d': 'Last 7 days', '30d': 'Last 30 days' } as const;
@@ -47,6 +47,7 @@ export function RequestLogFiltersBar({
           <option value="">All</option>
           <option value="success">Succeeded</option>
           <option value="error">Failed</option>
+          <option value="cancelled">Cancelled</option>
         </Select>
       </label>
       <label className="text-xs text-zinc-600 lg:w-48">

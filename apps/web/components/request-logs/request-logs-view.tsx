@@ -12,8 +12,9 @@ import { useDebouncedValue } from '@/hooks/use-debounced-value';
 import { useRequestLogs } from '@/hooks/use-request-logs';
 import { requestLogsApi } from '@/lib/api/usage';
 import { formatDateTime, formatDuration, formatNumber, formatUsd } from '@/lib/format';
-import type { RequestLogDto, RequestLogFilters } from '@/lib/types';
-import { RequestLogDrawer, statusTone } from './request-log-drawer';
+import type { RequestLogDto } from '@codex-lb/shared';
+import type { RequestLogFilters } from '@/lib/api/usage';
+import { RequestLogDrawer, STATUS_LABELS, statusTone } from './request-log-drawer';
 import { filtersForPeriod, RequestLogFiltersBar, type LogPeriod } from './request-log-filters';
 
 const PAGE_SIZE = 50;
@@ -81,20 +82,22 @@ export function RequestLogsView() {
                     <Td>
                       {/* The time opens the detail: a real button so it is reachable by keyboard. */}
                       <button type="button" className="rounded text-left font-medium text-indigo-700 hover:underline" onClick={() => setOpen(log)}>
-                        {formatDateTime(log.createdAt)}
+                        {formatDateTime(log.requestedAt)}
                       </button>
                     </Td>
                     {seesAllOwners ? <Td className="text-zinc-700">{log.ownerUsername ?? '—'}</Td> : null}
                     <Td className="text-zinc-700">{log.apiKeyName ?? '—'}</Td>
-                    <Td className="max-w-48 truncate text-zinc-700">{log.accountEmail ?? '—'}</Td>
+                    <Td className="max-w-48 truncate text-zinc-700">{log.accountLabel ?? '—'}</Td>
                     <Td className="font-mono text-xs">{log.model ?? '—'}</Td>
                     <Td>
-                      <Badge tone={statusTone(log.statusCode)}>{log.statusCode}</Badge>
+                      <span title={STATUS_LABELS[log.status]}>
+                        <Badge tone={statusTone(log.status, log.httpStatus)}>{log.httpStatus}</Badge>
+                      </span>
                     </Td>
                     <Td className="text-right tabular-nums">
-                      {formatNumber(log.inputTokens)} / {formatNumber(log.outputTokens)}
+                      {log.inputTokens === null ? '—' : formatNumber(log.inputTokens)} / {log.outputTokens === null ? '—' : formatNumber(log.outputTokens)}
                     </Td>
-                    <Td className="text-right tabular-nums">{formatUsd(log.costUsd)}</Td>
+                    <Td className="text-right tabular-nums">{log.costUsd === null ? '—' : formatUsd(log.costUsd)}</Td>
                     <Td className="text-right tabular-nums">{formatDuration(log.latencyMs)}</Td>
                   </tr>
                 ))}

@@ -4,10 +4,10 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { QueryState } from '@/components/ui/query-state';
 import { useUsageSummary } from '@/hooks/use-usage-summary';
 import { formatCompact, formatNumber, formatPercent, formatUsd } from '@/lib/format';
-import type { UsageTotals } from '@/lib/types';
-import { previousRange, type DateRange } from '@/lib/usage-range';
+import type { UsageTotalsDto } from '@codex-lb/shared';
+import type { DateRange } from '@/lib/usage-range';
 
-const errorRate = (totals: UsageTotals | undefined) => (totals && totals.requests ? (totals.errors / totals.requests) * 100 : 0);
+const errorRate = (totals: UsageTotalsDto | undefined) => (totals && totals.requests ? (totals.errors / totals.requests) * 100 : 0);
 
 /** Requests, tokens, cost and error rate for a range, each against the equally long period before. */
 export function UsageSummaryCards({
@@ -17,15 +17,19 @@ export function UsageSummaryCards({
   periodLabel,
 }: {
   range: DateRange;
-  /** Defaults to the equally long period just before `range`. */
+  /**
+   * Defaults to the API's own previous period (equally long, ending where `range` starts). Pass
+   * another range when that is not the fair comparison, e.g. today so far against the same hours
+   * of yesterday.
+   */
   compareWith?: DateRange;
   ownerId?: string;
   periodLabel: string;
 }) {
   const current = useUsageSummary({ ...range, ownerId: ownerId || undefined });
-  const previous = useUsageSummary({ ...(compareWith ?? previousRange(range)), ownerId: ownerId || undefined });
-  const now = current.data;
-  const before = previous.data;
+  const other = useUsageSummary({ ...(compareWith ?? range), ownerId: ownerId || undefined }, Boolean(compareWith));
+  const now = current.data?.current;
+  const before = compareWith ? other.data?.current : current.data?.previous;
   return (
     <QueryState
       query={current}

@@ -11,7 +11,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { useUsageTimeseries } from '@/hooks/use-usage-timeseries';
 import { requestLogsApi } from '@/lib/api/usage';
 import { cn } from '@/lib/cn';
-import type { UsageGroupBy } from '@/lib/types';
+import type { UsageGroupBy } from '@codex-lb/shared';
 import { bucketFor, rangeForPreset, type DateRange, type RangePreset } from '@/lib/usage-range';
 import { DateRangePicker } from './date-range-picker';
 import type { UsageMetric } from './pivot';
@@ -94,7 +94,7 @@ export function UsageView() {
         />
         <CardBody>
           <QueryState query={series} feature="Usage charts" skeleton={<Skeleton className="h-72" />}>
-            <UsageChart points={series.data?.points ?? []} metric={metric} bucket={bucket} />
+            <UsageChart series={series.data?.series ?? []} metric={metric} bucket={bucket} />
           </QueryState>
         </CardBody>
       </Card>

@@ -1,5 +1,10 @@
+import type { AccountDto, OAuthFlowKind, OAuthStatusResponse, StartOAuthResponse } from '@codex-lb/shared';
 import { apiRequest } from '@/lib/api-client';
-import type { AccountDto, OAuthFlowKind, OAuthStartResponse, OAuthStatusResponse, UpdateAccountRequest } from '@/lib/types';
+
+/** PATCH /api/accounts/:id body (the API's UpdateAccountDto): null clears the display name. */
+export interface UpdateAccountRequest {
+  alias: string | null;
+}
 
 const path = (id: string) => `/accounts/${encodeURIComponent(id)}`;
 
@@ -20,7 +25,7 @@ export const accountsApi = {
 };
 
 export const oauthApi = {
-  start: (flow: OAuthFlowKind) => apiRequest<OAuthStartResponse>('/oauth/start', { method: 'POST', body: { flow } }),
+  start: (flow: OAuthFlowKind) => apiRequest<StartOAuthResponse>('/oauth/start', { method: 'POST', body: { flow } }),
   status: (flowId: string) => apiRequest<OAuthStatusResponse>(`/oauth/status/${encodeURIComponent(flowId)}`),
   manualCallback: (flowId: string, callbackUrl: string) =>
     apiRequest<OAuthStatusResponse>('/oauth/manual-callback', { method: 'POST', body: { flowId, callbackUrl } }),

@@ -1,5 +1,5 @@
 import { apiRequest } from '@/lib/api-client';
-import type { ApiKeyDto, ApiKeySecretResponse, CreateApiKeyRequest, UpdateApiKeyRequest } from '@/lib/types';
+import type { ApiKeyDto, ApiKeySecretResponse, CreateApiKeyRequest, UpdateApiKeyRequest } from '@codex-lb/shared';
 
 const path = (id: string) => `/api-keys/${encodeURIComponent(id)}`;
 

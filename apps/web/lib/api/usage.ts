@@ -1,13 +1,15 @@
-import { apiRequest, buildQuery } from '@/lib/api-client';
 import type {
-  CursorPage,
+  DashboardOverviewResponse,
   RequestLogDto,
-  RequestLogFilters,
+  RequestLogPage,
+  RequestLogQuery,
+  RequestLogStatus,
   UsageBucket,
   UsageGroupBy,
   UsageSummaryResponse,
   UsageTimeseriesResponse,
-} from '@/lib/types';
+} from '@codex-lb/shared';
+import { apiRequest, buildQuery } from '@/lib/api-client';
 
 export interface UsageRange {
   from: string;
@@ -15,15 +17,19 @@ export interface UsageRange {
   ownerId?: string;
 }
 
+/** The log filters as the filter bar edits them: '' means "any" for the status select. */
+export type RequestLogFilters = Omit<RequestLogQuery, 'cursor' | 'status'> & { status?: RequestLogStatus | '' };
+
 export const usageApi = {
   summary: (range: UsageRange) => apiRequest<UsageSummaryResponse>('/usage/summary', { query: { ...range } }),
   timeseries: (range: UsageRange & { bucket: UsageBucket; groupBy: UsageGroupBy }) =>
     apiRequest<UsageTimeseriesResponse>('/usage/timeseries', { query: { ...range } }),
+  overview: () => apiRequest<DashboardOverviewResponse>('/dashboard/overview'),
 };
 
 export const requestLogsApi = {
   list: (filters: RequestLogFilters, cursor?: string) =>
-    apiRequest<CursorPage<RequestLogDto>>('/request-logs', { query: { ...filters, cursor } }),
+    apiRequest<RequestLogPage>('/request-logs', { query: { ...filters, cursor } }),
   get: (id: string) => apiRequest<RequestLogDto>(`/request-logs/${encodeURIComponent(id)}`),
   /** A plain link: the browser streams the CSV download through the dashboard's /api proxy. */
   exportUrl: (filters: RequestLogFilters) => `/api/request-logs/export${buildQuery({ ...filters })}`,
