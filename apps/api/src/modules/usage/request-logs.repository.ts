@@ -175,13 +175,14 @@ export class RequestLogsRepository {
       // Only rows actually stored count, with the key/account as stored, so rollups always
       // equal the sum of the logs they were built from.
       const stored = new Map(inserted.map((row) => [row.id, row]));
-      const counted = entries
-        .filter((e) => stored.has(e.requestId))
-        .map((e) => ({
-          ...e,
-          apiKeyId: stored.get(e.requestId)!.api_key_id,
-          accountId: stored.get(e.requestId)!.account_id,
-        }));
+      const counted: RequestLogEntry[] = [];
+      for (const e of entries) {
+        const row = stored.get(e.requestId);
+        if (!row) continue;
+        // A request id repeated within one batch is stored once, so it is counted once.
+        stored.delete(e.requestId);
+        counted.push({ ...e, apiKeyId: row.api_key_id, accountId: row.account_id });
+      }
       for (const unit of ['hour', 'day'] as const) await this.addRollups(manager, unit, counted);
       return counted.length;
     });

@@ -76,9 +76,9 @@ export class RequestLogFilterQueryDto extends RangeQueryDto {
 export class RequestLogListQueryDto extends RequestLogFilterQueryDto {
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 500' })
-  @Max(500, { message: 'limit must be between 1 and 500' })
+  @IsInt({ message: 'limit must be an integer between 1 and 500' })
+  @Min(1, { message: 'limit must be an integer between 1 and 500' })
+  @Max(500, { message: 'limit must be an integer between 1 and 500' })
   limit?: number;
 
   @IsOptional()

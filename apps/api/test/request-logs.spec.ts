@@ -1,0 +1,211 @@
+// Request logs through the real writer and the real HTTP API: what is written is what is listed,
+// owners never see each other's rows (list, detail, export), pages stay stable while new rows
+// arrive, and the retention purge removes old rows without changing the usage summary.
+import request from 'supertest';
+import { LogRetentionService } from '../src/modules/usage/log-retention.service';
+import { as } from './support/api-keys';
+import { startTestApp, type TestApp } from './support/app';
+import { entry, usageWorld, write, type UsageWorld } from './support/request-logs';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+describe('request logs', () => {
+  let app: TestApp;
+  let world: UsageWorld;
+  const base = Date.now() - 60 * MINUTE;
+  const at = (minutes: number) => new Date(base + minutes * MINUTE);
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    world = await usageWorld(app);
+    const { alice, bob } = world;
+    await write(app, [
+      entry(alice, { requestedAt: at(1), inputTokens: null, outputTokens: null, costUsd: null, ttfbMs: null }),
+      entry(alice, { requestedAt: at(2), model: 'gpt-5', route: '/v1/chat/completions', stream: false }),
+      entry(alice, {
+        requestedAt: at(3),
+        status: 'error',
+        httpStatus: 429,
+        errorCode: 'usage_limit_reached',
+        userAgent: '=HYPERLINK("x"), evil\nagent',
+      }),
+      entry(alice, { requestedAt: at(4), status: 'cancelled', httpStatus: 499, apiKeyId: null, accountId: null }),
+      entry(bob, { requestedAt: at(5), errorCode: 'upstream_timeout', status: 'error', httpStatus: 504 }),
+      entry(bob, { requestedAt: at(6) }),
+    ]);
+  });
+  afterAll(() => app.close());
+
+  const list = (cookie: string, query = '') => as(app, cookie).get(`/api/request-logs${query}`).expect(200);
+
+  it('lists what was written, newest first, with names and without secrets', async () => {
+    const { body } = await list(world.alice.cookie);
+    expect(body.nextCursor).toBeNull();
+    expect(body.items.map((i: { requestedAt: string }) => i.requestedAt)).toEqual(
+      [4, 3, 2, 1].map((m) => at(m).toISOString()),
+    );
+    const [cancelled, failed, chat, unknown] = body.items;
+    expect(unknown).toMatchObject({
+      ownerUserId: world.alice.id,
+      ownerUsername: 'alice',
+      apiKeyId: world.alice.keyId,
+      apiKeyName: 'alice-laptop',
+      accountId: world.alice.accountId,
+      accountLabel: 'alice@example.com',
+      status: 'success',
+      inputTokens: null,
+      outputTokens: null,
+      cachedInputTokens: 20,
+      costUsd: null,
+      ttfbMs: null,
+      latencyMs: 800,
+    });
+    expect(chat).toMatchObject({ model: 'gpt-5', route: '/v1/chat/completions', stream: false, costUsd: 0.001 });
+    expect(failed).toMatchObject({ status: 'error', httpStatus: 429, errorCode: 'usage_limit_reached' });
+    expect(cancelled).toMatchObject({ status: 'cancelled', apiKeyId: null, apiKeyName: null, accountLabel: null });
+    expect(JSON.stringify(body)).not.toMatch(/digest|key_digest|sk-clb/i);
+  });
+
+  it('shows a user only their own rows, and an admin every row or one owner', async () => {
+    const alice = await list(world.alice.cookie, `?ownerId=${world.bob.id}`);
+    expect(alice.body.items).toHaveLength(4);
+    expect(alice.body.items.every((i: { ownerUserId: string }) => i.ownerUserId === world.alice.id)).toBe(true);
+    expect((await list(world.bob.cookie)).body.items).toHaveLength(2);
+    expect((await list(world.adminCookie)).body.items).toHaveLength(6);
+    const onlyBob = await list(world.adminCookie, `?ownerId=${world.bob.id}`);
+    expect(onlyBob.body.items.map((i: { ownerUsername: string }) => i.ownerUsername)).toEqual(['bob', 'bob']);
+  });
+
+  it("answers the detail of your own log, and 404 for another owner's", async () => {
+    const bobs = (await list(world.bob.cookie)).body.items;
+    const mine = await as(app, world.bob.cookie).get(`/api/request-logs/${bobs[0].id}`).expect(200);
+    expect(mine.body).toEqual(bobs[0]);
+    const theirs = await as(app, world.alice.cookie).get(`/api/request-logs/${bobs[0].id}`).expect(404);
+    expect(theirs.body.error.code).toBe('not_found');
+    await as(app, world.adminCookie).get(`/api/request-logs/${bobs[0].id}`).expect(200);
+    await as(app, world.alice.cookie).get('/api/request-logs/00000000-0000-4000-8000-000000000000').expect(404);
+    await as(app, world.alice.cookie).get('/api/request-logs/not-a-uuid').expect(400);
+  });
+
+  it('filters by key, account, model, status, route, error code text and time', async () => {
+    const count = async (query: string) => (await list(world.adminCookie, query)).body.items.length;
+    expect(await count(`?apiKeyId=${world.alice.keyId}`)).toBe(3);
+    expect(await count(`?accountId=${world.bob.accountId}`)).toBe(2);
+    expect(await count('?model=gpt-5')).toBe(1);
+    expect(await count('?status=error')).toBe(2);
+    expect(await count('?status=cancelled')).toBe(1);
+    expect(await count(`?route=${encodeURIComponent('/v1/chat/completions')}`)).toBe(1);
+    expect(await count('?q=LIMIT')).toBe(1);
+    expect(await count('?q=_')).toBe(2);
+    expect(await count('?q=%25')).toBe(0);
+    expect(await count(`?from=${at(2).toISOString()}&to=${at(5).toISOString()}`)).toBe(3);
+    expect(await count(`?status=error&apiKeyId=${world.bob.keyId}`)).toBe(1);
+  });
+
+  it('refuses bad queries with clear 400s', async () => {
+    const bad = async (query: string, pattern: RegExp) => {
+      const response = await as(app, world.alice.cookie).get(`/api/request-logs${query}`).expect(400);
+      expect(response.body.error.message).toMatch(pattern);
+    };
+    await bad('?limit=0', /limit must be an integer between 1 and 500/);
+    await bad('?limit=501', /limit must be an integer between 1 and 500/);
+    await bad('?limit=ten', /limit must be an integer between 1 and 500/);
+    await bad('?from=yesterday', /from must be an ISO 8601/);
+    await bad(`?from=${at(5).toISOString()}&to=${at(1).toISOString()}`, /to must be later than from/);
+    await bad('?from=2020-01-01T00:00:00Z&to=2022-01-01T00:00:00Z', /at most 400 days/);
+    await bad('?status=done', /status must be one of/);
+    await bad('?cursor=abc', /cursor/);
+    await bad('?apiKeyId=nope', /apiKeyId must be/);
+  });
+
+  it('keeps pages stable while newer rows arrive: no duplicates, no gaps', async () => {
+    const { alice } = world;
+    const older = new Date(base - 10 * DAY);
+    // Ten rows share one millisecond, so only the id keeps the order total.
+    const batch = Array.from({ length: 25 }, (_, i) =>
+      entry(alice, { requestedAt: i < 10 ? older : new Date(older.getTime() + i * 1000), model: 'paging' }),
+    );
+    await write(app, batch);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `?model=paging&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await list(alice.cookie, query)).body;
+      seen.push(...page.items.map((i: { id: string }) => i.id));
+      cursor = page.nextCursor;
+      pages++;
+      // New rows land between pages, newer than anything already served.
+      await write(app, [entry(alice, { requestedAt: new Date(), model: 'paging' })]);
+    } while (cursor);
+    expect(pages).toBe(4);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual(batch.map((e) => e.requestId).sort());
+  });
+
+  it("exports the filtered rows as CSV, only the caller's own", async () => {
+    const response = await request(app.url)
+      .get(`/api/request-logs/export?to=${at(10).toISOString()}&from=${at(0).toISOString()}`)
+      .set('cookie', world.alice.cookie)
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => done(null, text));
+      })
+      .expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/csv/);
+    expect(response.headers['content-disposition']).toMatch(/^attachment; filename="request-logs-.*\.csv"$/);
+    const text = response.body as string;
+    const lines = text.trimEnd().split('\r\n');
+    expect(lines[0].startsWith('id,requestedAt,ownerUsername,apiKeyName')).toBe(true);
+    expect(text).not.toContain('bob');
+    expect(text).toContain('"\'=HYPERLINK(""x""), evil\nagent"');
+    // Header + 4 rows; one field holds a quoted newline, so count ids instead of lines.
+    const ids = text.match(/^[0-9a-f]{8}-[0-9a-f-]{27},/gm) ?? [];
+    expect(ids).toHaveLength(4);
+
+    const admin = await request(app.url)
+      .get(`/api/request-logs/export?ownerId=${world.bob.id}&from=${at(0).toISOString()}&to=${at(10).toISOString()}`)
+      .set('cookie', world.adminCookie)
+      .expect(200);
+    expect(admin.text.match(/^[0-9a-f]{8}-[0-9a-f-]{27},/gm)).toHaveLength(2);
+    expect(admin.text).not.toContain('alice');
+    await as(app, world.alice.cookie).get('/api/request-logs/export?limit=0').expect(400);
+  });
+
+  it('stores a repeated request id once and counts it once', async () => {
+    const e = entry(world.bob, { requestedAt: new Date(base - 20 * DAY), model: 'dedupe' });
+    await write(app, [e, { ...e }]);
+    await write(app, [{ ...e }]);
+    const from = new Date(base - 21 * DAY).toISOString();
+    expect((await list(world.bob.cookie, `?model=dedupe&from=${from}`)).body.items).toHaveLength(1);
+    const summary = await as(app, world.bob.cookie)
+      .get(`/api/usage/summary?from=${from}&to=${new Date(base - 19 * DAY).toISOString()}`)
+      .expect(200);
+    expect(summary.body.current.requests).toBe(1);
+  });
+
+  it('purges logs past the retention period and leaves the usage summary unchanged', async () => {
+    const old = new Date(Date.now() - 100 * DAY);
+    await write(
+      app,
+      Array.from({ length: 12 }, (_, i) =>
+        entry(world.alice, { requestedAt: new Date(old.getTime() + i * MINUTE), model: 'ancient', latencyMs: 100 * i }),
+      ),
+    );
+    const range = `from=${new Date(Date.now() - 120 * DAY).toISOString()}&to=${new Date().toISOString()}`;
+    const before = (await as(app, world.alice.cookie).get(`/api/usage/summary?${range}`).expect(200)).body;
+    expect((await list(world.alice.cookie, `?model=ancient&${range}`)).body.items).toHaveLength(12);
+
+    expect(app.settings.logRetentionDays).toBe(90);
+    const deleted = await app.instance.app.get(LogRetentionService).purge();
+    expect(deleted).toBe(12);
+
+    expect((await list(world.alice.cookie, `?model=ancient&${range}`)).body.items).toHaveLength(0);
+    expect((await list(world.alice.cookie, `?${range}&limit=500`)).body.items.length).toBeGreaterThan(25);
+    const after = (await as(app, world.alice.cookie).get(`/api/usage/summary?${range}`).expect(200)).body;
+    expect(after).toEqual(before);
+  });
+});
