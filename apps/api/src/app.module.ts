@@ -14,6 +14,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthController } from './modules/health/health.controller';
 import { UsageModule } from './modules/usage/usage.module';
+import { ProxyModule } from './modules/proxy/proxy.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Global()
@@ -45,6 +46,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         AccountsModule,
+        ProxyModule,
         ApiKeysModule,
         UsageModule,
       ],

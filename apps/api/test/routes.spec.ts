@@ -77,6 +77,20 @@ describe('route access meta-spec', () => {
     expect(keys).toEqual(Object.keys(EXPECTED).sort());
   });
 
+  it('refuses every API-key route without a key, even with a dashboard session', async () => {
+    const keyRoutes = collectRoutes(app.instance.app).filter((r) => r.apiKey);
+    expect(keyRoutes.length).toBeGreaterThanOrEqual(7);
+    for (const route of keyRoutes) {
+      expect(route.permission).toBe('proxy:use');
+      const method = route.method.toLowerCase() as 'get' | 'post';
+      const anonymous = await request(app.url)[method](route.path);
+      const withCookie = await request(app.url)[method](route.path).set('cookie', adminCookie);
+      for (const response of [anonymous, withCookie]) {
+        expect([route.key, response.status, response.body.error?.code]).toEqual([route.key, 401, 'missing_api_key']);
+      }
+    }
+  });
+
   it('answers anonymous, user and admin callers as the table says', async () => {
     const routes = collectRoutes(app.instance.app).filter((r) => !r.apiKey && !r.key.includes('logout'));
     for (const route of routes) {

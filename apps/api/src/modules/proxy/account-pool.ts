@@ -1,0 +1,193 @@
+// The proxy's in-memory view of every account: status, cooldown, quota and a decrypted access
+// token, indexed by owner. The hot path reads only this. It is loaded at start and reloaded per
+// account on 'account.changed' (off the request path); changes the proxy observes itself (rate
+// limits, quota headers) land here first and are persisted in the background, debounced.
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { TokenVault } from '../../common/crypto/token-vault';
+import { DomainEvents } from '../../common/events';
+import type { AccountStatus } from '../accounts/account.entity';
+import { AccountsRepository, type AccountRow } from '../accounts/accounts.repository';
+import { AccountsService } from '../accounts/accounts.service';
+import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
+
+export interface PooledAccount {
+  id: string;
+  ownerUserId: string;
+  chatgptAccountId: string;
+  email: string | null;
+  status: AccountStatus;
+  /** Epoch ms until which the account must not be used (an upstream 429's reset), or 0. */
+  cooldownUntil: number;
+  /** Epoch ms of a brief in-memory backoff after a 5xx or network error, or 0. */
+  backoffUntil: number;
+  primaryUsed: number | null;
+  secondaryUsed: number | null;
+  primaryResetsAt: number | null;
+  secondaryResetsAt: number | null;
+  accessToken: string;
+  tokenExpiresAt: number | null;
+}
+
+const QUOTA_PERSIST_MS = 10_000;
+
+@Injectable()
+export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('AccountPool');
+  private readonly accounts = new Map<string, PooledAccount>();
+  private readonly byOwner = new Map<string, Set<string>>();
+  private readonly pendingQuota = new Map<string, QuotaSnapshot>();
+  private readonly reloads = new Map<string, Promise<void>>();
+  private quotaTimer?: NodeJS.Timeout;
+  private ready: Promise<void> | null = null;
+
+  constructor(
+    private readonly repository: AccountsRepository,
+    private readonly service: AccountsService,
+    private readonly vault: TokenVault,
+    events: DomainEvents,
+  ) {
+    events.on('account.changed', ({ accountId, deleted }) => {
+      if (deleted) this.remove(accountId);
+      else void this.reload(accountId);
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    this.quotaTimer = setInterval(() => void this.persistQuota(), QUOTA_PERSIST_MS);
+    this.quotaTimer.unref();
+    return this.load();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.quotaTimer) clearInterval(this.quotaTimer);
+    await this.persistQuota();
+  }
+
+  load(): Promise<void> {
+    this.ready ??= this.repository.listAllUnscoped().then((rows) => {
+      for (const row of rows) this.put(row);
+      this.logger.log(`Loaded ${rows.length} account(s)`);
+    });
+    return this.ready;
+  }
+
+  /** Accounts of one owner, in a stable order. */
+  forOwner(ownerUserId: string): PooledAccount[] {
+    const ids = this.byOwner.get(ownerUserId);
+    if (!ids) return [];
+    const out: PooledAccount[] = [];
+    for (const id of ids) {
+      const account = this.accounts.get(id);
+      if (account) out.push(account);
+    }
+    return out;
+  }
+
+  get(id: string): PooledAccount | undefined {
+    return this.accounts.get(id);
+  }
+
+  /** Reloads one account from the database (after a change made anywhere). */
+  reload(id: string): Promise<void> {
+    const pending = this.reloads.get(id);
+    if (pending) return pending.then(() => this.reload(id));
+    const work = this.repository
+      .findByIdUnscoped(id)
+      .then((row) => (row ? this.put(row) : this.remove(id)))
+      .catch((error) => this.logger.warn(`Reloading account ${id} failed: ${(error as Error).message}`))
+      .finally(() => this.reloads.delete(id));
+    this.reloads.set(id, work);
+    return work;
+  }
+
+  /** A 429 from upstream: no request goes to the account until `until`. */
+  coolDown(id: string, until: number, reason: string): void {
+    const account = this.accounts.get(id);
+    if (!account) return;
+    account.cooldownUntil = Math.max(account.cooldownUntil, until);
+    if (account.status === 'active') account.status = 'rate_limited';
+    void this.repository
+      .setStatus(id, { status: 'rate_limited', reason, cooldownUntil: new Date(account.cooldownUntil) })
+      .catch((error) => this.logger.warn(`Persisting a cooldown failed: ${(error as Error).message}`));
+  }
+
+  /** A brief backoff after a 5xx or a network error; kept in memory only. */
+  backOff(id: string, ms: number): void {
+    const account = this.accounts.get(id);
+    if (account) account.backoffUntil = Math.max(account.backoffUntil, Date.now() + ms);
+  }
+
+  /** Quota windows seen in response headers or a codex.rate_limits event. */
+  observeQuota(id: string, snapshot: QuotaSnapshot): void {
+    const account = this.accounts.get(id);
+    if (!account) return;
+    if (snapshot.primary) {
+      account.primaryUsed = snapshot.primary.usedPercent;
+      account.primaryResetsAt = snapshot.primary.resetsAt?.getTime() ?? account.primaryResetsAt;
+    }
+    if (snapshot.secondary) {
+      account.secondaryUsed = snapshot.secondary.usedPercent;
+      account.secondaryResetsAt = snapshot.secondary.resetsAt?.getTime() ?? account.secondaryResetsAt;
+    }
+    this.pendingQuota.set(id, snapshot);
+  }
+
+  setAccessToken(id: string, token: string, expiresAt: Date | null): void {
+    const account = this.accounts.get(id);
+    if (!account) return;
+    account.accessToken = token;
+    account.tokenExpiresAt = expiresAt?.getTime() ?? null;
+  }
+
+  async persistQuota(): Promise<void> {
+    const batch = [...this.pendingQuota];
+    this.pendingQuota.clear();
+    for (const [id, snapshot] of batch) {
+      await this.service
+        .recordQuota(id, snapshot, 'headers')
+        .catch((error) => this.logger.warn(`Persisting quota for ${id} failed: ${(error as Error).message}`));
+    }
+  }
+
+  private put(row: AccountRow): void {
+    const previous = this.accounts.get(row.id);
+    if (previous && previous.ownerUserId !== row.ownerUserId) this.byOwner.get(previous.ownerUserId)?.delete(row.id);
+    let accessToken = '';
+    try {
+      accessToken = this.vault.decrypt(row.accessTokenEnc);
+    } catch {
+      this.logger.error(`Account ${row.id} has tokens this key cannot decrypt`);
+    }
+    const cooldown = row.cooldownUntil?.getTime() ?? 0;
+    const unsaved = this.pendingQuota.has(row.id);
+    const next: PooledAccount = {
+      id: row.id,
+      ownerUserId: row.ownerUserId,
+      chatgptAccountId: row.chatgptAccountId,
+      email: row.email,
+      status: row.status,
+      cooldownUntil: cooldown,
+      backoffUntil: previous?.backoffUntil ?? 0,
+      // Observations not yet persisted are newer than the row.
+      primaryUsed: unsaved && previous ? previous.primaryUsed : row.primaryUsedPercent,
+      secondaryUsed: unsaved && previous ? previous.secondaryUsed : row.secondaryUsedPercent,
+      primaryResetsAt: row.primaryResetsAt?.getTime() ?? null,
+      secondaryResetsAt: row.secondaryResetsAt?.getTime() ?? null,
+      accessToken,
+      tokenExpiresAt: row.tokenExpiresAt?.getTime() ?? null,
+    };
+    // Update in place: requests in flight hold a reference to this object.
+    if (previous) Object.assign(previous, next);
+    else this.accounts.set(row.id, next);
+    let owned = this.byOwner.get(row.ownerUserId);
+    if (!owned) this.byOwner.set(row.ownerUserId, (owned = new Set()));
+    owned.add(row.id);
+  }
+
+  private remove(id: string): void {
+    const account = this.accounts.get(id);
+    if (!account) return;
+    this.accounts.delete(id);
+    this.byOwner.get(account.ownerUserId)?.delete(id);
+  }
+}

@@ -1,0 +1,182 @@
+// Chooses the upstream account for a request, from the key owner's accounts only (intersected
+// with the key's allowlist). Pure logic over the in-memory pool, so it is cheap and unit-testable.
+//
+// - Hard stickiness: a request that continues a conversation (previous_response_id, Codex turn
+//   state, session id) goes to the account that served it; if that account cannot serve now,
+//   the caller gets an error that says so rather than a silent switch that loses the conversation.
+// - Soft stickiness: the same prompt_cache_key stays on one account for 30 minutes (prompt-cache
+//   hits depend on it) unless that account nears its limits.
+// - Otherwise: weighted random by remaining quota of both windows, which spreads load.
+import type { PooledAccount } from './account-pool';
+
+export const SOFT_STICKY_TTL_MS = 30 * 60_000;
+export const HARD_STICKY_TTL_MS = 24 * 3600_000;
+const NEAR_LIMIT_PERCENT = 90;
+const UNKNOWN_USED_PERCENT = 50;
+
+export type SelectionFailure =
+  | { code: 'no_accounts'; message: string }
+  | { code: 'all_accounts_rate_limited'; message: string; retryAfterSeconds: number }
+  | { code: 'sticky_account_unavailable'; message: string; retryAfterSeconds?: number };
+
+export type Selection = { account: PooledAccount; sticky: 'hard' | 'soft' | null } | { failure: SelectionFailure };
+
+export function unavailableUntil(account: PooledAccount, now: number): number {
+  return Math.max(account.cooldownUntil, account.backoffUntil) > now
+    ? Math.max(account.cooldownUntil, account.backoffUntil)
+    : 0;
+}
+
+/** Usable now: not paused, signed in, upstream-alive and not cooling down. */
+export function isUsable(account: PooledAccount, now: number): boolean {
+  if (account.status === 'paused' || account.status === 'reauth_required' || account.status === 'deactivated') {
+    return false;
+  }
+  if (!account.accessToken) return false;
+  return unavailableUntil(account, now) === 0;
+}
+
+function headroom(account: PooledAccount): number {
+  const primary = 100 - (account.primaryUsed ?? UNKNOWN_USED_PERCENT);
+  const secondary = 100 - (account.secondaryUsed ?? UNKNOWN_USED_PERCENT);
+  return Math.max(0.5, Math.min(primary, secondary));
+}
+
+/** A small TTL map: sticky keys expire, and the map never grows without bound. */
+export class StickyMap {
+  private readonly entries = new Map<string, { accountId: string; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 200_000,
+  ) {}
+
+  get(key: string, now = Date.now()): string | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.accountId;
+  }
+
+  set(key: string, accountId: string, now = Date.now()): void {
+    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.delete(key);
+    this.entries.set(key, { accountId, expiresAt: now + this.ttlMs });
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+export interface SelectInput {
+  candidates: PooledAccount[];
+  hardKeys: string[];
+  softKey: string | null;
+  exclude: ReadonlySet<string>;
+  now?: number;
+  random?: () => number;
+}
+
+export class AccountSelector {
+  readonly hard = new StickyMap(HARD_STICKY_TTL_MS);
+  readonly soft = new StickyMap(SOFT_STICKY_TTL_MS);
+
+  select(input: SelectInput): Selection {
+    const now = input.now ?? Date.now();
+    const { candidates } = input;
+    if (candidates.length === 0) {
+      return {
+        failure: {
+          code: 'no_accounts',
+          message:
+            'No upstream account is available to this API key: add an account in the dashboard (or check the key’s account list).',
+        },
+      };
+    }
+    const byId = new Map(candidates.map((a) => [a.id, a]));
+
+    for (const key of input.hardKeys) {
+      const id = this.hard.get(key, now);
+      if (!id) continue;
+      const account = byId.get(id);
+      if (account && isUsable(account, now) && !input.exclude.has(id)) return { account, sticky: 'hard' };
+      const until = account ? unavailableUntil(account, now) : 0;
+      return {
+        failure: {
+          code: 'sticky_account_unavailable',
+          message:
+            `This conversation is bound to the upstream account that served it, which cannot serve now` +
+            (account
+              ? ` (${until ? `cooling down until ${new Date(until).toISOString()}` : account.status})`
+              : ' (removed)') +
+            '. Start a new conversation to continue on another account.',
+          ...(until ? { retryAfterSeconds: Math.ceil((until - now) / 1000) } : {}),
+        },
+      };
+    }
+
+    const usable = candidates.filter((a) => isUsable(a, now) && !input.exclude.has(a.id));
+    if (usable.length === 0) {
+      const cooling = candidates
+        .filter((a) => a.status !== 'paused' && a.status !== 'reauth_required' && a.status !== 'deactivated')
+        .map((a) => unavailableUntil(a, now))
+        .filter((until) => until > 0);
+      if (cooling.length > 0) {
+        const earliest = Math.min(...cooling);
+        return {
+          failure: {
+            code: 'all_accounts_rate_limited',
+            message: `Every upstream account available to this key is rate-limited; the earliest resets at ${new Date(earliest).toISOString()}.`,
+            retryAfterSeconds: Math.max(1, Math.ceil((earliest - now) / 1000)),
+          },
+        };
+      }
+      const states = [...new Set(candidates.map((a) => a.status))].join(', ');
+      return {
+        failure: {
+          code: 'no_accounts',
+          message: `No upstream account available to this key can serve: they are ${states}. Resume or re-authenticate an account in the dashboard.`,
+        },
+      };
+    }
+
+    if (input.softKey) {
+      const id = this.soft.get(input.softKey, now);
+      const account = id ? usable.find((a) => a.id === id) : undefined;
+      if (
+        account &&
+        (account.primaryUsed ?? 0) < NEAR_LIMIT_PERCENT &&
+        (account.secondaryUsed ?? 0) < NEAR_LIMIT_PERCENT
+      ) {
+        return { account, sticky: 'soft' };
+      }
+    }
+
+    const random = input.random ?? Math.random;
+    let total = 0;
+    for (const account of usable) total += headroom(account);
+    let pick = random() * total;
+    let chosen = usable[usable.length - 1];
+    for (const account of usable) {
+      pick -= headroom(account);
+      if (pick <= 0) {
+        chosen = account;
+        break;
+      }
+    }
+    return { account: chosen, sticky: null };
+  }
+
+  /** Remembers where a conversation and a prompt cache key went. */
+  remember(accountId: string, hardKeys: string[], softKey: string | null): void {
+    for (const key of hardKeys) this.hard.set(key, accountId);
+    if (softKey) this.soft.set(softKey, accountId);
+  }
+}

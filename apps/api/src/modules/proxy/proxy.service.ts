@@ -1,0 +1,292 @@
+// The proxy engine: admission (model allowlist, key limits), account choice, the upstream call
+// with failover before the first byte, and the bookkeeping after (limits settle, quota, stickiness,
+// one request log). Route handlers decide what to do with the open upstream stream.
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { ApiError } from '../../common/api-error';
+import { AccountTokensService } from '../accounts/account-tokens.service';
+import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
+import { ApiKeyLimiter, type Reservation } from '../api-keys/limits/api-key-limiter';
+import { estimateCostUsd } from '../api-keys/pricing';
+import { RequestLogWriter } from '../usage/request-log.writer';
+import { AccountPool, type PooledAccount } from './account-pool';
+import { AccountSelector } from './account-selector';
+import { badBody, modelNotAllowed, resetFrom429, selectionError, upstreamFailure } from './proxy-errors';
+import type { ObservedUsage } from './sse-observer';
+import { quotaFromHeaders } from './sse-observer';
+import { sessionIdOf, upstreamHeaders } from './upstream-request';
+import { UpstreamClient } from './upstream.client';
+
+const MAX_ATTEMPTS = 3;
+const BACKOFF_MS = 5_000;
+const TOKEN_MARGIN_MS = 60_000;
+
+export interface ProxyRequest {
+  key: AuthenticatedKey;
+  route: string;
+  requestId: string;
+  headers: IncomingHttpHeaders;
+  clientIp: string | null;
+  model: string | null;
+  stream: boolean;
+  /** The upstream path below the backend base. */
+  path: string;
+  /** Serialized once, sent as is to every attempt. */
+  body: string;
+  accept: string;
+  hardKeys: string[];
+  softKey: string | null;
+  signal: AbortSignal;
+}
+
+export interface OpenUpstream {
+  account: PooledAccount;
+  response: Dispatcher.ResponseData;
+  reservation: Reservation;
+  startedAt: number;
+}
+
+export interface Outcome {
+  status: 'success' | 'error' | 'cancelled';
+  httpStatus: number;
+  errorCode: string | null;
+  usage: ObservedUsage | null;
+  responseId: string | null;
+  ttfbMs: number | null;
+  model: string | null;
+}
+
+@Injectable()
+export class ProxyService {
+  private readonly logger = new Logger('Proxy');
+  readonly selector = new AccountSelector();
+
+  constructor(
+    private readonly pool: AccountPool,
+    private readonly tokens: AccountTokensService,
+    private readonly upstream: UpstreamClient,
+    private readonly limiter: ApiKeyLimiter,
+    private readonly logs: RequestLogWriter,
+  ) {}
+
+  /** Hard and soft stickiness keys for a Responses-shaped body, scoped to the key's owner. */
+  stickiness(key: AuthenticatedKey, headers: IncomingHttpHeaders, body: Record<string, unknown>, derive: boolean) {
+    const owner = key.ownerUserId;
+    const hardKeys: string[] = [];
+    if (typeof body.previous_response_id === 'string') hardKeys.push(`${owner}:resp:${body.previous_response_id}`);
+    const turnState = headers['x-codex-turn-state'];
+    if (typeof turnState === 'string' && turnState) hardKeys.push(`${owner}:turn:${turnState}`);
+    const session = sessionIdOf(headers);
+    if (session) hardKeys.push(`${owner}:session:${session}`);
+    let softKey: string | null = null;
+    if (typeof body.prompt_cache_key === 'string' && body.prompt_cache_key) {
+      softKey = `${owner}:pck:${body.prompt_cache_key}`;
+    } else if (derive) {
+      const instructions = typeof body.instructions === 'string' ? body.instructions.slice(0, 2048) : '';
+      softKey = `${owner}:derived:${createHash('sha256').update(key.id).update('\0').update(instructions).digest('base64url')}`;
+    }
+    return { hardKeys, softKey };
+  }
+
+  checkModel(key: AuthenticatedKey, model: string | null): void {
+    if (model !== null && typeof model !== 'string') throw badBody('model must be a string.');
+    if (!isModelAllowed(key, model)) throw modelNotAllowed(model);
+  }
+
+  /** Admits the request, then tries up to three accounts until one answers 200. */
+  async open(req: ProxyRequest): Promise<OpenUpstream> {
+    const startedAt = performance.now();
+    const reservation = await this.limiter.reserve(req.key, {
+      model: req.model,
+      estimatedInputTokens: Math.ceil(req.body.length / 4),
+    });
+    try {
+      return await this.attempt(req, reservation, startedAt);
+    } catch (error) {
+      await reservation.release();
+      this.record(req, null, startedAt, {
+        status: req.signal.aborted ? 'cancelled' : 'error',
+        httpStatus: error instanceof ApiError ? error.getStatus() : 502,
+        errorCode: error instanceof ApiError ? String(error.code) : 'upstream_error',
+        usage: null,
+        responseId: null,
+        ttfbMs: null,
+        model: req.model,
+      });
+      throw error;
+    }
+  }
+
+  private candidates(key: AuthenticatedKey): PooledAccount[] {
+    const owned = this.pool.forOwner(key.ownerUserId);
+    if (key.accountIds === null) return owned;
+    const allowed = new Set(key.accountIds);
+    return owned.filter((account) => allowed.has(account.id));
+  }
+
+  private async attempt(req: ProxyRequest, reservation: Reservation, startedAt: number): Promise<OpenUpstream> {
+    const tried = new Set<string>();
+    let lastError: ApiError | null = null;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const selection = this.selector.select({
+        candidates: this.candidates(req.key),
+        hardKeys: req.hardKeys,
+        softKey: req.softKey,
+        exclude: tried,
+      });
+      if ('failure' in selection) {
+        if (lastError && selection.failure.code === 'no_accounts') throw lastError;
+        throw selectionError(selection.failure);
+      }
+      const account = selection.account;
+      tried.add(account.id);
+      let refreshed = false;
+      if (account.tokenExpiresAt !== null && account.tokenExpiresAt - Date.now() < TOKEN_MARGIN_MS) {
+        refreshed = await this.refreshToken(account);
+        if (!refreshed) continue;
+      }
+      for (;;) {
+        let response: Dispatcher.ResponseData;
+        try {
+          response = await this.upstream.call({
+            method: 'POST',
+            path: req.path,
+            headers: upstreamHeaders(req.headers, account, req.accept),
+            body: req.body,
+            signal: req.signal,
+          });
+        } catch (error) {
+          if (req.signal.aborted) throw new ApiError(499, 'client_closed', 'The client closed the request.');
+          this.pool.backOff(account.id, BACKOFF_MS);
+          lastError = upstreamFailure(`The upstream could not be reached: ${(error as Error).message}`);
+          break;
+        }
+        const quota = quotaFromHeaders(response.headers);
+        if (quota) this.pool.observeQuota(account.id, quota);
+        if (response.statusCode === 200) {
+          this.selector.remember(account.id, req.hardKeys, req.softKey);
+          return { account, response, reservation, startedAt };
+        }
+        const body = await response.body.json().catch(() => null);
+        if (response.statusCode === 401 && !refreshed) {
+          refreshed = await this.refreshToken(account);
+          if (refreshed) continue;
+          lastError = upstreamFailure('The upstream refused the account token.');
+          break;
+        }
+        if (response.statusCode === 429) {
+          const until = resetFrom429(body);
+          this.pool.coolDown(account.id, until, 'The upstream usage limit is reached until the window resets.');
+          lastError = selectionError({
+            code: 'all_accounts_rate_limited',
+            message: `Every upstream account tried is rate-limited; the earliest resets at ${new Date(until).toISOString()}.`,
+            retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)),
+          });
+          break;
+        }
+        if (response.statusCode >= 500 || response.statusCode === 401) {
+          this.pool.backOff(account.id, BACKOFF_MS);
+          lastError = upstreamFailure(`The upstream answered ${response.statusCode}.`);
+          break;
+        }
+        // Any other status is about the request itself: no other account would answer differently.
+        const detail =
+          (body as Record<string, unknown>)?.detail ?? (body as Record<string, { message?: string }>)?.error?.message;
+        throw new ApiError(
+          response.statusCode,
+          'upstream_rejected',
+          String(detail ?? `The upstream answered ${response.statusCode}.`),
+        );
+      }
+    }
+    throw lastError ?? upstreamFailure('No upstream account answered.');
+  }
+
+  private async refreshToken(account: PooledAccount): Promise<boolean> {
+    try {
+      const access = await this.tokens.refresh(account.id);
+      this.pool.setAccessToken(account.id, access.accessToken, access.expiresAt);
+      return true;
+    } catch (error) {
+      this.logger.warn(`Token refresh for account ${account.id} failed: ${(error as Error).message}`);
+      this.pool.backOff(account.id, BACKOFF_MS);
+      return false;
+    }
+  }
+
+  /** Settles limits, remembers the response for stickiness and writes the request log. */
+  async finish(req: ProxyRequest, open: OpenUpstream, outcome: Outcome): Promise<void> {
+    if (outcome.responseId)
+      this.selector.remember(open.account.id, [`${req.key.ownerUserId}:resp:${outcome.responseId}`], null);
+    const usage = outcome.usage;
+    const model = outcome.model ?? req.model;
+    const costUsd =
+      usage && usage.inputTokens !== null && usage.outputTokens !== null
+        ? estimateCostUsd(model, {
+            inputTokens: usage.inputTokens,
+            cachedInputTokens: usage.cachedInputTokens ?? 0,
+            outputTokens: usage.outputTokens,
+          })
+        : null;
+    try {
+      if (outcome.status === 'success' || (usage && usage.inputTokens !== null)) {
+        await open.reservation.settle(
+          usage && usage.inputTokens !== null && usage.outputTokens !== null
+            ? {
+                inputTokens: usage.inputTokens,
+                cachedInputTokens: usage.cachedInputTokens ?? undefined,
+                outputTokens: usage.outputTokens,
+                reasoningTokens: usage.reasoningTokens ?? undefined,
+                costUsd,
+              }
+            : null,
+        );
+      } else {
+        await open.reservation.release();
+      }
+    } catch (error) {
+      this.logger.warn(`Settling limits failed: ${(error as Error).message}`);
+    }
+    this.record(req, open.account.id, open.startedAt, { ...outcome, model }, costUsd);
+  }
+
+  private record(
+    req: ProxyRequest,
+    accountId: string | null,
+    startedAt: number,
+    outcome: Outcome,
+    costUsd: number | null = null,
+  ) {
+    const usage = outcome.usage;
+    this.logs.record({
+      requestId: req.requestId,
+      requestedAt: new Date(Date.now() - (performance.now() - startedAt)),
+      ownerUserId: req.key.ownerUserId,
+      apiKeyId: req.key.id,
+      accountId,
+      route: req.route,
+      model: outcome.model ?? req.model,
+      stream: req.stream,
+      status: outcome.status,
+      httpStatus: outcome.httpStatus,
+      errorCode: outcome.errorCode,
+      inputTokens: usage?.inputTokens ?? null,
+      cachedInputTokens: usage?.cachedInputTokens ?? null,
+      outputTokens: usage?.outputTokens ?? null,
+      reasoningTokens: usage?.reasoningTokens ?? null,
+      costUsd,
+      latencyMs: Math.round(performance.now() - startedAt),
+      ttfbMs: outcome.ttfbMs,
+      clientIp: req.clientIp,
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 256) : null,
+      sessionId: sessionIdOf(req.headers),
+    });
+  }
+
+  /** Quota seen in a codex.rate_limits event. */
+  observeQuota(accountId: string, quota: Parameters<AccountPool['observeQuota']>[1]): void {
+    this.pool.observeQuota(accountId, quota);
+  }
+}

@@ -1,0 +1,174 @@
+// Watches a Responses SSE stream as it passes through, without changing a byte: it finds event
+// boundaries incrementally and parses only the few events the gateway needs (the response id,
+// usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
+import type { QuotaSnapshot, QuotaWindow } from '../accounts/upstream-auth.client';
+
+export interface ObservedUsage {
+  inputTokens: number | null;
+  cachedInputTokens: number | null;
+  outputTokens: number | null;
+  reasoningTokens: number | null;
+}
+
+export type TerminalStatus = 'completed' | 'failed' | 'incomplete' | null;
+
+const INTERESTING = /^(response\.(created|completed|done|failed|incomplete)|codex\.rate_limits|error)$/;
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export function usageFrom(raw: unknown): ObservedUsage | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const u = raw as Record<string, Record<string, unknown> | unknown>;
+  const inputDetails = (u.input_tokens_details ?? {}) as Record<string, unknown>;
+  const outputDetails = (u.output_tokens_details ?? {}) as Record<string, unknown>;
+  return {
+    inputTokens: num(u.input_tokens),
+    cachedInputTokens: num(inputDetails.cached_tokens),
+    outputTokens: num(u.output_tokens),
+    reasoningTokens: num(outputDetails.reasoning_tokens),
+  };
+}
+
+function windowFrom(raw: unknown): QuotaWindow | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const w = raw as Record<string, unknown>;
+  const used = num(w.used_percent);
+  if (used === null) return null;
+  const resetAt = num(w.reset_at);
+  const after = num(w.reset_after_seconds);
+  return {
+    usedPercent: used,
+    windowMinutes: num(w.window_minutes),
+    resetsAt: resetAt !== null ? new Date(resetAt * 1000) : after !== null ? new Date(Date.now() + after * 1000) : null,
+  };
+}
+
+/** Quota windows from x-codex-* response headers, or null when there are none. */
+export function quotaFromHeaders(headers: Record<string, string | string[] | undefined>): QuotaSnapshot | null {
+  const read = (name: string) => {
+    const value = headers[name];
+    const n = Number(Array.isArray(value) ? value[0] : value);
+    return value === undefined || !Number.isFinite(n) ? null : n;
+  };
+  const window = (prefix: string): QuotaWindow | null => {
+    const used = read(`x-codex-${prefix}-used-percent`);
+    if (used === null) return null;
+    const reset = read(`x-codex-${prefix}-reset-at`);
+    return {
+      usedPercent: used,
+      windowMinutes: read(`x-codex-${prefix}-window-minutes`),
+      resetsAt: reset ? new Date(reset * 1000) : null,
+    };
+  };
+  const primary = window('primary');
+  const secondary = window('secondary');
+  if (!primary && !secondary) return null;
+  const balance = read('x-codex-credits-balance');
+  const unlimited = headers['x-codex-credits-unlimited'];
+  return {
+    planType: null,
+    primary,
+    secondary,
+    creditsBalance: balance,
+    creditsUnlimited: unlimited === undefined ? null : String(unlimited) === 'true',
+  };
+}
+
+export class SseObserver {
+  responseId: string | null = null;
+  model: string | null = null;
+  usage: ObservedUsage | null = null;
+  terminal: TerminalStatus = null;
+  errorCode: string | null = null;
+  quota: QuotaSnapshot | null = null;
+  /** The completed response object (for non-stream clients). */
+  completedResponse: Record<string, unknown> | null = null;
+  private pending = '';
+
+  constructor(private readonly keepResponse = false) {}
+
+  push(chunk: Buffer | string): void {
+    this.pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let boundary = this.pending.indexOf('\n\n');
+    while (boundary !== -1) {
+      const block = this.pending.slice(0, boundary);
+      this.pending = this.pending.slice(boundary + 2);
+      this.onEvent(block);
+      boundary = this.pending.indexOf('\n\n');
+    }
+    // A stream without blank-line framing must not grow the buffer forever.
+    if (this.pending.length > 8 * 1024 * 1024) this.pending = '';
+  }
+
+  end(): void {
+    if (this.pending.trim()) this.onEvent(this.pending);
+    this.pending = '';
+  }
+
+  private onEvent(block: string): void {
+    let name: string | null = null;
+    let data = '';
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) name = line.slice(6).trim();
+      else if (line.startsWith('data:')) data += line.slice(5).trimStart();
+    }
+    if (name !== null && !INTERESTING.test(name)) return;
+    if (
+      name === null &&
+      !/"type":"(response\.(created|completed|done|failed|incomplete)|codex\.rate_limits|error)"/.test(data)
+    ) {
+      return;
+    }
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      return;
+    }
+    const type = (event.type as string) ?? name;
+    const response = (event.response ?? null) as Record<string, unknown> | null;
+    switch (type) {
+      case 'response.created':
+        this.responseId = (response?.id as string) ?? this.responseId;
+        this.model = (response?.model as string) ?? this.model;
+        break;
+      case 'response.completed':
+      case 'response.done':
+      case 'response.incomplete':
+      case 'response.failed': {
+        this.terminal =
+          type === 'response.failed' ? 'failed' : type === 'response.incomplete' ? 'incomplete' : 'completed';
+        this.usage = usageFrom(response?.usage) ?? this.usage;
+        this.responseId = (response?.id as string) ?? this.responseId;
+        if (type === 'response.failed') {
+          const error = (response?.error ?? {}) as Record<string, unknown>;
+          this.errorCode = String(error.code ?? 'response_failed');
+        }
+        if (this.keepResponse && response) this.completedResponse = response;
+        break;
+      }
+      case 'codex.rate_limits': {
+        const limits = (event.rate_limits ?? {}) as Record<string, unknown>;
+        const primary = windowFrom(limits.primary);
+        const secondary = windowFrom(limits.secondary);
+        if (primary || secondary) {
+          this.quota = {
+            planType: typeof event.plan_type === 'string' ? event.plan_type : null,
+            primary,
+            secondary,
+            creditsBalance: null,
+            creditsUnlimited: null,
+          };
+        }
+        break;
+      }
+      case 'error':
+        this.errorCode = String(
+          (event.error as Record<string, unknown> | undefined)?.code ?? event.code ?? 'stream_error',
+        );
+        break;
+    }
+  }
+}

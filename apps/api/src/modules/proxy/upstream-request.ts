@@ -1,0 +1,60 @@
+// What goes up: the client's body with fields the Codex backend rejects removed and
+// `stream: true, store: false` forced; the account's token and id; the client's Codex headers.
+// The client's own Authorization (the gateway key) never goes up.
+import type { IncomingHttpHeaders } from 'node:http';
+
+const UNSUPPORTED_FIELDS = [
+  'max_output_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'truncation',
+  'metadata',
+  'user',
+  'safety_identifier',
+  'prompt_cache_retention',
+  'service_tier',
+];
+
+const PASS_HEADERS = ['session_id', 'session-id', 'thread-id', 'conversation_id', 'x-client-request-id', 'openai-beta'];
+const CODEX_USER_AGENT = 'codex_cli_rs/0.169.0 (codex-lb)';
+
+export function prepareResponsesBody(body: Record<string, unknown>, stream = true): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body };
+  for (const field of UNSUPPORTED_FIELDS) delete out[field];
+  if (stream) out.stream = true;
+  out.store = false;
+  return out;
+}
+
+export function upstreamHeaders(
+  client: IncomingHttpHeaders,
+  account: { accessToken: string; chatgptAccountId: string },
+  accept: string,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${account.accessToken}`,
+    'chatgpt-account-id': account.chatgptAccountId,
+    accept,
+    'content-type': 'application/json',
+  };
+  for (const name of PASS_HEADERS) {
+    const value = client[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  for (const [name, value] of Object.entries(client)) {
+    if (name.startsWith('x-codex-') && typeof value === 'string') headers[name] = value;
+  }
+  const agent = client['user-agent'];
+  const originator = client.originator;
+  const isCodex = typeof originator === 'string' && originator.startsWith('codex');
+  headers.originator = isCodex ? originator : 'codex_cli_rs';
+  headers['user-agent'] = isCodex && typeof agent === 'string' ? agent : CODEX_USER_AGENT;
+  return headers;
+}
+
+/** The session id Codex sends (session_id or session-id), used for hard stickiness and logs. */
+export function sessionIdOf(client: IncomingHttpHeaders): string | null {
+  const value = client['session_id'] ?? client['session-id'];
+  return typeof value === 'string' && value.length > 0 && value.length <= 200 ? value : null;
+}
