@@ -1,0 +1,109 @@
+// The issue-8 story, step by step: admin makes a user; the user signs in, imports an account,
+// makes and copies a key; a request with it shows in their logs and chart; each person sees
+// only what they may; every page is captured for both roles at both widths.
+import { join } from 'node:path';
+import { newPersonPage, PHONE, screenshotDir, screenshotPages, settle, WIDE } from './lib/browser.mjs';
+import { assert } from './lib/harness.mjs';
+import { ADMIN_PASSWORD } from './lib/stack.mjs';
+import { authJsonFile, createUserInBrowser, requestWithKey, secondUserThroughApi } from './steps/people.mjs';
+import { changeFirstPassword, checkLoginTabOrder, signIn, signInWithKeyboard } from './steps/sign-in.mjs';
+import { adminSeesBothAndFilters, userSeesNoUsersPage, userSeesOnlyOwnRows } from './steps/visibility.mjs';
+import { checkLogDetail, checkUsageChart, createAndCopyKey, importAccount, waitForLogRow } from './steps/workspace.mjs';
+
+const PAGES = ['/overview', '/accounts', '/api-keys', '/usage', '/request-logs', '/users', '/settings'];
+const MODEL = 'gpt-5.1-codex';
+
+export async function runScenario({ harness, stack, browser, webRoot }) {
+  const { step } = harness;
+  const shots = screenshotDir(webRoot);
+  const alice = { username: 'alice', firstPassword: 'alice-first-1', password: 'alice-chosen-2', email: 'alice@example.test', keyName: 'alice laptop' };
+  const bob = { username: 'bob', firstPassword: 'bob-first-1', password: 'bob-chosen-2', email: 'bob@example.test', keyName: 'bob desktop' };
+  const admin = await newPersonPage(browser, stack.webUrl);
+  const user = await newPersonPage(browser, stack.webUrl);
+  const shot = async (page, name, sizes = [WIDE, PHONE]) => {
+    for (const size of sizes) {
+      await page.setViewportSize(size);
+      await settle(page);
+      await page.screenshot({ path: join(shots, `${name}-${size.width}.png`), fullPage: true });
+    }
+    await page.setViewportSize(WIDE);
+  };
+
+  await step('login page: Tab reaches username, password, then Sign in', async () => {
+    await checkLoginTabOrder(admin);
+    await shot(admin, 'anonymous-login');
+  });
+
+  await step('admin signs in with the keyboard only', async () => {
+    await signInWithKeyboard(admin, 'admin', ADMIN_PASSWORD);
+    await admin.waitForURL('**/overview');
+  });
+
+  await step('admin creates a user', () => createUserInBrowser(admin, alice.username, alice.firstPassword), {
+    requires: ['admin signs in with the keyboard only'],
+  });
+
+  let bobData;
+  await step('a second user with an account, a key and a request (through the API)', async () => {
+    bobData = await secondUserThroughApi(stack, { adminPassword: ADMIN_PASSWORD, ...bob });
+    await requestWithKey(stack, bobData.key, 'hello from bob');
+  });
+
+  await step('the user signs in and must choose a new password first', async () => {
+    await signIn(user, alice.username, alice.firstPassword);
+    await user.waitForURL('**/change-password');
+    await shot(user, 'user-change-password');
+    await changeFirstPassword(user, alice.firstPassword, alice.password);
+    await user.waitForURL('**/overview');
+  }, { requires: ['admin creates a user'] });
+
+  const signedIn = 'the user signs in and must choose a new password first';
+  await step('the user imports an account by uploading auth.json', async () => {
+    await importAccount(user, await authJsonFile(stack, alice.email), alice.email);
+  }, { requires: [signedIn] });
+
+  let key;
+  await step('the user creates a key and copies it (sk-clb-…)', async () => {
+    key = await createAndCopyKey(user, alice.keyName, { screenshot: () => shot(user, 'user-api-key-created') });
+  }, { requires: [signedIn] });
+
+  const made = 'the user creates a key and copies it (sk-clb-…)';
+  await step('a request with that key goes through the proxy to the fake upstream', async () => {
+    const answer = await requestWithKey(stack, key, 'hello from the browser test');
+    assert(/hello from the browser test/.test(answer.choices[0].message.content), 'the fake did not echo the prompt');
+  }, { requires: [made, 'the user imports an account by uploading auth.json'] });
+
+  const proxied = 'a request with that key goes through the proxy to the fake upstream';
+  await step("the request appears in the user's request logs, with details", async () => {
+    const row = await waitForLogRow(user, alice.keyName);
+    await checkLogDetail(user, row, { model: MODEL, route: '/v1/chat/completions' });
+  }, { requires: [proxied] });
+
+  await step("the request appears in the user's usage chart", () => checkUsageChart(user, MODEL), { requires: [proxied] });
+
+  await step('the user has no Users nav item, and /users says "not allowed"', () => userSeesNoUsersPage(user), {
+    requires: [signedIn],
+  });
+
+  await step("the user sees none of the other user's accounts, keys or logs", () =>
+    userSeesOnlyOwnRows(user, { mine: alice, theirs: bob, theirAccountId: bobData.account.id }), {
+    requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
+  });
+
+  await step("the admin sees both users' data and filters by owner", () => adminSeesBothAndFilters(admin, { alice, bob }), {
+    requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
+  });
+
+  // Both people at once: most of the time goes to waiting for pages to settle, not to CPU.
+  const roles = [
+    ['admin', admin, 'admin signs in with the keyboard only'],
+    ['user', user, signedIn],
+  ];
+  await Promise.all(roles.map(([role, page, requires]) =>
+    step(`screenshots of every page as ${role}, 1280 and 390 px, nothing wider than the phone`, async () => {
+      const { files, overflowing } = await screenshotPages(page, { dir: shots, prefix: role, paths: PAGES });
+      assert(files.length === PAGES.length * 2, `wrote ${files.length} screenshots`);
+      assert(overflowing.length === 0, `wider than 390 px: ${overflowing.join(', ')}`);
+    }, { requires: [requires] }),
+  ));
+}
