@@ -47,8 +47,10 @@ function finish() {
 
 // Ctrl-C or a CI timeout: stop every server we started before going, and still report.
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (cleaning) return;
     console.error(`\n${signal}: stopping the servers this run started`);
+    harness.abort(`not run: ${signal}`);
     cleanUp().finally(() => {
       finish();
       process.exit(130);

@@ -94,16 +94,14 @@ export async function runScenario({ harness, stack, browser, webRoot }) {
     requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
   });
 
-  // Both people at once: most of the time goes to waiting for pages to settle, not to CPU.
-  const roles = [
+  for (const [role, page, requires] of [
     ['admin', admin, 'admin signs in with the keyboard only'],
     ['user', user, signedIn],
-  ];
-  await Promise.all(roles.map(([role, page, requires]) =>
-    step(`screenshots of every page as ${role}, 1280 and 390 px, nothing wider than the phone`, async () => {
+  ]) {
+    await step(`screenshots of every page as ${role}, 1280 and 390 px, nothing wider than the phone`, async () => {
       const { files, overflowing } = await screenshotPages(page, { dir: shots, prefix: role, paths: PAGES });
       assert(files.length === PAGES.length * 2, `wrote ${files.length} screenshots`);
       assert(overflowing.length === 0, `wider than 390 px: ${overflowing.join(', ')}`);
-    }, { requires: [requires] }),
-  ));
+    }, { requires: [requires] });
+  }
 }

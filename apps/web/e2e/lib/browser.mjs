@@ -14,6 +14,11 @@ export function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    // The runner owns signals: it closes the browser itself, then stops the servers and drops
+    // the database. Playwright's handlers would exit the process before that.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
 }
 
@@ -39,12 +44,18 @@ export async function newPersonPage(browser, baseURL) {
   return page;
 }
 
-/** Waits until no skeleton or "Loading" status is left, so screenshots show data. */
+/**
+ * Waits until no skeleton or "Loading" status is left, so screenshots show data. Pages render
+ * their skeletons on the server, so "none left" means the client queries have answered; no
+ * networkidle wait (it costs half a second a page and prefetches keep resetting it).
+ */
 export async function settle(page) {
-  await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+  await page.waitForLoadState('load');
   await page
-    .waitForFunction(() => !document.querySelector('[role="status"][aria-label^="Loading"], .animate-pulse'), null, { timeout: 10_000 })
+    .waitForFunction(() => !document.querySelector('[role="status"][aria-label^="Loading"], .animate-pulse'), null, { timeout: 10_000, polling: 100 })
     .catch(() => {});
+  // Charts measure their box one frame after mounting.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
 
 export function screenshotDir(webRoot) {

@@ -4,12 +4,13 @@
 export function createHarness({ log = console.log } = {}) {
   const results = [];
   const outcome = new Map();
+  let aborted = null;
 
   async function step(name, fn, { requires = [] } = {}) {
     const missing = requires.filter((dep) => outcome.get(dep) !== true);
     const started = Date.now();
-    if (missing.length) {
-      const reason = `skipped: needs ${missing.map((dep) => `"${dep}"`).join(', ')}`;
+    if (aborted || missing.length) {
+      const reason = aborted ?? `skipped: needs ${missing.map((dep) => `"${dep}"`).join(', ')}`;
       results.push({ name, ok: false, error: reason, ms: 0 });
       outcome.set(name, false);
       log(`  ✗ ${name} (${reason})`);
@@ -38,7 +39,12 @@ export function createHarness({ log = console.log } = {}) {
     steps: results,
   });
 
-  return { step, summary, passed: (name) => outcome.get(name) === true };
+  /** Every later step fails at once with `reason` (an interrupted run stops driving the browser). */
+  const abort = (reason) => {
+    aborted = reason;
+  };
+
+  return { step, summary, abort, passed: (name) => outcome.get(name) === true };
 }
 
 export function assert(condition, message) {
