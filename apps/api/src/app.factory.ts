@@ -14,7 +14,10 @@ import { dataSourceOptions } from './database/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded';
 import { runMigrations, withStartupLock } from './database/migrate';
 import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
+import { ProxyService } from './modules/proxy/proxy.service';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
+
+const DRAIN_TIMEOUT_MS = 30_000;
 
 export interface CreateAppOptions {
   logger?: LoggerService | false;
@@ -89,6 +92,16 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       dataSource,
       bootstrap,
       async close() {
+        // Stop accepting connections and let in-flight streams finish (bounded), so their logs
+        // and limit settlements are recorded before the writers flush on module shutdown.
+        const server = app.getHttpServer();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await app.get(ProxyService, { strict: false }).drain(DRAIN_TIMEOUT_MS);
+        // Finished keep-alive connections no longer hold the server open.
+        server.closeIdleConnections();
+        const cap = setTimeout(() => server.closeAllConnections(), 2_000);
+        await closed;
+        clearTimeout(cap);
         await app.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         await embedded?.stop();

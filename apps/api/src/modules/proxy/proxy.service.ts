@@ -62,6 +62,8 @@ export interface Outcome {
 export class ProxyService {
   private readonly logger = new Logger('Proxy');
   readonly selector = new AccountSelector();
+  private inflight = 0;
+  private drained: (() => void) | null = null;
 
   constructor(
     private readonly pool: AccountPool,
@@ -95,17 +97,45 @@ export class ProxyService {
     if (!isModelAllowed(key, model)) throw modelNotAllowed(model);
   }
 
+  /** Resolves once no proxied request is in flight (or after `timeoutMs`). */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private leave(): void {
+    this.inflight -= 1;
+    if (this.inflight === 0 && this.drained) {
+      this.drained();
+      this.drained = null;
+    }
+  }
+
   /** Admits the request, then tries up to three accounts until one answers 200. */
   async open(req: ProxyRequest): Promise<OpenUpstream> {
     const startedAt = performance.now();
-    const reservation = await this.limiter.reserve(req.key, {
-      model: req.model,
-      estimatedInputTokens: Math.ceil(req.body.length / 4),
-    });
+    this.inflight += 1;
+    let reservation: Reservation;
+    try {
+      reservation = await this.limiter.reserve(req.key, {
+        model: req.model,
+        estimatedInputTokens: Math.ceil(req.body.length / 4),
+      });
+    } catch (error) {
+      this.leave();
+      throw error;
+    }
     try {
       return await this.attempt(req, reservation, startedAt);
     } catch (error) {
-      await reservation.release();
+      await reservation.release().catch(() => undefined);
+      this.leave();
       this.record(req, null, startedAt, {
         status: req.signal.aborted ? 'cancelled' : 'error',
         httpStatus: error instanceof ApiError ? error.getStatus() : 502,
@@ -250,6 +280,7 @@ export class ProxyService {
       this.logger.warn(`Settling limits failed: ${(error as Error).message}`);
     }
     this.record(req, open.account.id, open.startedAt, { ...outcome, model }, costUsd);
+    this.leave();
   }
 
   private record(
