@@ -24,6 +24,9 @@ const ROLLUP_COLUMNS = `
         ttfb_hist integer[] NOT NULL,
         PRIMARY KEY (bucket_start, owner_user_id, api_key_id, account_id, model)`;
 
+const COVERED = `api_key_id, account_id, model, requests, errors, cancelled, input_tokens, cached_input_tokens,
+  output_tokens, reasoning_tokens, cost_usd`;
+
 export class RequestLogs1764000003000 implements MigrationInterface {
   name = 'RequestLogs1764000003000';
 
@@ -70,7 +73,15 @@ export class RequestLogs1764000003000 implements MigrationInterface {
     );
 
     await q.query(`CREATE TABLE usage_rollups_hourly (bucket_start timestamptz NOT NULL, ${ROLLUP_COLUMNS})`);
-    await q.query(`CREATE INDEX usage_rollups_hourly_owner ON usage_rollups_hourly (owner_user_id, bucket_start)`);
+    // Hourly charts read every row of a range but never the histograms (most of a row's width):
+    // these covering indexes let them be index-only scans over a fifth of the pages.
+    await q.query(
+      `CREATE INDEX usage_rollups_hourly_time_totals ON usage_rollups_hourly (bucket_start)
+         INCLUDE (owner_user_id, ${COVERED})`,
+    );
+    await q.query(
+      `CREATE INDEX usage_rollups_hourly_owner ON usage_rollups_hourly (owner_user_id, bucket_start) INCLUDE (${COVERED})`,
+    );
     // Daily rows let a 30-day summary merge ~30 histograms per series instead of ~720.
     await q.query(`CREATE TABLE usage_rollups_daily (bucket_start timestamptz NOT NULL, ${ROLLUP_COLUMNS})`);
     await q.query(`CREATE INDEX usage_rollups_daily_owner ON usage_rollups_daily (owner_user_id, bucket_start)`);

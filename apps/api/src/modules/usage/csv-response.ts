@@ -1,9 +1,22 @@
 // Streams CSV lines to the raw response as they are produced: a large export never sits in
 // memory, and a client that goes away stops the database reads at the next batch.
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 const CHUNK_CHARS = 64 * 1024;
+
+/** Resolves on drain or close, and removes both listeners either way. */
+function drained(raw: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+}
 
 export async function sendCsv(reply: FastifyReply, filename: string, lines: AsyncIterable<string>): Promise<void> {
   reply.hijack();
@@ -15,14 +28,17 @@ export async function sendCsv(reply: FastifyReply, filename: string, lines: Asyn
     'cache-control': 'no-store',
   });
   let chunk = '';
+  // The header line goes out at once, so the download starts before the first query returns.
+  let first = true;
   try {
     for await (const line of lines) {
       if (raw.destroyed) return;
       chunk += line;
-      if (chunk.length >= CHUNK_CHARS) {
+      if (chunk.length >= CHUNK_CHARS || first) {
+        first = false;
         const ok = raw.write(chunk);
         chunk = '';
-        if (!ok) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
+        if (!ok) await drained(raw);
       }
     }
     raw.end(chunk);

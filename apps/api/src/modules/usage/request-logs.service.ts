@@ -13,7 +13,8 @@ import { CSV_COLUMNS, csvLine, toRequestLogDto } from './usage.mapper';
 
 export const DEFAULT_PAGE_SIZE = 50;
 const DEFAULT_SPAN_MS = 30 * DAY_MS;
-const EXPORT_BATCH = 1000;
+const FIRST_EXPORT_BATCH = 100;
+const EXPORT_BATCH = 2000;
 
 export interface CsvExport {
   filename: string;
@@ -55,13 +56,16 @@ export class RequestLogsService {
   private async *csvLines(scope: OwnerScope, filter: RequestLogFilter): AsyncGenerator<string> {
     yield csvLine(CSV_COLUMNS);
     let cursor = filter.cursor;
+    // A small first batch gets rows to the client quickly; later batches amortise the round trip.
+    let batch = FIRST_EXPORT_BATCH;
     for (;;) {
-      const rows = await this.logs.list(scope, { ...filter, cursor }, EXPORT_BATCH);
+      const rows = await this.logs.list(scope, { ...filter, cursor }, batch);
       for (const row of rows) {
         const dto = toRequestLogDto(row);
         yield csvLine(CSV_COLUMNS.map((column) => dto[column]));
       }
-      if (rows.length < EXPORT_BATCH) return;
+      if (rows.length < batch) return;
+      batch = EXPORT_BATCH;
       const last = rows[rows.length - 1];
       cursor = { at: last.cursor_at, id: last.id };
     }
