@@ -16,7 +16,27 @@ import { SseObserver, usageFrom } from './sse-observer';
 import { prepareResponsesBody } from './upstream-request';
 
 type Json = Record<string, unknown>;
-type Mode = 'passthrough' | 'collect';
+
+interface RequestSpec {
+  route: string;
+  path: string;
+  accept: string;
+  model: string | null;
+  stream: boolean;
+  /** The Responses-shaped body stickiness is read from. */
+  body: Json;
+  /** What is sent upstream (defaults to `body`). */
+  upstreamBody?: Json;
+  deriveSoftKey: boolean;
+}
+
+interface Pumped {
+  ttfbMs: number | null;
+  status: Outcome['status'];
+  errorCode: string | null;
+}
+
+const INCOMPLETE = 'The upstream response did not complete.';
 
 function bodyOf(request: FastifyRequest): Json {
   const body = request.body;
@@ -25,16 +45,26 @@ function bodyOf(request: FastifyRequest): Json {
   return body as Json;
 }
 
-function abortOnClose(reply: FastifyReply): AbortController {
-  const controller = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller;
-}
-
 async function write(res: ServerResponse, chunk: Buffer | string): Promise<void> {
   if (!res.write(chunk)) await once(res, 'drain');
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown, requestId: string): void {
+  const text = JSON.stringify(payload);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-request-id': requestId,
+  });
+  res.end(text);
+}
+
+function sendIncomplete(res: ServerResponse, code: string | null, requestId: string): void {
+  sendJson(res, 502, { error: { message: INCOMPLETE, type: 'server_error', code, param: null } }, requestId);
+}
+
+function streamHead(res: ServerResponse, contentType: string, requestId: string): void {
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', 'x-request-id': requestId });
 }
 
 @Injectable()
@@ -46,102 +76,109 @@ export class ProxyRoutes {
     private readonly models: ModelsService,
   ) {}
 
-  async key(request: FastifyRequest): Promise<AuthenticatedKey> {
-    return this.keys.authenticateHeaders(request.headers);
+  /** The key the guard already resolved (a cache hit), for the handler's own use. */
+  private key(request: FastifyRequest): Promise<AuthenticatedKey> {
+    const known = this.keys.keyOf(request);
+    return known ? Promise.resolve(known) : this.keys.authenticateHeaders(request.headers);
   }
 
-  /** Codex CLI's route and /v1/responses. */
-  async responses(request: FastifyRequest, reply: FastifyReply, route: string, fromV1: boolean): Promise<void> {
-    const key = await this.key(request);
-    const body = bodyOf(request);
-    const wantsStream = fromV1 ? body.stream === true : true;
-    const model = typeof body.model === 'string' ? body.model : null;
-    this.proxy.checkModel(key, model);
-    const controller = abortOnClose(reply);
-    const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, body, fromV1);
-    const req: ProxyRequest = {
+  private build(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey, spec: RequestSpec): ProxyRequest {
+    const controller = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, spec.body, spec.deriveSoftKey);
+    return {
       key,
-      route,
+      route: spec.route,
       requestId: String(request.id),
       headers: request.headers,
       clientIp: request.ip ?? null,
-      model,
-      stream: wantsStream,
-      path: '/codex/responses',
-      body: JSON.stringify(prepareResponsesBody(body)),
-      accept: 'text/event-stream',
+      model: spec.model,
+      stream: spec.stream,
+      path: spec.path,
+      body: JSON.stringify(spec.upstreamBody ?? spec.body),
+      accept: spec.accept,
       hardKeys,
       softKey,
       signal: controller.signal,
     };
-    const open = await this.proxy.open(req);
-    await this.relay(req, open, reply, wantsStream ? 'passthrough' : 'collect');
   }
 
-  private async relay(req: ProxyRequest, open: OpenUpstream, reply: FastifyReply, mode: Mode): Promise<void> {
-    const observer = new SseObserver(mode === 'collect');
-    const res = reply.raw;
-    let ttfb: number | null = null;
-    let status: Outcome['status'] = 'success';
-    let errorCode: string | null = null;
-    reply.hijack();
-    if (mode === 'passthrough') {
-      res.writeHead(200, {
-        'content-type': String(open.response.headers['content-type'] ?? 'text/event-stream'),
-        'cache-control': 'no-cache',
-        'x-request-id': req.requestId,
-      });
-    }
+  /** Reads the upstream body to its end, handing every chunk on; never throws. */
+  private async pump(req: ProxyRequest, open: OpenUpstream, onChunk: (chunk: Buffer) => unknown): Promise<Pumped> {
+    let ttfbMs: number | null = null;
     try {
       for await (const chunk of open.response.body) {
-        if (ttfb === null) ttfb = Math.round(performance.now() - open.startedAt);
-        if (mode === 'passthrough') await write(res, chunk as Buffer);
-        observer.push(chunk as Buffer);
+        if (ttfbMs === null) ttfbMs = Math.round(performance.now() - open.startedAt);
+        await onChunk(chunk as Buffer);
       }
-      observer.end();
+      return { ttfbMs, status: 'success', errorCode: null };
     } catch {
-      status = req.signal.aborted ? 'cancelled' : 'error';
-      errorCode = req.signal.aborted ? 'client_closed' : 'upstream_disconnected';
+      const cancelled = req.signal.aborted;
+      return {
+        ttfbMs,
+        status: cancelled ? 'cancelled' : 'error',
+        errorCode: cancelled ? 'client_closed' : 'upstream_disconnected',
+      };
     }
+  }
+
+  /** Codex CLI's route and /v1/responses (streamed through, or collected for non-stream clients). */
+  async responses(request: FastifyRequest, reply: FastifyReply, route: string, fromV1: boolean): Promise<void> {
+    const key = await this.key(request);
+    const body = bodyOf(request);
+    const model = typeof body.model === 'string' ? body.model : null;
+    this.proxy.checkModel(key, model);
+    const passthrough = fromV1 ? body.stream === true : true;
+    const req = this.build(request, reply, key, {
+      route,
+      path: '/codex/responses',
+      accept: 'text/event-stream',
+      model,
+      stream: passthrough,
+      body,
+      upstreamBody: prepareResponsesBody(body),
+      deriveSoftKey: fromV1,
+    });
+    const open = await this.proxy.open(req);
+    const observer = new SseObserver(!passthrough);
+    const res = reply.raw;
+    reply.hijack();
+    if (passthrough)
+      streamHead(res, String(open.response.headers['content-type'] ?? 'text/event-stream'), req.requestId);
+    const pumped = await this.pump(req, open, async (chunk) => {
+      if (passthrough) await write(res, chunk);
+      observer.push(chunk);
+    });
+    observer.end();
     if (observer.quota) this.proxy.observeQuota(open.account.id, observer.quota);
-    if (status === 'success' && observer.terminal !== 'completed') {
-      status = 'error';
-      errorCode = observer.errorCode ?? (observer.terminal === null ? 'upstream_disconnected' : 'response_failed');
+    if (pumped.status === 'success' && observer.terminal !== 'completed') {
+      pumped.status = 'error';
+      pumped.errorCode =
+        observer.errorCode ?? (observer.terminal === null ? 'upstream_disconnected' : 'response_failed');
     }
     let httpStatus = 200;
-    if (mode === 'collect' && !req.signal.aborted) {
-      if (observer.completedResponse && observer.terminal === 'completed') {
-        this.sendJson(res, 200, observer.completedResponse, req.requestId);
+    if (!passthrough && !req.signal.aborted) {
+      if (pumped.status === 'success' && observer.completedResponse) {
+        sendJson(res, 200, observer.completedResponse, req.requestId);
       } else {
         httpStatus = 502;
-        this.sendJson(
-          res,
-          502,
-          {
-            error: {
-              message: 'The upstream response did not complete.',
-              type: 'server_error',
-              code: errorCode,
-              param: null,
-            },
-          },
-          req.requestId,
-        );
+        sendIncomplete(res, pumped.errorCode, req.requestId);
       }
     } else if (!res.writableEnded) {
       res.end();
     }
     await this.proxy.finish(req, open, {
-      status,
+      ...pumped,
       httpStatus,
-      errorCode,
       usage: observer.usage,
       responseId: observer.responseId,
-      ttfbMs: ttfb,
       model: observer.model,
     });
   }
 
+  /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
   async chatCompletions(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const key = await this.key(request);
     const chat = bodyOf(request);
@@ -150,83 +187,46 @@ export class ProxyRoutes {
     this.proxy.checkModel(key, model);
     const stream = chat.stream === true;
     const includeUsage = (chat.stream_options as Json | undefined)?.include_usage === true;
-    const controller = abortOnClose(reply);
-    const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, body, true);
-    const req: ProxyRequest = {
-      key,
+    const req = this.build(request, reply, key, {
       route: '/v1/chat/completions',
-      requestId: String(request.id),
-      headers: request.headers,
-      clientIp: request.ip ?? null,
+      path: '/codex/responses',
+      accept: 'text/event-stream',
       model,
       stream,
-      path: '/codex/responses',
-      body: JSON.stringify(body),
-      accept: 'text/event-stream',
-      hardKeys,
-      softKey,
-      signal: controller.signal,
-    };
+      body,
+      deriveSoftKey: true,
+    });
     const open = await this.proxy.open(req);
     const translator = new ChatTranslator(model, stream, includeUsage);
+    const observer = new SseObserver();
     const res = reply.raw;
     reply.hijack();
-    if (stream) {
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        'x-request-id': req.requestId,
-      });
-    }
-    let ttfb: number | null = null;
-    let status: Outcome['status'] = 'success';
-    let errorCode: string | null = null;
-    const observer = new SseObserver();
-    try {
-      for await (const chunk of open.response.body) {
-        if (ttfb === null) ttfb = Math.round(performance.now() - open.startedAt);
-        observer.push(chunk as Buffer);
-        const out = translator.push(chunk as Buffer);
-        if (stream && out) await write(res, out);
-      }
-    } catch {
-      status = req.signal.aborted ? 'cancelled' : 'error';
-      errorCode = req.signal.aborted ? 'client_closed' : 'upstream_disconnected';
-    }
+    if (stream) streamHead(res, 'text/event-stream', req.requestId);
+    const pumped = await this.pump(req, open, async (chunk) => {
+      observer.push(chunk);
+      const out = translator.push(chunk);
+      if (stream && out) await write(res, out);
+    });
     if (observer.quota) this.proxy.observeQuota(open.account.id, observer.quota);
-    if (status === 'success' && (!translator.finished || translator.failed)) {
-      status = 'error';
-      errorCode = translator.failed ?? 'upstream_disconnected';
+    if (pumped.status === 'success' && (!translator.finished || translator.failed)) {
+      pumped.status = 'error';
+      pumped.errorCode = translator.failed ?? 'upstream_disconnected';
     }
     let httpStatus = 200;
     if (!stream && !req.signal.aborted) {
-      if (status === 'success') this.sendJson(res, 200, translator.completion(), req.requestId);
+      if (pumped.status === 'success') sendJson(res, 200, translator.completion(), req.requestId);
       else {
         httpStatus = 502;
-        this.sendJson(
-          res,
-          502,
-          {
-            error: {
-              message: 'The upstream response did not complete.',
-              type: 'server_error',
-              code: errorCode,
-              param: null,
-            },
-          },
-          req.requestId,
-        );
+        sendIncomplete(res, pumped.errorCode, req.requestId);
       }
     } else if (!res.writableEnded) {
       res.end();
     }
     await this.proxy.finish(req, open, {
-      status,
+      ...pumped,
       httpStatus,
-      errorCode,
       usage: translator.usage,
       responseId: observer.responseId,
-      ttfbMs: ttfb,
       model: translator.model,
     });
   }
@@ -237,44 +237,40 @@ export class ProxyRoutes {
     const body = bodyOf(request);
     const model = typeof body.model === 'string' ? body.model : null;
     this.proxy.checkModel(key, model);
-    const controller = abortOnClose(reply);
-    const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, body, false);
     const upstreamBody = { ...body };
     delete upstreamBody.stream;
-    const req: ProxyRequest = {
-      key,
+    const req = this.build(request, reply, key, {
       route: '/backend-api/codex/responses/compact',
-      requestId: String(request.id),
-      headers: request.headers,
-      clientIp: request.ip ?? null,
+      path: '/codex/responses/compact',
+      accept: 'application/json',
       model,
       stream: false,
-      path: '/codex/responses/compact',
-      body: JSON.stringify(upstreamBody),
-      accept: 'application/json',
-      hardKeys,
-      softKey,
-      signal: controller.signal,
-    };
+      body,
+      upstreamBody,
+      deriveSoftKey: false,
+    });
     const open = await this.proxy.open(req);
-    const text = await open.response.body.text();
-    const ttfb = Math.round(performance.now() - open.startedAt);
+    const chunks: Buffer[] = [];
+    const pumped = await this.pump(req, open, (chunk) => chunks.push(chunk));
+    const text = Buffer.concat(chunks).toString('utf8');
     let usage = null;
     try {
       usage = usageFrom((JSON.parse(text) as Json).usage);
     } catch {
-      usage = null;
+      if (pumped.status === 'success') Object.assign(pumped, { status: 'error', errorCode: 'invalid_upstream_json' });
     }
     reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'application/json', 'x-request-id': req.requestId });
-    reply.raw.end(text);
+    if (pumped.status === 'success') {
+      reply.raw.writeHead(200, { 'content-type': 'application/json', 'x-request-id': req.requestId });
+      reply.raw.end(text);
+    } else if (!req.signal.aborted) {
+      sendIncomplete(reply.raw, pumped.errorCode, req.requestId);
+    }
     await this.proxy.finish(req, open, {
-      status: 'success',
-      httpStatus: 200,
-      errorCode: null,
+      ...pumped,
+      httpStatus: pumped.status === 'success' ? 200 : 502,
       usage,
       responseId: null,
-      ttfbMs: ttfb,
       model,
     });
   }
@@ -289,19 +285,10 @@ export class ProxyRoutes {
     return this.models.openAiList(await this.key(request));
   }
 
+  /** The key's own usage and limits; never the pool's quota. */
   async usage(request: FastifyRequest): Promise<unknown> {
     const key = await this.key(request);
     const usage = await this.apiKeys.usageForKey(key.id);
     return { object: 'usage', api_key: { id: key.id, name: key.name }, ...usage };
-  }
-
-  private sendJson(res: ServerResponse, status: number, payload: unknown, requestId: string): void {
-    const text = JSON.stringify(payload);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'x-request-id': requestId,
-    });
-    res.end(text);
   }
 }

@@ -86,8 +86,12 @@ export class RequestLogWriter implements OnModuleInit, OnModuleDestroy, OnApplic
       this.logger.error(`dropped ${this.dropped} request logs: the buffer was full while the database was failing`);
       this.dropped = 0;
     }
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.slice(0, BATCH_SIZE);
+    // Only what was buffered when the flush began: entries arriving meanwhile wait for the next
+    // tick, so a steady trickle of requests becomes one batch a second, not a batch per request.
+    let remaining = this.buffer.length;
+    while (remaining > 0 && this.buffer.length > 0) {
+      const batch = this.buffer.slice(0, Math.min(BATCH_SIZE, remaining));
+      remaining -= batch.length;
       try {
         if (this.failures >= ISOLATE_AFTER_FAILURES && batch.length > 1) {
           await this.writeOneByOne(batch);
