@@ -6,34 +6,7 @@
 //   {type:'measured'} at its end, then {type:'result', result}.
 import { Pool } from 'undici';
 import { chatRequest, codexRequest } from './bodies.mjs';
-
-const RATIO = 1.005;
-const LN = Math.log(RATIO);
-
-class Histogram {
-  constructor() {
-    this.counts = new Float64Array(4096);
-    this.total = 0;
-    this.max = 0;
-  }
-  record(us) {
-    const i = Math.min(this.counts.length - 1, Math.max(0, Math.ceil(Math.log(Math.max(1, us)) / LN)));
-    this.counts[i] += 1;
-    this.total += 1;
-    if (us > this.max) this.max = us;
-  }
-  /** Value at quantile q in microseconds (bucket midpoint, geometric). */
-  quantile(q) {
-    if (this.total === 0) return null;
-    const rank = Math.max(1, Math.ceil(q * this.total));
-    let seen = 0;
-    for (let i = 0; i < this.counts.length; i += 1) {
-      seen += this.counts[i];
-      if (seen >= rank) return Math.min(this.max, RATIO ** (i - 0.5));
-    }
-    return this.max;
-  }
-}
+import { Histogram } from './histogram.mjs';
 
 function requestsFor(config) {
   const out = [];
@@ -140,6 +113,9 @@ async function run(config) {
     p50Ms: hist.quantile(0.5) / 1000,
     p99Ms: hist.quantile(0.99) / 1000,
     maxMs: hist.max / 1000,
+    // Sparse histogram, so the parent can merge interleaved slices: [[bucket, count], ...].
+    histogram: [...hist.counts].flatMap((c, i) => (c > 0 ? [[i, c]] : [])),
+    histogramMaxUs: hist.max,
     mbReceived: bytes / 1e6,
   };
 }

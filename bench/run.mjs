@@ -6,13 +6,23 @@
 // missed (the table says PASS or MISS); non-zero only when the run itself fails.
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { Histogram } from './histogram.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = join(ROOT, 'bench');
@@ -20,9 +30,9 @@ const require = createRequire(join(ROOT, 'apps/api/package.json'));
 const pg = require('pg');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
-const SINGLE_WARMUP_MS = 1000;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000); // measured, summed over slices
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const SLICE_WARMUP_MS = 500;
 const SINGLE_DURATION_MS = Number(process.env.BENCH_SINGLE_DURATION_MS ?? 5000);
 const MAX_REQUESTS = 500_000;
 const ADMIN_PASSWORD = 'bench-admin-password-1';
@@ -219,8 +229,7 @@ function runLoad(target, config) {
       } else if (msg.type === 'result') {
         clearInterval(sampler);
         const r = msg.result;
-        const ms = (i) => (((endTicks[i] - startTicks[i]) / CLK_TCK) * 1000) / Math.max(1, r.ok);
-        res({ ...r, cpuMsPerReq: ms(0), upstreamCpuMsPerReq: ms(1), rssMb: peakRss });
+        res({ ...r, targetTicks: endTicks[0] - startTicks[0], upstreamTicks: endTicks[1] - startTicks[1], rssMb: peakRss });
       } else if (msg.type === 'error') {
         clearInterval(sampler);
         rej(new Error(`load generator failed: ${msg.error}`));
@@ -240,7 +249,19 @@ function runLoad(target, config) {
 const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
 
 function table(rows) {
-  const head = ['scenario', 'target', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'RSS MB', 'req/s vs bare', 'added p50 ms', 'errors'];
+  const head = [
+    'scenario',
+    'target',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU ms/req',
+    'RSS MB',
+    'req/s vs bare',
+    'added p50 ms',
+    'errors',
+  ];
   const body = rows.map((r) => [
     r.scenario,
     r.target,
@@ -266,6 +287,10 @@ const SCENARIOS = [
   { name: 'chat-stream', shape: 'chat-stream', path: '/v1/chat/completions', bare: 'codex-stream' },
   { name: 'chat-json', shape: 'chat-json', path: '/v1/chat/completions', bare: 'codex-stream' },
 ];
+
+// BENCH_ONLY=chat-json,... runs a subset (the bare proxy's codex-stream reference always runs).
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const CHOSEN = SCENARIOS.filter((s) => !ONLY || ONLY.has(s.name));
 
 async function main() {
   const began = Date.now();
@@ -318,7 +343,11 @@ async function main() {
   // The product.
   const apiPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'codex-lb-bench-'));
-  const product = await start('codex-lb', ['apps/api/dist/main.js'], {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the product (on exit) for hot-path analysis.
+  const profArgs = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF)]
+    : [];
+  const product = await start('codex-lb', [...profArgs, 'apps/api/dist/main.js'], {
     NODE_ENV: 'production',
     CODEX_LB_DATABASE_URL: dbUrl.toString(),
     CODEX_LB_PORT: String(apiPort),
@@ -333,6 +362,7 @@ async function main() {
   });
   const apiBase = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${apiBase}/api/health`, product);
+  log(`product up after ${((Date.now() - began) / 1000).toFixed(1)} s`);
   const login = await api(apiBase, 'POST', '/api/dashboard-auth/password/login', {
     body: { username: 'admin', password: ADMIN_PASSWORD },
   });
@@ -344,46 +374,86 @@ async function main() {
   log(`setup done in ${((Date.now() - began) / 1000).toFixed(1)} s (4 accounts, 1 key)`);
 
   const targets = {
-    bare: { name: 'bare proxy', pid: bare.pid, upstreamPid: fake.pid, origin: `http://127.0.0.1:${barePort}`, apiKey: null },
+    bare: {
+      name: 'bare proxy',
+      pid: bare.pid,
+      upstreamPid: fake.pid,
+      origin: `http://127.0.0.1:${barePort}`,
+      apiKey: null,
+    },
     product: { name: 'codex-lb', pid: product.pid, upstreamPid: fake.pid, origin: apiBase, apiKey: created.key },
   };
 
-  const rows = [];
-  const runOne = async (scenario, target, connections) => {
-    const single = connections === 1;
-    const config = {
+  // Interleaved slices: each scenario runs ROUNDS times against the product, each time next to a
+  // slice of the bare proxy (alternating which goes first), so load from anything else on the
+  // machine hits both alike. A row sums its slices; ratios compare paired slices only.
+  const slice = async (scenario, target, connections, durationMs) => {
+    const result = await runLoad(target, {
       shape: scenario.shape,
       path: scenario.path,
       connections,
-      warmupMs: single ? SINGLE_WARMUP_MS : WARMUP_MS,
-      durationMs: single ? SINGLE_DURATION_MS : DURATION_MS,
+      warmupMs: SLICE_WARMUP_MS,
+      durationMs,
       maxRequests: MAX_REQUESTS,
-    };
-    const result = await runLoad(target, config);
-    const row = { scenario: scenario.name, target: target.name, ...result };
+    });
     if (result.bad > 0) log(`${scenario.name} on ${target.name}: ${result.bad} bad responses, e.g. ${result.badSample}`);
-    log(
-      `${scenario.name.padEnd(12)} ${target.name.padEnd(10)} c=${String(connections).padStart(2)}  ${fmt(result.rps, 0)} req/s  p50 ${fmt(result.p50Ms, 2)} ms  cpu ${fmt(result.cpuMsPerReq, 2)} ms/req`,
-    );
-    rows.push(row);
-    return row;
+    return result;
   };
-
-  // Loaded: the bare proxy's Codex figure is the reference for every scenario.
-  const bareLoaded = await runOne(SCENARIOS[0], targets.bare, CONNECTIONS);
-  for (const s of SCENARIOS) {
-    const row = await runOne(s, targets.product, CONNECTIONS);
-    row.rpsRatio = row.rps / bareLoaded.rps;
-  }
-  // One connection: added median latency.
-  const bareSingle = await runOne(SCENARIOS[0], targets.bare, 1);
-  for (const s of SCENARIOS) {
-    const row = await runOne(s, targets.product, 1);
-    row.addedP50Ms = row.p50Ms - bareSingle.p50Ms;
+  const aggregate = (slices) => {
+    const hist = new Histogram();
+    const sum = (f) => slices.reduce((a, r) => a + r[f], 0);
+    for (const r of slices) hist.merge(r.histogram, r.histogramMaxUs);
+    const ok = sum('ok');
+    const elapsedMs = sum('elapsedMs');
+    return {
+      connections: slices[0].connections,
+      slices: slices.length,
+      elapsedMs,
+      ok,
+      bad: sum('bad'),
+      badSample: slices.find((r) => r.badSample)?.badSample ?? null,
+      rps: ok / (elapsedMs / 1000),
+      p50Ms: hist.quantile(0.5) / 1000,
+      p99Ms: hist.quantile(0.99) / 1000,
+      maxMs: hist.max / 1000,
+      cpuMsPerReq: ((sum('targetTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
+      upstreamCpuMsPerReq: ((sum('upstreamTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
+      rssMb: Math.max(...slices.map((r) => r.rssMb)),
+      bytesPerResponse: (sum('mbReceived') * 1e6) / Math.max(1, ok),
+    };
+  };
+  const rows = [];
+  const reference = SCENARIOS[0];
+  for (const connections of [CONNECTIONS, 1]) {
+    const durationMs = Math.round((connections === 1 ? SINGLE_DURATION_MS : DURATION_MS) / ROUNDS);
+    for (const s of CHOSEN) {
+      const bareSlices = [];
+      const productSlices = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const bareFirst = round % 2 === 0;
+        if (bareFirst) bareSlices.push(await slice(reference, targets.bare, connections, durationMs));
+        productSlices.push(await slice(s, targets.product, connections, durationMs));
+        if (!bareFirst) bareSlices.push(await slice(reference, targets.bare, connections, durationMs));
+      }
+      const bareRow = {
+        scenario: s.name,
+        target: s === reference ? 'bare proxy' : 'bare proxy (codex req)',
+        ...aggregate(bareSlices),
+      };
+      const productRow = { scenario: s.name, target: 'codex-lb', ...aggregate(productSlices) };
+      if (connections === 1) productRow.addedP50Ms = productRow.p50Ms - bareRow.p50Ms;
+      else productRow.rpsRatio = productRow.rps / bareRow.rps;
+      rows.push(bareRow, productRow);
+      for (const r of [bareRow, productRow]) {
+        log(
+          `${r.scenario.padEnd(12)} ${r.target.padEnd(22)} c=${String(connections).padStart(2)}  ${fmt(r.rps, 0).padStart(5)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  cpu ${fmt(r.cpuMsPerReq, 2)} ms/req`,
+        );
+      }
+    }
   }
 
   const verdicts = [];
-  for (const s of SCENARIOS) {
+  for (const s of CHOSEN) {
     const loaded = rows.find((r) => r.scenario === s.name && r.target === 'codex-lb' && r.connections === CONNECTIONS);
     const single = rows.find((r) => r.scenario === s.name && r.target === 'codex-lb' && r.connections === 1);
     verdicts.push({
@@ -402,14 +472,19 @@ async function main() {
 
   const out = [];
   out.push('');
-  out.push(`codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} conns: ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s; 1 conn: ${SINGLE_WARMUP_MS / 1000} s + ${SINGLE_DURATION_MS / 1000} s)`);
+  out.push(
+    `codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs; each row = ${ROUNDS} slices interleaved with the bare proxy: ${CONNECTIONS} conns ${DURATION_MS / 1000} s, 1 conn ${SINGLE_DURATION_MS / 1000} s measured in total, ${SLICE_WARMUP_MS} ms warm-up per slice)`,
+  );
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
-  out.push('The bare proxy cannot translate chat, so chat rows are compared with its codex-stream figure.');
-  out.push('CPU ms/req and RSS are of the target process only; the fake upstream and the load generator run beside it on the same cores.');
+  out.push("The bare proxy cannot translate chat, so chat rows are compared with its codex-stream figure ('bare proxy (codex req)').");
+  out.push(
+    'CPU ms/req and RSS are of the target process only; the fake upstream and the load generator run beside it on the same cores.',
+  );
   out.push('');
   out.push(table(rows));
   out.push('');
-  for (const v of verdicts) out.push(`${v.pass ? 'PASS' : 'MISS'}  ${v.scenario.padEnd(12)} ${v.check.padEnd(36)} ${v.value}`);
+  for (const v of verdicts)
+    out.push(`${v.pass ? 'PASS' : 'MISS'}  ${v.scenario.padEnd(12)} ${v.check.padEnd(36)} ${v.value}`);
   out.push('');
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -428,7 +503,13 @@ async function main() {
         commit,
         node: process.version,
         cpus: cpus().length,
-        settings: { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS, singleWarmupMs: SINGLE_WARMUP_MS, singleDurationMs: SINGLE_DURATION_MS },
+        settings: {
+          connections: CONNECTIONS,
+          rounds: ROUNDS,
+          sliceWarmupMs: SLICE_WARMUP_MS,
+          durationMs: DURATION_MS,
+          singleDurationMs: SINGLE_DURATION_MS,
+        },
         rows,
         verdicts,
       },
