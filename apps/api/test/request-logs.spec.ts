@@ -175,6 +175,21 @@ describe('request logs', () => {
     await as(app, world.alice.cookie).get('/api/request-logs/export?limit=0').expect(400);
   });
 
+  it('streams an export larger than one batch without losing or repeating rows', async () => {
+    const start = base - 30 * DAY;
+    const bulk = Array.from({ length: 2350 }, (_, i) =>
+      entry(world.bob, { requestedAt: new Date(start + i * 1000), model: 'bulk' }),
+    );
+    await write(app, bulk);
+    const from = new Date(start - MINUTE).toISOString();
+    const response = await as(app, world.bob.cookie)
+      .get(`/api/request-logs/export?model=bulk&from=${from}`)
+      .expect(200);
+    const ids = response.text.match(/^[0-9a-f]{8}-[0-9a-f-]{27}(?=,)/gm) ?? [];
+    expect(ids).toHaveLength(bulk.length);
+    expect(new Set(ids).size).toBe(bulk.length);
+  });
+
   it('stores a repeated request id once and counts it once', async () => {
     const e = entry(world.bob, { requestedAt: new Date(base - 20 * DAY), model: 'dedupe' });
     await write(app, [e, { ...e }]);

@@ -1,9 +1,7 @@
-// Streams CSV lines to the raw response as they are produced: a large export never sits in
+// Streams CSV to the raw response piece by piece as it is produced: a large export never sits in
 // memory, and a client that goes away stops the database reads at the next batch.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-
-const CHUNK_CHARS = 64 * 1024;
 
 /** Resolves on drain or close, and removes both listeners either way. */
 function drained(raw: ServerResponse): Promise<void> {
@@ -18,7 +16,7 @@ function drained(raw: ServerResponse): Promise<void> {
   });
 }
 
-export async function sendCsv(reply: FastifyReply, filename: string, lines: AsyncIterable<string>): Promise<void> {
+export async function sendCsv(reply: FastifyReply, filename: string, pieces: AsyncIterable<string>): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -27,21 +25,14 @@ export async function sendCsv(reply: FastifyReply, filename: string, lines: Asyn
     'content-disposition': `attachment; filename="${filename}"`,
     'cache-control': 'no-store',
   });
-  let chunk = '';
-  // The header line goes out at once, so the download starts before the first query returns.
-  let first = true;
   try {
-    for await (const line of lines) {
+    // One piece per database batch: the header and the first (small) batch reach the client
+    // before the larger batches that follow are read.
+    for await (const piece of pieces) {
       if (raw.destroyed) return;
-      chunk += line;
-      if (chunk.length >= CHUNK_CHARS || first) {
-        first = false;
-        const ok = raw.write(chunk);
-        chunk = '';
-        if (!ok) await drained(raw);
-      }
+      if (!raw.write(piece)) await drained(raw);
     }
-    raw.end(chunk);
+    raw.end();
   } catch (error) {
     // Headers are gone already: cutting the stream is the only honest signal left.
     raw.destroy(error instanceof Error ? error : new Error(String(error)));

@@ -25,8 +25,8 @@ export class RequestLogsController {
     @Query() query: RequestLogListQueryDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { filename, lines } = this.logs.export(principal, query);
-    return sendCsv(reply, filename, lines);
+    const { filename, chunks } = this.logs.export(principal, query);
+    return sendCsv(reply, filename, chunks);
   }
 
   @Get(':id')

@@ -18,7 +18,7 @@ const EXPORT_BATCH = 2000;
 
 export interface CsvExport {
   filename: string;
-  lines: AsyncIterable<string>;
+  chunks: AsyncIterable<string>;
 }
 
 @Injectable()
@@ -45,24 +45,28 @@ export class RequestLogsService {
     return toRequestLogDto(row);
   }
 
-  /** Validates now (so a bad query is a 400), then yields CSV lines lazily. */
+  /** Validates now (so a bad query is a 400), then yields CSV lazily, one piece per batch. */
   export(principal: Principal, query: RequestLogFilterQueryDto): CsvExport {
     const scope = ownerScopeFor(principal, query.ownerId);
     const filter = this.filter(query);
     const stamp = filter.to.toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    return { filename: `request-logs-${stamp}.csv`, lines: this.csvLines(scope, filter) };
+    return { filename: `request-logs-${stamp}.csv`, chunks: this.csvChunks(scope, filter) };
   }
 
-  private async *csvLines(scope: OwnerScope, filter: RequestLogFilter): AsyncGenerator<string> {
+  private async *csvChunks(scope: OwnerScope, filter: RequestLogFilter): AsyncGenerator<string> {
     yield csvLine(CSV_COLUMNS);
     let cursor = filter.cursor;
     // A small first batch gets rows to the client quickly; later batches amortise the round trip.
     let batch = FIRST_EXPORT_BATCH;
     for (;;) {
       const rows = await this.logs.list(scope, { ...filter, cursor }, batch);
-      for (const row of rows) {
-        const dto = toRequestLogDto(row);
-        yield csvLine(CSV_COLUMNS.map((column) => dto[column]));
+      if (rows.length > 0) {
+        yield rows
+          .map((row) => {
+            const dto = toRequestLogDto(row);
+            return csvLine(CSV_COLUMNS.map((column) => dto[column]));
+          })
+          .join('');
       }
       if (rows.length < batch) return;
       batch = EXPORT_BATCH;
