@@ -25,12 +25,16 @@ export async function sendCsv(reply: FastifyReply, filename: string, pieces: Asy
     'content-disposition': `attachment; filename="${filename}"`,
     'cache-control': 'no-store',
   });
+  // A client that hangs up must stop the export at once, not after the whole range was read.
+  let closed = false;
+  raw.once('close', () => (closed = true));
   try {
     // One piece per database batch: the header and the first (small) batch reach the client
     // before the larger batches that follow are read.
     for await (const piece of pieces) {
-      if (raw.destroyed) return;
+      if (closed || raw.destroyed) return;
       if (!raw.write(piece)) await drained(raw);
+      if (closed) return;
     }
     raw.end();
   } catch (error) {
