@@ -171,6 +171,22 @@ function dailyRollupSql(): string {
      GROUP BY 1, 2, 3, 4, 5`;
 }
 
+/** Chart series from hours: one row per (dimension, hour, owner, value). */
+export function hourlySeriesSql(): string {
+  const totals = SUMMED.split(',')
+    .map((c) => c.trim())
+    .slice(0, 8);
+  const dims = { model: 'model', key: 'api_key_id::text', account: 'account_id::text' };
+  return Object.entries(dims)
+    .map(
+      ([dimension, column]) => `
+    INSERT INTO usage_rollups_hourly_series (dimension, bucket_start, owner_user_id, value, ${totals.join(', ')})
+    SELECT '${dimension}', bucket_start, owner_user_id, ${column}, ${totals.map((c) => `sum(${c})`).join(', ')}
+      FROM usage_rollups_hourly GROUP BY 2, 3, 4`,
+    )
+    .join(';\n');
+}
+
 async function main(): Promise<void> {
   const rows = Number(arg('rows', '1000000'));
   const days = Number(arg('days', '45'));
@@ -192,7 +208,7 @@ async function main(): Promise<void> {
     await db.query(`SET maintenance_work_mem = '512MB'`);
     await db.query(`SET work_mem = '256MB'`);
     const combos = await timed('owners, keys, accounts', () => seedOwners(db));
-    await db.query('TRUNCATE request_logs, usage_rollups_hourly, usage_rollups_daily');
+    await db.query('TRUNCATE request_logs, usage_rollups_hourly, usage_rollups_daily, usage_rollups_hourly_series');
     const indexes: { indexname: string; indexdef: string }[] = (
       await db.query(
         `SELECT i.indexname, i.indexdef FROM pg_indexes i
@@ -215,9 +231,15 @@ async function main(): Promise<void> {
     for (const index of indexes) await timed(`index ${index.indexname}`, () => db.query(index.indexdef));
     await timed('hourly rollups', () => db.query(hourlyRollupSql()));
     await timed('daily rollups', () => db.query(dailyRollupSql()));
+    await timed('hourly series', () => db.query(hourlySeriesSql()));
     // Vacuum now (not whenever autovacuum gets to it): sets hint bits and the visibility map, so
     // the bench measures steady state and index-only scans work.
-    for (const table of ['request_logs', 'usage_rollups_hourly', 'usage_rollups_daily']) {
+    for (const table of [
+      'request_logs',
+      'usage_rollups_hourly',
+      'usage_rollups_daily',
+      'usage_rollups_hourly_series',
+    ]) {
       await timed(`vacuum ${table}`, () => db.query(`VACUUM (ANALYZE) ${table}`));
     }
     await db.query('DROP TABLE seed_combos');

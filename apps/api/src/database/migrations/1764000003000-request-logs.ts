@@ -24,9 +24,6 @@ const ROLLUP_COLUMNS = `
         ttfb_hist integer[] NOT NULL,
         PRIMARY KEY (bucket_start, owner_user_id, api_key_id, account_id, model)`;
 
-const COVERED = `api_key_id, account_id, model, requests, errors, cancelled, input_tokens, cached_input_tokens,
-  output_tokens, reasoning_tokens, cost_usd`;
-
 export class RequestLogs1764000003000 implements MigrationInterface {
   name = 'RequestLogs1764000003000';
 
@@ -73,21 +70,35 @@ export class RequestLogs1764000003000 implements MigrationInterface {
     );
 
     await q.query(`CREATE TABLE usage_rollups_hourly (bucket_start timestamptz NOT NULL, ${ROLLUP_COLUMNS})`);
-    // Hourly charts read every row of a range but never the histograms (most of a row's width):
-    // these covering indexes let them be index-only scans over a fifth of the pages.
-    await q.query(
-      `CREATE INDEX usage_rollups_hourly_time_totals ON usage_rollups_hourly (bucket_start)
-         INCLUDE (owner_user_id, ${COVERED})`,
-    );
-    await q.query(
-      `CREATE INDEX usage_rollups_hourly_owner ON usage_rollups_hourly (owner_user_id, bucket_start) INCLUDE (${COVERED})`,
-    );
+    await q.query(`CREATE INDEX usage_rollups_hourly_owner ON usage_rollups_hourly (owner_user_id, bucket_start)`);
     // Daily rows let a 30-day summary merge ~30 histograms per series instead of ~720.
     await q.query(`CREATE TABLE usage_rollups_daily (bucket_start timestamptz NOT NULL, ${ROLLUP_COLUMNS})`);
     await q.query(`CREATE INDEX usage_rollups_daily_owner ON usage_rollups_daily (owner_user_id, bucket_start)`);
+    // Hourly chart series: the same totals per (hour, owner) along one dimension at a time, so a
+    // chart by model reads one row per owner and model instead of one per key x account x model.
+    await q.query(`
+      CREATE TABLE usage_rollups_hourly_series (
+        dimension varchar(8) NOT NULL CHECK (dimension IN ('model', 'key', 'account')),
+        bucket_start timestamptz NOT NULL,
+        owner_user_id uuid NOT NULL REFERENCES dashboard_users(id) ON DELETE CASCADE,
+        value varchar(128) NOT NULL,
+        requests bigint NOT NULL DEFAULT 0,
+        errors bigint NOT NULL DEFAULT 0,
+        cancelled bigint NOT NULL DEFAULT 0,
+        input_tokens bigint NOT NULL DEFAULT 0,
+        cached_input_tokens bigint NOT NULL DEFAULT 0,
+        output_tokens bigint NOT NULL DEFAULT 0,
+        reasoning_tokens bigint NOT NULL DEFAULT 0,
+        cost_usd numeric(20, 8) NOT NULL DEFAULT 0,
+        PRIMARY KEY (dimension, bucket_start, owner_user_id, value)
+      )`);
+    await q.query(
+      `CREATE INDEX usage_rollups_hourly_series_owner ON usage_rollups_hourly_series (owner_user_id, dimension, bucket_start)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE usage_rollups_hourly_series');
     await q.query('DROP TABLE usage_rollups_daily');
     await q.query('DROP TABLE usage_rollups_hourly');
     await q.query('DROP TABLE request_logs');

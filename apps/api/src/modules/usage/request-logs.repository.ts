@@ -7,7 +7,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestLogStatus } from '@codex-lb/shared';
 import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
 import type { LogCursor } from './log-cursor';
-import { rollupDeltas, type RollupUnit } from './rollup-batch';
+import { rollupDeltas, seriesDeltas, type RollupUnit } from './rollup-batch';
 import type { RequestLogEntry } from './request-log.types';
 
 export interface RequestLogFilter {
@@ -105,6 +105,17 @@ function upsertRollups(table: string): string {
     ${mergeArray('latency_hist')}, ${mergeArray('ttfb_hist')}`;
 }
 
+const SERIES_SUMMED = SUMMED.slice(0, 8);
+
+const UPSERT_SERIES = `
+  INSERT INTO usage_rollups_hourly_series AS t (dimension, bucket_start, owner_user_id, value, ${SERIES_SUMMED.join(', ')})
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+           dimension text, bucket_start timestamptz, owner_user_id uuid, value text, requests bigint, errors bigint,
+           cancelled bigint, input_tokens bigint, cached_input_tokens bigint, output_tokens bigint,
+           reasoning_tokens bigint, cost_usd numeric)
+  ON CONFLICT (dimension, bucket_start, owner_user_id, value) DO UPDATE SET
+    ${SERIES_SUMMED.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}`;
+
 const ROLLUP_TABLES: Record<RollupUnit, string> = { hour: 'usage_rollups_hourly', day: 'usage_rollups_daily' };
 
 const LIST_COLUMNS = `l.*, to_char(l.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
@@ -190,7 +201,9 @@ export class RequestLogsRepository {
 
   private async addRollups(manager: EntityManager, unit: RollupUnit, entries: RequestLogEntry[]): Promise<void> {
     const deltas = rollupDeltas(entries, unit);
-    if (deltas.length > 0) await manager.query(upsertRollups(ROLLUP_TABLES[unit]), [JSON.stringify(deltas)]);
+    if (deltas.length === 0) return;
+    await manager.query(upsertRollups(ROLLUP_TABLES[unit]), [JSON.stringify(deltas)]);
+    if (unit === 'hour') await manager.query(UPSERT_SERIES, [JSON.stringify(seriesDeltas(deltas))]);
   }
 
   /** One page newest first; asks for `limit` rows (callers pass page size + 1 to detect more). */

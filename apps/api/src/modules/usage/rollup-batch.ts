@@ -88,3 +88,62 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
   }
   return [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
 }
+
+export type SeriesDimension = 'model' | 'key' | 'account';
+
+export interface SeriesDelta {
+  dimension: SeriesDimension;
+  bucket_start: string;
+  owner_user_id: string;
+  value: string;
+  requests: number;
+  errors: number;
+  cancelled: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+}
+
+/** Hourly deltas folded along each chart dimension (sorted, like rollupDeltas). */
+export function seriesDeltas(hourly: readonly RollupDelta[]): SeriesDelta[] {
+  const deltas = new Map<string, SeriesDelta>();
+  for (const h of hourly) {
+    const values: [SeriesDimension, string][] = [
+      ['model', h.model],
+      ['key', h.api_key_id],
+      ['account', h.account_id],
+    ];
+    for (const [dimension, value] of values) {
+      const key = `${dimension}|${h.bucket_start}|${h.owner_user_id}|${value}`;
+      let d = deltas.get(key);
+      if (!d) {
+        d = {
+          dimension,
+          bucket_start: h.bucket_start,
+          owner_user_id: h.owner_user_id,
+          value,
+          requests: 0,
+          errors: 0,
+          cancelled: 0,
+          input_tokens: 0,
+          cached_input_tokens: 0,
+          output_tokens: 0,
+          reasoning_tokens: 0,
+          cost_usd: 0,
+        };
+        deltas.set(key, d);
+      }
+      d.requests += h.requests;
+      d.errors += h.errors;
+      d.cancelled += h.cancelled;
+      d.input_tokens += h.input_tokens;
+      d.cached_input_tokens += h.cached_input_tokens;
+      d.output_tokens += h.output_tokens;
+      d.reasoning_tokens += h.reasoning_tokens;
+      d.cost_usd += h.cost_usd;
+    }
+  }
+  return [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+}

@@ -124,16 +124,26 @@ export class UsageRepository {
     groupBy: UsageGroupBy,
   ): Promise<RollupPoint[]> {
     const params: unknown[] = [];
-    // Hourly buckets read only hourly rows; daily buckets fold hourly edges into their day.
-    const source = bucket === 'hour' ? hourlySource(scope, from, to, params) : rollupSource(scope, from, to, params);
-    const t =
-      bucket === 'hour' ? 'r.bucket_start' : `date_bin('1 day', r.bucket_start, TIMESTAMPTZ '2000-01-01 00:00:00+00')`;
-    const rows = await this.dataSource.query(
-      `SELECT ${t} AS t, ${GROUP_COLUMN[groupBy]} AS grp, ${TOTALS}
-         FROM ${source}
-        GROUP BY 1, 2 ORDER BY 2, 1`,
-      params,
-    );
+    let sql: string;
+    if (bucket === 'hour') {
+      // Hourly series rows: one per (hour, owner, value) of one dimension; by owner reads the
+      // model dimension, which every request has exactly one row in.
+      const dimension = groupBy === 'owner' ? 'model' : groupBy;
+      params.push(dimension, from, to);
+      const where = `dimension = $1 AND bucket_start >= $2 AND bucket_start < $3${ownerCondition(scope, 'owner_user_id', params)}`;
+      const grp = groupBy === 'owner' ? 'r.owner_user_id::text' : 'r.value';
+      sql = `SELECT r.bucket_start AS t, ${grp} AS grp, ${TOTALS}
+               FROM usage_rollups_hourly_series r WHERE ${where}
+              GROUP BY 1, 2 ORDER BY 2, 1`;
+    } else {
+      // Daily buckets: daily rows for whole days, hourly rows folded into their day at the edges.
+      const source = rollupSource(scope, from, to, params);
+      sql = `SELECT date_bin('1 day', r.bucket_start, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS t,
+                    ${GROUP_COLUMN[groupBy]} AS grp, ${TOTALS}
+               FROM ${source}
+              GROUP BY 1, 2 ORDER BY 2, 1`;
+    }
+    const rows = await this.dataSource.query(sql, params);
     return rows.map((row: Record<string, unknown>) => ({
       t: row.t as Date,
       group: String(row.grp),
