@@ -4,6 +4,7 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { isProxyPath } from './common/http-exception.filter';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,23 @@ import { ProxyService } from './modules/proxy/proxy.service';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
 
 const DRAIN_TIMEOUT_MS = 30_000;
+
+type BodyParser = NonNullable<Parameters<FastifyAdapter['useBodyParser']>[3]>;
+
+/**
+ * Dashboard routes get parsed JSON (prototype-poisoning safe). Proxy routes get the raw bytes:
+ * the proxy reads the few members it needs and forwards the client's bytes, so a body of
+ * hundreds of kilobytes is never parsed and serialized again on the hot path.
+ */
+function registerBodyParsers(adapter: FastifyAdapter, json: BodyParser): void {
+  adapter.useBodyParser('application/json', false, undefined, (request, body, done) => {
+    if (isProxyPath(request.url)) done(null, body);
+    else json(request, body, done);
+  });
+  adapter.useBodyParser('application/x-www-form-urlencoded', false, undefined, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
+  });
+}
 
 export interface CreateAppOptions {
   logger?: LoggerService | false;
@@ -75,16 +93,17 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       {
         logger: options.logger ?? LEVELS[settings.logLevel],
         bufferLogs: false,
+        bodyParser: false,
       },
     );
     await app.register(fastifyCookie as never);
     await app.register(fastifyMultipart as never, { limits: { fileSize: 256 * 1024, files: 1 } });
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onRequest', async (request, reply) => {
-        reply.header('x-request-id', request.id);
-      });
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onRequest', (request, reply, done) => {
+      reply.header('x-request-id', request.id);
+      done();
+    });
+    registerBodyParsers(adapter, fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
     await app.init();
 
     return {

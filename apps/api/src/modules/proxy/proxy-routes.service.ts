@@ -11,9 +11,10 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ChatTranslator, chatToResponses } from './chat-translate';
 import { ModelsService } from './models.service';
 import { badBody } from './proxy-errors';
-import { ProxyService, type OpenUpstream, type Outcome, type ProxyRequest } from './proxy.service';
+import { fieldsOf, ProxyService, type OpenUpstream, type Outcome, type ProxyRequest, type StringFields } from './proxy.service';
 import { SseObserver, usageFrom } from './sse-observer';
-import { prepareResponsesBody } from './upstream-request';
+import { JsonMembers } from './json-members';
+import { upstreamResponsesBody } from './upstream-request';
 
 type Json = Record<string, unknown>;
 
@@ -24,9 +25,9 @@ interface RequestSpec {
   model: string | null;
   stream: boolean;
   /** The Responses-shaped body stickiness is read from. */
-  body: Json;
-  /** What is sent upstream (defaults to `body`). */
-  upstreamBody?: Json;
+  fields: StringFields;
+  /** What is sent upstream. */
+  upstreamBody: Buffer | string;
   deriveSoftKey: boolean;
 }
 
@@ -38,11 +39,29 @@ interface Pumped {
 
 const INCOMPLETE = 'The upstream response did not complete.';
 
-function bodyOf(request: FastifyRequest): Json {
+/** Proxy routes receive the raw body bytes (see app.factory.ts); this scans them. */
+function membersOf(request: FastifyRequest): JsonMembers {
   const body = request.body;
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw badBody('The request body must be a JSON object.');
-  return body as Json;
+  if (!Buffer.isBuffer(body) || body.length === 0) throw badBody('The request body must be a JSON object.');
+  try {
+    return JsonMembers.scan(body);
+  } catch (error) {
+    throw badBody(`The request body is not a JSON object: ${(error as Error).message}.`);
+  }
+}
+
+function parsedBodyOf(request: FastifyRequest): Json {
+  const body = request.body;
+  let parsed: unknown = body;
+  if (Buffer.isBuffer(body)) {
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw badBody('The request body is not valid JSON.');
+    }
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badBody('The request body must be a JSON object.');
+  return parsed as Json;
 }
 
 async function write(res: ServerResponse, chunk: Buffer | string): Promise<void> {
@@ -87,7 +106,7 @@ export class ProxyRoutes {
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, spec.body, spec.deriveSoftKey);
+    const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, spec.fields, spec.deriveSoftKey);
     return {
       key,
       route: spec.route,
@@ -97,7 +116,7 @@ export class ProxyRoutes {
       model: spec.model,
       stream: spec.stream,
       path: spec.path,
-      body: JSON.stringify(spec.upstreamBody ?? spec.body),
+      body: spec.upstreamBody,
       accept: spec.accept,
       hardKeys,
       softKey,
@@ -127,18 +146,18 @@ export class ProxyRoutes {
   /** Codex CLI's route and /v1/responses (streamed through, or collected for non-stream clients). */
   async responses(request: FastifyRequest, reply: FastifyReply, route: string, fromV1: boolean): Promise<void> {
     const key = await this.key(request);
-    const body = bodyOf(request);
-    const model = typeof body.model === 'string' ? body.model : null;
+    const json = membersOf(request);
+    const model = json.string('model');
     this.proxy.checkModel(key, model);
-    const passthrough = fromV1 ? body.stream === true : true;
+    const passthrough = fromV1 ? json.raw('stream') === 'true' : true;
     const req = this.build(request, reply, key, {
       route,
       path: '/codex/responses',
       accept: 'text/event-stream',
       model,
       stream: passthrough,
-      body,
-      upstreamBody: prepareResponsesBody(body),
+      fields: json,
+      upstreamBody: upstreamResponsesBody(json),
       deriveSoftKey: fromV1,
     });
     const open = await this.proxy.open(req);
@@ -181,7 +200,7 @@ export class ProxyRoutes {
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
   async chatCompletions(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const key = await this.key(request);
-    const chat = bodyOf(request);
+    const chat = parsedBodyOf(request);
     const body = chatToResponses(chat);
     const model = body.model as string;
     this.proxy.checkModel(key, model);
@@ -193,7 +212,8 @@ export class ProxyRoutes {
       accept: 'text/event-stream',
       model,
       stream,
-      body,
+      fields: fieldsOf(body),
+      upstreamBody: JSON.stringify(body),
       deriveSoftKey: true,
     });
     const open = await this.proxy.open(req);
@@ -234,18 +254,18 @@ export class ProxyRoutes {
   /** Codex's compact endpoint: a plain JSON request and answer. */
   async compact(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const key = await this.key(request);
-    const body = bodyOf(request);
-    const model = typeof body.model === 'string' ? body.model : null;
+    const json = membersOf(request);
+    const model = json.string('model');
     this.proxy.checkModel(key, model);
-    const upstreamBody = { ...body };
-    delete upstreamBody.stream;
+    // The compact endpoint answers JSON: a client's `stream` flag must not go up.
+    const upstreamBody = json.has('stream') ? json.rewrite(['stream'], {}) : json.buf;
     const req = this.build(request, reply, key, {
       route: '/backend-api/codex/responses/compact',
       path: '/codex/responses/compact',
       accept: 'application/json',
       model,
       stream: false,
-      body,
+      fields: json,
       upstreamBody,
       deriveSoftKey: false,
     });

@@ -23,6 +23,15 @@ const MAX_ATTEMPTS = 3;
 const BACKOFF_MS = 5_000;
 const TOKEN_MARGIN_MS = 60_000;
 
+/** Read access to a request body's string members (a scanned body or a parsed object). */
+export interface StringFields {
+  string(key: string): string | null;
+}
+
+export function fieldsOf(body: Record<string, unknown>): StringFields {
+  return { string: (key) => (typeof body[key] === 'string' ? (body[key] as string) : null) };
+}
+
 export interface ProxyRequest {
   key: AuthenticatedKey;
   route: string;
@@ -33,8 +42,8 @@ export interface ProxyRequest {
   stream: boolean;
   /** The upstream path below the backend base. */
   path: string;
-  /** Serialized once, sent as is to every attempt. */
-  body: string;
+  /** Serialized once (or the client's own bytes), sent as is to every attempt. */
+  body: Buffer | string;
   accept: string;
   hardKeys: string[];
   softKey: string | null;
@@ -74,19 +83,21 @@ export class ProxyService {
   ) {}
 
   /** Hard and soft stickiness keys for a Responses-shaped body, scoped to the key's owner. */
-  stickiness(key: AuthenticatedKey, headers: IncomingHttpHeaders, body: Record<string, unknown>, derive: boolean) {
+  stickiness(key: AuthenticatedKey, headers: IncomingHttpHeaders, body: StringFields, derive: boolean) {
     const owner = key.ownerUserId;
     const hardKeys: string[] = [];
-    if (typeof body.previous_response_id === 'string') hardKeys.push(`${owner}:resp:${body.previous_response_id}`);
+    const previous = body.string('previous_response_id');
+    if (previous) hardKeys.push(`${owner}:resp:${previous}`);
     const turnState = headers['x-codex-turn-state'];
     if (typeof turnState === 'string' && turnState) hardKeys.push(`${owner}:turn:${turnState}`);
     const session = sessionIdOf(headers);
     if (session) hardKeys.push(`${owner}:session:${session}`);
     let softKey: string | null = null;
-    if (typeof body.prompt_cache_key === 'string' && body.prompt_cache_key) {
-      softKey = `${owner}:pck:${body.prompt_cache_key}`;
+    const cacheKey = body.string('prompt_cache_key');
+    if (cacheKey) {
+      softKey = `${owner}:pck:${cacheKey}`;
     } else if (derive) {
-      const instructions = typeof body.instructions === 'string' ? body.instructions.slice(0, 2048) : '';
+      const instructions = (body.string('instructions') ?? '').slice(0, 2048);
       softKey = `${owner}:derived:${createHash('sha256').update(key.id).update('\0').update(instructions).digest('base64url')}`;
     }
     return { hardKeys, softKey };

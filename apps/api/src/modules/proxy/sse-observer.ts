@@ -12,6 +12,10 @@ export interface ObservedUsage {
 
 export type TerminalStatus = 'completed' | 'failed' | 'incomplete' | null;
 
+const BOUNDARY = Buffer.from('\n\n');
+const NEWLINE = 0x0a;
+const EVENT_E = 0x65;
+
 const INTERESTING = /^(response\.(created|completed|done|failed|incomplete)|codex\.rate_limits|error)$/;
 
 function num(value: unknown): number | null {
@@ -85,26 +89,40 @@ export class SseObserver {
   quota: QuotaSnapshot | null = null;
   /** The completed response object (for non-stream clients). */
   completedResponse: Record<string, unknown> | null = null;
-  private pending = '';
+  private pending: Buffer | null = null;
 
   constructor(private readonly keepResponse = false) {}
 
+  /**
+   * Works on bytes: finds event boundaries with indexOf and decodes only the event name (a few
+   * bytes); only the handful of events it needs are decoded and parsed. Deltas are never decoded.
+   */
   push(chunk: Buffer | string): void {
-    this.pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let boundary = this.pending.indexOf('\n\n');
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const buf = this.pending ? Buffer.concat([this.pending, bytes]) : bytes;
+    let start = 0;
+    let boundary = buf.indexOf(BOUNDARY, start);
     while (boundary !== -1) {
-      const block = this.pending.slice(0, boundary);
-      this.pending = this.pending.slice(boundary + 2);
-      this.onEvent(block);
-      boundary = this.pending.indexOf('\n\n');
+      this.onBlock(buf, start, boundary);
+      start = boundary + 2;
+      boundary = buf.indexOf(BOUNDARY, start);
     }
     // A stream without blank-line framing must not grow the buffer forever.
-    if (this.pending.length > 8 * 1024 * 1024) this.pending = '';
+    this.pending = start < buf.length && buf.length - start < 8 * 1024 * 1024 ? Buffer.from(buf.subarray(start)) : null;
   }
 
   end(): void {
-    if (this.pending.trim()) this.onEvent(this.pending);
-    this.pending = '';
+    if (this.pending && this.pending.length > 0) this.onBlock(this.pending, 0, this.pending.length);
+    this.pending = null;
+  }
+
+  private onBlock(buf: Buffer, start: number, end: number): void {
+    if (buf[start] === EVENT_E && buf.toString('latin1', start, start + 6) === 'event:') {
+      const lineEnd = buf.indexOf(NEWLINE, start);
+      const name = buf.toString('latin1', start + 6, lineEnd === -1 || lineEnd > end ? end : lineEnd).trim();
+      if (!INTERESTING.test(name)) return;
+    }
+    this.onEvent(buf.toString('utf8', start, end));
   }
 
   private onEvent(block: string): void {

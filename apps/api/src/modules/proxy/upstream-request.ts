@@ -2,8 +2,9 @@
 // `stream: true, store: false` forced; the account's token and id; the client's Codex headers.
 // The client's own Authorization (the gateway key) never goes up.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { JsonMembers } from './json-members';
 
-const UNSUPPORTED_FIELDS = [
+export const UNSUPPORTED_FIELDS = [
   'max_output_tokens',
   'max_completion_tokens',
   'temperature',
@@ -19,12 +20,17 @@ const UNSUPPORTED_FIELDS = [
 const PASS_HEADERS = ['session_id', 'session-id', 'thread-id', 'conversation_id', 'x-client-request-id', 'openai-beta'];
 const CODEX_USER_AGENT = 'codex_cli_rs/0.169.0 (codex-lb)';
 
-export function prepareResponsesBody(body: Record<string, unknown>, stream = true): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...body };
-  for (const field of UNSUPPORTED_FIELDS) delete out[field];
-  if (stream) out.stream = true;
-  out.store = false;
-  return out;
+/**
+ * The body to send upstream: the client's own bytes when they already say stream/store as the
+ * backend requires and carry no rejected field (Codex CLI's usual request), else a byte-spliced copy.
+ */
+export function upstreamResponsesBody(json: JsonMembers, stream = true): Buffer {
+  const clean =
+    json.raw('stream') === String(stream) &&
+    json.raw('store') === 'false' &&
+    !UNSUPPORTED_FIELDS.some((field) => json.has(field));
+  if (clean) return json.buf;
+  return json.rewrite(UNSUPPORTED_FIELDS, { stream: String(stream), store: 'false' });
 }
 
 export function upstreamHeaders(

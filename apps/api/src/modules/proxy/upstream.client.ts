@@ -8,7 +8,7 @@ export interface UpstreamCall {
   method: 'GET' | 'POST';
   path: string; // below the backend base, e.g. '/codex/responses'
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   signal: AbortSignal;
 }
 

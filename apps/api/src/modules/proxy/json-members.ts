@@ -1,0 +1,157 @@
+// Reads the top level of a JSON object without building it: where each member's key and value
+// sit in the bytes. The proxy parses only the few small values it needs (model, stream, store,
+// prompt_cache_key, ...) and forwards the client's bytes untouched, or spliced, instead of parsing
+// and re-serializing request bodies of hundreds of kilobytes.
+
+export interface Member {
+  /** Offset of the key's opening quote. */
+  start: number;
+  valueStart: number;
+  /** Offset just past the value. */
+  end: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/** Offset just past the string whose opening quote is at `at`. */
+function skipString(buf: Buffer, at: number): number {
+  let i = at + 1;
+  for (;;) {
+    const quote = buf.indexOf(QUOTE, i);
+    if (quote === -1) throw new SyntaxError('Unterminated string');
+    let backslashes = 0;
+    for (let j = quote - 1; j > at && buf[j] === BACKSLASH; j--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    i = quote + 1;
+  }
+}
+
+function skipSpace(buf: Buffer, i: number): number {
+  while (i < buf.length && isSpace(buf[i])) i++;
+  return i;
+}
+
+/** Offset just past the value starting at `i` (any JSON value). */
+function skipValue(buf: Buffer, i: number): number {
+  const first = buf[i];
+  if (first === QUOTE) return skipString(buf, i);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+    let depth = 0;
+    while (i < buf.length) {
+      const byte = buf[i];
+      if (byte === QUOTE) {
+        i = skipString(buf, i);
+        continue;
+      }
+      if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
+      else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    throw new SyntaxError('Unterminated object or array');
+  }
+  // number, true, false, null
+  while (i < buf.length) {
+    const byte = buf[i];
+    if (byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET || isSpace(byte)) break;
+    i++;
+  }
+  return i;
+}
+
+export class JsonMembers {
+  private constructor(
+    readonly buf: Buffer,
+    readonly members: Map<string, Member>,
+  ) {}
+
+  /** Throws SyntaxError when the bytes are not one JSON object (duplicate keys: the last wins). */
+  static scan(buf: Buffer): JsonMembers {
+    const members = new Map<string, Member>();
+    let i = skipSpace(buf, 0);
+    if (buf[i] !== OPEN_BRACE) throw new SyntaxError('The body is not a JSON object');
+    i = skipSpace(buf, i + 1);
+    if (buf[i] === CLOSE_BRACE) {
+      if (skipSpace(buf, i + 1) !== buf.length) throw new SyntaxError('Unexpected data after the object');
+      return new JsonMembers(buf, members);
+    }
+    for (;;) {
+      if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
+      const start = i;
+      const keyEnd = skipString(buf, i);
+      const key = JSON.parse(buf.toString('utf8', start, keyEnd)) as string;
+      i = skipSpace(buf, keyEnd);
+      if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
+      const valueStart = skipSpace(buf, i + 1);
+      if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the body');
+      const end = skipValue(buf, valueStart);
+      members.set(key, { start, valueStart, end });
+      i = skipSpace(buf, end);
+      if (buf[i] === COMMA) {
+        i = skipSpace(buf, i + 1);
+        continue;
+      }
+      if (buf[i] === CLOSE_BRACE && skipSpace(buf, i + 1) === buf.length) return new JsonMembers(buf, members);
+      throw new SyntaxError('Expected "," or "}"');
+    }
+  }
+
+  has(key: string): boolean {
+    return this.members.has(key);
+  }
+
+  /** The parsed value of one member (only that member's bytes are parsed). */
+  value(key: string): unknown {
+    const member = this.members.get(key);
+    if (!member) return undefined;
+    return JSON.parse(this.buf.toString('utf8', member.valueStart, member.end));
+  }
+
+  /** A string member's value, or null when absent or not a string. */
+  string(key: string): string | null {
+    const member = this.members.get(key);
+    if (!member || this.buf[member.valueStart] !== QUOTE) return null;
+    return this.value(key) as string;
+  }
+
+  /** The raw JSON text of a member's value, e.g. `true`. */
+  raw(key: string): string | null {
+    const member = this.members.get(key);
+    return member ? this.buf.toString('latin1', member.valueStart, member.end) : null;
+  }
+
+  /**
+   * The object without `drop`ped members and with `set` members (JSON values) replaced or added,
+   * built by copying byte ranges: untouched members keep their exact bytes.
+   */
+  rewrite(drop: readonly string[], set: Record<string, string>): Buffer {
+    const parts: Buffer[] = [Buffer.from('{')];
+    let first = true;
+    const replaced = new Set(Object.keys(set));
+    for (const [key, member] of this.members) {
+      if (drop.includes(key) || replaced.has(key)) continue;
+      if (!first) parts.push(Buffer.from(','));
+      parts.push(this.buf.subarray(member.start, member.end));
+      first = false;
+    }
+    for (const [key, json] of Object.entries(set)) {
+      parts.push(Buffer.from(`${first ? '' : ','}${JSON.stringify(key)}:${json}`));
+      first = false;
+    }
+    parts.push(Buffer.from('}'));
+    return Buffer.concat(parts);
+  }
+}
