@@ -9,8 +9,17 @@ import { Pool } from 'undici';
 const upstream = new Pool(process.env.BARE_UPSTREAM, { connections: 128, pipelining: 1 });
 const token = `Bearer ${process.env.BARE_TOKEN}`;
 const accountId = process.env.BARE_ACCOUNT_ID;
-const PASS = ['session_id', 'session-id', 'thread-id', 'x-client-request-id', 'x-codex-window-id',
-  'x-codex-turn-metadata', 'x-codex-beta-features', 'originator', 'user-agent'];
+const PASS = [
+  'session_id',
+  'session-id',
+  'thread-id',
+  'x-client-request-id',
+  'x-codex-window-id',
+  'x-codex-turn-metadata',
+  'x-codex-beta-features',
+  'originator',
+  'user-agent',
+];
 
 const server = http.createServer(async (req, res) => {
   try {

@@ -7,10 +7,46 @@ export const MODEL = 'gpt-5.1-codex';
 // Filler that reads like prose so the JSON has realistic escapes and no giant single token.
 function prose(words, seed) {
   const vocab = [
-    'the', 'agent', 'must', 'read', 'files', 'before', 'editing', 'them', 'and', 'keep', 'changes',
-    'small', 'run', 'tests', 'when', 'available', 'prefer', 'ripgrep', 'over', 'grep', 'never',
-    'revert', 'user', 'work', 'explain', 'plan', 'briefly', "don't", 'guess', 'paths', 'use',
-    '`apply_patch`', 'for', 'edits', 'sandbox', 'approval', "\"quoted\"", 'output', 'format', 'markdown',
+    'the',
+    'agent',
+    'must',
+    'read',
+    'files',
+    'before',
+    'editing',
+    'them',
+    'and',
+    'keep',
+    'changes',
+    'small',
+    'run',
+    'tests',
+    'when',
+    'available',
+    'prefer',
+    'ripgrep',
+    'over',
+    'grep',
+    'never',
+    'revert',
+    'user',
+    'work',
+    'explain',
+    'plan',
+    'briefly',
+    "don't",
+    'guess',
+    'paths',
+    'use',
+    '`apply_patch`',
+    'for',
+    'edits',
+    'sandbox',
+    'approval',
+    '"quoted"',
+    'output',
+    'format',
+    'markdown',
   ];
   let x = seed >>> 0 || 1;
   const out = [];
@@ -35,15 +71,76 @@ function schema(properties, required) {
 const str = (description) => ({ type: 'string', description });
 
 const TOOL_DEFS = [
-  ['shell_command', 'Runs a shell command and returns its output. ' + prose(120, 21), schema({ command: str('The shell script to execute.'), workdir: str('Working directory.'), timeout_ms: { type: 'number', description: 'Timeout.' }, with_escalated_permissions: { type: 'boolean', description: 'Escalate.' }, justification: str('Why escalation is needed.') }, ['command'])],
-  ['update_plan', 'Updates the task plan. ' + prose(80, 22), schema({ explanation: str('Why.'), plan: { type: 'array', items: schema({ step: str('Step.'), status: str('pending, in_progress or completed') }, ['step', 'status']) } }, ['plan'])],
-  ['apply_patch', 'Use the apply_patch tool to edit files. ' + prose(260, 23), schema({ input: str('The entire contents of the apply_patch command.') }, ['input'])],
-  ['view_image', 'Attach a local image to the conversation. ' + prose(30, 24), schema({ path: str('Local filesystem path to an image file.') }, ['path'])],
-  ['list_mcp_resources', 'Lists resources provided by MCP servers. ' + prose(60, 25), schema({ server: str('Server name.'), cursor: str('Cursor.') }, [])],
-  ['list_mcp_resource_templates', 'Lists resource templates provided by MCP servers. ' + prose(60, 26), schema({ server: str('Server name.'), cursor: str('Cursor.') }, [])],
-  ['read_mcp_resource', 'Read a specific resource from an MCP server. ' + prose(50, 27), schema({ server: str('Server name.'), uri: str('Resource URI.') }, ['server', 'uri'])],
-  ['exec_command', 'Runs a command in a PTY. ' + prose(90, 28), schema({ cmd: str('Command.'), yield_time_ms: { type: 'number', description: 'Yield.' }, max_output_tokens: { type: 'number', description: 'Max.' } }, ['cmd'])],
-  ['write_stdin', 'Writes characters to an exec session. ' + prose(50, 29), schema({ session_id: { type: 'number', description: 'Session.' }, chars: str('Characters.') }, ['session_id'])],
+  [
+    'shell_command',
+    'Runs a shell command and returns its output. ' + prose(120, 21),
+    schema(
+      {
+        command: str('The shell script to execute.'),
+        workdir: str('Working directory.'),
+        timeout_ms: { type: 'number', description: 'Timeout.' },
+        with_escalated_permissions: { type: 'boolean', description: 'Escalate.' },
+        justification: str('Why escalation is needed.'),
+      },
+      ['command'],
+    ),
+  ],
+  [
+    'update_plan',
+    'Updates the task plan. ' + prose(80, 22),
+    schema(
+      {
+        explanation: str('Why.'),
+        plan: {
+          type: 'array',
+          items: schema({ step: str('Step.'), status: str('pending, in_progress or completed') }, ['step', 'status']),
+        },
+      },
+      ['plan'],
+    ),
+  ],
+  [
+    'apply_patch',
+    'Use the apply_patch tool to edit files. ' + prose(260, 23),
+    schema({ input: str('The entire contents of the apply_patch command.') }, ['input']),
+  ],
+  [
+    'view_image',
+    'Attach a local image to the conversation. ' + prose(30, 24),
+    schema({ path: str('Local filesystem path to an image file.') }, ['path']),
+  ],
+  [
+    'list_mcp_resources',
+    'Lists resources provided by MCP servers. ' + prose(60, 25),
+    schema({ server: str('Server name.'), cursor: str('Cursor.') }, []),
+  ],
+  [
+    'list_mcp_resource_templates',
+    'Lists resource templates provided by MCP servers. ' + prose(60, 26),
+    schema({ server: str('Server name.'), cursor: str('Cursor.') }, []),
+  ],
+  [
+    'read_mcp_resource',
+    'Read a specific resource from an MCP server. ' + prose(50, 27),
+    schema({ server: str('Server name.'), uri: str('Resource URI.') }, ['server', 'uri']),
+  ],
+  [
+    'exec_command',
+    'Runs a command in a PTY. ' + prose(90, 28),
+    schema(
+      {
+        cmd: str('Command.'),
+        yield_time_ms: { type: 'number', description: 'Yield.' },
+        max_output_tokens: { type: 'number', description: 'Max.' },
+      },
+      ['cmd'],
+    ),
+  ],
+  [
+    'write_stdin',
+    'Writes characters to an exec session. ' + prose(50, 29),
+    schema({ session_id: { type: 'number', description: 'Session.' }, chars: str('Characters.') }, ['session_id']),
+  ],
 ];
 
 const RESPONSES_TOOLS = TOOL_DEFS.map(([name, description, parameters]) => ({

@@ -11,10 +11,7 @@ import { Histogram } from './histogram.mjs';
 function requestsFor(config) {
   const out = [];
   for (let c = 0; c < config.connections; c += 1) {
-    const r =
-      config.shape === 'codex'
-        ? codexRequest()
-        : chatRequest(config.shape === 'chat-stream', c);
+    const r = config.shape === 'codex' ? codexRequest() : chatRequest(config.shape === 'chat-stream', c);
     const headers = { ...r.headers };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
     out.push({ body: r.body, headers });
@@ -58,7 +55,10 @@ async function run(config) {
       status = res.statusCode;
       let tail = Buffer.alloc(0);
       for await (const chunk of res.body) {
-        if (!ok) ok = chunk.includes(marker) || (tail.length > 0 && Buffer.concat([tail, chunk.subarray(0, 64)]).includes(marker));
+        if (!ok)
+          ok =
+            chunk.includes(marker) ||
+            (tail.length > 0 && Buffer.concat([tail, chunk.subarray(0, 64)]).includes(marker));
         tail = chunk.subarray(Math.max(0, chunk.length - 64));
         if (measuring) bytes += chunk.length;
         if (status !== 200 && sample.length < 400) sample += chunk.toString('utf8').slice(0, 400);

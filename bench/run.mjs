@@ -229,7 +229,12 @@ function runLoad(target, config) {
       } else if (msg.type === 'result') {
         clearInterval(sampler);
         const r = msg.result;
-        res({ ...r, targetTicks: endTicks[0] - startTicks[0], upstreamTicks: endTicks[1] - startTicks[1], rssMb: peakRss });
+        res({
+          ...r,
+          targetTicks: endTicks[0] - startTicks[0],
+          upstreamTicks: endTicks[1] - startTicks[1],
+          rssMb: peakRss,
+        });
       } else if (msg.type === 'error') {
         clearInterval(sampler);
         rej(new Error(`load generator failed: ${msg.error}`));
@@ -398,7 +403,8 @@ async function main() {
       durationMs,
       maxRequests: MAX_REQUESTS,
     });
-    if (result.bad > 0) log(`${scenario.name} on ${target.name}: ${result.bad} bad responses, e.g. ${result.badSample}`);
+    if (result.bad > 0)
+      log(`${scenario.name} on ${target.name}: ${result.bad} bad responses, e.g. ${result.badSample}`);
     return result;
   };
   const aggregate = (slices) => {
@@ -480,7 +486,9 @@ async function main() {
     `codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs; each row = ${ROUNDS} slices interleaved with the bare proxy: ${CONNECTIONS} conns ${DURATION_MS / 1000} s, 1 conn ${SINGLE_DURATION_MS / 1000} s measured in total, ${SLICE_WARMUP_MS} ms warm-up per slice)`,
   );
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
-  out.push("The bare proxy cannot translate chat, so chat rows are compared with its codex-stream figure ('bare proxy (codex req)').");
+  out.push(
+    "The bare proxy cannot translate chat, so chat rows are compared with its codex-stream figure ('bare proxy (codex req)').",
+  );
   out.push(
     'CPU ms/req and RSS are of the target process only; the fake upstream and the load generator run beside it on the same cores.\nOn a shared machine req/s and latency move with other load; CPU vs bare (CPU ms/req ratio) moves least.',
   );

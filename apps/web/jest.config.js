@@ -3,7 +3,10 @@
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'jsdom',
-  testMatch: ['<rootDir>/__tests__/**/*.test.{ts,tsx}', '<rootDir>/{app,components,config,hooks,lib}/**/*.test.{ts,tsx}'],
+  testMatch: [
+    '<rootDir>/__tests__/**/*.test.{ts,tsx}',
+    '<rootDir>/{app,components,config,hooks,lib}/**/*.test.{ts,tsx}',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/.next/', '/e2e/'],
   setupFilesAfterEnv: ['<rootDir>/jest.setup.ts'],
   moduleNameMapper: {

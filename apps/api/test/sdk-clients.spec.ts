@@ -54,7 +54,9 @@ describe('official OpenAI SDK against the gateway', () => {
 
   it('surfaces gateway errors as SDK errors with the code', async () => {
     const bad = new OpenAI({ apiKey: 'sk-clb-wrong', baseURL: `${w.app.url}/v1`, maxRetries: 0 });
-    await expect(bad.chat.completions.create({ model: 'gpt-5.1-codex', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+    await expect(
+      bad.chat.completions.create({ model: 'gpt-5.1-codex', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({
       status: 401,
       code: 'invalid_api_key',
     });

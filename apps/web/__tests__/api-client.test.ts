@@ -26,7 +26,11 @@ describe('apiRequest', () => {
     await apiRequest('/users', { method: 'POST', query: { role: 'admin', active: '' }, body: { a: 1 } });
     expect(fetchMock).toHaveBeenCalledWith(
       '/api/users?role=admin',
-      expect.objectContaining({ method: 'POST', body: '{"a":1}', headers: expect.objectContaining({ 'content-type': 'application/json' }) }),
+      expect.objectContaining({
+        method: 'POST',
+        body: '{"a":1}',
+        headers: expect.objectContaining({ 'content-type': 'application/json' }),
+      }),
     );
   });
 

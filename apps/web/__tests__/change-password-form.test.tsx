@@ -15,13 +15,23 @@ async function fill(current: string, next: string, confirm: string) {
 
 describe('validatePasswordChange', () => {
   it('accepts a long enough, confirmed, different password', () => {
-    expect(validatePasswordChange({ currentPassword: 'old-pass-1', newPassword: 'new-pass-12', confirmPassword: 'new-pass-12' })).toEqual({});
+    expect(
+      validatePasswordChange({
+        currentPassword: 'old-pass-1',
+        newPassword: 'new-pass-12',
+        confirmPassword: 'new-pass-12',
+      }),
+    ).toEqual({});
   });
 
   it('rejects reusing the current password', () => {
-    expect(validatePasswordChange({ currentPassword: 'same-pass-1', newPassword: 'same-pass-1', confirmPassword: 'same-pass-1' }).newPassword).toMatch(
-      /different/,
-    );
+    expect(
+      validatePasswordChange({
+        currentPassword: 'same-pass-1',
+        newPassword: 'same-pass-1',
+        confirmPassword: 'same-pass-1',
+      }).newPassword,
+    ).toMatch(/different/);
   });
 });
 
@@ -74,7 +84,9 @@ describe('ChangePasswordForm', () => {
     await screen.findByRole('button', { name: 'Change password' });
     expect(fetchMock).toHaveBeenCalledWith(
       '/api/dashboard-auth/password/change',
-      expect.objectContaining({ body: JSON.stringify({ currentPassword: 'old-password', newPassword: 'brand-new-pass' }) }),
+      expect.objectContaining({
+        body: JSON.stringify({ currentPassword: 'old-password', newPassword: 'brand-new-pass' }),
+      }),
     );
     expect(onChanged).toHaveBeenCalled();
   });

@@ -11,12 +11,16 @@ describe('client snippets', () => {
   });
 
   it('writes OPENAI_BASE_URL with /v1 and the key', () => {
-    expect(openAiEnvSnippet('http://h:2455', 'sk-clb-abc')).toBe('OPENAI_BASE_URL=http://h:2455/v1\nOPENAI_API_KEY=sk-clb-abc');
+    expect(openAiEnvSnippet('http://h:2455', 'sk-clb-abc')).toBe(
+      'OPENAI_BASE_URL=http://h:2455/v1\nOPENAI_API_KEY=sk-clb-abc',
+    );
   });
 
   it('prefers the public URL, else the API port on the browser host', () => {
     const location = { protocol: 'http:', hostname: 'box.lan' };
-    expect(defaultGatewayUrl({ publicUrl: 'https://lb.example.com/', apiPort: '2455' }, location)).toBe('https://lb.example.com');
+    expect(defaultGatewayUrl({ publicUrl: 'https://lb.example.com/', apiPort: '2455' }, location)).toBe(
+      'https://lb.example.com',
+    );
     expect(defaultGatewayUrl({ publicUrl: null, apiPort: '2455' }, location)).toBe('http://box.lan:2455');
   });
 });

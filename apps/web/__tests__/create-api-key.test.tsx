@@ -19,7 +19,11 @@ describe('parseApiKeyDraft', () => {
     );
     expect(parsed).toEqual({
       ok: true,
-      request: { name: 'laptop', allowedModels: ['gpt-5-codex', 'gpt-5'], limits: [{ kind: 'requests', window: 'daily', max: 100 }] },
+      request: {
+        name: 'laptop',
+        allowedModels: ['gpt-5-codex', 'gpt-5'],
+        limits: [{ kind: 'requests', window: 'daily', max: 100 }],
+      },
     });
   });
 
@@ -56,7 +60,9 @@ describe('CreateApiKeyDialog', () => {
   it('requires a name and shows limit errors before sending', async () => {
     // The only call allowed is the account list for the allowlist.
     const fetchMock = mockFetch(jsonResponse(200, []));
-    renderWithProviders(<CreateApiKeyDialog open onClose={jest.fn()} onCreated={jest.fn()} />, { session: sessionFor('user') });
+    renderWithProviders(<CreateApiKeyDialog open onClose={jest.fn()} onCreated={jest.fn()} />, {
+      session: sessionFor('user'),
+    });
     const user = userEvent.setup();
     await user.click(screen.getByRole('button', { name: 'Add a limit' }));
     await user.click(screen.getByRole('button', { name: 'Create key' }));
@@ -69,13 +75,18 @@ describe('CreateApiKeyDialog', () => {
     const secret = { key: 'sk-clb-secret', apiKey: { id: 'k1', name: 'ci' } };
     const fetchMock = mockFetch(jsonResponse(200, []), jsonResponse(201, secret), jsonResponse(200, []));
     const onCreated = jest.fn();
-    renderWithProviders(<CreateApiKeyDialog open onClose={jest.fn()} onCreated={onCreated} />, { session: sessionFor('user') });
+    renderWithProviders(<CreateApiKeyDialog open onClose={jest.fn()} onCreated={onCreated} />, {
+      session: sessionFor('user'),
+    });
     const user = userEvent.setup();
     await screen.findByText('No accounts to choose from yet.');
     await user.type(screen.getByLabelText('Name'), 'ci');
     await user.click(screen.getByRole('button', { name: 'Create key' }));
     await screen.findByRole('button', { name: 'Create key' });
-    expect(fetchMock).toHaveBeenCalledWith('/api/api-keys', expect.objectContaining({ method: 'POST', body: JSON.stringify({ name: 'ci' }) }));
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/api-keys',
+      expect.objectContaining({ method: 'POST', body: JSON.stringify({ name: 'ci' }) }),
+    );
     expect(onCreated).toHaveBeenCalledWith(secret);
   });
 });

@@ -42,14 +42,20 @@ describe('LoginForm', () => {
   });
 
   it('tells a rate-limited user how long to wait, from Retry-After', async () => {
-    mockFetch(jsonResponse(429, { error: { code: 'rate_limited', message: 'Too many attempts.' } }, { 'Retry-After': '30' }));
+    mockFetch(
+      jsonResponse(429, { error: { code: 'rate_limited', message: 'Too many attempts.' } }, { 'Retry-After': '30' }),
+    );
     renderWithProviders(<LoginForm />);
     await signIn('admin', 'whatever1');
     expect(await screen.findByRole('alert')).toHaveTextContent('Too many sign-in attempts. Try again in 30 seconds.');
   });
 
   it('explains when the API cannot be reached', async () => {
-    mockFetch(jsonResponse(502, { error: { code: 'api_unreachable', message: 'The dashboard cannot reach the codex-lb API.' } }));
+    mockFetch(
+      jsonResponse(502, {
+        error: { code: 'api_unreachable', message: 'The dashboard cannot reach the codex-lb API.' },
+      }),
+    );
     renderWithProviders(<LoginForm />);
     await signIn('admin', 'whatever1');
     expect(await screen.findByRole('alert')).toHaveTextContent('cannot reach the codex-lb API');
@@ -62,7 +68,10 @@ describe('LoginForm', () => {
     await screen.findByRole('button', { name: 'Sign in' });
     expect(fetchMock).toHaveBeenCalledWith(
       '/api/dashboard-auth/password/login',
-      expect.objectContaining({ method: 'POST', body: JSON.stringify({ username: 'admin', password: 'correct-horse' }) }),
+      expect.objectContaining({
+        method: 'POST',
+        body: JSON.stringify({ username: 'admin', password: 'correct-horse' }),
+      }),
     );
     expect(router.replace).toHaveBeenCalledWith('/overview');
   });

@@ -14,7 +14,11 @@ const point = (t: string, requests: number): UsagePointDto => ({
   costUsd: 0,
 });
 
-const series = (label: string, points: UsagePointDto[], key: string | null = label): UsageSeriesDto => ({ key, label, points });
+const series = (label: string, points: UsagePointDto[], key: string | null = label): UsageSeriesDto => ({
+  key,
+  label,
+  points,
+});
 
 describe('pivotUsage', () => {
   it('turns series into one row per bucket, zero-filling buckets a series has no points in', () => {
@@ -38,7 +42,11 @@ describe('pivotUsage', () => {
 
   it('adds up series that share a label and names a keyless series by its label', () => {
     const { groups, rows } = pivotUsage(
-      [series('same', [point('t', 1)], 'id-1'), series('same', [point('t', 2)], 'id-2'), series('No key', [point('t', 4)], null)],
+      [
+        series('same', [point('t', 1)], 'id-1'),
+        series('same', [point('t', 2)], 'id-2'),
+        series('No key', [point('t', 4)], null),
+      ],
       'requests',
     );
     expect(groups).toEqual(['No key', 'same']);

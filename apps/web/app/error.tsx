@@ -7,8 +7,8 @@ export default function AppError({ error, reset }: { error: Error & { digest?: s
     <main className="mx-auto flex min-h-dvh max-w-md flex-col items-center justify-center px-6 text-center">
       <h1 className="text-xl font-semibold">The dashboard could not load</h1>
       <p className="mt-2 text-sm text-zinc-500">
-        The codex-lb API may be starting or unreachable. Check that it is running and that
-        CODEX_LB_API_URL points at it, then try again.
+        The codex-lb API may be starting or unreachable. Check that it is running and that CODEX_LB_API_URL points at
+        it, then try again.
       </p>
       {error.digest ? <p className="mt-2 text-xs text-zinc-400">Reference: {error.digest}</p> : null}
       <Button className="mt-6" onClick={reset}>

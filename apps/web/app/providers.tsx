@@ -11,7 +11,8 @@ function redirectOnSessionLoss(error: unknown) {
   if (!(error instanceof ApiError) || typeof window === 'undefined') return;
   const path = window.location.pathname;
   if (error.status === 401 && path !== '/login') window.location.assign('/login');
-  if (error.code === 'password_change_required' && path !== '/change-password') window.location.assign('/change-password');
+  if (error.code === 'password_change_required' && path !== '/change-password')
+    window.location.assign('/change-password');
 }
 
 function makeQueryClient() {
@@ -23,7 +24,8 @@ function makeQueryClient() {
         staleTime: 15_000,
         refetchOnWindowFocus: true,
         // Retrying a 4xx only delays the message the user needs to see.
-        retry: (failureCount, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && failureCount < 2,
+        retry: (failureCount, error) =>
+          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && failureCount < 2,
       },
     },
   });

@@ -3,12 +3,25 @@ import { Select } from '@/components/ui/input';
 import { useOwners } from '@/hooks/use-owners';
 
 /** Admin-only filter: "All owners" or one dashboard user. */
-export function OwnerFilter({ value, onChange, label = 'Owner' }: { value: string; onChange: (ownerId: string) => void; label?: string }) {
+export function OwnerFilter({
+  value,
+  onChange,
+  label = 'Owner',
+}: {
+  value: string;
+  onChange: (ownerId: string) => void;
+  label?: string;
+}) {
   const { owners, isPending } = useOwners(true);
   return (
     <label className="flex items-center gap-2 text-sm">
       <span className="text-zinc-600">{label}</span>
-      <Select className="w-auto min-w-40" value={value} onChange={(event) => onChange(event.target.value)} disabled={isPending}>
+      <Select
+        className="w-auto min-w-40"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        disabled={isPending}
+      >
         <option value="">All owners</option>
         {owners.map((owner) => (
           <option key={owner.id} value={owner.id}>

@@ -33,7 +33,9 @@ async function cleanUp() {
   cleaning ??= (async () => {
     await resources.browser?.close().catch(() => {});
     await stopAll();
-    await resources.database?.drop().catch((error) => console.error(`  could not drop ${resources.database.name}: ${error.message}`));
+    await resources.database
+      ?.drop()
+      .catch((error) => console.error(`  could not drop ${resources.database.name}: ${error.message}`));
   })();
   return cleaning;
 }

@@ -16,8 +16,20 @@ const MODEL = 'gpt-5.1-codex';
 export async function runScenario({ harness, stack, browser, webRoot }) {
   const { step } = harness;
   const shots = screenshotDir(webRoot);
-  const alice = { username: 'alice', firstPassword: 'alice-first-1', password: 'alice-chosen-2', email: 'alice@example.test', keyName: 'alice laptop' };
-  const bob = { username: 'bob', firstPassword: 'bob-first-1', password: 'bob-chosen-2', email: 'bob@example.test', keyName: 'bob desktop' };
+  const alice = {
+    username: 'alice',
+    firstPassword: 'alice-first-1',
+    password: 'alice-chosen-2',
+    email: 'alice@example.test',
+    keyName: 'alice laptop',
+  };
+  const bob = {
+    username: 'bob',
+    firstPassword: 'bob-first-1',
+    password: 'bob-chosen-2',
+    email: 'bob@example.test',
+    keyName: 'bob desktop',
+  };
   const admin = await newPersonPage(browser, stack.webUrl);
   const user = await newPersonPage(browser, stack.webUrl);
   const shot = async (page, name, sizes = [WIDE, PHONE]) => {
@@ -49,59 +61,92 @@ export async function runScenario({ harness, stack, browser, webRoot }) {
     await requestWithKey(stack, bobData.key, 'hello from bob');
   });
 
-  await step('the user signs in and must choose a new password first', async () => {
-    await signIn(user, alice.username, alice.firstPassword);
-    await user.waitForURL('**/change-password');
-    await shot(user, 'user-change-password');
-    await changeFirstPassword(user, alice.firstPassword, alice.password);
-    await user.waitForURL('**/overview');
-  }, { requires: ['admin creates a user'] });
+  await step(
+    'the user signs in and must choose a new password first',
+    async () => {
+      await signIn(user, alice.username, alice.firstPassword);
+      await user.waitForURL('**/change-password');
+      await shot(user, 'user-change-password');
+      await changeFirstPassword(user, alice.firstPassword, alice.password);
+      await user.waitForURL('**/overview');
+    },
+    { requires: ['admin creates a user'] },
+  );
 
   const signedIn = 'the user signs in and must choose a new password first';
-  await step('the user imports an account by uploading auth.json', async () => {
-    await importAccount(user, await authJsonFile(stack, alice.email), alice.email);
-  }, { requires: [signedIn] });
+  await step(
+    'the user imports an account by uploading auth.json',
+    async () => {
+      await importAccount(user, await authJsonFile(stack, alice.email), alice.email);
+    },
+    { requires: [signedIn] },
+  );
 
   let key;
-  await step('the user creates a key and copies it (sk-clb-…)', async () => {
-    key = await createAndCopyKey(user, alice.keyName, { screenshot: () => shot(user, 'user-api-key-created') });
-  }, { requires: [signedIn] });
+  await step(
+    'the user creates a key and copies it (sk-clb-…)',
+    async () => {
+      key = await createAndCopyKey(user, alice.keyName, { screenshot: () => shot(user, 'user-api-key-created') });
+    },
+    { requires: [signedIn] },
+  );
 
   const made = 'the user creates a key and copies it (sk-clb-…)';
-  await step('a request with that key goes through the proxy to the fake upstream', async () => {
-    const answer = await requestWithKey(stack, key, 'hello from the browser test');
-    assert(/hello from the browser test/.test(answer.choices[0].message.content), 'the fake did not echo the prompt');
-  }, { requires: [made, 'the user imports an account by uploading auth.json'] });
+  await step(
+    'a request with that key goes through the proxy to the fake upstream',
+    async () => {
+      const answer = await requestWithKey(stack, key, 'hello from the browser test');
+      assert(/hello from the browser test/.test(answer.choices[0].message.content), 'the fake did not echo the prompt');
+    },
+    { requires: [made, 'the user imports an account by uploading auth.json'] },
+  );
 
   const proxied = 'a request with that key goes through the proxy to the fake upstream';
-  await step("the request appears in the user's request logs, with details", async () => {
-    const row = await waitForLogRow(user, alice.keyName);
-    await checkLogDetail(user, row, { model: MODEL, route: '/v1/chat/completions' });
-  }, { requires: [proxied] });
+  await step(
+    "the request appears in the user's request logs, with details",
+    async () => {
+      const row = await waitForLogRow(user, alice.keyName);
+      await checkLogDetail(user, row, { model: MODEL, route: '/v1/chat/completions' });
+    },
+    { requires: [proxied] },
+  );
 
-  await step("the request appears in the user's usage chart", () => checkUsageChart(user, MODEL), { requires: [proxied] });
+  await step("the request appears in the user's usage chart", () => checkUsageChart(user, MODEL), {
+    requires: [proxied],
+  });
 
   await step('the user has no Users nav item, and /users says "not allowed"', () => userSeesNoUsersPage(user), {
     requires: [signedIn],
   });
 
-  await step("the user sees none of the other user's accounts, keys or logs", () =>
-    userSeesOnlyOwnRows(user, { mine: alice, theirs: bob, theirAccountId: bobData.account.id }), {
-    requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
-  });
+  await step(
+    "the user sees none of the other user's accounts, keys or logs",
+    () => userSeesOnlyOwnRows(user, { mine: alice, theirs: bob, theirAccountId: bobData.account.id }),
+    {
+      requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
+    },
+  );
 
-  await step("the admin sees both users' data and filters by owner", () => adminSeesBothAndFilters(admin, { alice, bob }), {
-    requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
-  });
+  await step(
+    "the admin sees both users' data and filters by owner",
+    () => adminSeesBothAndFilters(admin, { alice, bob }),
+    {
+      requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
+    },
+  );
 
   for (const [role, page, requires] of [
     ['admin', admin, 'admin signs in with the keyboard only'],
     ['user', user, signedIn],
   ]) {
-    await step(`screenshots of every page as ${role}, 1280 and 390 px, nothing wider than the phone`, async () => {
-      const { files, overflowing } = await screenshotPages(page, { dir: shots, prefix: role, paths: PAGES });
-      assert(files.length === PAGES.length * 2, `wrote ${files.length} screenshots`);
-      assert(overflowing.length === 0, `wider than 390 px: ${overflowing.join(', ')}`);
-    }, { requires: [requires] });
+    await step(
+      `screenshots of every page as ${role}, 1280 and 390 px, nothing wider than the phone`,
+      async () => {
+        const { files, overflowing } = await screenshotPages(page, { dir: shots, prefix: role, paths: PAGES });
+        assert(files.length === PAGES.length * 2, `wrote ${files.length} screenshots`);
+        assert(overflowing.length === 0, `wider than 390 px: ${overflowing.join(', ')}`);
+      },
+      { requires: [requires] },
+    );
   }
 }

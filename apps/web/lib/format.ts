@@ -7,7 +7,8 @@ const usdSmall = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD
 
 export const formatCompact = (value: number | null | undefined) => compact.format(value ?? 0);
 export const formatNumber = (value: number | null | undefined) => whole.format(value ?? 0);
-export const formatUsd = (value: number | null | undefined) => ((value ?? 0) < 1 && (value ?? 0) > 0 ? usdSmall : usd).format(value ?? 0);
+export const formatUsd = (value: number | null | undefined) =>
+  ((value ?? 0) < 1 && (value ?? 0) > 0 ? usdSmall : usd).format(value ?? 0);
 export const formatPercent = (value: number | null | undefined, digits = 0) => `${(value ?? 0).toFixed(digits)}%`;
 
 export function formatDateTime(iso: string | null | undefined): string {

@@ -5,7 +5,10 @@ export default function AuthLayout({ children }: { children: ReactNode }) {
     <main className="flex min-h-dvh items-center justify-center px-4 py-10">
       <div className="w-full max-w-sm">
         <div className="mb-6 flex items-center justify-center gap-2 text-lg font-semibold tracking-tight">
-          <span aria-hidden className="grid size-8 place-items-center rounded-md bg-zinc-900 text-xs font-bold text-white">
+          <span
+            aria-hidden
+            className="grid size-8 place-items-center rounded-md bg-zinc-900 text-xs font-bold text-white"
+          >
             lb
           </span>
           codex-lb

@@ -16,7 +16,15 @@ export interface AccountRowActions {
   remove: (account: AccountDto) => void;
 }
 
-export function AccountRow({ account, showOwner, actions }: { account: AccountDto; showOwner: boolean; actions: AccountRowActions }) {
+export function AccountRow({
+  account,
+  showOwner,
+  actions,
+}: {
+  account: AccountDto;
+  showOwner: boolean;
+  actions: AccountRowActions;
+}) {
   const name = accountName(account);
   const paused = account.status === 'paused';
   return (
@@ -33,10 +41,18 @@ export function AccountRow({ account, showOwner, actions }: { account: AccountDt
         <AccountStatusBadge account={account} />
       </Td>
       <Td>
-        <QuotaBar label="5 hours" usedPercent={account.primaryWindow?.usedPercent} resetsAt={account.primaryWindow?.resetsAt} />
+        <QuotaBar
+          label="5 hours"
+          usedPercent={account.primaryWindow?.usedPercent}
+          resetsAt={account.primaryWindow?.resetsAt}
+        />
       </Td>
       <Td>
-        <QuotaBar label="Weekly" usedPercent={account.secondaryWindow?.usedPercent} resetsAt={account.secondaryWindow?.resetsAt} />
+        <QuotaBar
+          label="Weekly"
+          usedPercent={account.secondaryWindow?.usedPercent}
+          resetsAt={account.secondaryWindow?.resetsAt}
+        />
       </Td>
       <Td className="text-zinc-600" title={formatDateTime(account.lastRefreshAt)}>
         {account.lastRefreshAt ? formatRelative(account.lastRefreshAt) : 'never'}

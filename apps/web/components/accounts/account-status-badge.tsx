@@ -11,9 +11,16 @@ const STATUS: Record<AccountStatus, { label: string; tone: BadgeTone }> = {
   deactivated: { label: 'Deactivated', tone: 'red' },
 };
 
-export function AccountStatusBadge({ account }: { account: Pick<AccountDto, 'status' | 'statusReason' | 'cooldownUntil'> }) {
+export function AccountStatusBadge({
+  account,
+}: {
+  account: Pick<AccountDto, 'status' | 'statusReason' | 'cooldownUntil'>;
+}) {
   const status = STATUS[account.status] ?? { label: account.status, tone: 'neutral' as const };
-  const detail = account.cooldownUntil && new Date(account.cooldownUntil).getTime() > Date.now() ? `cools down ${formatRelative(account.cooldownUntil)}` : null;
+  const detail =
+    account.cooldownUntil && new Date(account.cooldownUntil).getTime() > Date.now()
+      ? `cools down ${formatRelative(account.cooldownUntil)}`
+      : null;
   return (
     <div className="space-y-0.5">
       <Badge tone={status.tone}>{status.label}</Badge>

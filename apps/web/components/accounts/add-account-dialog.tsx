@@ -14,11 +14,24 @@ const METHODS = [
 
 type Method = (typeof METHODS)[number]['id'];
 
-export function AddAccountDialog({ open, onClose, title = 'Add a ChatGPT account' }: { open: boolean; onClose: () => void; title?: string }) {
+export function AddAccountDialog({
+  open,
+  onClose,
+  title = 'Add a ChatGPT account',
+}: {
+  open: boolean;
+  onClose: () => void;
+  title?: string;
+}) {
   const [method, setMethod] = useState<Method>('browser');
   const baseId = useId();
   return (
-    <Dialog open={open} onClose={onClose} title={title} description="Requests made with your API keys are spread over your accounts.">
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title={title}
+      description="Requests made with your API keys are spread over your accounts."
+    >
       <div role="tablist" aria-label="How to add the account" className="mb-4 flex gap-1 rounded-md bg-zinc-100 p-1">
         {METHODS.map((item) => (
           <button

@@ -13,8 +13,8 @@ export function DeviceSignIn({ onDone }: { onDone: () => void }) {
     return (
       <div className="space-y-3">
         <p className="text-sm text-zinc-600">
-          Get a one-time code, then enter it on any device where you can sign in to ChatGPT. Useful when this
-          browser cannot reach the sign-in page.
+          Get a one-time code, then enter it on any device where you can sign in to ChatGPT. Useful when this browser
+          cannot reach the sign-in page.
         </p>
         {start.isError ? <Alert>{errorMessage(start.error)}</Alert> : null}
         <Button onClick={() => start.mutate()} busy={start.isPending}>
@@ -35,7 +35,12 @@ export function DeviceSignIn({ onDone }: { onDone: () => void }) {
       </div>
       <p className="text-sm text-zinc-700">
         Go to{' '}
-        <a href={flow.verificationUrl} target="_blank" rel="noreferrer" className="font-medium break-all text-indigo-700 underline">
+        <a
+          href={flow.verificationUrl}
+          target="_blank"
+          rel="noreferrer"
+          className="font-medium break-all text-indigo-700 underline"
+        >
           {flow.verificationUrl}
         </a>
         , sign in, and enter the code.

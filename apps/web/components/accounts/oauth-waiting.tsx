@@ -19,7 +19,8 @@ function useElapsedSeconds(running: boolean) {
 export function OAuthWaiting({ status, pollError }: { status: OAuthStatusResponse | undefined; pollError: unknown }) {
   const pending = !status || status.status === 'pending';
   const elapsed = useElapsedSeconds(pending);
-  if (status?.status === 'error') return <Alert title="Sign-in failed">{status.error || 'The sign-in did not complete. Start again.'}</Alert>;
+  if (status?.status === 'error')
+    return <Alert title="Sign-in failed">{status.error || 'The sign-in did not complete. Start again.'}</Alert>;
   if (status?.status === 'success') return <Alert tone="success">Account added.</Alert>;
   return (
     <div role="status" aria-live="polite" className="space-y-2">
@@ -32,7 +33,11 @@ export function OAuthWaiting({ status, pollError }: { status: OAuthStatusRespons
       <div className="h-1.5 overflow-hidden rounded-full bg-zinc-200">
         <div className="h-full w-1/3 animate-[oauth-progress_1.6s_ease-in-out_infinite] rounded-full bg-zinc-900" />
       </div>
-      {pollError ? <p className="text-xs text-amber-700">Checking the status failed ({errorMessage(pollError)}); still retrying.</p> : null}
+      {pollError ? (
+        <p className="text-xs text-amber-700">
+          Checking the status failed ({errorMessage(pollError)}); still retrying.
+        </p>
+      ) : null}
     </div>
   );
 }

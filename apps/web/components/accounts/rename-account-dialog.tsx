@@ -31,10 +31,18 @@ export function RenameAccountDialog({ account, onClose }: { account: AccountDto 
   }
 
   return (
-    <Dialog open={Boolean(account)} onClose={onClose} title="Rename account" description={account?.email ?? account?.chatgptAccountId}>
+    <Dialog
+      open={Boolean(account)}
+      onClose={onClose}
+      title="Rename account"
+      description={account?.email ?? account?.chatgptAccountId}
+    >
       <form onSubmit={submit} className="space-y-4">
         {update.isError ? <Alert>{errorMessage(update.error)}</Alert> : null}
-        <Field label="Display name" hint="Leave empty to show the email address (or the account id when there is none).">
+        <Field
+          label="Display name"
+          hint="Leave empty to show the email address (or the account id when there is none)."
+        >
           <Input value={alias} maxLength={80} onChange={(event) => setAlias(event.target.value)} />
         </Field>
         <div className="flex justify-end gap-2">

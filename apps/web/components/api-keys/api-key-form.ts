@@ -17,7 +17,13 @@ export interface ApiKeyFormErrors {
   limits: Record<number, string>;
 }
 
-export const emptyApiKeyDraft = (): ApiKeyDraft => ({ name: '', expiresOn: '', allowedModels: '', accountIds: [], limits: [] });
+export const emptyApiKeyDraft = (): ApiKeyDraft => ({
+  name: '',
+  expiresOn: '',
+  allowedModels: '',
+  accountIds: [],
+  limits: [],
+});
 
 export function parseApiKeyDraft(
   draft: ApiKeyDraft,
@@ -39,9 +45,16 @@ export function parseApiKeyDraft(
 
   const limits = draft.limits.map((limit, index) => {
     const max = Number(limit.max);
-    if (!limit.max.trim() || !Number.isFinite(max) || max <= 0) errors.limits[index] = 'Enter a maximum greater than zero.';
-    else if (limit.kind !== 'cost_usd' && !Number.isInteger(max)) errors.limits[index] = 'Counts must be whole numbers.';
-    return { kind: limit.kind, window: limit.window, max, ...(limit.model.trim() ? { model: limit.model.trim() } : {}) };
+    if (!limit.max.trim() || !Number.isFinite(max) || max <= 0)
+      errors.limits[index] = 'Enter a maximum greater than zero.';
+    else if (limit.kind !== 'cost_usd' && !Number.isInteger(max))
+      errors.limits[index] = 'Counts must be whole numbers.';
+    return {
+      kind: limit.kind,
+      window: limit.window,
+      max,
+      ...(limit.model.trim() ? { model: limit.model.trim() } : {}),
+    };
   });
   const seen = new Set<string>();
   draft.limits.forEach((limit, index) => {

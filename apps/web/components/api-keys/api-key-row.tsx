@@ -13,13 +13,23 @@ export interface ApiKeyRowActions {
   toggleActive: (key: ApiKeyDto) => void;
 }
 
-export function ApiKeyRow({ apiKey, showOwner, actions }: { apiKey: ApiKeyDto; showOwner: boolean; actions: ApiKeyRowActions }) {
+export function ApiKeyRow({
+  apiKey,
+  showOwner,
+  actions,
+}: {
+  apiKey: ApiKeyDto;
+  showOwner: boolean;
+  actions: ApiKeyRowActions;
+}) {
   const status = apiKeyStatus(apiKey);
   const revoked = Boolean(apiKey.revokedAt);
   const scope = [
     apiKey.allowedModels.length ? `Models: ${apiKey.allowedModels.join(', ')}` : 'All models',
     // A restricted key whose accounts were all removed can use none, not all.
-    apiKey.accountsRestricted ? `${apiKey.accountIds.length} account${apiKey.accountIds.length === 1 ? '' : 's'}` : 'All accounts',
+    apiKey.accountsRestricted
+      ? `${apiKey.accountIds.length} account${apiKey.accountIds.length === 1 ? '' : 's'}`
+      : 'All accounts',
   ].join(' · ');
   return (
     <tr className={revoked ? 'text-zinc-400' : undefined}>
@@ -31,7 +41,9 @@ export function ApiKeyRow({ apiKey, showOwner, actions }: { apiKey: ApiKeyDto; s
       {showOwner ? <Td className="text-zinc-700">{apiKey.ownerUsername}</Td> : null}
       <Td>
         <Badge tone={status.tone}>{status.label}</Badge>
-        {apiKey.expiresAt && !revoked ? <div className="mt-0.5 text-xs text-zinc-500">expires {formatDate(apiKey.expiresAt)}</div> : null}
+        {apiKey.expiresAt && !revoked ? (
+          <div className="mt-0.5 text-xs text-zinc-500">expires {formatDate(apiKey.expiresAt)}</div>
+        ) : null}
       </Td>
       <Td>
         <ApiKeyLimits limits={apiKey.limits} />

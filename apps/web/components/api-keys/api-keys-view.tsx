@@ -45,7 +45,8 @@ export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
     if (!confirm) return;
     const { kind, key } = confirm;
     const done = { onError: (error: unknown) => toast.error(errorMessage(error)), onSettled: () => setConfirm(null) };
-    if (kind === 'revoke') mutations.revoke.mutate(key.id, { ...done, onSuccess: () => toast.success(`${key.name} revoked.`) });
+    if (kind === 'revoke')
+      mutations.revoke.mutate(key.id, { ...done, onSuccess: () => toast.success(`${key.name} revoked.`) });
     else mutations.regenerate.mutate(key.id, { ...done, onSuccess: setSecret });
   }
 

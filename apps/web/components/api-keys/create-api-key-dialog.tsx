@@ -52,20 +52,36 @@ export function CreateApiKeyDialog({
   }
 
   const toggleAccount = (id: string) =>
-    set({ accountIds: draft.accountIds.includes(id) ? draft.accountIds.filter((a) => a !== id) : [...draft.accountIds, id] });
+    set({
+      accountIds: draft.accountIds.includes(id) ? draft.accountIds.filter((a) => a !== id) : [...draft.accountIds, id],
+    });
 
   return (
-    <Dialog open={open} onClose={close} title="New API key" description="Use one key per tool or machine so you can revoke it alone.">
+    <Dialog
+      open={open}
+      onClose={close}
+      title="New API key"
+      description="Use one key per tool or machine so you can revoke it alone."
+    >
       <form onSubmit={submit} noValidate className="space-y-5" aria-label="New API key">
         {create.isError ? <Alert>{errorMessage(create.error)}</Alert> : null}
         <Field label="Name" error={errors.name}>
-          <Input value={draft.name} onChange={(e) => set({ name: e.target.value })} placeholder="laptop codex" autoComplete="off" />
+          <Input
+            value={draft.name}
+            onChange={(e) => set({ name: e.target.value })}
+            placeholder="laptop codex"
+            autoComplete="off"
+          />
         </Field>
         <Field label="Expires on" hint="Optional. Leave empty for a key that does not expire." error={errors.expiresOn}>
           <Input type="date" value={draft.expiresOn} onChange={(e) => set({ expiresOn: e.target.value })} />
         </Field>
         <Field label="Allowed models" hint="Optional. Comma-separated, e.g. gpt-5-codex, gpt-5. Empty: every model.">
-          <Input value={draft.allowedModels} onChange={(e) => set({ allowedModels: e.target.value })} autoComplete="off" />
+          <Input
+            value={draft.allowedModels}
+            onChange={(e) => set({ allowedModels: e.target.value })}
+            autoComplete="off"
+          />
         </Field>
         <fieldset>
           <legend className="text-sm font-medium text-zinc-800">Accounts this key may use</legend>
@@ -74,13 +90,20 @@ export function CreateApiKeyDialog({
             <div className="max-h-40 space-y-1 overflow-y-auto rounded-md border border-zinc-200 p-2">
               {accounts.data.map((account) => (
                 <label key={account.id} className="flex items-center gap-2 text-sm">
-                  <input type="checkbox" className="size-4" checked={draft.accountIds.includes(account.id)} onChange={() => toggleAccount(account.id)} />
+                  <input
+                    type="checkbox"
+                    className="size-4"
+                    checked={draft.accountIds.includes(account.id)}
+                    onChange={() => toggleAccount(account.id)}
+                  />
                   <span>{accountName(account)}</span>
                 </label>
               ))}
             </div>
           ) : (
-            <p className="text-sm text-zinc-500">{accounts.isPending ? 'Loading accounts…' : 'No accounts to choose from yet.'}</p>
+            <p className="text-sm text-zinc-500">
+              {accounts.isPending ? 'Loading accounts…' : 'No accounts to choose from yet.'}
+            </p>
           )}
         </fieldset>
         <LimitsEditor limits={draft.limits} errors={errors.limits} onChange={(limits) => set({ limits })} />

@@ -8,7 +8,13 @@ import { CopyButton } from '@/components/ui/copy-button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { codexConfigToml, defaultGatewayUrl, keyExportLine, openAiEnvSnippet, type GatewayHint } from '@/lib/client-snippets';
+import {
+  codexConfigToml,
+  defaultGatewayUrl,
+  keyExportLine,
+  openAiEnvSnippet,
+  type GatewayHint,
+} from '@/lib/client-snippets';
 import type { ApiKeySecretResponse } from '@codex-lb/shared';
 
 export function KeySecretDialog({
@@ -38,12 +44,18 @@ export function KeySecretDialog({
             This is the only time the key is shown. If you lose it, regenerate it.
           </Alert>
           <div className="flex items-center gap-2">
-            <code className="min-w-0 flex-1 overflow-x-auto rounded-md border border-zinc-200 bg-zinc-50 px-3 py-2 font-mono text-sm whitespace-nowrap" data-testid="api-key-secret">
+            <code
+              className="min-w-0 flex-1 overflow-x-auto rounded-md border border-zinc-200 bg-zinc-50 px-3 py-2 font-mono text-sm whitespace-nowrap"
+              data-testid="api-key-secret"
+            >
               {secret.key}
             </code>
             <CopyButton text={secret.key} label="Copy key" size="md" variant="primary" />
           </div>
-          <Field label="Gateway address" hint="Where your clients reach codex-lb. Change it if they use another hostname.">
+          <Field
+            label="Gateway address"
+            hint="Where your clients reach codex-lb. Change it if they use another hostname."
+          >
             <Input value={gatewayUrl} onChange={(event) => setGatewayUrl(event.target.value)} inputMode="url" />
           </Field>
           <CodeBlock label="Codex CLI: ~/.codex/config.toml" code={codexConfigToml(gatewayUrl)} />

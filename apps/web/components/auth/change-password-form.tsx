@@ -12,7 +12,13 @@ import { validatePasswordChange, type PasswordChangeErrors, type PasswordChangeI
 
 const EMPTY: PasswordChangeInput = { currentPassword: '', newPassword: '', confirmPassword: '' };
 
-export function ChangePasswordForm({ submitLabel = 'Change password', onChanged }: { submitLabel?: string; onChanged: () => void }) {
+export function ChangePasswordForm({
+  submitLabel = 'Change password',
+  onChanged,
+}: {
+  submitLabel?: string;
+  onChanged: () => void;
+}) {
   const [values, setValues] = useState(EMPTY);
   const [errors, setErrors] = useState<PasswordChangeErrors>({});
 
@@ -50,13 +56,31 @@ export function ChangePasswordForm({ submitLabel = 'Change password', onChanged 
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Change password">
       {bannerError ? <Alert>{bannerError}</Alert> : null}
       <Field label="Current password" error={errors.currentPassword}>
-        <Input type="password" name="currentPassword" autoComplete="current-password" value={values.currentPassword} onChange={set('currentPassword')} />
+        <Input
+          type="password"
+          name="currentPassword"
+          autoComplete="current-password"
+          value={values.currentPassword}
+          onChange={set('currentPassword')}
+        />
       </Field>
       <Field label="New password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} error={errors.newPassword}>
-        <Input type="password" name="newPassword" autoComplete="new-password" value={values.newPassword} onChange={set('newPassword')} />
+        <Input
+          type="password"
+          name="newPassword"
+          autoComplete="new-password"
+          value={values.newPassword}
+          onChange={set('newPassword')}
+        />
       </Field>
       <Field label="Confirm new password" error={errors.confirmPassword}>
-        <Input type="password" name="confirmPassword" autoComplete="new-password" value={values.confirmPassword} onChange={set('confirmPassword')} />
+        <Input
+          type="password"
+          name="confirmPassword"
+          autoComplete="new-password"
+          value={values.confirmPassword}
+          onChange={set('confirmPassword')}
+        />
       </Field>
       <Button type="submit" busy={change.isPending}>
         {submitLabel}

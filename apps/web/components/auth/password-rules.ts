@@ -21,7 +21,9 @@ export function validatePasswordChange(input: PasswordChangeInput): PasswordChan
   if (!input.currentPassword) errors.currentPassword = 'Enter your current password.';
   const problem = newPasswordProblem(input.newPassword);
   if (problem) errors.newPassword = problem;
-  else if (input.newPassword === input.currentPassword) errors.newPassword = 'Choose a password different from the current one.';
-  if (!errors.newPassword && input.confirmPassword !== input.newPassword) errors.confirmPassword = 'The two new passwords do not match.';
+  else if (input.newPassword === input.currentPassword)
+    errors.newPassword = 'Choose a password different from the current one.';
+  if (!errors.newPassword && input.confirmPassword !== input.newPassword)
+    errors.confirmPassword = 'The two new passwords do not match.';
   return errors;
 }

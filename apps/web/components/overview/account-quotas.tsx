@@ -17,7 +17,11 @@ export function AccountQuotas({ overview }: { overview: UseQueryResult<Dashboard
       <CardHeader
         title="Account quotas"
         description="5-hour and weekly windows reported by ChatGPT."
-        action={<Link href="/accounts" className="text-sm font-medium text-indigo-700 hover:underline">All accounts</Link>}
+        action={
+          <Link href="/accounts" className="text-sm font-medium text-indigo-700 hover:underline">
+            All accounts
+          </Link>
+        }
       />
       <CardBody>
         <QueryState query={overview} feature="Overview">
@@ -25,20 +29,35 @@ export function AccountQuotas({ overview }: { overview: UseQueryResult<Dashboard
             <EmptyState
               title="No accounts in the pool"
               description="Add a ChatGPT account so your API keys have something to run on."
-              action={<Link href="/accounts" className={buttonClasses('primary', 'sm')}>Add an account</Link>}
+              action={
+                <Link href="/accounts" className={buttonClasses('primary', 'sm')}>
+                  Add an account
+                </Link>
+              }
             />
           ) : (
             <ul className="divide-y divide-zinc-100">
               {list.map((account) => (
-                <li key={account.id} className="grid gap-3 py-3 first:pt-0 last:pb-0 sm:grid-cols-[minmax(0,1fr)_10rem_10rem] sm:items-center">
+                <li
+                  key={account.id}
+                  className="grid gap-3 py-3 first:pt-0 last:pb-0 sm:grid-cols-[minmax(0,1fr)_10rem_10rem] sm:items-center"
+                >
                   <div className="min-w-0">
                     <p className="truncate text-sm font-medium">{accountName(account)}</p>
                     <div className="mt-0.5">
                       <AccountStatusBadge account={account} />
                     </div>
                   </div>
-                  <QuotaBar label="5 hours" usedPercent={account.primaryWindow?.usedPercent} resetsAt={account.primaryWindow?.resetsAt} />
-                  <QuotaBar label="Weekly" usedPercent={account.secondaryWindow?.usedPercent} resetsAt={account.secondaryWindow?.resetsAt} />
+                  <QuotaBar
+                    label="5 hours"
+                    usedPercent={account.primaryWindow?.usedPercent}
+                    resetsAt={account.primaryWindow?.resetsAt}
+                  />
+                  <QuotaBar
+                    label="Weekly"
+                    usedPercent={account.secondaryWindow?.usedPercent}
+                    resetsAt={account.secondaryWindow?.resetsAt}
+                  />
                 </li>
               ))}
             </ul>

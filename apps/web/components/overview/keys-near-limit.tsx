@@ -16,12 +16,18 @@ export function KeysNearLimit({ overview }: { overview: UseQueryResult<Dashboard
     <Card>
       <CardHeader
         title="Keys nearest their limits"
-        action={<Link href="/api-keys" className="text-sm font-medium text-indigo-700 hover:underline">All keys</Link>}
+        action={
+          <Link href="/api-keys" className="text-sm font-medium text-indigo-700 hover:underline">
+            All keys
+          </Link>
+        }
       />
       <CardBody>
         <QueryState query={overview} feature="Overview">
           {keys.length === 0 ? (
-            <p className="text-sm text-zinc-500">No active key has a limit yet. Add limits when you create a key to cap its spend.</p>
+            <p className="text-sm text-zinc-500">
+              No active key has a limit yet. Add limits when you create a key to cap its spend.
+            </p>
           ) : (
             <ul className="space-y-4">
               {keys.map((key) => (
@@ -30,7 +36,12 @@ export function KeysNearLimit({ overview }: { overview: UseQueryResult<Dashboard
                     {key.name}
                     {seesAllOwners ? <span className="font-normal text-zinc-500"> · {key.ownerUsername}</span> : null}
                   </p>
-                  <QuotaBar className="w-full max-w-72" label={limitLabel(key)} usedPercent={key.usedPercent} resetsAt={key.resetsAt} />
+                  <QuotaBar
+                    className="w-full max-w-72"
+                    label={limitLabel(key)}
+                    usedPercent={key.usedPercent}
+                    resetsAt={key.resetsAt}
+                  />
                 </li>
               ))}
             </ul>

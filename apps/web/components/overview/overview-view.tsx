@@ -31,13 +31,20 @@ export function OverviewView() {
 
   return (
     <>
-      <PageHeader title="Overview" description={`Welcome back, ${user.username}.${user.role === 'admin' ? ' You are seeing every owner’s data.' : ''}`} />
+      <PageHeader
+        title="Overview"
+        description={`Welcome back, ${user.username}.${user.role === 'admin' ? ' You are seeing every owner’s data.' : ''}`}
+      />
       <section aria-labelledby="today-heading" className="space-y-3">
-        <h2 id="today-heading" className="text-sm font-semibold text-zinc-700">Today</h2>
+        <h2 id="today-heading" className="text-sm font-semibold text-zinc-700">
+          Today
+        </h2>
         <UsageSummaryCards range={ranges.today} compareWith={ranges.yesterday} periodLabel="yesterday" />
       </section>
       <section aria-labelledby="week-heading" className="mt-6 space-y-3">
-        <h2 id="week-heading" className="text-sm font-semibold text-zinc-700">Last 7 days</h2>
+        <h2 id="week-heading" className="text-sm font-semibold text-zinc-700">
+          Last 7 days
+        </h2>
         <UsageSummaryCards range={ranges.week} periodLabel="the 7 days before" />
       </section>
       <Card className="mt-6">

@@ -24,7 +24,11 @@ export function statusTone(status: RequestLogStatus, httpStatus: number): BadgeT
   return httpStatus === 429 ? 'amber' : 'red';
 }
 
-export const STATUS_LABELS: Record<RequestLogStatus, string> = { success: 'Succeeded', error: 'Failed', cancelled: 'Cancelled' };
+export const STATUS_LABELS: Record<RequestLogStatus, string> = {
+  success: 'Succeeded',
+  error: 'Failed',
+  cancelled: 'Cancelled',
+};
 
 /** Unknown token counts are null (the upstream did not say); show a dash, not a zero. */
 const tokens = (value: number | null) => (value === null ? null : formatNumber(value));
@@ -34,10 +38,18 @@ export function RequestLogDrawer({ summary, onClose }: { summary: RequestLogDto 
   const detail = useRequestLog(summary?.id ?? null);
   const log = detail.data ?? summary;
   return (
-    <Dialog open={Boolean(summary)} onClose={onClose} variant="side" title="Request" description={log ? formatDateTime(log.requestedAt) : undefined}>
+    <Dialog
+      open={Boolean(summary)}
+      onClose={onClose}
+      variant="side"
+      title="Request"
+      description={log ? formatDateTime(log.requestedAt) : undefined}
+    >
       {log ? (
         <div className="space-y-5">
-          {detail.isError ? <Alert tone="warning">Showing the list data only: {errorMessage(detail.error)}</Alert> : null}
+          {detail.isError ? (
+            <Alert tone="warning">Showing the list data only: {errorMessage(detail.error)}</Alert>
+          ) : null}
           {log.errorCode ? <Alert title="Error">{log.errorCode}</Alert> : null}
           <dl className="grid grid-cols-[9rem_1fr] gap-x-3 gap-y-2 text-sm">
             <Row label="Status">

@@ -43,7 +43,11 @@ export function RequestLogFiltersBar({
       </label>
       <label className="text-xs text-zinc-600 lg:w-48">
         Result
-        <Select className="mt-0.5" value={filters.status ?? ''} onChange={(e) => onChange({ status: e.target.value as RequestLogFilters['status'] })}>
+        <Select
+          className="mt-0.5"
+          value={filters.status ?? ''}
+          onChange={(e) => onChange({ status: e.target.value as RequestLogFilters['status'] })}
+        >
           <option value="">All</option>
           <option value="success">Succeeded</option>
           <option value="error">Failed</option>
@@ -52,11 +56,20 @@ export function RequestLogFiltersBar({
       </label>
       <label className="text-xs text-zinc-600 lg:w-48">
         Model
-        <Input className="mt-0.5" placeholder="Any model" value={filters.model ?? ''} onChange={(e) => onChange({ model: e.target.value })} />
+        <Input
+          className="mt-0.5"
+          placeholder="Any model"
+          value={filters.model ?? ''}
+          onChange={(e) => onChange({ model: e.target.value })}
+        />
       </label>
       <label className="text-xs text-zinc-600 lg:w-48">
         API key
-        <Select className="mt-0.5" value={filters.apiKeyId ?? ''} onChange={(e) => onChange({ apiKeyId: e.target.value })}>
+        <Select
+          className="mt-0.5"
+          value={filters.apiKeyId ?? ''}
+          onChange={(e) => onChange({ apiKeyId: e.target.value })}
+        >
           <option value="">Any key</option>
           {keys.data?.map((key) => (
             <option key={key.id} value={key.id}>
@@ -67,7 +80,11 @@ export function RequestLogFiltersBar({
       </label>
       <label className="text-xs text-zinc-600 lg:w-48">
         Account
-        <Select className="mt-0.5" value={filters.accountId ?? ''} onChange={(e) => onChange({ accountId: e.target.value })}>
+        <Select
+          className="mt-0.5"
+          value={filters.accountId ?? ''}
+          onChange={(e) => onChange({ accountId: e.target.value })}
+        >
           <option value="">Any account</option>
           {accounts.data?.map((account) => (
             <option key={account.id} value={account.id}>
@@ -78,7 +95,10 @@ export function RequestLogFiltersBar({
       </label>
       {seesAllOwners ? (
         <div className="self-end">
-          <OwnerFilter value={filters.ownerId ?? ''} onChange={(ownerId) => onChange({ ownerId, apiKeyId: '', accountId: '' })} />
+          <OwnerFilter
+            value={filters.ownerId ?? ''}
+            onChange={(ownerId) => onChange({ ownerId, apiKeyId: '', accountId: '' })}
+          />
         </div>
       ) : null}
     </div>

@@ -35,7 +35,11 @@ export function RequestLogsView() {
         title="Request logs"
         description="Every request made with your API keys, newest first."
         actions={
-          <a className={buttonClasses('outline')} href={requestLogsApi.exportUrl({ ...settled, limit: undefined })} download>
+          <a
+            className={buttonClasses('outline')}
+            href={requestLogsApi.exportUrl({ ...settled, limit: undefined })}
+            download
+          >
             Export CSV
           </a>
         }
@@ -81,7 +85,11 @@ export function RequestLogsView() {
                   <tr key={log.id} className="hover:bg-zinc-50">
                     <Td>
                       {/* The time opens the detail: a real button so it is reachable by keyboard. */}
-                      <button type="button" className="rounded text-left font-medium text-indigo-700 hover:underline" onClick={() => setOpen(log)}>
+                      <button
+                        type="button"
+                        className="rounded text-left font-medium text-indigo-700 hover:underline"
+                        onClick={() => setOpen(log)}
+                      >
                         {formatDateTime(log.requestedAt)}
                       </button>
                     </Td>
@@ -95,7 +103,8 @@ export function RequestLogsView() {
                       </span>
                     </Td>
                     <Td className="text-right tabular-nums">
-                      {log.inputTokens === null ? '—' : formatNumber(log.inputTokens)} / {log.outputTokens === null ? '—' : formatNumber(log.outputTokens)}
+                      {log.inputTokens === null ? '—' : formatNumber(log.inputTokens)} /{' '}
+                      {log.outputTokens === null ? '—' : formatNumber(log.outputTokens)}
                     </Td>
                     <Td className="text-right tabular-nums">{log.costUsd === null ? '—' : formatUsd(log.costUsd)}</Td>
                     <Td className="text-right tabular-nums">{formatDuration(log.latencyMs)}</Td>

@@ -12,7 +12,15 @@ export interface ActionMenuItem {
   hidden?: boolean;
 }
 
-export function ActionMenu({ label, items, trigger = 'Actions' }: { label: string; items: ActionMenuItem[]; trigger?: ReactNode }) {
+export function ActionMenu({
+  label,
+  items,
+  trigger = 'Actions',
+}: {
+  label: string;
+  items: ActionMenuItem[];
+  trigger?: ReactNode;
+}) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const menuId = useId();
@@ -53,10 +61,16 @@ export function ActionMenu({ label, items, trigger = 'Actions' }: { label: strin
         className="inline-flex h-8 items-center rounded-md border border-zinc-300 bg-white px-2.5 text-sm font-medium text-zinc-800 hover:bg-zinc-50"
       >
         {trigger}
-        <span aria-hidden className="ml-1 text-xs text-zinc-500">▾</span>
+        <span aria-hidden className="ml-1 text-xs text-zinc-500">
+          ▾
+        </span>
       </button>
       {open ? (
-        <div id={menuId} role="menu" className="absolute right-0 z-30 mt-1 w-48 rounded-md border border-zinc-200 bg-white py-1 shadow-lg">
+        <div
+          id={menuId}
+          role="menu"
+          className="absolute right-0 z-30 mt-1 w-48 rounded-md border border-zinc-200 bg-white py-1 shadow-lg"
+        >
           {visible.map((item) => (
             <button
               key={item.label}

@@ -21,7 +21,10 @@ export function Alert({
 }) {
   // Errors interrupt (role=alert); everything else is announced politely.
   return (
-    <div role={tone === 'error' ? 'alert' : 'status'} className={cn('rounded-md border px-3 py-2 text-sm', TONES[tone], className)}>
+    <div
+      role={tone === 'error' ? 'alert' : 'status'}
+      className={cn('rounded-md border px-3 py-2 text-sm', TONES[tone], className)}
+    >
       {title ? <p className="font-medium">{title}</p> : null}
       {children ? <div className={title ? 'mt-0.5' : undefined}>{children}</div> : null}
     </div>

@@ -17,7 +17,9 @@ export function CardHeader({
   className?: string;
 }) {
   return (
-    <div className={cn('flex flex-wrap items-start justify-between gap-3 border-b border-zinc-100 px-4 py-3', className)}>
+    <div
+      className={cn('flex flex-wrap items-start justify-between gap-3 border-b border-zinc-100 px-4 py-3', className)}
+    >
       <div className="min-w-0">
         <h2 className="text-sm font-semibold text-zinc-900">{title}</h2>
         {description ? <p className="mt-0.5 text-sm text-zinc-500">{description}</p> : null}

@@ -18,7 +18,11 @@ async function copyText(text: string): Promise<void> {
   if (!ok) throw new Error('copy failed');
 }
 
-export function CopyButton({ text, label = 'Copy', ...props }: { text: string; label?: string } & Omit<ButtonProps, 'onClick'>) {
+export function CopyButton({
+  text,
+  label = 'Copy',
+  ...props
+}: { text: string; label?: string } & Omit<ButtonProps, 'onClick'>) {
   const [copied, setCopied] = useState(false);
   return (
     <Button

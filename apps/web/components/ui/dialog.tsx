@@ -16,7 +16,16 @@ interface DialogProps {
   className?: string;
 }
 
-export function Dialog({ open, onClose, title, description, children, footer, variant = 'center', className }: DialogProps) {
+export function Dialog({
+  open,
+  onClose,
+  title,
+  description,
+  children,
+  footer,
+  variant = 'center',
+  className,
+}: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
@@ -69,11 +78,15 @@ export function Dialog({ open, onClose, title, description, children, footer, va
               className="rounded-md p-1 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900"
               aria-label="Close"
             >
-              <span aria-hidden className="block text-lg leading-none">×</span>
+              <span aria-hidden className="block text-lg leading-none">
+                ×
+              </span>
             </button>
           </div>
           <div className="flex-1 overflow-y-auto px-5 py-4">{children}</div>
-          {footer ? <div className="flex flex-wrap justify-end gap-2 border-t border-zinc-100 px-5 py-3">{footer}</div> : null}
+          {footer ? (
+            <div className="flex flex-wrap justify-end gap-2 border-t border-zinc-100 px-5 py-3">{footer}</div>
+          ) : null}
         </div>
       ) : null}
     </dialog>

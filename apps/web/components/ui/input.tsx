@@ -13,22 +13,25 @@ type ControlSize = keyof typeof HEIGHTS;
 // Full width unless the caller chose a width, for the same reason as heights above.
 const width = (className: string | undefined) => (/(^|\s)(w-|min-w-)/.test(className ?? '') ? undefined : 'w-full');
 
-export const Input = forwardRef<HTMLInputElement, InputHTMLAttributes<HTMLInputElement> & { controlSize?: ControlSize }>(function Input(
-  { className, controlSize = 'md', ...props },
-  ref,
-) {
+export const Input = forwardRef<
+  HTMLInputElement,
+  InputHTMLAttributes<HTMLInputElement> & { controlSize?: ControlSize }
+>(function Input({ className, controlSize = 'md', ...props }, ref) {
   return <input ref={ref} className={cn(FIELD, width(className), HEIGHTS[controlSize], className)} {...props} />;
 });
 
-export const Textarea = forwardRef<HTMLTextAreaElement, TextareaHTMLAttributes<HTMLTextAreaElement>>(
-  function Textarea({ className, ...props }, ref) {
-    return <textarea ref={ref} className={cn(FIELD, 'w-full min-h-24 py-2', className)} {...props} />;
-  },
-);
-
-export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement> & { controlSize?: ControlSize }>(function Select(
-  { className, controlSize = 'md', ...props },
+export const Textarea = forwardRef<HTMLTextAreaElement, TextareaHTMLAttributes<HTMLTextAreaElement>>(function Textarea(
+  { className, ...props },
   ref,
 ) {
-  return <select ref={ref} className={cn(FIELD, width(className), HEIGHTS[controlSize], 'pr-8', className)} {...props} />;
+  return <textarea ref={ref} className={cn(FIELD, 'w-full min-h-24 py-2', className)} {...props} />;
+});
+
+export const Select = forwardRef<
+  HTMLSelectElement,
+  SelectHTMLAttributes<HTMLSelectElement> & { controlSize?: ControlSize }
+>(function Select({ className, controlSize = 'md', ...props }, ref) {
+  return (
+    <select ref={ref} className={cn(FIELD, width(className), HEIGHTS[controlSize], 'pr-8', className)} {...props} />
+  );
 });

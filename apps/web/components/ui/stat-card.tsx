@@ -33,8 +33,14 @@ export function StatCard({
             <span>new vs {periodLabel}</span>
           ) : (
             <>
-              <span className={cn('font-medium', change === 0 ? 'text-zinc-600' : good ? 'text-emerald-600' : 'text-red-600')}>
-                {change > 0 ? '▲' : change < 0 ? '▼' : ''} {Math.abs(change).toFixed(change !== 0 && Math.abs(change) < 10 ? 1 : 0)}%
+              <span
+                className={cn(
+                  'font-medium',
+                  change === 0 ? 'text-zinc-600' : good ? 'text-emerald-600' : 'text-red-600',
+                )}
+              >
+                {change > 0 ? '▲' : change < 0 ? '▼' : ''}{' '}
+                {Math.abs(change).toFixed(change !== 0 && Math.abs(change) < 10 ? 1 : 0)}%
               </span>{' '}
               vs {periodLabel}
             </>

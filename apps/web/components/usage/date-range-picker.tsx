@@ -32,7 +32,10 @@ export function DateRangePicker({
             type="button"
             aria-pressed={preset === item.id}
             onClick={() => onChange(item.id, rangeForPreset(item.id))}
-            className={cn('rounded px-3 py-1.5 text-sm font-medium', preset === item.id ? 'bg-zinc-900 text-white' : 'text-zinc-700 hover:bg-zinc-100')}
+            className={cn(
+              'rounded px-3 py-1.5 text-sm font-medium',
+              preset === item.id ? 'bg-zinc-900 text-white' : 'text-zinc-700 hover:bg-zinc-100',
+            )}
           >
             {item.label}
           </button>
@@ -40,13 +43,32 @@ export function DateRangePicker({
       </div>
       <label className="text-xs text-zinc-600">
         From
-        <Input type="date" controlSize="sm" className="mt-0.5 w-auto" value={fromDate} max={toDate} onChange={(e) => setFromDate(e.target.value)} />
+        <Input
+          type="date"
+          controlSize="sm"
+          className="mt-0.5 w-auto"
+          value={fromDate}
+          max={toDate}
+          onChange={(e) => setFromDate(e.target.value)}
+        />
       </label>
       <label className="text-xs text-zinc-600">
         To
-        <Input type="date" controlSize="sm" className="mt-0.5 w-auto" value={toDate} min={fromDate} onChange={(e) => setToDate(e.target.value)} />
+        <Input
+          type="date"
+          controlSize="sm"
+          className="mt-0.5 w-auto"
+          value={toDate}
+          min={fromDate}
+          onChange={(e) => setToDate(e.target.value)}
+        />
       </label>
-      <Button variant={preset === 'custom' ? 'primary' : 'outline'} size="sm" disabled={!custom} onClick={() => custom && onChange('custom', custom)}>
+      <Button
+        variant={preset === 'custom' ? 'primary' : 'outline'}
+        size="sm"
+        disabled={!custom}
+        onClick={() => custom && onChange('custom', custom)}
+      >
         Apply dates
       </Button>
     </div>

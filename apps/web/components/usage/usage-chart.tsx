@@ -27,7 +27,12 @@ export function UsageChart({
 }) {
   const { rows, groups } = pivotUsage(series, metric);
   if (!rows.length) {
-    return <EmptyState title="No usage in this period" description="Requests made with your API keys show up here within a minute." />;
+    return (
+      <EmptyState
+        title="No usage in this period"
+        description="Requests made with your API keys show up here within a minute."
+      />
+    );
   }
   const format = (value: number) => (metric === 'costUsd' ? formatUsd(value) : formatCompact(value));
   return (
@@ -35,10 +40,20 @@ export function UsageChart({
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e4e4e7" vertical={false} />
-          <XAxis dataKey="t" tickFormatter={(v: string) => tickLabel(v, bucket)} tick={{ fontSize: 12, fill: '#71717a' }} minTickGap={24} />
+          <XAxis
+            dataKey="t"
+            tickFormatter={(v: string) => tickLabel(v, bucket)}
+            tick={{ fontSize: 12, fill: '#71717a' }}
+            minTickGap={24}
+          />
           <YAxis tickFormatter={format} tick={{ fontSize: 12, fill: '#71717a' }} width={56} />
           <Tooltip
-            labelFormatter={(v) => new Date(String(v)).toLocaleString('en', { dateStyle: 'medium', timeStyle: bucket === 'hour' ? 'short' : undefined })}
+            labelFormatter={(v) =>
+              new Date(String(v)).toLocaleString('en', {
+                dateStyle: 'medium',
+                timeStyle: bucket === 'hour' ? 'short' : undefined,
+              })
+            }
             formatter={(value) => format(Number(value))}
           />
           <Legend wrapperStyle={{ fontSize: 12 }} />

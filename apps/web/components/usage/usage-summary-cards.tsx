@@ -7,7 +7,8 @@ import { formatCompact, formatNumber, formatPercent, formatUsd } from '@/lib/for
 import type { UsageTotalsDto } from '@codex-lb/shared';
 import type { DateRange } from '@/lib/usage-range';
 
-const errorRate = (totals: UsageTotalsDto | undefined) => (totals && totals.requests ? (totals.errors / totals.requests) * 100 : 0);
+const errorRate = (totals: UsageTotalsDto | undefined) =>
+  totals && totals.requests ? (totals.errors / totals.requests) * 100 : 0;
 
 /** Requests, tokens, cost and error rate for a range, each against the equally long period before. */
 export function UsageSummaryCards({
@@ -43,9 +44,28 @@ export function UsageSummaryCards({
       }
     >
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-        <StatCard label="Requests" value={formatNumber(now?.requests)} current={now?.requests} previous={before?.requests} periodLabel={periodLabel} />
-        <StatCard label="Tokens" value={formatCompact(now?.totalTokens)} current={now?.totalTokens} previous={before?.totalTokens} periodLabel={periodLabel} />
-        <StatCard label="Cost" value={formatUsd(now?.costUsd)} current={now?.costUsd} previous={before?.costUsd} periodLabel={periodLabel} higherIsBetter={false} />
+        <StatCard
+          label="Requests"
+          value={formatNumber(now?.requests)}
+          current={now?.requests}
+          previous={before?.requests}
+          periodLabel={periodLabel}
+        />
+        <StatCard
+          label="Tokens"
+          value={formatCompact(now?.totalTokens)}
+          current={now?.totalTokens}
+          previous={before?.totalTokens}
+          periodLabel={periodLabel}
+        />
+        <StatCard
+          label="Cost"
+          value={formatUsd(now?.costUsd)}
+          current={now?.costUsd}
+          previous={before?.costUsd}
+          periodLabel={periodLabel}
+          higherIsBetter={false}
+        />
         <StatCard
           label="Error rate"
           value={formatPercent(errorRate(now), 1)}

@@ -47,7 +47,11 @@ export function UsageView() {
         title="Usage"
         description="Requests, tokens and estimated cost across your keys and accounts."
         actions={
-          <a className={buttonClasses('outline')} href={requestLogsApi.exportUrl({ ...range, ownerId: ownerId || undefined })} download>
+          <a
+            className={buttonClasses('outline')}
+            href={requestLogsApi.exportUrl({ ...range, ownerId: ownerId || undefined })}
+            download
+          >
             Export CSV
           </a>
         }
@@ -76,13 +80,22 @@ export function UsageView() {
                     type="button"
                     aria-pressed={groupBy === group.id}
                     onClick={() => setGroupBy(group.id)}
-                    className={cn('rounded px-2.5 py-1 text-sm', groupBy === group.id ? 'bg-zinc-900 text-white' : 'text-zinc-700 hover:bg-zinc-100')}
+                    className={cn(
+                      'rounded px-2.5 py-1 text-sm',
+                      groupBy === group.id ? 'bg-zinc-900 text-white' : 'text-zinc-700 hover:bg-zinc-100',
+                    )}
                   >
                     {group.label}
                   </button>
                 ))}
               </div>
-              <Select aria-label="Measure" controlSize="sm" className="w-auto" value={metric} onChange={(e) => setMetric(e.target.value as UsageMetric)}>
+              <Select
+                aria-label="Measure"
+                controlSize="sm"
+                className="w-auto"
+                value={metric}
+                onChange={(e) => setMetric(e.target.value as UsageMetric)}
+              >
                 {METRICS.map((item) => (
                   <option key={item.id} value={item.id}>
                     {item.label}

@@ -64,10 +64,20 @@ export function CreateUserDialog({ open, onClose }: { open: boolean; onClose: ()
       <form id="create-user" onSubmit={submit} noValidate className="space-y-4">
         {banner ? <Alert>{errorMessage(create.error)}</Alert> : null}
         <Field label="Username" error={errors.username}>
-          <Input value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" autoCapitalize="none" />
+          <Input
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            autoComplete="off"
+            autoCapitalize="none"
+          />
         </Field>
         <Field label="First password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} error={errors.password}>
-          <Input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
+          <Input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="new-password"
+          />
         </Field>
         <Field label="Role" hint="Admins manage users and see every owner's accounts, keys and usage.">
           <Select value={role} onChange={(e) => setRole(e.target.value as Role)}>

@@ -49,7 +49,12 @@ export function ResetPasswordDialog({ user, onClose }: { user: UserDto | null; o
       <form onSubmit={submit} noValidate className="space-y-4">
         {update.isError ? <Alert>{errorMessage(update.error)}</Alert> : null}
         <Field label="Temporary password" error={error}>
-          <Input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
+          <Input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="new-password"
+          />
         </Field>
         <div className="flex justify-end gap-2">
           <Button variant="outline" onClick={close}>

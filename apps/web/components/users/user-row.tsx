@@ -13,7 +13,17 @@ export interface UserRowActions {
   onDelete: (user: UserDto) => void;
 }
 
-export function UserRow({ user, isSelf, busy, actions }: { user: UserDto; isSelf: boolean; busy: boolean; actions: UserRowActions }) {
+export function UserRow({
+  user,
+  isSelf,
+  busy,
+  actions,
+}: {
+  user: UserDto;
+  isSelf: boolean;
+  busy: boolean;
+  actions: UserRowActions;
+}) {
   return (
     <tr>
       <Td>

@@ -34,12 +34,18 @@ export function UsersView() {
 
   const actions = {
     onChangeRole: (user: UserDto, role: Role) =>
-      update.mutate({ id: user.id, body: { role } }, { onSuccess: () => toast.success(`${user.username} is now ${role}.`), onError: fail }),
+      update.mutate(
+        { id: user.id, body: { role } },
+        { onSuccess: () => toast.success(`${user.username} is now ${role}.`), onError: fail },
+      ),
     onToggleActive: (user: UserDto) =>
       update.mutate(
         { id: user.id, body: { isActive: !user.isActive } },
         {
-          onSuccess: () => toast.success(user.isActive ? `${user.username} deactivated and signed out.` : `${user.username} activated.`),
+          onSuccess: () =>
+            toast.success(
+              user.isActive ? `${user.username} deactivated and signed out.` : `${user.username} activated.`,
+            ),
           onError: fail,
         },
       ),
@@ -61,7 +67,11 @@ export function UsersView() {
       <div className="mb-4 flex flex-wrap gap-3">
         <label className="flex items-center gap-2 text-sm">
           <span className="text-zinc-600">Role</span>
-          <Select className="w-auto" value={filters.role} onChange={(e) => setFilter({ role: e.target.value as UserListFilters['role'] })}>
+          <Select
+            className="w-auto"
+            value={filters.role}
+            onChange={(e) => setFilter({ role: e.target.value as UserListFilters['role'] })}
+          >
             <option value="">Any</option>
             <option value="admin">admin</option>
             <option value="user">user</option>
@@ -69,7 +79,11 @@ export function UsersView() {
         </label>
         <label className="flex items-center gap-2 text-sm">
           <span className="text-zinc-600">Status</span>
-          <Select className="w-auto" value={filters.active} onChange={(e) => setFilter({ active: e.target.value as UserListFilters['active'] })}>
+          <Select
+            className="w-auto"
+            value={filters.active}
+            onChange={(e) => setFilter({ active: e.target.value as UserListFilters['active'] })}
+          >
             <option value="">Any</option>
             <option value="true">Active</option>
             <option value="false">Deactivated</option>
@@ -116,10 +130,20 @@ export function UsersView() {
                   {offset + 1}–{Math.min(offset + PAGE_SIZE, page.total)} of {page.total}
                 </span>
                 <div className="flex gap-2">
-                  <Button size="sm" variant="outline" disabled={offset === 0} onClick={() => setFilters((f) => ({ ...f, offset: Math.max(0, offset - PAGE_SIZE) }))}>
+                  <Button
+                    size="sm"
+                    variant="outline"
+                    disabled={offset === 0}
+                    onClick={() => setFilters((f) => ({ ...f, offset: Math.max(0, offset - PAGE_SIZE) }))}
+                  >
                     Previous
                   </Button>
-                  <Button size="sm" variant="outline" disabled={offset + PAGE_SIZE >= page.total} onClick={() => setFilters((f) => ({ ...f, offset: offset + PAGE_SIZE }))}>
+                  <Button
+                    size="sm"
+                    variant="outline"
+                    disabled={offset + PAGE_SIZE >= page.total}
+                    onClick={() => setFilters((f) => ({ ...f, offset: offset + PAGE_SIZE }))}
+                  >
                     Next
                   </Button>
                 </div>

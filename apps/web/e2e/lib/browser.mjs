@@ -13,7 +13,14 @@ export const PHONE = { width: 390, height: 844 };
 export function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
     // The runner owns signals: it closes the browser itself, then stops the servers and drops
     // the database. Playwright's handlers would exit the process before that.
     handleSIGINT: false,
@@ -33,7 +40,10 @@ export async function newPersonPage(browser, baseURL) {
       window.__copied = String(text);
     };
     try {
-      Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: record, readText: async () => window.__copied ?? '' } });
+      Object.defineProperty(navigator, 'clipboard', {
+        configurable: true,
+        value: { writeText: record, readText: async () => window.__copied ?? '' },
+      });
     } catch {
       // Some builds lock navigator.clipboard; the copy button then uses its textarea fallback.
     }
@@ -52,7 +62,10 @@ export async function newPersonPage(browser, baseURL) {
 export async function settle(page) {
   await page.waitForLoadState('load');
   await page
-    .waitForFunction(() => !document.querySelector('[role="status"][aria-label^="Loading"], .animate-pulse'), null, { timeout: 10_000, polling: 100 })
+    .waitForFunction(() => !document.querySelector('[role="status"][aria-label^="Loading"], .animate-pulse'), null, {
+      timeout: 10_000,
+      polling: 100,
+    })
     .catch(() => {});
   // Charts measure their box one frame after mounting.
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));

@@ -37,7 +37,9 @@ export function ensureBuilt(root, { force = false, log = console.log } = {}) {
     {
       workspace: '@codex-lb/web',
       marker: join(web, '.next/BUILD_ID'),
-      sources: ['app', 'components', 'config', 'hooks', 'lib', 'next.config.mjs', 'postcss.config.mjs'].map((p) => join(web, p)).concat(sharedSrc),
+      sources: ['app', 'components', 'config', 'hooks', 'lib', 'next.config.mjs', 'postcss.config.mjs']
+        .map((p) => join(web, p))
+        .concat(sharedSrc),
     },
   ];
   for (const target of targets) {
@@ -52,7 +54,9 @@ export function ensureBuilt(root, { force = false, log = console.log } = {}) {
       encoding: 'utf8',
     });
     if (result.status !== 0) {
-      throw new Error(`npm run build -w ${target.workspace} failed:\n${`${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-40).join('\n')}`);
+      throw new Error(
+        `npm run build -w ${target.workspace} failed:\n${`${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-40).join('\n')}`,
+      );
     }
     log(`  built ${target.workspace} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }

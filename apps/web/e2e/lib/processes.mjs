@@ -56,7 +56,8 @@ export async function waitForHttp(url, proc, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
-    if (proc.exited) throw new Error(`${proc.name} exited (${JSON.stringify(proc.exited)}) before ${url} answered:\n${logTail(proc)}`);
+    if (proc.exited)
+      throw new Error(`${proc.name} exited (${JSON.stringify(proc.exited)}) before ${url} answered:\n${logTail(proc)}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return;

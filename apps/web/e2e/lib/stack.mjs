@@ -14,11 +14,16 @@ export async function startStack({ root, databaseUrl, log = console.log }) {
   const node = process.execPath;
   const baseEnv = { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' };
 
-  const fake = startProcess('fake-upstream', node, ['apps/api/dist/fake-upstream/main.js', '--port', String(fakePort)], {
-    cwd: root,
-    env: baseEnv,
-    logDir: work,
-  });
+  const fake = startProcess(
+    'fake-upstream',
+    node,
+    ['apps/api/dist/fake-upstream/main.js', '--port', String(fakePort)],
+    {
+      cwd: root,
+      env: baseEnv,
+      logDir: work,
+    },
+  );
   const [, fakeBase] = await waitForOutput(fake, /listening on (http:\/\/\S+)/);
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;

@@ -16,14 +16,20 @@ export async function createUserInBrowser(page, username, password) {
 }
 
 /** A complete second user: password changed, one account, one key, one proxied request. */
-export async function secondUserThroughApi(stack, { adminPassword, username, firstPassword, password, email, keyName }) {
+export async function secondUserThroughApi(
+  stack,
+  { adminPassword, username, firstPassword, password, email, keyName },
+) {
   const admin = new ApiSession(stack.apiUrl, stack.webUrl);
   await admin.login('admin', adminPassword);
   const user = await admin.request('POST', '/api/users', { username, password: firstPassword, role: 'user' });
 
   const session = new ApiSession(stack.apiUrl, stack.webUrl);
   await session.login(username, firstPassword);
-  await session.request('POST', '/api/dashboard-auth/password/change', { currentPassword: firstPassword, newPassword: password });
+  await session.request('POST', '/api/dashboard-auth/password/change', {
+    currentPassword: firstPassword,
+    newPassword: password,
+  });
   const seat = await newFakeSeat(stack.fakeBase, email);
   const account = await session.request('POST', '/api/accounts/import', seat.authJson);
   const { key, apiKey } = await session.request('POST', '/api/api-keys', { name: keyName });

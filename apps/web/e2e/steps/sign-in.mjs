@@ -23,7 +23,8 @@ export async function checkLoginTabOrder(page) {
     order.push(await focused(page));
   }
   const at = (name) => order.indexOf(name);
-  const ok = at('username') >= 0 && at('password') === at('username') + 1 && at('button "Sign in"') === at('password') + 1;
+  const ok =
+    at('username') >= 0 && at('password') === at('username') + 1 && at('button "Sign in"') === at('password') + 1;
   assert(ok, `Tab order was: ${order.join(' → ')}`);
 }
 

@@ -48,20 +48,39 @@ async function filterByOwner(page, path, { all, owner, onlyTheirs }) {
   for (const text of all) await visible(page, text);
   // The filter is <label><span>Owner</span><select/></label>; its accessible name also holds the
   // chosen option, so find it by the label's own text.
-  const select = page.locator('label').filter({ has: page.locator('span', { hasText: /^Owner$/ }) }).locator('select');
+  const select = page
+    .locator('label')
+    .filter({ has: page.locator('span', { hasText: /^Owner$/ }) })
+    .locator('select');
   await select.locator('option', { hasText: owner }).first().waitFor({ state: 'attached' });
   await select.selectOption({ label: owner });
   for (const text of all) {
     if (onlyTheirs.includes(text)) continue;
-    await rows(page).getByText(text).first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {
-      throw new Error(`"${text}" still shows on ${path} with owner ${owner} chosen`);
-    });
+    await rows(page)
+      .getByText(text)
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => {
+        throw new Error(`"${text}" still shows on ${path} with owner ${owner} chosen`);
+      });
   }
   for (const text of onlyTheirs) await visible(page, text);
 }
 
 export async function adminSeesBothAndFilters(page, { alice, bob }) {
-  await filterByOwner(page, '/accounts', { all: [alice.email, bob.email], owner: bob.username, onlyTheirs: [bob.email] });
-  await filterByOwner(page, '/api-keys', { all: [alice.keyName, bob.keyName], owner: bob.username, onlyTheirs: [bob.keyName] });
-  await filterByOwner(page, '/request-logs', { all: [alice.keyName, bob.keyName], owner: alice.username, onlyTheirs: [alice.keyName] });
+  await filterByOwner(page, '/accounts', {
+    all: [alice.email, bob.email],
+    owner: bob.username,
+    onlyTheirs: [bob.email],
+  });
+  await filterByOwner(page, '/api-keys', {
+    all: [alice.keyName, bob.keyName],
+    owner: bob.username,
+    onlyTheirs: [bob.keyName],
+  });
+  await filterByOwner(page, '/request-logs', {
+    all: [alice.keyName, bob.keyName],
+    owner: alice.username,
+    onlyTheirs: [alice.keyName],
+  });
 }

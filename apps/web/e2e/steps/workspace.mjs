@@ -42,7 +42,7 @@ export async function waitForLogRow(page, text, timeoutMs = 20_000) {
     try {
       await row.waitFor({ timeout: 3000 });
       return row;
-    } catch (error) {
+    } catch {
       if (Date.now() > deadline) throw new Error(`no request log row with "${text}" after ${timeoutMs / 1000}s`);
     }
   }
@@ -51,7 +51,9 @@ export async function waitForLogRow(page, text, timeoutMs = 20_000) {
 export async function checkLogDetail(page, row, { model, route }) {
   // The drawer opens with the row's data and falls back to it quietly if the detail call fails,
   // so watch the call itself.
-  const detail = page.waitForResponse((response) => /\/api\/request-logs\/[^/?]+$/.test(new URL(response.url()).pathname));
+  const detail = page.waitForResponse((response) =>
+    /\/api\/request-logs\/[^/?]+$/.test(new URL(response.url()).pathname),
+  );
   await row.getByRole('button').first().click();
   const answer = await detail;
   assert(answer.status() === 200, `GET ${new URL(answer.url()).pathname} answered ${answer.status()}`);

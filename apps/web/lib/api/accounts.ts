@@ -16,7 +16,8 @@ export const accountsApi = {
   pause: (id: string) => apiRequest<AccountDto>(`${path(id)}/pause`, { method: 'POST' }),
   resume: (id: string) => apiRequest<AccountDto>(`${path(id)}/resume`, { method: 'POST' }),
   refreshUsage: (id: string) => apiRequest<AccountDto>(`${path(id)}/refresh-usage`, { method: 'POST' }),
-  reassignOwner: (id: string, ownerId: string) => apiRequest<AccountDto>(`${path(id)}/owner`, { method: 'PATCH', body: { ownerId } }),
+  reassignOwner: (id: string, ownerId: string) =>
+    apiRequest<AccountDto>(`${path(id)}/owner`, { method: 'PATCH', body: { ownerId } }),
   importAuthJson: (file: File) => {
     const form = new FormData();
     form.append('auth_json', file, file.name);

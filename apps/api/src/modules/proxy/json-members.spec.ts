@@ -8,7 +8,16 @@ describe('JsonMembers', () => {
 
   it('finds every top-level member and parses only what is asked', () => {
     const json = JsonMembers.scan(body);
-    expect([...json.members.keys()]).toEqual(['model', 'input', 'stream', 'store', 'temperature', 'tools', 'nested', 'prompt_cache_key']);
+    expect([...json.members.keys()]).toEqual([
+      'model',
+      'input',
+      'stream',
+      'store',
+      'temperature',
+      'tools',
+      'nested',
+      'prompt_cache_key',
+    ]);
     expect(json.string('model')).toBe('gpt-5.1-codex');
     expect(json.raw('stream')).toBe('true');
     expect(json.raw('store')).toBe('false');
@@ -25,7 +34,9 @@ describe('JsonMembers', () => {
     const original = JSON.parse(body.toString());
     delete original.temperature;
     expect(parsed).toEqual(original);
-    expect(out.toString()).toContain(body.subarray(json.members.get('input')!.start, json.members.get('input')!.end).toString());
+    expect(out.toString()).toContain(
+      body.subarray(json.members.get('input')!.start, json.members.get('input')!.end).toString(),
+    );
   });
 
   it('refuses what is not one JSON object', () => {
@@ -39,8 +50,16 @@ describe('JsonMembers', () => {
     const big = {
       model: 'gpt-5.1-codex',
       instructions: 'x'.repeat(20_000),
-      input: Array.from({ length: 50 }, (_, i) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text: `m${i} \u00e9 "q" \\ {}` }] })),
-      tools: Array.from({ length: 9 }, (_, i) => ({ type: 'function', name: `t${i}`, parameters: { type: 'object', properties: { a: { type: 'string' } } } })),
+      input: Array.from({ length: 50 }, (_, i) => ({
+        type: 'message',
+        role: 'user',
+        content: [{ type: 'input_text', text: `m${i} \u00e9 "q" \\ {}` }],
+      })),
+      tools: Array.from({ length: 9 }, (_, i) => ({
+        type: 'function',
+        name: `t${i}`,
+        parameters: { type: 'object', properties: { a: { type: 'string' } } },
+      })),
       stream: true,
       store: false,
     };

@@ -11,7 +11,14 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ChatTranslator, chatToResponses } from './chat-translate';
 import { ModelsService } from './models.service';
 import { badBody } from './proxy-errors';
-import { fieldsOf, ProxyService, type OpenUpstream, type Outcome, type ProxyRequest, type StringFields } from './proxy.service';
+import {
+  fieldsOf,
+  ProxyService,
+  type OpenUpstream,
+  type Outcome,
+  type ProxyRequest,
+  type StringFields,
+} from './proxy.service';
 import { SseObserver, usageFrom } from './sse-observer';
 import { JsonMembers } from './json-members';
 import { upstreamResponsesBody } from './upstream-request';
@@ -60,7 +67,8 @@ function parsedBodyOf(request: FastifyRequest): Json {
       throw badBody('The request body is not valid JSON.');
     }
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badBody('The request body must be a JSON object.');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw badBody('The request body must be a JSON object.');
   return parsed as Json;
 }
 

@@ -10,6 +10,7 @@ export const dynamic = 'force-dynamic';
 export default async function LoginPage() {
   // If the API is down, still show the form: signing in will then explain the problem.
   const session = await getServerSession().catch(() => ({ authenticated: false as const }));
-  if (session.authenticated) redirect(session.mustChangePassword ? '/change-password' : homePathFor(session.permissions));
+  if (session.authenticated)
+    redirect(session.mustChangePassword ? '/change-password' : homePathFor(session.permissions));
   return <LoginForm />;
 }
