@@ -62,7 +62,13 @@ export class StickyMap {
   }
 
   set(key: string, accountId: string, now = Date.now()): void {
-    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) {
+    const existing = this.entries.get(key);
+    if (existing && existing.accountId === accountId) {
+      // Refreshing a live entry in place avoids re-inserting into the map on every request.
+      existing.expiresAt = now + this.ttlMs;
+      return;
+    }
+    if (this.entries.size >= this.maxEntries && !existing) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }

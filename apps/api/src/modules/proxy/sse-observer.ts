@@ -16,7 +16,8 @@ const BOUNDARY = Buffer.from('\n\n');
 const NEWLINE = 0x0a;
 const EVENT_E = 0x65;
 
-const INTERESTING = /^(response\.(created|completed|done|failed|incomplete)|codex\.rate_limits|error)$/;
+// response.created is not parsed: the terminal event carries the same id and model.
+const INTERESTING = /^(response\.(completed|done|failed|incomplete)|codex\.rate_limits|error)$/;
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -160,6 +161,7 @@ export class SseObserver {
           type === 'response.failed' ? 'failed' : type === 'response.incomplete' ? 'incomplete' : 'completed';
         this.usage = usageFrom(response?.usage) ?? this.usage;
         this.responseId = (response?.id as string) ?? this.responseId;
+        this.model = (response?.model as string) ?? this.model;
         if (type === 'response.failed') {
           const error = (response?.error ?? {}) as Record<string, unknown>;
           this.errorCode = String(error.code ?? 'response_failed');
