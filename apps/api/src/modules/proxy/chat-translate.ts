@@ -2,7 +2,8 @@
 // and the Responses event stream back to `chat.completion.chunk` events (or one
 // `chat.completion` object for non-stream clients).
 import { badBody } from './proxy-errors';
-import { usageFrom, type ObservedUsage } from './sse-observer';
+import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
+import { quotaFromRateLimitsEvent, usageFrom, type ObservedUsage } from './sse-observer';
 
 type Json = Record<string, unknown>;
 
@@ -112,6 +113,8 @@ export class ChatTranslator {
   usage: ObservedUsage | null = null;
   failed: string | null = null;
   finished = false;
+  responseId: string | null = null;
+  quota: QuotaSnapshot | null = null;
   private readonly toolCalls = new Map<string, ToolCallState>();
   private roleSent = false;
   private pending = '';
@@ -172,8 +175,14 @@ export class ChatTranslator {
     }
     const response = (event.response ?? {}) as Json;
     switch (event.type) {
+      case 'codex.rate_limits':
+        this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
+        return '';
       case 'response.created':
-        if (typeof response.id === 'string') this.id = `chatcmpl-${response.id.replace(/^resp_/, '')}`;
+        if (typeof response.id === 'string') {
+          this.responseId = response.id;
+          this.id = `chatcmpl-${response.id.replace(/^resp_/, '')}`;
+        }
         if (typeof response.model === 'string') this.model = response.model;
         if (typeof response.created_at === 'number') this.created = response.created_at;
         return '';

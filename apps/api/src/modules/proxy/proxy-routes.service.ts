@@ -226,16 +226,14 @@ export class ProxyRoutes {
     });
     const open = await this.proxy.open(req);
     const translator = new ChatTranslator(model, stream, includeUsage);
-    const observer = new SseObserver();
     const res = reply.raw;
     reply.hijack();
     if (stream) streamHead(res, 'text/event-stream', req.requestId);
     const pumped = await this.pump(req, open, async (chunk) => {
-      observer.push(chunk);
       const out = translator.push(chunk);
       if (stream && out) await write(res, out);
     });
-    if (observer.quota) this.proxy.observeQuota(open.account.id, observer.quota);
+    if (translator.quota) this.proxy.observeQuota(open.account.id, translator.quota);
     if (pumped.status === 'success' && (!translator.finished || translator.failed)) {
       pumped.status = 'error';
       pumped.errorCode = translator.failed ?? 'upstream_disconnected';
@@ -254,7 +252,7 @@ export class ProxyRoutes {
       ...pumped,
       httpStatus,
       usage: translator.usage,
-      responseId: observer.responseId,
+      responseId: translator.responseId,
       model: translator.model,
     });
   }

@@ -50,6 +50,21 @@ function windowFrom(raw: unknown): QuotaWindow | null {
   };
 }
 
+/** Quota windows from a codex.rate_limits event, or null when it carries none. */
+export function quotaFromRateLimitsEvent(event: Record<string, unknown>): QuotaSnapshot | null {
+  const limits = (event.rate_limits ?? {}) as Record<string, unknown>;
+  const primary = windowFrom(limits.primary);
+  const secondary = windowFrom(limits.secondary);
+  if (!primary && !secondary) return null;
+  return {
+    planType: typeof event.plan_type === 'string' ? event.plan_type : null,
+    primary,
+    secondary,
+    creditsBalance: null,
+    creditsUnlimited: null,
+  };
+}
+
 /** Quota windows from x-codex-* response headers, or null when there are none. */
 export function quotaFromHeaders(headers: Record<string, string | string[] | undefined>): QuotaSnapshot | null {
   const read = (name: string) => {
@@ -169,21 +184,9 @@ export class SseObserver {
         if (this.keepResponse && response) this.completedResponse = response;
         break;
       }
-      case 'codex.rate_limits': {
-        const limits = (event.rate_limits ?? {}) as Record<string, unknown>;
-        const primary = windowFrom(limits.primary);
-        const secondary = windowFrom(limits.secondary);
-        if (primary || secondary) {
-          this.quota = {
-            planType: typeof event.plan_type === 'string' ? event.plan_type : null,
-            primary,
-            secondary,
-            creditsBalance: null,
-            creditsUnlimited: null,
-          };
-        }
+      case 'codex.rate_limits':
+        this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
         break;
-      }
       case 'error':
         this.errorCode = String(
           (event.error as Record<string, unknown> | undefined)?.code ?? event.code ?? 'stream_error',
