@@ -20,6 +20,8 @@ COPY --from=build /app/libs/shared/dist /app/libs/shared/dist
 COPY --from=build /app/apps/api/package.json /app/apps/api/
 COPY --from=build /app/apps/api/dist /app/apps/api/dist
 COPY --from=build /app/apps/web /app/apps/web
+# The data volume (encryption key file, embedded database) must be writable by the app user.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 2455 1455 3000
 CMD ["node", "apps/api/dist/main.js"]
