@@ -15,6 +15,7 @@ import {
   fieldsOf,
   ProxyService,
   type OpenUpstream,
+  type CancelState,
   type Outcome,
   type ProxyRequest,
   type StringFields,
@@ -110,9 +111,11 @@ export class ProxyRoutes {
   }
 
   private build(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey, spec: RequestSpec): ProxyRequest {
-    const controller = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
+    const cancel: CancelState = { aborted: false, body: null };
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return;
+      cancel.aborted = true;
+      cancel.body?.destroy();
     });
     const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, spec.fields, spec.deriveSoftKey);
     return {
@@ -128,7 +131,7 @@ export class ProxyRoutes {
       accept: spec.accept,
       hardKeys,
       softKey,
-      signal: controller.signal,
+      cancel,
     };
   }
 
@@ -142,7 +145,7 @@ export class ProxyRoutes {
       }
       return { ttfbMs, status: 'success', errorCode: null };
     } catch {
-      const cancelled = req.signal.aborted;
+      const cancelled = req.cancel.aborted;
       return {
         ttfbMs,
         status: cancelled ? 'cancelled' : 'error',
@@ -186,7 +189,7 @@ export class ProxyRoutes {
         observer.errorCode ?? (observer.terminal === null ? 'upstream_disconnected' : 'response_failed');
     }
     let httpStatus = 200;
-    if (!passthrough && !req.signal.aborted) {
+    if (!passthrough && !req.cancel.aborted) {
       if (pumped.status === 'success' && observer.completedResponse) {
         sendJson(res, 200, observer.completedResponse, req.requestId);
       } else {
@@ -239,7 +242,7 @@ export class ProxyRoutes {
       pumped.errorCode = translator.failed ?? 'upstream_disconnected';
     }
     let httpStatus = 200;
-    if (!stream && !req.signal.aborted) {
+    if (!stream && !req.cancel.aborted) {
       if (pumped.status === 'success') sendJson(res, 200, translator.completion(), req.requestId);
       else {
         httpStatus = 502;
@@ -289,7 +292,7 @@ export class ProxyRoutes {
     if (pumped.status === 'success') {
       reply.raw.writeHead(200, { 'content-type': 'application/json', 'x-request-id': req.requestId });
       reply.raw.end(text);
-    } else if (!req.signal.aborted) {
+    } else if (!req.cancel.aborted) {
       sendIncomplete(reply.raw, pumped.errorCode, req.requestId);
     }
     await this.proxy.finish(req, open, {

@@ -47,7 +47,17 @@ export interface ProxyRequest {
   accept: string;
   hardKeys: string[];
   softKey: string | null;
-  signal: AbortSignal;
+  /** Set when the client goes away; the open upstream body is destroyed then. */
+  cancel: CancelState;
+}
+
+/**
+ * Cheaper than an AbortController per request: the client's 'close' marks the request and
+ * destroys the upstream body once there is one, which aborts the upstream request.
+ */
+export interface CancelState {
+  aborted: boolean;
+  body: { destroy(): unknown } | null;
 }
 
 export interface OpenUpstream {
@@ -148,7 +158,7 @@ export class ProxyService {
       await reservation.release().catch(() => undefined);
       this.leave();
       this.record(req, null, startedAt, {
-        status: req.signal.aborted ? 'cancelled' : 'error',
+        status: req.cancel.aborted ? 'cancelled' : 'error',
         httpStatus: error instanceof ApiError ? error.getStatus() : 502,
         errorCode: error instanceof ApiError ? String(error.code) : 'upstream_error',
         usage: null,
@@ -196,17 +206,21 @@ export class ProxyService {
             path: req.path,
             headers: upstreamHeaders(req.headers, account, req.accept),
             body: req.body,
-            signal: req.signal,
           });
         } catch (error) {
-          if (req.signal.aborted) throw new ApiError(499, 'client_closed', 'The client closed the request.');
+          if (req.cancel.aborted) throw new ApiError(499, 'client_closed', 'The client closed the request.');
           this.pool.backOff(account.id, BACKOFF_MS);
           lastError = upstreamFailure(`The upstream could not be reached: ${(error as Error).message}`);
           break;
         }
+        if (req.cancel.aborted) {
+          response.body.destroy();
+          throw new ApiError(499, 'client_closed', 'The client closed the request.');
+        }
         const quota = quotaFromHeaders(response.headers);
         if (quota) this.pool.observeQuota(account.id, quota);
         if (response.statusCode === 200) {
+          req.cancel.body = response.body;
           this.selector.remember(account.id, req.hardKeys, req.softKey);
           return { account, response, reservation, startedAt };
         }

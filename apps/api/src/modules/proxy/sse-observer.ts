@@ -2,6 +2,7 @@
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
 import type { QuotaSnapshot, QuotaWindow } from '../accounts/upstream-auth.client';
+import { JsonMembers } from './json-members';
 
 export interface ObservedUsage {
   inputTokens: number | null;
@@ -13,6 +14,7 @@ export interface ObservedUsage {
 export type TerminalStatus = 'completed' | 'failed' | 'incomplete' | null;
 
 const BOUNDARY = Buffer.from('\n\n');
+const TERMINAL = new Set(['response.completed', 'response.done', 'response.failed', 'response.incomplete']);
 const NEWLINE = 0x0a;
 const EVENT_E = 0x65;
 
@@ -135,10 +137,47 @@ export class SseObserver {
   private onBlock(buf: Buffer, start: number, end: number): void {
     if (buf[start] === EVENT_E && buf.toString('latin1', start, start + 6) === 'event:') {
       const lineEnd = buf.indexOf(NEWLINE, start);
-      const name = buf.toString('latin1', start + 6, lineEnd === -1 || lineEnd > end ? end : lineEnd).trim();
+      const nameEnd = lineEnd === -1 || lineEnd > end ? end : lineEnd;
+      const name = buf.toString('latin1', start + 6, nameEnd).trim();
       if (!INTERESTING.test(name)) return;
+      // The terminal event repeats the whole response (instructions, tools, output): read only
+      // its id, model, usage and error from the bytes instead of parsing all of it.
+      if (!this.keepResponse && TERMINAL.has(name) && lineEnd !== -1 && lineEnd < end) {
+        const dataStart = lineEnd + 1;
+        const dataEnd = buf.indexOf(NEWLINE, dataStart);
+        const oneDataLine = dataEnd === -1 || dataEnd >= end;
+        if (oneDataLine && buf.toString('latin1', dataStart, dataStart + 5) === 'data:') {
+          if (this.onTerminalBytes(name, buf.subarray(dataStart + 5, end))) return;
+        }
+      }
     }
     this.onEvent(buf.toString('utf8', start, end));
+  }
+
+  /** True when the event was read from its bytes; false to fall back to a full parse. */
+  private onTerminalBytes(name: string, data: Buffer): boolean {
+    let event: JsonMembers;
+    let response: JsonMembers | null = null;
+    try {
+      event = JsonMembers.scan(data);
+      const member = event.members.get('response');
+      if (member && data[member.valueStart] === 0x7b) {
+        response = JsonMembers.scan(data.subarray(member.valueStart, member.end));
+      }
+    } catch {
+      return false;
+    }
+    this.terminal = name === 'response.failed' ? 'failed' : name === 'response.incomplete' ? 'incomplete' : 'completed';
+    if (response) {
+      this.usage = usageFrom(response.value('usage')) ?? this.usage;
+      this.responseId = response.string('id') ?? this.responseId;
+      this.model = response.string('model') ?? this.model;
+      if (name === 'response.failed') {
+        const error = (response.value('error') ?? {}) as Record<string, unknown>;
+        this.errorCode = String(error.code ?? 'response_failed');
+      }
+    }
+    return true;
   }
 
   private onEvent(block: string): void {

@@ -1,5 +1,5 @@
 // The proxy's connection to the Codex backend: one keep-alive undici pool, streaming bodies, and
-// an abort signal so a client that goes away stops the upstream request too.
+// bodies the caller destroys when its client goes away, which aborts the upstream request.
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Agent, request, type Dispatcher } from 'undici';
 import { SETTINGS, type Settings } from '../../config/settings';
@@ -9,7 +9,7 @@ export interface UpstreamCall {
   path: string; // below the backend base, e.g. '/codex/responses'
   headers: Record<string, string>;
   body?: string | Buffer;
-  signal: AbortSignal;
+  signal?: AbortSignal;
 }
 
 @Injectable()
