@@ -188,24 +188,37 @@ export class ProxyRoutes {
       pumped.errorCode =
         observer.errorCode ?? (observer.terminal === null ? 'upstream_disconnected' : 'response_failed');
     }
+    await this.complete(req, open, res, pumped, passthrough ? null : () => observer.completedResponse, {
+      usage: observer.usage,
+      responseId: observer.responseId,
+      model: observer.model,
+    });
+  }
+
+  /**
+   * Ends the client's response (a collected JSON answer, or the end of a stream) and records the
+   * outcome. `collected` is null for streams; for JSON clients it yields the body, if complete.
+   */
+  private async complete(
+    req: ProxyRequest,
+    open: OpenUpstream,
+    res: ServerResponse,
+    pumped: Pumped,
+    collected: (() => unknown) | null,
+    observed: Pick<Outcome, 'usage' | 'responseId' | 'model'>,
+  ): Promise<void> {
     let httpStatus = 200;
-    if (!passthrough && !req.cancel.aborted) {
-      if (pumped.status === 'success' && observer.completedResponse) {
-        sendJson(res, 200, observer.completedResponse, req.requestId);
-      } else {
+    if (collected && !req.cancel.aborted) {
+      const payload = pumped.status === 'success' ? collected() : null;
+      if (payload) sendJson(res, 200, payload, req.requestId);
+      else {
         httpStatus = 502;
         sendIncomplete(res, pumped.errorCode, req.requestId);
       }
     } else if (!res.writableEnded) {
       res.end();
     }
-    await this.proxy.finish(req, open, {
-      ...pumped,
-      httpStatus,
-      usage: observer.usage,
-      responseId: observer.responseId,
-      model: observer.model,
-    });
+    await this.proxy.finish(req, open, { ...pumped, httpStatus, ...observed });
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
@@ -241,19 +254,7 @@ export class ProxyRoutes {
       pumped.status = 'error';
       pumped.errorCode = translator.failed ?? 'upstream_disconnected';
     }
-    let httpStatus = 200;
-    if (!stream && !req.cancel.aborted) {
-      if (pumped.status === 'success') sendJson(res, 200, translator.completion(), req.requestId);
-      else {
-        httpStatus = 502;
-        sendIncomplete(res, pumped.errorCode, req.requestId);
-      }
-    } else if (!res.writableEnded) {
-      res.end();
-    }
-    await this.proxy.finish(req, open, {
-      ...pumped,
-      httpStatus,
+    await this.complete(req, open, res, pumped, stream ? null : () => translator.completion(), {
       usage: translator.usage,
       responseId: translator.responseId,
       model: translator.model,
