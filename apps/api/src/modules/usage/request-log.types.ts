@@ -1,36 +1,20 @@
 // The entry the proxy hands to RequestLogWriter for every request, and the clean-up applied
 // before it is buffered: one malformed value must not make a whole batch fail forever.
 import { randomUUID } from 'node:crypto';
-import type { RequestLogStatus } from '@codex-lb/shared';
+import type { RequestLogDto, RequestLogStatus } from '@codex-lb/shared';
 
-export interface RequestLogEntry {
+/**
+ * The fields a log row stores, as the dashboard reads them, minus what the read side joins in
+ * (names and labels); the proxy adds its request id and the time as a Date.
+ */
+export type RequestLogEntry = Omit<
+  RequestLogDto,
+  'id' | 'requestedAt' | 'ownerUsername' | 'apiKeyName' | 'accountLabel'
+> & {
   /** The request's uuid; a repeated id is stored (and counted) once. */
   requestId: string;
   requestedAt: Date;
-  /** The key's owner. */
-  ownerUserId: string;
-  apiKeyId: string | null;
-  /** The upstream account that served; null if none was chosen. */
-  accountId: string | null;
-  /** e.g. '/backend-api/codex/responses', '/v1/chat/completions'. */
-  route: string;
-  model: string | null;
-  stream: boolean;
-  status: RequestLogStatus;
-  httpStatus: number;
-  errorCode: string | null;
-  /** Unknown stays null, never 0. */
-  inputTokens: number | null;
-  cachedInputTokens: number | null;
-  outputTokens: number | null;
-  reasoningTokens: number | null;
-  costUsd: number | null;
-  latencyMs: number;
-  ttfbMs: number | null;
-  clientIp: string | null;
-  userAgent: string | null;
-  sessionId: string | null;
-}
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT_MAX = 2_147_483_647;

@@ -8,12 +8,8 @@ export const NONE_ID = '00000000-0000-0000-0000-000000000000';
 
 export type RollupUnit = 'hour' | 'day';
 
-export interface RollupDelta {
-  bucket_start: string;
-  owner_user_id: string;
-  api_key_id: string;
-  account_id: string;
-  model: string;
+/** The counters every rollup row adds up (column names, as the upserts write them). */
+export interface RollupCounters {
   requests: number;
   errors: number;
   cancelled: number;
@@ -22,6 +18,14 @@ export interface RollupDelta {
   output_tokens: number;
   reasoning_tokens: number;
   cost_usd: number;
+}
+
+export interface RollupDelta extends RollupCounters {
+  bucket_start: string;
+  owner_user_id: string;
+  api_key_id: string;
+  account_id: string;
+  model: string;
   latency_sum_ms: number;
   ttfb_sum_ms: number;
   ttfb_count: number;
@@ -91,19 +95,11 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
 
 export type SeriesDimension = 'model' | 'key' | 'account';
 
-export interface SeriesDelta {
+export interface SeriesDelta extends RollupCounters {
   dimension: SeriesDimension;
   bucket_start: string;
   owner_user_id: string;
   value: string;
-  requests: number;
-  errors: number;
-  cancelled: number;
-  input_tokens: number;
-  cached_input_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number;
 }
 
 /** Hourly deltas folded along each chart dimension (sorted, like rollupDeltas). */
