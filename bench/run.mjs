@@ -7,6 +7,7 @@
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -100,6 +101,13 @@ function start(name, args, env = {}, ready = null) {
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
+  // BENCH_LOG_DIR=<dir> keeps each process's whole output in <dir>/<name>.log.
+  if (process.env.BENCH_LOG_DIR) {
+    mkdirSync(process.env.BENCH_LOG_DIR, { recursive: true });
+    const file = createWriteStream(join(process.env.BENCH_LOG_DIR, `${name.replace(/\W+/g, '-')}.log`));
+    child.stdout.pipe(file);
+    child.stderr.pipe(file);
+  }
   child.once('exit', () => children.delete(child));
   const started = new Promise((res, rej) => {
     const fail = (code) => rej(new Error(`${name} exited (${code}) before it was ready:\n${output}`));
@@ -169,11 +177,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 // ---------------------------------------------------------------- /proc sampling
 
+/** [user, system] CPU ticks of a process, all threads. */
 function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after "(comm)": state is index 0, so utime (14th overall) is 11, stime is 12.
-  return Number(fields[11]) + Number(fields[12]);
+  return [Number(fields[11]), Number(fields[12])];
 }
 
 function rssMb(pid) {
@@ -231,8 +240,9 @@ function runLoad(target, config) {
         const r = msg.result;
         res({
           ...r,
-          targetTicks: endTicks[0] - startTicks[0],
-          upstreamTicks: endTicks[1] - startTicks[1],
+          targetTicks: endTicks[0][0] + endTicks[0][1] - startTicks[0][0] - startTicks[0][1],
+          targetSysTicks: endTicks[0][1] - startTicks[0][1],
+          upstreamTicks: endTicks[1][0] + endTicks[1][1] - startTicks[1][0] - startTicks[1][1],
           rssMb: peakRss,
         });
       } else if (msg.type === 'error') {
@@ -335,9 +345,18 @@ async function main() {
   // Bare proxy on its own seat.
   const barePort = await freePort();
   const bareSeat = seats[4];
+  // BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bare proxy (<dir>/bare) and the product
+  // (<dir>/product), on exit, for hot-path analysis.
+  // BENCH_NODE_FLAGS adds V8/Node flags to both (e.g. --trace-gc).
+  const profArgs = (name) => [
+    ...(process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(process.env.BENCH_CPU_PROF), name)]
+      : []),
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
   const bare = await start(
     'bare proxy',
-    [join(BENCH, 'bare-proxy.mjs')],
+    [...profArgs('bare'), join(BENCH, 'bare-proxy.mjs')],
     {
       BARE_PORT: String(barePort),
       BARE_UPSTREAM: fakeBase,
@@ -350,11 +369,7 @@ async function main() {
   // The product.
   const apiPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'codex-lb-bench-'));
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the product (on exit) for hot-path analysis.
-  const profArgs = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_CPU_PROF)]
-    : [];
-  const product = await start('codex-lb', [...profArgs, 'apps/api/dist/main.js'], {
+  const product = await start('codex-lb', [...profArgs('product'), 'apps/api/dist/main.js'], {
     NODE_ENV: 'production',
     CODEX_LB_DATABASE_URL: dbUrl.toString(),
     CODEX_LB_PORT: String(apiPort),
@@ -425,6 +440,7 @@ async function main() {
       p99Ms: hist.quantile(0.99) / 1000,
       maxMs: hist.max / 1000,
       cpuMsPerReq: ((sum('targetTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
+      sysCpuMsPerReq: ((sum('targetSysTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
       upstreamCpuMsPerReq: ((sum('upstreamTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
       rssMb: Math.max(...slices.map((r) => r.rssMb)),
       bytesPerResponse: (sum('mbReceived') * 1e6) / Math.max(1, ok),
@@ -456,7 +472,7 @@ async function main() {
       rows.push(bareRow, productRow);
       for (const r of [bareRow, productRow]) {
         log(
-          `${r.scenario.padEnd(12)} ${r.target.padEnd(22)} c=${String(connections).padStart(2)}  ${fmt(r.rps, 0).padStart(5)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  cpu ${fmt(r.cpuMsPerReq, 2)} ms/req`,
+          `${r.scenario.padEnd(12)} ${r.target.padEnd(22)} c=${String(connections).padStart(2)}  ${fmt(r.rps, 0).padStart(5)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  cpu ${fmt(r.cpuMsPerReq, 2)} ms/req (sys ${fmt(r.sysCpuMsPerReq, 2)})`,
         );
       }
     }

@@ -85,11 +85,9 @@ describe('API key authentication', () => {
     expect(lookups - before).toBe(1);
 
     // Both headers clients use are understood.
-    const request = { headers: { authorization: `Bearer ${key}` } } as never;
-    const viaBearer = await auth.authenticateRequest(request);
-    expect(auth.keyOf(request)?.id).toBe(apiKey.id);
-    const viaHeader = await auth.authenticateRequest({ headers: { 'x-api-key': key } } as never);
-    expect([viaBearer.apiKeyId, viaHeader.apiKeyId]).toEqual([apiKey.id, apiKey.id]);
+    const viaBearer = await auth.authenticateHeaders({ authorization: `Bearer ${key}` });
+    const viaHeader = await auth.authenticateHeaders({ 'x-api-key': key });
+    expect([viaBearer.id, viaHeader.id]).toEqual([apiKey.id, apiKey.id]);
 
     await auth.flushLastUsed();
     const fetched = await as(app, owner.cookie).get(`/api/api-keys/${apiKey.id}`).expect(200);

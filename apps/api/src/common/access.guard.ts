@@ -1,12 +1,14 @@
-// The one global guard: default deny. A handler without @Public() or @RequirePermission() is
-// refused, so a forgotten declaration fails closed (and the route meta-spec catches it first).
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+// The one global guard of Nest's routes: default deny. A handler without @Public() or
+// @RequirePermission() is refused, so a forgotten declaration fails closed (and the route
+// meta-spec catches it first). The API-key routes of the proxy are not Nest routes: see
+// modules/proxy/proxy-http.ts, which authenticates every one of them the same way.
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Permission } from '@codex-lb/shared';
 import { SETTINGS, type Settings } from '../config/settings';
 import { ApiError } from './api-error';
-import { ALLOW_PENDING_PASSWORD_KEY, API_KEY_ROUTE_KEY, PERMISSION_KEY, PUBLIC_KEY } from './decorators';
+import { ALLOW_PENDING_PASSWORD_KEY, PERMISSION_KEY, PUBLIC_KEY } from './decorators';
 import type { Principal } from './principal';
 
 export const SESSION_COOKIE = 'codex_lb_session';
@@ -20,11 +22,6 @@ export abstract class SessionAuthenticator {
   abstract authenticate(token: string): Promise<Principal | null>;
 }
 
-/** Resolves an API key to a principal (implemented by the api-keys module). */
-export abstract class ApiKeyAuthenticator {
-  abstract authenticateRequest(request: FastifyRequest): Promise<Principal>;
-}
-
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 @Injectable()
@@ -36,7 +33,6 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionAuthenticator,
     @Inject(SETTINGS) settings: Settings,
-    @Optional() private readonly apiKeys?: ApiKeyAuthenticator,
   ) {
     this.allowedOrigins = new Set(settings.dashboardOrigins);
   }
@@ -46,12 +42,6 @@ export class AccessGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
     const request = context.switchToHttp().getRequest<PrincipalRequest>();
-
-    if (this.reflector.getAllAndOverride<boolean>(API_KEY_ROUTE_KEY, targets)) {
-      if (!this.apiKeys) throw ApiError.unauthenticated('API keys are not available.', 'unauthenticated');
-      request.principal = await this.apiKeys.authenticateRequest(request);
-      return this.authorize(request.principal, permission, false);
-    }
 
     this.checkOrigin(request);
     const token = request.cookies?.[SESSION_COOKIE];

@@ -7,7 +7,6 @@ import type { Principal } from './principal';
 export const PUBLIC_KEY = 'codex-lb:public';
 export const PERMISSION_KEY = 'codex-lb:permission';
 export const ALLOW_PENDING_PASSWORD_KEY = 'codex-lb:allow-pending-password';
-export const API_KEY_ROUTE_KEY = 'codex-lb:api-key-route';
 
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
@@ -15,9 +14,6 @@ export const RequirePermission = (permission: Permission) => SetMetadata(PERMISS
 
 /** Routes a user who must change their password may still call. */
 export const AllowPendingPasswordChange = () => SetMetadata(ALLOW_PENDING_PASSWORD_KEY, true);
-
-/** Routes authenticated by API key (the proxy) instead of a dashboard session. */
-export const ApiKeyRoute = () => SetMetadata(API_KEY_ROUTE_KEY, true);
 
 export const CurrentPrincipal = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): Principal | undefined => ctx.switchToHttp().getRequest().principal,

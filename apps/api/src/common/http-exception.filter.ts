@@ -6,7 +6,7 @@ import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error';
 
-interface Normalized {
+export interface Normalized {
   status: number;
   code: string;
   message: string;
@@ -38,6 +38,68 @@ export function isProxyPath(url: string): boolean {
   return url.startsWith('/v1/') || url === '/v1' || url.startsWith('/backend-api/');
 }
 
+/** The status, code, message and headers an exception answers with; internals never leave. */
+export function normalizeError(exception: unknown, method: string, url: string): Normalized {
+  if (exception instanceof ApiError) {
+    return {
+      status: exception.getStatus(),
+      code: exception.code,
+      message: exception.message,
+      headers: exception.headers,
+      details: exception.details,
+    };
+  }
+  if (exception instanceof ThrottlerException) {
+    return {
+      status: 429,
+      code: 'rate_limited',
+      message: 'Too many attempts. Wait a moment and try again.',
+      headers: {},
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    let message = exception.message;
+    if (typeof response === 'object' && response && 'message' in response) {
+      const raw = (response as { message: unknown }).message;
+      message = Array.isArray(raw) ? raw.join('; ') : String(raw);
+    }
+    if (status === 404 && message.startsWith('Cannot ')) {
+      message = `No route for ${method} ${url.split('?')[0]}.`;
+    }
+    const code =
+      status === 400 && Array.isArray((response as { message?: unknown })?.message)
+        ? 'validation_failed'
+        : (STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'));
+    return { status, code, message: status >= 500 ? 'Internal server error.' : message, headers: {} };
+  }
+  // Errors raised by Fastify itself (bad JSON, body too large, unsupported media type).
+  const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
+  if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500) {
+    const status = fastifyError.statusCode;
+    return {
+      status,
+      code: STATUS_CODES[status] ?? 'bad_request',
+      message: fastifyError.message ?? 'Bad request.',
+      headers: {},
+    };
+  }
+  return { status: 500, code: 'internal_error', message: 'Internal server error.', headers: {} };
+}
+
+/** OpenAI's error envelope, for the proxy routes. */
+export function openAiErrorBody(error: Normalized) {
+  return {
+    error: {
+      message: error.message,
+      type: OPENAI_TYPES[error.status] ?? (error.status >= 500 ? 'server_error' : 'invalid_request_error'),
+      code: error.code,
+      param: null,
+    },
+  };
+}
+
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -46,7 +108,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
-    const error = this.normalize(exception, request);
+    const error = normalizeError(exception, request.method, request.url);
 
     if (error.status >= 500) {
       this.logger.error(
@@ -59,14 +121,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const body = isProxyPath(request.url)
-      ? {
-          error: {
-            message: error.message,
-            type: OPENAI_TYPES[error.status] ?? (error.status >= 500 ? 'server_error' : 'invalid_request_error'),
-            code: error.code,
-            param: null,
-          },
-        }
+      ? openAiErrorBody(error)
       : {
           error: {
             code: error.code,
@@ -76,54 +131,5 @@ export class HttpExceptionFilter implements ExceptionFilter {
           },
         };
     reply.headers(error.headers).status(error.status).send(body);
-  }
-
-  private normalize(exception: unknown, request: FastifyRequest): Normalized {
-    if (exception instanceof ApiError) {
-      return {
-        status: exception.getStatus(),
-        code: exception.code,
-        message: exception.message,
-        headers: exception.headers,
-        details: exception.details,
-      };
-    }
-    if (exception instanceof ThrottlerException) {
-      return {
-        status: 429,
-        code: 'rate_limited',
-        message: 'Too many attempts. Wait a moment and try again.',
-        headers: {},
-      };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      let message = exception.message;
-      if (typeof response === 'object' && response && 'message' in response) {
-        const raw = (response as { message: unknown }).message;
-        message = Array.isArray(raw) ? raw.join('; ') : String(raw);
-      }
-      if (status === 404 && message.startsWith('Cannot ')) {
-        message = `No route for ${request.method} ${request.url.split('?')[0]}.`;
-      }
-      const code =
-        status === 400 && Array.isArray((response as { message?: unknown })?.message)
-          ? 'validation_failed'
-          : (STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'));
-      return { status, code, message: status >= 500 ? 'Internal server error.' : message, headers: {} };
-    }
-    // Errors raised by Fastify itself (bad JSON, body too large, unsupported media type).
-    const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
-    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500) {
-      const status = fastifyError.statusCode;
-      return {
-        status,
-        code: STATUS_CODES[status] ?? 'bad_request',
-        message: fastifyError.message ?? 'Bad request.',
-        headers: {},
-      };
-    }
-    return { status: 500, code: 'internal_error', message: 'Internal server error.', headers: {} };
   }
 }

@@ -1,8 +1,10 @@
-// Lists every HTTP route of a Nest app from its metadata, with the auth declaration it carries.
+// Lists every HTTP route of the app with the auth declaration it carries: Nest's routes from their
+// metadata, and the proxy's API-key routes from the table they are registered from.
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { NestContainer } from '@nestjs/core';
-import { API_KEY_ROUTE_KEY, PERMISSION_KEY, PUBLIC_KEY } from '../../src/common/decorators';
+import { PERMISSION_KEY, PUBLIC_KEY } from '../../src/common/decorators';
+import { PROXY_ROUTES } from '../../src/modules/proxy/proxy-http';
 
 export interface RouteInfo {
   key: string; // e.g. "GET /api/users/:id"
@@ -24,7 +26,8 @@ function joinPath(...parts: (string | undefined)[]): string {
   return `/${joined}`;
 }
 
-export function collectRoutes(app: INestApplication): RouteInfo[] {
+/** Nest's routes, plus the proxy's when `withProxy` (an app built from AppModule has them). */
+export function collectRoutes(app: INestApplication, withProxy = true): RouteInfo[] {
   const container = (app as unknown as { container: NestContainer }).container;
   const routes: RouteInfo[] = [];
   for (const module of container.getModules().values()) {
@@ -52,10 +55,26 @@ export function collectRoutes(app: INestApplication): RouteInfo[] {
               handler: name,
               isPublic: read<boolean>(PUBLIC_KEY) === true,
               permission: read<string>(PERMISSION_KEY),
-              apiKey: read<boolean>(API_KEY_ROUTE_KEY) === true,
+              apiKey: false,
             });
           }
         }
+      }
+    }
+  }
+  if (withProxy) {
+    for (const route of PROXY_ROUTES) {
+      for (const path of route.paths) {
+        routes.push({
+          key: `${route.method} ${path}`,
+          method: route.method,
+          path,
+          controller: 'ProxyHttp',
+          handler: route.handler,
+          isPublic: false,
+          permission: route.permission,
+          apiKey: true,
+        });
       }
     }
   }

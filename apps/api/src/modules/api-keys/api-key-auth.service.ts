@@ -4,9 +4,8 @@
 // malformed one is refused without any lookup. last_used_at is collected in memory and written
 // in one statement every few seconds and at shutdown, never per request.
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { permissionsForRole } from '@codex-lb/shared';
-import { ApiKeyAuthenticator } from '../../common/access.guard';
 import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
 import type { Principal } from '../../common/principal';
@@ -26,22 +25,18 @@ interface Entry extends CachedKeyEntry {
 }
 
 @Injectable()
-export class ApiKeyAuthService extends ApiKeyAuthenticator implements OnModuleInit, OnModuleDestroy {
+export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ApiKeys');
   private readonly cache = new KeyCache<Entry>(DEFAULT_KEY_CACHE_OPTIONS);
   private readonly inflight = new Map<string, Promise<Entry | null>>();
   private lastUsed = new Map<string, number>();
-  /** The key each guarded request authenticated with, so handlers need no second lookup. */
-  private readonly requestKeys = new WeakMap<object, AuthenticatedKey>();
   private flusher?: NodeJS.Timeout;
 
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly bus: KeyInvalidationBus,
     private readonly events: DomainEvents,
-  ) {
-    super();
-  }
+  ) {}
 
   onModuleInit(): void {
     this.bus.subscribe((message) => this.cache.apply(message));
@@ -59,20 +54,8 @@ export class ApiKeyAuthService extends ApiKeyAuthenticator implements OnModuleIn
     await this.flushLastUsed();
   }
 
-  /** For API-key routes: the principal of the key the request carries. */
-  async authenticateRequest(request: FastifyRequest): Promise<Principal> {
-    const key = await this.authenticate(keyFromHeaders(request.headers));
-    this.requestKeys.set(request, key);
-    return key.principal;
-  }
-
-  /** The key an @ApiKeyRoute request was authenticated with by the guard. */
-  keyOf(request: FastifyRequest): AuthenticatedKey | undefined {
-    return this.requestKeys.get(request);
-  }
-
   /** For the proxy: the key the request carries, with its owner, allowlists and limits. */
-  authenticateHeaders(headers: FastifyRequest['headers']): Promise<AuthenticatedKey> {
+  authenticateHeaders(headers: IncomingHttpHeaders): Promise<AuthenticatedKey> {
     return this.authenticate(keyFromHeaders(headers));
   }
 

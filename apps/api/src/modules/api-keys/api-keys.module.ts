@@ -2,7 +2,6 @@
 // The invalidation bus and the counter store are bound here, so a multi-replica build swaps in
 // Redis implementations in this one place.
 import { Module } from '@nestjs/common';
-import { ApiKeyAuthenticator } from '../../common/access.guard';
 import { ApiKeyAuthService } from './api-key-auth.service';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -22,8 +21,7 @@ import { KeyUsageRecorder } from './limits/usage-recorder';
     KeyUsageRecorder,
     { provide: KeyInvalidationBus, useClass: LocalKeyInvalidationBus },
     { provide: LimitCounterStore, useClass: MemoryLimitCounterStore },
-    { provide: ApiKeyAuthenticator, useExisting: ApiKeyAuthService },
   ],
-  exports: [ApiKeyAuthenticator, ApiKeyAuthService, ApiKeyLimiter, ApiKeysService],
+  exports: [ApiKeyAuthService, ApiKeyLimiter, ApiKeysService],
 })
 export class ApiKeysModule {}

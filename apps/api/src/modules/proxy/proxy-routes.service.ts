@@ -1,12 +1,12 @@
 // What each client protocol does with an open upstream stream: pass it through byte for byte
 // (Codex and /v1/responses streams), collect it into one JSON response, or translate it to
-// Chat Completions. Writes go to the raw response after reply.hijack(), chunk by chunk.
+// Chat Completions. Writes go to the raw response after reply.hijack(), chunk by chunk. Every
+// handler receives the API key proxy-http.ts already authenticated.
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
-import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ChatTranslator, chatToResponses } from './chat-translate';
 import { ModelsService } from './models.service';
@@ -99,16 +99,9 @@ function streamHead(res: ServerResponse, contentType: string, requestId: string)
 export class ProxyRoutes {
   constructor(
     private readonly proxy: ProxyService,
-    private readonly keys: ApiKeyAuthService,
     private readonly apiKeys: ApiKeysService,
     private readonly models: ModelsService,
   ) {}
-
-  /** The key the guard already resolved (a cache hit), for the handler's own use. */
-  private key(request: FastifyRequest): Promise<AuthenticatedKey> {
-    const known = this.keys.keyOf(request);
-    return known ? Promise.resolve(known) : this.keys.authenticateHeaders(request.headers);
-  }
 
   private build(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey, spec: RequestSpec): ProxyRequest {
     const cancel: CancelState = { aborted: false, body: null };
@@ -154,9 +147,23 @@ export class ProxyRoutes {
     }
   }
 
-  /** Codex CLI's route and /v1/responses (streamed through, or collected for non-stream clients). */
-  async responses(request: FastifyRequest, reply: FastifyReply, route: string, fromV1: boolean): Promise<void> {
-    const key = await this.key(request);
+  /** Codex CLI's route: always a stream, passed through. */
+  codexResponses(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
+    return this.streamResponses(request, reply, key, '/backend-api/codex/responses', false);
+  }
+
+  /** /v1/responses: streamed through, or collected for non-stream clients. */
+  responses(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
+    return this.streamResponses(request, reply, key, '/v1/responses', true);
+  }
+
+  private async streamResponses(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: AuthenticatedKey,
+    route: string,
+    fromV1: boolean,
+  ): Promise<void> {
     const json = membersOf(request);
     const model = json.string('model');
     this.proxy.checkModel(key, model);
@@ -222,8 +229,7 @@ export class ProxyRoutes {
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
-  async chatCompletions(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const key = await this.key(request);
+  async chatCompletions(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
     const chat = parsedBodyOf(request);
     const body = chatToResponses(chat);
     const model = body.model as string;
@@ -262,8 +268,7 @@ export class ProxyRoutes {
   }
 
   /** Codex's compact endpoint: a plain JSON request and answer. */
-  async compact(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const key = await this.key(request);
+  async compact(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
     const json = membersOf(request);
     const model = json.string('model');
     this.proxy.checkModel(key, model);
@@ -305,19 +310,17 @@ export class ProxyRoutes {
     });
   }
 
-  async codexModels(request: FastifyRequest): Promise<unknown> {
-    const key = await this.key(request);
+  codexModels(request: FastifyRequest, _reply: FastifyReply, key: AuthenticatedKey): Promise<unknown> {
     const clientVersion = (request.query as Json)?.client_version;
     return this.models.codexCatalogue(key, typeof clientVersion === 'string' ? clientVersion : '0.169.0');
   }
 
-  async openAiModels(request: FastifyRequest): Promise<unknown> {
-    return this.models.openAiList(await this.key(request));
+  openAiModels(_request: FastifyRequest, _reply: FastifyReply, key: AuthenticatedKey): Promise<unknown> {
+    return this.models.openAiList(key);
   }
 
   /** The key's own usage and limits; never the pool's quota. */
-  async usage(request: FastifyRequest): Promise<unknown> {
-    const key = await this.key(request);
+  async usage(_request: FastifyRequest, _reply: FastifyReply, key: AuthenticatedKey): Promise<unknown> {
     const usage = await this.apiKeys.usageForKey(key.id);
     return { object: 'usage', api_key: { id: key.id, name: key.name }, ...usage };
   }

@@ -4,15 +4,14 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { UsageModule } from '../usage/usage.module';
 import { AccountPool } from './account-pool';
 import { ModelsService } from './models.service';
-import { ProxyController } from './proxy.controller';
+import { ProxyHttp } from './proxy-http';
 import { ProxyRoutes } from './proxy-routes.service';
 import { ProxyService } from './proxy.service';
 import { UpstreamClient } from './upstream.client';
 
 @Module({
   imports: [AccountsModule, ApiKeysModule, UsageModule],
-  controllers: [ProxyController],
-  providers: [AccountPool, ProxyService, ProxyRoutes, ModelsService, UpstreamClient],
+  providers: [AccountPool, ProxyService, ProxyRoutes, ProxyHttp, ModelsService, UpstreamClient],
   exports: [AccountPool],
 })
 export class ProxyModule {}

@@ -1,7 +1,9 @@
-// The proxy's connection to the Codex backend: one keep-alive undici pool, streaming bodies, and
-// bodies the caller destroys when its client goes away, which aborts the upstream request.
+// The proxy's connection to the Codex backend: one keep-alive undici pool for the backend's
+// origin, streaming bodies, and bodies the caller destroys when its client goes away, which
+// aborts the upstream request. Calling the pool with a path (not a URL) skips a URL parse and an
+// origin lookup per request.
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { SETTINGS, type Settings } from '../../config/settings';
 
 export interface UpstreamCall {
@@ -14,32 +16,35 @@ export interface UpstreamCall {
 
 @Injectable()
 export class UpstreamClient implements OnModuleDestroy {
-  private readonly agent = new Agent({
-    connections: 256,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    keepAliveMaxTimeout: 600_000,
-    connect: { timeout: 10_000 },
-  });
-  private readonly base: string;
+  private readonly pool: Pool;
+  /** The base URL's path, e.g. '/backend-api', without a trailing slash. */
+  private readonly basePath: string;
 
   constructor(@Inject(SETTINGS) settings: Settings) {
-    this.base = settings.upstreamBaseUrl;
+    const base = new URL(settings.upstreamBaseUrl);
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(base.origin, {
+      connections: 256,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+      headersTimeout: 120_000,
+      bodyTimeout: 300_000,
+      connect: { timeout: 10_000 },
+    });
   }
 
   call(input: UpstreamCall): Promise<Dispatcher.ResponseData> {
-    return request(`${this.base}${input.path}`, {
+    return this.pool.request({
       method: input.method,
+      path: this.basePath + input.path,
       headers: input.headers,
       body: input.body,
       signal: input.signal,
-      dispatcher: this.agent,
-      headersTimeout: 120_000,
-      bodyTimeout: 300_000,
     });
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.agent.close();
+    await this.pool.close();
   }
 }
