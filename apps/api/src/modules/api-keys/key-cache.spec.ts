@@ -1,7 +1,6 @@
 import { KeyCache, type CachedKeyEntry } from './key-cache';
 
 const entry = (keyId: string, ownerId = 'owner-1', accountIds: string[] | null = null): CachedKeyEntry => ({
-  digest: Buffer.alloc(32),
   keyId,
   ownerId,
   accountIds,

@@ -7,9 +7,8 @@
 // also age out after maxAgeMs, a backstop for a change made behind the application's back.
 import type { KeyInvalidation } from './key-invalidation';
 
+/** Entries are found by the SHA-256 of the secret (hex), so a hit is the digest comparison. */
 export interface CachedKeyEntry {
-  /** Raw SHA-256 of the secret, compared in constant time on every hit. */
-  digest: Buffer;
   keyId: string;
   ownerId: string;
   /** The raw allowlist (null = every account of the owner), to find entries an account change affects. */

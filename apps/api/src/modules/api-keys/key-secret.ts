@@ -1,7 +1,7 @@
 // The API key secret format and everything done with the secret itself. A key is `sk-clb-` and
 // 32 random bytes in base64url (256 bits), so a plain SHA-256 digest is enough to store it: there
 // is nothing to brute-force, unlike a password.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const KEY_PREFIX = 'sk-clb-';
 /** How much of the secret lists show: the fixed prefix and 5 random characters. */
@@ -24,17 +24,9 @@ export function isWellFormedKey(value: string): boolean {
   return value.length === KEY_PREFIX.length + 43 && KEY_PATTERN.test(value);
 }
 
-export function digest(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
-}
-
+/** SHA-256 of the secret, hex: what is stored, and what the key cache is keyed by. */
 export function digestHex(key: string): string {
-  return digest(key).toString('hex');
-}
-
-/** Constant-time equality of two digests (a length mismatch is not secret). */
-export function sameDigest(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  return hash('sha256', key, 'hex');
 }
 
 /**

@@ -26,9 +26,13 @@ export interface PooledAccount {
   secondaryResetsAt: number | null;
   accessToken: string;
   tokenExpiresAt: number | null;
+  /** performance.now() of the last quota observation, or 0 (kept in memory only). */
+  quotaObservedAt: number;
 }
 
 const QUOTA_PERSIST_MS = 10_000;
+/** Quota headers and events are read at most this often per account: each one repeats the last. */
+const QUOTA_OBSERVE_MS = 1_000;
 
 @Injectable()
 export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
@@ -117,10 +121,16 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
     if (account) account.backoffUntil = Math.max(account.backoffUntil, Date.now() + ms);
   }
 
+  /** Whether a response of this account should be read for quota (not read within the last second). */
+  wantsQuota(account: PooledAccount): boolean {
+    return performance.now() - account.quotaObservedAt >= QUOTA_OBSERVE_MS || account.quotaObservedAt === 0;
+  }
+
   /** Quota windows seen in response headers or a codex.rate_limits event. */
   observeQuota(id: string, snapshot: QuotaSnapshot): void {
     const account = this.accounts.get(id);
     if (!account) return;
+    account.quotaObservedAt = performance.now();
     if (snapshot.primary) {
       account.primaryUsed = snapshot.primary.usedPercent;
       account.primaryResetsAt = snapshot.primary.resetsAt?.getTime() ?? account.primaryResetsAt;
@@ -175,6 +185,7 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
       secondaryResetsAt: row.secondaryResetsAt?.getTime() ?? null,
       accessToken,
       tokenExpiresAt: row.tokenExpiresAt?.getTime() ?? null,
+      quotaObservedAt: previous?.quotaObservedAt ?? 0,
     };
     // Update in place: requests in flight hold a reference to this object.
     if (previous) Object.assign(previous, next);

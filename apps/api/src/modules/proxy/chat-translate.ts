@@ -123,6 +123,7 @@ export class ChatTranslator {
     model: string,
     private readonly stream: boolean,
     private readonly includeUsage: boolean,
+    private readonly readQuota = true,
   ) {
     this.model = model;
   }
@@ -176,7 +177,7 @@ export class ChatTranslator {
     const response = (event.response ?? {}) as Json;
     switch (event.type) {
       case 'codex.rate_limits':
-        this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
+        if (this.readQuota) this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
         return '';
       case 'response.created':
         if (typeof response.id === 'string') {

@@ -66,4 +66,19 @@ describe('JsonMembers', () => {
     const json = JsonMembers.scan(Buffer.from(JSON.stringify(big)));
     for (const key of Object.keys(big)) expect(json.value(key)).toEqual((big as Record<string, unknown>)[key]);
   });
+
+  it('finds string ends on either side of the short-string walk, escapes included', () => {
+    // Strings of every length around the switch from the byte walk to indexOf, with escaped
+    // quotes and backslashes placed at and around the switch point, as values and as keys.
+    for (let length = 40; length <= 56; length++) {
+      for (let at = 0; at < length; at += 3) {
+        const text = 'a'.repeat(at) + '\\"' + '\\' + 'b'.repeat(length - at) + '\u00e9';
+        const object = { [`k${text}`]: text, after: `v${length}`, model: 'm' };
+        const json = JsonMembers.scan(Buffer.from(JSON.stringify(object)));
+        expect([...json.members.keys()]).toEqual(Object.keys(object));
+        expect(json.string(`k${text}`)).toBe(text);
+        expect(json.string('after')).toBe(`v${length}`);
+      }
+    }
+  });
 });

@@ -24,17 +24,39 @@ function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
+/** Strings shorter than this (keys, enum values) are walked in JS; longer ones by indexOf. */
+const SHORT_STRING = 48;
+
 /** Offset just past the string whose opening quote is at `at`. */
 function skipString(buf: Buffer, at: number): number {
   let i = at + 1;
+  const limit = Math.min(buf.length, i + SHORT_STRING);
+  for (; i < limit; i++) {
+    const byte = buf[i];
+    if (byte === QUOTE) return i + 1;
+    if (byte === BACKSLASH) i++;
+  }
   for (;;) {
     const quote = buf.indexOf(QUOTE, i);
     if (quote === -1) throw new SyntaxError('Unterminated string');
+    // The quote is escaped when an odd run of backslashes comes right before it.
     let backslashes = 0;
     for (let j = quote - 1; j > at && buf[j] === BACKSLASH; j--) backslashes++;
     if (backslashes % 2 === 0) return quote + 1;
     i = quote + 1;
   }
+}
+
+/** A string's text: its bytes decoded directly unless it has escapes to undo. */
+function stringAt(buf: Buffer, start: number, end: number): string {
+  if (!hasBackslash(buf, start + 1, end - 1)) return buf.toString('utf8', start + 1, end - 1);
+  return JSON.parse(buf.toString('utf8', start, end)) as string;
+}
+
+function hasBackslash(buf: Buffer, start: number, end: number): boolean {
+  if (end - start > SHORT_STRING) return buf.subarray(start, end).includes(BACKSLASH);
+  for (let i = start; i < end; i++) if (buf[i] === BACKSLASH) return true;
+  return false;
 }
 
 function skipSpace(buf: Buffer, i: number): number {
@@ -92,7 +114,7 @@ export class JsonMembers {
       if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
       const start = i;
       const keyEnd = skipString(buf, i);
-      const key = JSON.parse(buf.toString('utf8', start, keyEnd)) as string;
+      const key = stringAt(buf, start, keyEnd);
       i = skipSpace(buf, keyEnd);
       if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
       const valueStart = skipSpace(buf, i + 1);
@@ -124,7 +146,7 @@ export class JsonMembers {
   string(key: string): string | null {
     const member = this.members.get(key);
     if (!member || this.buf[member.valueStart] !== QUOTE) return null;
-    return this.value(key) as string;
+    return stringAt(this.buf, member.valueStart, member.end);
   }
 
   /** The raw JSON text of a member's value, e.g. `true`. */

@@ -73,8 +73,21 @@ function parsedBodyOf(request: FastifyRequest): Json {
   return parsed as Json;
 }
 
+/**
+ * Writes a chunk to the client. The socket stays corked until the end of this event-loop turn:
+ * chunks that arrive together, and the stream's end, leave in one write instead of one each.
+ */
 async function write(res: ServerResponse, chunk: Buffer | string): Promise<void> {
+  if (!res.writableCorked) {
+    res.cork();
+    setImmediate(uncork, res);
+  }
   if (!res.write(chunk)) await once(res, 'drain');
+}
+
+function uncork(res: ServerResponse): void {
+  // end() uncorks fully; a finished response's socket may already serve the next request.
+  if (!res.writableEnded && res.writableCorked) res.uncork();
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown, requestId: string): void {
@@ -179,7 +192,7 @@ export class ProxyRoutes {
       deriveSoftKey: fromV1,
     });
     const open = await this.proxy.open(req);
-    const observer = new SseObserver(!passthrough);
+    const observer = new SseObserver(!passthrough, open.readQuota);
     const res = reply.raw;
     reply.hijack();
     if (passthrough)
@@ -247,7 +260,7 @@ export class ProxyRoutes {
       deriveSoftKey: true,
     });
     const open = await this.proxy.open(req);
-    const translator = new ChatTranslator(model, stream, includeUsage);
+    const translator = new ChatTranslator(model, stream, includeUsage, open.readQuota);
     const res = reply.raw;
     reply.hijack();
     if (stream) streamHead(res, 'text/event-stream', req.requestId);

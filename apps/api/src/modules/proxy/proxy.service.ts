@@ -62,6 +62,8 @@ export interface CancelState {
 
 export interface OpenUpstream {
   account: PooledAccount;
+  /** Whether the stream should be read for quota (rate-limit events); see AccountPool.wantsQuota. */
+  readQuota: boolean;
   response: Dispatcher.ResponseData;
   reservation: Reservation;
   startedAt: number;
@@ -198,6 +200,7 @@ export class ProxyService {
         refreshed = await this.refreshToken(account);
         if (!refreshed) continue;
       }
+      const readQuota = this.pool.wantsQuota(account);
       for (;;) {
         let response: Dispatcher.ResponseData;
         try {
@@ -217,12 +220,13 @@ export class ProxyService {
           response.body.destroy();
           throw new ApiError(499, 'client_closed', 'The client closed the request.');
         }
-        const quota = quotaFromHeaders(response.headers);
+        // A 429's headers always count: they say when the account may be used again.
+        const quota = readQuota || response.statusCode !== 200 ? quotaFromHeaders(response.headers) : null;
         if (quota) this.pool.observeQuota(account.id, quota);
         if (response.statusCode === 200) {
           req.cancel.body = response.body;
           this.selector.remember(account.id, req.hardKeys, req.softKey);
-          return { account, response, reservation, startedAt };
+          return { account, readQuota, response, reservation, startedAt };
         }
         const body = await response.body.json().catch(() => null);
         if (response.statusCode === 401 && !refreshed) {

@@ -14,9 +14,31 @@ export interface ObservedUsage {
 export type TerminalStatus = 'completed' | 'failed' | 'incomplete' | null;
 
 const BOUNDARY = Buffer.from('\n\n');
-const TERMINAL = new Set(['response.completed', 'response.done', 'response.failed', 'response.incomplete']);
 const NEWLINE = 0x0a;
 const EVENT_E = 0x65;
+const EVENT_FIELD = Buffer.from('event:');
+const DATA_FIELD = Buffer.from('data:');
+
+/** The events worth decoding, matched against the event line's bytes (deltas match none). */
+const INTERESTING_NAMES = [
+  ...['response.completed', 'response.done', 'response.failed', 'response.incomplete'].map((name) => ({
+    name,
+    kind: 'terminal' as const,
+  })),
+  { name: 'codex.rate_limits', kind: 'quota' as const },
+  { name: 'error', kind: 'error' as const },
+].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
+
+function isBlank(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0d;
+}
+
+/** Whether buf[start, end) is exactly `bytes`. */
+function matches(buf: Buffer, start: number, end: number, bytes: Buffer): boolean {
+  if (end - start !== bytes.length || end > buf.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (buf[start + i] !== bytes[i]) return false;
+  return true;
+}
 
 // response.created is not parsed: the terminal event carries the same id and model.
 const INTERESTING = /^(response\.(completed|done|failed|incomplete)|codex\.rate_limits|error)$/;
@@ -109,7 +131,14 @@ export class SseObserver {
   completedResponse: Record<string, unknown> | null = null;
   private pending: Buffer | null = null;
 
-  constructor(private readonly keepResponse = false) {}
+  /**
+   * keepResponse: collect the completed response (non-stream clients). readQuota: read
+   * codex.rate_limits events (skipped when the account's quota was read a moment ago).
+   */
+  constructor(
+    private readonly keepResponse = false,
+    private readonly readQuota = true,
+  ) {}
 
   /**
    * Works on bytes: finds event boundaries with indexOf and decodes only the event name (a few
@@ -135,19 +164,24 @@ export class SseObserver {
   }
 
   private onBlock(buf: Buffer, start: number, end: number): void {
-    if (buf[start] === EVENT_E && buf.toString('latin1', start, start + 6) === 'event:') {
-      const lineEnd = buf.indexOf(NEWLINE, start);
-      const nameEnd = lineEnd === -1 || lineEnd > end ? end : lineEnd;
-      const name = buf.toString('latin1', start + 6, nameEnd).trim();
-      if (!INTERESTING.test(name)) return;
+    if (buf[start] === EVENT_E && matches(buf, start, start + 6, EVENT_FIELD)) {
+      let lineEnd = start + 6;
+      while (lineEnd < end && buf[lineEnd] !== NEWLINE) lineEnd++;
+      let nameStart = start + 6;
+      let nameEnd = lineEnd;
+      while (nameStart < nameEnd && isBlank(buf[nameStart])) nameStart++;
+      while (nameEnd > nameStart && isBlank(buf[nameEnd - 1])) nameEnd--;
+      const name = INTERESTING_NAMES.find((candidate) => matches(buf, nameStart, nameEnd, candidate.bytes));
+      if (!name) return;
+      if (name.kind === 'quota' && !this.readQuota) return;
       // The terminal event repeats the whole response (instructions, tools, output): read only
       // its id, model, usage and error from the bytes instead of parsing all of it.
-      if (!this.keepResponse && TERMINAL.has(name) && lineEnd !== -1 && lineEnd < end) {
+      if (!this.keepResponse && name.kind === 'terminal' && lineEnd < end) {
         const dataStart = lineEnd + 1;
         const dataEnd = buf.indexOf(NEWLINE, dataStart);
         const oneDataLine = dataEnd === -1 || dataEnd >= end;
-        if (oneDataLine && buf.toString('latin1', dataStart, dataStart + 5) === 'data:') {
-          if (this.onTerminalBytes(name, buf.subarray(dataStart + 5, end))) return;
+        if (oneDataLine && matches(buf, dataStart, dataStart + 5, DATA_FIELD)) {
+          if (this.onTerminalBytes(name.name, buf.subarray(dataStart + 5, end))) return;
         }
       }
     }
@@ -224,7 +258,7 @@ export class SseObserver {
         break;
       }
       case 'codex.rate_limits':
-        this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
+        if (this.readQuota) this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
         break;
       case 'error':
         this.errorCode = String(
