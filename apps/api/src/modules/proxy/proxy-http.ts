@@ -14,7 +14,8 @@ import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ProxyRoutes } from './proxy-routes.service';
 
-type Handler = 'codexResponses' | 'compact' | 'codexModels' | 'responses' | 'chatCompletions' | 'openAiModels' | 'usage';
+type Handler =
+  'codexResponses' | 'compact' | 'codexModels' | 'responses' | 'chatCompletions' | 'openAiModels' | 'usage';
 
 export interface ProxyRoute {
   method: 'GET' | 'POST';
