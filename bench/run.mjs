@@ -372,7 +372,7 @@ async function main() {
   // The product.
   const apiPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'codex-lb-bench-'));
-  const product = await start('codex-lb', [...profArgs('product'), 'apps/api/dist/main.js'], {
+  const product = await start('codex-lb', [...profArgs('product'), ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean), 'apps/api/dist/main.js'], {
     NODE_ENV: 'production',
     CODEX_LB_DATABASE_URL: dbUrl.toString(),
     CODEX_LB_PORT: String(apiPort),

@@ -10,7 +10,8 @@
 import type { PooledAccount } from './account-pool';
 
 export const SOFT_STICKY_TTL_MS = 30 * 60_000;
-export const HARD_STICKY_TTL_MS = 24 * 3600_000;
+/** A conversation binding lasts at least this long after its last request, at most twice that. */
+export const HARD_STICKY_MIN_MS = 12 * 3600_000;
 const NEAR_LIMIT_PERCENT = 90;
 const UNKNOWN_USED_PERCENT = 50;
 
@@ -81,6 +82,47 @@ export class StickyMap {
   }
 }
 
+/**
+ * Conversation bindings (session, turn state, and every response id, so one new entry per
+ * response): two generations of plain key-to-account-id maps instead of an expiry object per
+ * entry, so an entry costs the map's slot and its key and nothing more for the collector to
+ * trace. An entry lives between `generationMs` and twice that after it was last set; the
+ * generations also turn over early when the newer one holds half of `maxEntries`.
+ */
+export class GenerationalMap {
+  private current = new Map<string, string>();
+  private previous = new Map<string, string>();
+  private turnedAt: number;
+
+  constructor(
+    private readonly generationMs: number,
+    private readonly maxEntries = 400_000,
+    now = Date.now(),
+  ) {
+    this.turnedAt = now;
+  }
+
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
+  get(key: string, now = Date.now()): string | undefined {
+    if (now - this.turnedAt >= this.generationMs) this.turn(now);
+    return this.current.get(key) ?? this.previous.get(key);
+  }
+
+  set(key: string, accountId: string, now = Date.now()): void {
+    if (now - this.turnedAt >= this.generationMs || this.current.size >= this.maxEntries / 2) this.turn(now);
+    if (this.current.get(key) !== accountId) this.current.set(key, accountId);
+  }
+
+  private turn(now: number): void {
+    this.previous = now - this.turnedAt >= 2 * this.generationMs ? new Map() : this.current;
+    this.current = new Map();
+    this.turnedAt = now;
+  }
+}
+
 export interface SelectInput {
   candidates: PooledAccount[];
   hardKeys: string[];
@@ -91,7 +133,7 @@ export interface SelectInput {
 }
 
 export class AccountSelector {
-  readonly hard = new StickyMap(HARD_STICKY_TTL_MS);
+  readonly hard = new GenerationalMap(HARD_STICKY_MIN_MS);
   readonly soft = new StickyMap(SOFT_STICKY_TTL_MS);
 
   select(input: SelectInput): Selection {

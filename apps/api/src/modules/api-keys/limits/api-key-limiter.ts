@@ -72,6 +72,19 @@ interface Placed {
   bounds: WindowBounds;
 }
 
+/** What a request is charged before its real usage is known. */
+function estimateOf(model: string, request: ReserveRequest): UsageAmounts {
+  const inputTokens = Math.max(0, Math.round(request.estimatedInputTokens ?? 0));
+  const outputTokens = Math.max(0, Math.round(request.estimatedOutputTokens ?? 0));
+  return {
+    requests: 1,
+    inputTokens,
+    outputTokens,
+    totalTokens: inputTokens + outputTokens,
+    costUsd: estimateCostUsd(model, { inputTokens, outputTokens }) ?? 0,
+  };
+}
+
 @Injectable()
 export class ApiKeyLimiter implements OnModuleInit, OnModuleDestroy {
   /** How long a reservation may stay open before the sweeper reclaims it. */
@@ -107,18 +120,11 @@ export class ApiKeyLimiter implements OnModuleInit, OnModuleDestroy {
         `This API key has a cost limit, and the model "${model || '(none)'}" has no known price.`,
       );
     }
+    if (applicable.length === 0) return this.unlimited(key, model, request, now);
     const placed = applicable.map((limit) => place(key.id, limit, now));
     await this.ensureCounters(placed);
 
-    const inputTokens = Math.max(0, Math.round(request.estimatedInputTokens ?? 0));
-    const outputTokens = Math.max(0, Math.round(request.estimatedOutputTokens ?? 0));
-    const estimate: UsageAmounts = {
-      requests: 1,
-      inputTokens,
-      outputTokens,
-      totalTokens: inputTokens + outputTokens,
-      costUsd: estimateCostUsd(model, { inputTokens, outputTokens }) ?? 0,
-    };
+    const estimate = estimateOf(model, request);
     const claims: CounterClaim[] = placed.map((p) => ({
       counter: p.counter,
       amount: amountOf(p.limit.kind, estimate),
@@ -143,6 +149,25 @@ export class ApiKeyLimiter implements OnModuleInit, OnModuleDestroy {
         if (done) return;
         done = true;
         await this.store.release(id);
+      },
+    };
+  }
+
+  /**
+   * A key with no limit that applies to this model has nothing to reserve: its reservation only
+   * records the usage when it settles (the common case, kept off the counter store entirely).
+   */
+  private unlimited(key: LimitedKey, model: string, request: ReserveRequest, now: number): Reservation {
+    let done = false;
+    return {
+      id: '',
+      settle: async (actual) => {
+        if (done) return;
+        done = true;
+        this.recorder.record(key.id, model, now, actual ? actualAmounts(model, actual) : estimateOf(model, request));
+      },
+      release: async () => {
+        done = true;
       },
     };
   }
