@@ -4,10 +4,10 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { isProxyPath } from './common/http-exception.filter';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { DataSource } from 'typeorm';
 import type { Settings } from './config/settings';
 import { AppModule } from './app.module';
@@ -15,6 +15,7 @@ import { dataSourceOptions } from './database/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded';
 import { runMigrations, withStartupLock } from './database/migrate';
 import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
+import { ProxyHttp } from './modules/proxy/proxy-http';
 import { ProxyService } from './modules/proxy/proxy.service';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
 
@@ -22,16 +23,9 @@ const DRAIN_TIMEOUT_MS = 30_000;
 
 type BodyParser = NonNullable<Parameters<FastifyAdapter['useBodyParser']>[3]>;
 
-/**
- * Dashboard routes get parsed JSON (prototype-poisoning safe). Proxy routes get the raw bytes:
- * the proxy reads the few members it needs and forwards the client's bytes, so a body of
- * hundreds of kilobytes is never parsed and serialized again on the hot path.
- */
+/** Dashboard routes get parsed JSON (prototype-poisoning safe); the proxy reads its own bodies. */
 function registerBodyParsers(adapter: FastifyAdapter, json: BodyParser): void {
-  adapter.useBodyParser('application/json', false, undefined, (request, body, done) => {
-    if (isProxyPath(request.url)) done(null, body);
-    else json(request, body, done);
-  });
+  adapter.useBodyParser('application/json', false, undefined, json);
   adapter.useBodyParser('application/x-www-form-urlencoded', false, undefined, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
   });
@@ -80,7 +74,14 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       new Logger('Bootstrap').log('Created the admin account with the configured bootstrap password');
     }
 
+    // Node's server offers each request to the proxy first (modules/proxy/proxy-http.ts); the rest
+    // is Fastify's. The proxy is bound once Nest has built it, before the server listens.
+    let proxyFront: ProxyHttp | null = null;
     const adapter = new FastifyAdapter({
+      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+        createServer((req, res) => {
+          if (!proxyFront?.dispatch(req, res)) handler(req, res);
+        }),
       bodyLimit: 32 * 1024 * 1024,
       trustProxy: settings.trustProxy,
       genReqId: () => randomUUID(),
@@ -96,6 +97,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
         bodyParser: false,
       },
     );
+    proxyFront = app.get(ProxyHttp, { strict: false });
     await app.register(fastifyCookie as never);
     await app.register(fastifyMultipart as never, { limits: { fileSize: 256 * 1024, files: 1 } });
     const fastify = app.getHttpAdapter().getInstance();
@@ -114,6 +116,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
         // Stop accepting connections and let in-flight streams finish (bounded), so their logs
         // and limit settlements are recorded before the writers flush on module shutdown.
         const server = app.getHttpServer();
+        proxyFront?.stopAccepting();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await app.get(ProxyService, { strict: false }).drain(DRAIN_TIMEOUT_MS);
         // Finished keep-alive connections no longer hold the server open.

@@ -1,9 +1,9 @@
 // What each client protocol does with an open upstream stream: pass it through byte for byte
 // (Codex and /v1/responses streams), collect it into one JSON response, or translate it to
-// Chat Completions. Writes go to the raw response after reply.hijack(), chunk by chunk. Every
-// handler receives the API key proxy-http.ts already authenticated.
+// Chat Completions. Writes go to Node's response, chunk by chunk. Every handler receives the API
+// key proxy-http.ts already authenticated, and returns either nothing (it answered itself) or a
+// JSON value to answer with.
 import { Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
@@ -22,6 +22,7 @@ import {
 } from './proxy.service';
 import { SseObserver, usageFrom } from './sse-observer';
 import { JsonMembers } from './json-members';
+import { sendJson, type ProxyCall } from './proxy-call';
 import { upstreamResponsesBody } from './upstream-request';
 
 type Json = Record<string, unknown>;
@@ -47,10 +48,10 @@ interface Pumped {
 
 const INCOMPLETE = 'The upstream response did not complete.';
 
-/** Proxy routes receive the raw body bytes (see app.factory.ts); this scans them. */
-function membersOf(request: FastifyRequest): JsonMembers {
-  const body = request.body;
-  if (!Buffer.isBuffer(body) || body.length === 0) throw badBody('The request body must be a JSON object.');
+/** Proxy routes receive the raw body bytes (see proxy-http.ts); this scans them. */
+function membersOf(call: ProxyCall): JsonMembers {
+  const body = call.body;
+  if (!body || body.length === 0) throw badBody('The request body must be a JSON object.');
   try {
     return JsonMembers.scan(body);
   } catch (error) {
@@ -58,15 +59,12 @@ function membersOf(request: FastifyRequest): JsonMembers {
   }
 }
 
-function parsedBodyOf(request: FastifyRequest): Json {
-  const body = request.body;
-  let parsed: unknown = body;
-  if (Buffer.isBuffer(body)) {
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw badBody('The request body is not valid JSON.');
-    }
+function parsedBodyOf(call: ProxyCall): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(call.body?.toString('utf8') ?? '');
+  } catch {
+    throw badBody('The request body is not valid JSON.');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw badBody('The request body must be a JSON object.');
@@ -90,16 +88,6 @@ function uncork(res: ServerResponse): void {
   if (!res.writableEnded && res.writableCorked) res.uncork();
 }
 
-function sendJson(res: ServerResponse, status: number, payload: unknown, requestId: string): void {
-  const text = JSON.stringify(payload);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-request-id': requestId,
-  });
-  res.end(text);
-}
-
 function sendIncomplete(res: ServerResponse, code: string | null, requestId: string): void {
   sendJson(res, 502, { error: { message: INCOMPLETE, type: 'server_error', code, param: null } }, requestId);
 }
@@ -116,20 +104,21 @@ export class ProxyRoutes {
     private readonly models: ModelsService,
   ) {}
 
-  private build(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey, spec: RequestSpec): ProxyRequest {
+  private build(call: ProxyCall, key: AuthenticatedKey, spec: RequestSpec): ProxyRequest {
     const cancel: CancelState = { aborted: false, body: null };
-    reply.raw.once('close', () => {
-      if (reply.raw.writableFinished) return;
+    const res = call.res;
+    res.once('close', () => {
+      if (res.writableFinished) return;
       cancel.aborted = true;
       cancel.body?.destroy();
     });
-    const { hardKeys, softKey } = this.proxy.stickiness(key, request.headers, spec.fields, spec.deriveSoftKey);
+    const { hardKeys, softKey } = this.proxy.stickiness(key, call.headers, spec.fields, spec.deriveSoftKey);
     return {
       key,
       route: spec.route,
-      requestId: String(request.id),
-      headers: request.headers,
-      clientIp: request.ip ?? null,
+      requestId: call.id,
+      headers: call.headers,
+      clientIp: call.ip,
       model: spec.model,
       stream: spec.stream,
       path: spec.path,
@@ -161,27 +150,21 @@ export class ProxyRoutes {
   }
 
   /** Codex CLI's route: always a stream, passed through. */
-  codexResponses(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
-    return this.streamResponses(request, reply, key, '/backend-api/codex/responses', false);
+  codexResponses(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
+    return this.streamResponses(call, key, '/backend-api/codex/responses', false);
   }
 
   /** /v1/responses: streamed through, or collected for non-stream clients. */
-  responses(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
-    return this.streamResponses(request, reply, key, '/v1/responses', true);
+  responses(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
+    return this.streamResponses(call, key, '/v1/responses', true);
   }
 
-  private async streamResponses(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    key: AuthenticatedKey,
-    route: string,
-    fromV1: boolean,
-  ): Promise<void> {
-    const json = membersOf(request);
+  private async streamResponses(call: ProxyCall, key: AuthenticatedKey, route: string, fromV1: boolean): Promise<void> {
+    const json = membersOf(call);
     const model = json.string('model');
     this.proxy.checkModel(key, model);
     const passthrough = fromV1 ? json.raw('stream') === 'true' : true;
-    const req = this.build(request, reply, key, {
+    const req = this.build(call, key, {
       route,
       path: '/codex/responses',
       accept: 'text/event-stream',
@@ -193,8 +176,7 @@ export class ProxyRoutes {
     });
     const open = await this.proxy.open(req);
     const observer = new SseObserver(!passthrough, open.readQuota);
-    const res = reply.raw;
-    reply.hijack();
+    const res = call.res;
     if (passthrough)
       streamHead(res, String(open.response.headers['content-type'] ?? 'text/event-stream'), req.requestId);
     const pumped = await this.pump(req, open, async (chunk) => {
@@ -242,14 +224,14 @@ export class ProxyRoutes {
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
-  async chatCompletions(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
-    const chat = parsedBodyOf(request);
+  async chatCompletions(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
+    const chat = parsedBodyOf(call);
     const body = chatToResponses(chat);
     const model = body.model as string;
     this.proxy.checkModel(key, model);
     const stream = chat.stream === true;
     const includeUsage = (chat.stream_options as Json | undefined)?.include_usage === true;
-    const req = this.build(request, reply, key, {
+    const req = this.build(call, key, {
       route: '/v1/chat/completions',
       path: '/codex/responses',
       accept: 'text/event-stream',
@@ -261,8 +243,7 @@ export class ProxyRoutes {
     });
     const open = await this.proxy.open(req);
     const translator = new ChatTranslator(model, stream, includeUsage, open.readQuota);
-    const res = reply.raw;
-    reply.hijack();
+    const res = call.res;
     if (stream) streamHead(res, 'text/event-stream', req.requestId);
     const pumped = await this.pump(req, open, async (chunk) => {
       const out = translator.push(chunk);
@@ -281,13 +262,13 @@ export class ProxyRoutes {
   }
 
   /** Codex's compact endpoint: a plain JSON request and answer. */
-  async compact(request: FastifyRequest, reply: FastifyReply, key: AuthenticatedKey): Promise<void> {
-    const json = membersOf(request);
+  async compact(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
+    const json = membersOf(call);
     const model = json.string('model');
     this.proxy.checkModel(key, model);
     // The compact endpoint answers JSON: a client's `stream` flag must not go up.
     const upstreamBody = json.has('stream') ? json.rewrite(['stream'], {}) : json.buf;
-    const req = this.build(request, reply, key, {
+    const req = this.build(call, key, {
       route: '/backend-api/codex/responses/compact',
       path: '/codex/responses/compact',
       accept: 'application/json',
@@ -307,12 +288,11 @@ export class ProxyRoutes {
     } catch {
       if (pumped.status === 'success') Object.assign(pumped, { status: 'error', errorCode: 'invalid_upstream_json' });
     }
-    reply.hijack();
     if (pumped.status === 'success') {
-      reply.raw.writeHead(200, { 'content-type': 'application/json', 'x-request-id': req.requestId });
-      reply.raw.end(text);
+      call.res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': req.requestId });
+      call.res.end(text);
     } else if (!req.cancel.aborted) {
-      sendIncomplete(reply.raw, pumped.errorCode, req.requestId);
+      sendIncomplete(call.res, pumped.errorCode, req.requestId);
     }
     await this.proxy.finish(req, open, {
       ...pumped,
@@ -323,17 +303,16 @@ export class ProxyRoutes {
     });
   }
 
-  codexModels(request: FastifyRequest, _reply: FastifyReply, key: AuthenticatedKey): Promise<unknown> {
-    const clientVersion = (request.query as Json)?.client_version;
-    return this.models.codexCatalogue(key, typeof clientVersion === 'string' ? clientVersion : '0.169.0');
+  codexModels(call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {
+    return this.models.codexCatalogue(key, call.query.get('client_version') || '0.169.0');
   }
 
-  openAiModels(_request: FastifyRequest, _reply: FastifyReply, key: AuthenticatedKey): Promise<unknown> {
+  openAiModels(_call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {
     return this.models.openAiList(key);
   }
 
   /** The key's own usage and limits; never the pool's quota. */
-  async usage(_request: FastifyRequest, _reply: FastifyReply, key: AuthenticatedKey): Promise<unknown> {
+  async usage(_call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {
     const usage = await this.apiKeys.usageForKey(key.id);
     return { object: 'usage', api_key: { id: key.id, name: key.name }, ...usage };
   }
