@@ -66,8 +66,20 @@ export function normalizeModel(model: string): string {
   return slash >= 0 ? trimmed.slice(slash + 1) : trimmed;
 }
 
+/** Prices by the name a client sent; every request asks, and names are few. */
+const PRICE_MEMO = new Map<string, ModelPrice | null>();
+const PRICE_MEMO_MAX = 1_000;
+
 export function priceFor(model: string | null | undefined): ModelPrice | null {
   if (!model) return null;
+  const memo = PRICE_MEMO.get(model);
+  if (memo !== undefined) return memo;
+  const price = lookUpPrice(model);
+  if (PRICE_MEMO.size < PRICE_MEMO_MAX) PRICE_MEMO.set(model, price);
+  return price;
+}
+
+function lookUpPrice(model: string): ModelPrice | null {
   const name = normalizeModel(model);
   // A pattern is not a model: 'gpt-5.1-*' in a request or a log has no price.
   if (name.includes('*')) return null;

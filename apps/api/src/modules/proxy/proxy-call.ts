@@ -8,7 +8,8 @@ export interface ProxyCall {
   headers: IncomingHttpHeaders;
   /** The raw body (POST routes), or null. */
   body: Buffer | null;
-  query: URLSearchParams;
+  /** The query string, without its '?' ('' when there is none). */
+  search: string;
   /** The client's address (the X-Forwarded-For client when CODEX_LB_TRUST_PROXY is on). */
   ip: string | null;
   res: ServerResponse;

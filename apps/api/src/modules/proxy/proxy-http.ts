@@ -100,7 +100,7 @@ export class ProxyHttp {
       id: randomUUID(),
       headers: req.headers,
       body: null,
-      query: new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1)),
+      search: mark === -1 ? '' : url.slice(mark + 1),
       ip: this.clientIp(req),
       res,
     };

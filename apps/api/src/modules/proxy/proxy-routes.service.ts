@@ -304,7 +304,8 @@ export class ProxyRoutes {
   }
 
   codexModels(call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {
-    return this.models.codexCatalogue(key, call.query.get('client_version') || '0.169.0');
+    const clientVersion = new URLSearchParams(call.search).get('client_version');
+    return this.models.codexCatalogue(key, clientVersion || '0.169.0');
   }
 
   openAiModels(_call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {

@@ -48,8 +48,11 @@ export function upstreamHeaders(
     const value = client[name];
     if (typeof value === 'string') headers[name] = value;
   }
-  for (const [name, value] of Object.entries(client)) {
-    if (name.startsWith('x-codex-') && typeof value === 'string') headers[name] = value;
+  for (const name in client) {
+    if (name.startsWith('x-codex-')) {
+      const value = client[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
   }
   const agent = client['user-agent'];
   const originator = client.originator;

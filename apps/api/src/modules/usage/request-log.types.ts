@@ -1,7 +1,7 @@
 // The entry the proxy hands to RequestLogWriter for every request, and the clean-up applied
 // before it is buffered: one malformed value must not make a whole batch fail forever.
 import { randomUUID } from 'node:crypto';
-import type { RequestLogDto, RequestLogStatus } from '@codex-lb/shared';
+import type { RequestLogDto } from '@codex-lb/shared';
 
 /**
  * The fields a log row stores, as the dashboard reads them, minus what the read side joins in
@@ -33,34 +33,36 @@ function text(value: unknown, max: number): string | null {
   return value.length > max ? value.slice(0, max) : value;
 }
 
-/** Null when the entry cannot be attributed to an owner (it would be invisible to everyone). */
+/**
+ * Cleans the entry in place (the writer owns it from here on) and returns it; null when it cannot
+ * be attributed to an owner (it would be invisible to everyone).
+ */
 export function sanitizeEntry(entry: RequestLogEntry): RequestLogEntry | null {
   const ownerUserId = uuidOrNull(entry.ownerUserId);
   if (!ownerUserId) return null;
   const at = entry.requestedAt instanceof Date ? entry.requestedAt : new Date(entry.requestedAt);
-  const status: RequestLogStatus = ['success', 'error', 'cancelled'].includes(entry.status) ? entry.status : 'error';
-  const cost = typeof entry.costUsd === 'number' && Number.isFinite(entry.costUsd) ? Math.max(0, entry.costUsd) : null;
-  return {
-    requestId: uuidOrNull(entry.requestId) ?? randomUUID(),
-    requestedAt: Number.isNaN(at.getTime()) ? new Date() : at,
-    ownerUserId,
-    apiKeyId: uuidOrNull(entry.apiKeyId),
-    accountId: uuidOrNull(entry.accountId),
-    route: text(entry.route, 200) ?? 'unknown',
-    model: text(entry.model, 128),
-    stream: entry.stream === true,
-    status,
-    httpStatus: Math.min(999, count(entry.httpStatus) ?? 0),
-    errorCode: text(entry.errorCode, 100),
-    inputTokens: count(entry.inputTokens),
-    cachedInputTokens: count(entry.cachedInputTokens),
-    outputTokens: count(entry.outputTokens),
-    reasoningTokens: count(entry.reasoningTokens),
-    costUsd: cost,
-    latencyMs: count(entry.latencyMs) ?? 0,
-    ttfbMs: count(entry.ttfbMs),
-    clientIp: text(entry.clientIp, 64),
-    userAgent: text(entry.userAgent, 500),
-    sessionId: text(entry.sessionId, 200),
-  };
+  const status = entry.status;
+  const cost = entry.costUsd;
+  entry.requestId = uuidOrNull(entry.requestId) ?? randomUUID();
+  entry.requestedAt = Number.isNaN(at.getTime()) ? new Date() : at;
+  entry.ownerUserId = ownerUserId;
+  entry.apiKeyId = uuidOrNull(entry.apiKeyId);
+  entry.accountId = uuidOrNull(entry.accountId);
+  entry.route = text(entry.route, 200) ?? 'unknown';
+  entry.model = text(entry.model, 128);
+  entry.stream = entry.stream === true;
+  entry.status = status === 'success' || status === 'error' || status === 'cancelled' ? status : 'error';
+  entry.httpStatus = Math.min(999, count(entry.httpStatus) ?? 0);
+  entry.errorCode = text(entry.errorCode, 100);
+  entry.inputTokens = count(entry.inputTokens);
+  entry.cachedInputTokens = count(entry.cachedInputTokens);
+  entry.outputTokens = count(entry.outputTokens);
+  entry.reasoningTokens = count(entry.reasoningTokens);
+  entry.costUsd = typeof cost === 'number' && Number.isFinite(cost) ? Math.max(0, cost) : null;
+  entry.latencyMs = count(entry.latencyMs) ?? 0;
+  entry.ttfbMs = count(entry.ttfbMs);
+  entry.clientIp = text(entry.clientIp, 64);
+  entry.userAgent = text(entry.userAgent, 500);
+  entry.sessionId = text(entry.sessionId, 200);
+  return entry;
 }
