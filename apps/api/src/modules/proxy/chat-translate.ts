@@ -1,90 +1,10 @@
-// Chat Completions on top of the Responses API: the request is translated to a Responses body,
-// and the Responses event stream back to `chat.completion.chunk` events (or one
-// `chat.completion` object for non-stream clients).
-import { badBody } from './proxy-errors';
+// Chat Completions on top of the Responses API: the Responses event stream back to
+// `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
+// request side is chat-request.ts.
 import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
 import { quotaFromRateLimitsEvent, usageFrom, type ObservedUsage } from './sse-observer';
 
 type Json = Record<string, unknown>;
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((part) =>
-        typeof part === 'string' ? part : typeof (part as Json)?.text === 'string' ? (part as Json).text : '',
-      )
-      .join('');
-  }
-  return '';
-}
-
-function userContent(content: unknown): Json[] {
-  if (typeof content === 'string') return [{ type: 'input_text', text: content }];
-  if (!Array.isArray(content)) return [];
-  return content.map((part: Json) => {
-    if (part?.type === 'image_url') {
-      const url = typeof part.image_url === 'string' ? part.image_url : (part.image_url as Json)?.url;
-      return { type: 'input_image', image_url: url };
-    }
-    return { type: 'input_text', text: String(part?.text ?? '') };
-  });
-}
-
-export function chatToResponses(body: Json): Json {
-  if (!Array.isArray(body.messages) || body.messages.length === 0) throw badBody('messages must be a non-empty array.');
-  if (typeof body.model !== 'string' || !body.model) throw badBody('model is required.');
-  const instructions: string[] = [];
-  const input: Json[] = [];
-  for (const raw of body.messages as Json[]) {
-    const role = raw?.role;
-    if (role === 'system' || role === 'developer') instructions.push(textOf(raw.content));
-    else if (role === 'user') input.push({ type: 'message', role: 'user', content: userContent(raw.content) });
-    else if (role === 'assistant') {
-      const text = textOf(raw.content);
-      if (text) input.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
-      for (const call of (raw.tool_calls as Json[] | undefined) ?? []) {
-        const fn = (call.function ?? {}) as Json;
-        input.push({ type: 'function_call', call_id: call.id, name: fn.name, arguments: String(fn.arguments ?? '') });
-      }
-    } else if (role === 'tool') {
-      input.push({ type: 'function_call_output', call_id: raw.tool_call_id, output: textOf(raw.content) });
-    } else {
-      throw badBody(`Unsupported message role: ${String(role)}.`);
-    }
-  }
-  const out: Json = { model: body.model, input, stream: true, store: false };
-  out.instructions = instructions.join('\n\n');
-  if (Array.isArray(body.tools)) {
-    out.tools = (body.tools as Json[]).map((tool) => {
-      const fn = (tool.function ?? {}) as Json;
-      return {
-        type: 'function',
-        name: fn.name,
-        description: fn.description,
-        parameters: fn.parameters,
-        strict: fn.strict,
-      };
-    });
-  }
-  const choice = body.tool_choice as Json | string | undefined;
-  if (typeof choice === 'string') out.tool_choice = choice;
-  else if (choice && typeof choice === 'object')
-    out.tool_choice = { type: 'function', name: (choice.function as Json)?.name };
-  if (typeof body.parallel_tool_calls === 'boolean') out.parallel_tool_calls = body.parallel_tool_calls;
-  const format = body.response_format as Json | undefined;
-  if (format?.type === 'json_schema') {
-    const schema = (format.json_schema ?? {}) as Json;
-    out.text = {
-      format: { type: 'json_schema', name: schema.name ?? 'response', schema: schema.schema, strict: schema.strict },
-    };
-  } else if (format?.type === 'json_object') {
-    out.text = { format: { type: 'json_object' } };
-  }
-  if (typeof body.reasoning_effort === 'string') out.reasoning = { effort: body.reasoning_effort };
-  if (typeof body.prompt_cache_key === 'string') out.prompt_cache_key = body.prompt_cache_key;
-  return out;
-}
 
 export function chatUsage(usage: ObservedUsage | null): Json | null {
   if (!usage || usage.inputTokens === null || usage.outputTokens === null) return null;

@@ -131,6 +131,27 @@ export class JsonMembers {
     }
   }
 
+  /** The [start, end) of each element of a JSON array (SyntaxError when it is not one). */
+  static elements(buf: Buffer): [number, number][] {
+    const out: [number, number][] = [];
+    let i = skipSpace(buf, 0);
+    if (buf[i] !== OPEN_BRACKET) throw new SyntaxError('Expected an array');
+    i = skipSpace(buf, i + 1);
+    if (buf[i] === CLOSE_BRACKET) return out;
+    for (;;) {
+      if (i >= buf.length) throw new SyntaxError('Unterminated array');
+      const end = skipValue(buf, i);
+      out.push([i, end]);
+      i = skipSpace(buf, end);
+      if (buf[i] === COMMA) {
+        i = skipSpace(buf, i + 1);
+        continue;
+      }
+      if (buf[i] === CLOSE_BRACKET) return out;
+      throw new SyntaxError('Expected "," or "]"');
+    }
+  }
+
   has(key: string): boolean {
     return this.members.has(key);
   }

@@ -19,7 +19,8 @@ import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { sendJson, type ProxyCall } from './proxy-call';
 import { ProxyRoutes } from './proxy-routes.service';
 
-type Handler = 'codexResponses' | 'compact' | 'codexModels' | 'responses' | 'chatCompletions' | 'openAiModels' | 'usage';
+type Handler =
+  'codexResponses' | 'compact' | 'codexModels' | 'responses' | 'chatCompletions' | 'openAiModels' | 'usage';
 
 export interface ProxyRoute {
   method: 'GET' | 'POST';
@@ -175,10 +176,7 @@ export class ProxyHttp {
   private fail(call: ProxyCall, exception: unknown): void {
     const error = normalizeError(exception, 'POST', '');
     if (error.status >= 500 && !(exception instanceof ApiError)) {
-      this.logger.error(
-        `request ${call.id} failed`,
-        exception instanceof Error ? exception.stack : String(exception),
-      );
+      this.logger.error(`request ${call.id} failed`, exception instanceof Error ? exception.stack : String(exception));
     }
     const res = call.res;
     if (res.headersSent) {

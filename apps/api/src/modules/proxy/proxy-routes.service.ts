@@ -8,11 +8,11 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { ChatTranslator, chatToResponses } from './chat-translate';
+import { chatToResponsesBytes } from './chat-request';
+import { ChatTranslator } from './chat-translate';
 import { ModelsService } from './models.service';
 import { badBody } from './proxy-errors';
 import {
-  fieldsOf,
   ProxyService,
   type OpenUpstream,
   type CancelState,
@@ -37,7 +37,8 @@ interface RequestSpec {
   fields: StringFields;
   /** What is sent upstream. */
   upstreamBody: Buffer | string;
-  deriveSoftKey: boolean;
+  /** The start of the instructions' JSON text, for a derived soft key; null for none. */
+  deriveFrom: Buffer | null;
 }
 
 interface Pumped {
@@ -59,16 +60,11 @@ function membersOf(call: ProxyCall): JsonMembers {
   }
 }
 
-function parsedBodyOf(call: ProxyCall): Json {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(call.body?.toString('utf8') ?? '');
-  } catch {
-    throw badBody('The request body is not valid JSON.');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw badBody('The request body must be a JSON object.');
-  return parsed as Json;
+/** The start of the instructions' JSON text (without its quote), for a derived soft key. */
+function instructionsPrefix(json: JsonMembers): Buffer {
+  const member = json.members.get('instructions');
+  if (!member) return Buffer.alloc(0);
+  return json.buf.subarray(member.valueStart + 1, Math.min(member.end, member.valueStart + 1 + 2048));
 }
 
 /**
@@ -112,7 +108,7 @@ export class ProxyRoutes {
       cancel.aborted = true;
       cancel.body?.destroy();
     });
-    const { hardKeys, softKey } = this.proxy.stickiness(key, call.headers, spec.fields, spec.deriveSoftKey);
+    const { hardKeys, softKey } = this.proxy.stickiness(key, call.headers, spec.fields, spec.deriveFrom);
     return {
       key,
       route: spec.route,
@@ -172,7 +168,7 @@ export class ProxyRoutes {
       stream: passthrough,
       fields: json,
       upstreamBody: upstreamResponsesBody(json),
-      deriveSoftKey: fromV1,
+      deriveFrom: fromV1 ? instructionsPrefix(json) : null,
     });
     const open = await this.proxy.open(req);
     const observer = new SseObserver(!passthrough, open.readQuota);
@@ -225,21 +221,19 @@ export class ProxyRoutes {
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
   async chatCompletions(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
-    const chat = parsedBodyOf(call);
-    const body = chatToResponses(chat);
-    const model = body.model as string;
+    if (!call.body || call.body.length === 0) throw badBody('The request body must be a JSON object.');
+    const chat = chatToResponsesBytes(call.body);
+    const { model, stream, includeUsage } = chat;
     this.proxy.checkModel(key, model);
-    const stream = chat.stream === true;
-    const includeUsage = (chat.stream_options as Json | undefined)?.include_usage === true;
     const req = this.build(call, key, {
       route: '/v1/chat/completions',
       path: '/codex/responses',
       accept: 'text/event-stream',
       model,
       stream,
-      fields: fieldsOf(body),
-      upstreamBody: JSON.stringify(body),
-      deriveSoftKey: true,
+      fields: { string: (name) => (name === 'prompt_cache_key' ? chat.promptCacheKey : null) },
+      upstreamBody: chat.body,
+      deriveFrom: chat.instructionsPrefix,
     });
     const open = await this.proxy.open(req);
     const translator = new ChatTranslator(model, stream, includeUsage, open.readQuota);
@@ -276,7 +270,7 @@ export class ProxyRoutes {
       stream: false,
       fields: json,
       upstreamBody,
-      deriveSoftKey: false,
+      deriveFrom: null,
     });
     const open = await this.proxy.open(req);
     const chunks: Buffer[] = [];

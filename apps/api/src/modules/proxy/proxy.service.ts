@@ -28,10 +28,6 @@ export interface StringFields {
   string(key: string): string | null;
 }
 
-export function fieldsOf(body: Record<string, unknown>): StringFields {
-  return { string: (key) => (typeof body[key] === 'string' ? (body[key] as string) : null) };
-}
-
 export interface ProxyRequest {
   key: AuthenticatedKey;
   route: string;
@@ -94,8 +90,12 @@ export class ProxyService {
     private readonly logs: RequestLogWriter,
   ) {}
 
-  /** Hard and soft stickiness keys for a Responses-shaped body, scoped to the key's owner. */
-  stickiness(key: AuthenticatedKey, headers: IncomingHttpHeaders, body: StringFields, derive: boolean) {
+  /**
+   * Hard and soft stickiness keys for a Responses-shaped body, scoped to the key's owner. Without
+   * a prompt_cache_key, `deriveFrom` (the start of the instructions' JSON text; null to skip)
+   * gives a soft key of its own.
+   */
+  stickiness(key: AuthenticatedKey, headers: IncomingHttpHeaders, body: StringFields, deriveFrom: Buffer | null) {
     const owner = key.ownerUserId;
     const hardKeys: string[] = [];
     const previous = body.string('previous_response_id');
@@ -108,9 +108,8 @@ export class ProxyService {
     const cacheKey = body.string('prompt_cache_key');
     if (cacheKey) {
       softKey = `${owner}:pck:${cacheKey}`;
-    } else if (derive) {
-      const instructions = (body.string('instructions') ?? '').slice(0, 2048);
-      softKey = `${owner}:derived:${createHash('sha256').update(key.id).update('\0').update(instructions).digest('base64url')}`;
+    } else if (deriveFrom) {
+      softKey = `${owner}:derived:${createHash('sha256').update(key.id).update('\0').update(deriveFrom).digest('base64url')}`;
     }
     return { hardKeys, softKey };
   }

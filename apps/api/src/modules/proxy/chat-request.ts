@@ -1,0 +1,214 @@
+// A Chat Completions request body turned into a Responses body by splicing bytes: system and
+// developer messages become `instructions`, the others `input` items, tool calls and results
+// `function_call` / `function_call_output` items, `response_format` becomes `text.format`. Message
+// texts, tool schemas and arguments are copied as the client's JSON bytes; only the small members
+// (roles, ids, choices, formats) are parsed. A 40 KB chat body is neither parsed nor serialized
+// whole.
+import { JsonMembers } from './json-members';
+import { badBody } from './proxy-errors';
+
+type Json = Record<string, unknown>;
+
+export interface ChatRequest {
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  promptCacheKey: string | null;
+  /** The start of the instructions' JSON text (the derived soft-stickiness key is made from it). */
+  instructionsPrefix: Buffer;
+  /** The Responses body to send upstream. */
+  body: Buffer;
+}
+
+const INSTRUCTIONS_PREFIX_BYTES = 2048;
+
+/** The raw JSON text of a member's value. */
+function rawOf(json: JsonMembers, key: string): Buffer | null {
+  const member = json.members.get(key);
+  return member ? json.buf.subarray(member.valueStart, member.end) : null;
+}
+
+function isJsonString(raw: Buffer | null): boolean {
+  return raw !== null && raw[0] === 0x22;
+}
+
+/** Text of a content value that is not a plain string: the text parts joined, as a JSON string. */
+function textOfParts(raw: Buffer | null): string {
+  if (raw === null) return '""';
+  const content = JSON.parse(raw.toString('utf8')) as unknown;
+  if (!Array.isArray(content)) return '""';
+  const text = content
+    .map((part) => (typeof part === 'string' ? part : typeof part?.text === 'string' ? (part.text as string) : ''))
+    .join('');
+  return JSON.stringify(text);
+}
+
+/** A content value as a JSON string: the client's bytes when it is one already. */
+function textJson(raw: Buffer | null): Buffer | string {
+  if (raw !== null && isJsonString(raw)) return raw;
+  return textOfParts(raw);
+}
+
+function userContent(raw: Buffer | null): Buffer | string {
+  if (raw !== null && isJsonString(raw)) {
+    return Buffer.concat([Buffer.from('[{"type":"input_text","text":'), raw, Buffer.from('}]')]);
+  }
+  const content = raw === null ? null : (JSON.parse(raw.toString('utf8')) as unknown);
+  if (!Array.isArray(content)) return '[]';
+  return JSON.stringify(
+    content.map((part: Json) => {
+      if (part?.type === 'image_url') {
+        const url = typeof part.image_url === 'string' ? part.image_url : (part.image_url as Json)?.url;
+        return { type: 'input_image', image_url: url };
+      }
+      return { type: 'input_text', text: String(part?.text ?? '') };
+    }),
+  );
+}
+
+/** The bytes of each element of the array whose bytes are `raw`. */
+function elementsOf(raw: Buffer): Buffer[] {
+  return JsonMembers.elements(raw).map(([start, end]) => raw.subarray(start, end));
+}
+
+function scanObject(raw: Buffer, what: string): JsonMembers {
+  if (raw[0] !== 0x7b) throw badBody(`Each of ${what} must be an object.`);
+  return JsonMembers.scan(raw);
+}
+
+/** A JSON string's bytes without its quotes (escapes intact), to join several into one string. */
+function inner(text: Buffer | string): Buffer {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  return bytes.subarray(1, bytes.length - 1);
+}
+
+export function chatToResponsesBytes(buf: Buffer): ChatRequest {
+  let json: JsonMembers;
+  try {
+    json = JsonMembers.scan(buf);
+  } catch {
+    throw badBody('The request body is not valid JSON.');
+  }
+  try {
+    return translate(json);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw badBody('The request body is not valid JSON.');
+    throw error;
+  }
+}
+
+function translate(json: JsonMembers): ChatRequest {
+  const model = json.string('model');
+  const messages = rawOf(json, 'messages');
+  if (!messages || messages[0] !== 0x5b) throw badBody('messages must be a non-empty array.');
+  const items = elementsOf(messages);
+  if (items.length === 0) throw badBody('messages must be a non-empty array.');
+  if (!model) throw badBody('model is required.');
+
+  const instructions: Buffer[] = [];
+  /** Each input item as the pieces of its JSON text. */
+  const input: (Buffer | string)[][] = [];
+  for (const item of items) {
+    const message = scanObject(item, 'messages');
+    const role = message.string('role');
+    const content = rawOf(message, 'content');
+    if (role === 'system' || role === 'developer') {
+      instructions.push(inner(textJson(content)));
+    } else if (role === 'user') {
+      input.push(['{"type":"message","role":"user","content":', userContent(content), '}']);
+    } else if (role === 'assistant') {
+      const text = content === null || content.toString('latin1') === 'null' ? null : textJson(content);
+      if (text !== null && inner(text).length > 0) {
+        input.push(['{"type":"message","role":"assistant","content":[{"type":"output_text","text":', text, '}]}']);
+      }
+      const calls = message.value('tool_calls');
+      for (const call of Array.isArray(calls) ? (calls as Json[]) : []) {
+        const fn = (call?.function ?? {}) as Json;
+        input.push([
+          JSON.stringify({
+            type: 'function_call',
+            call_id: call?.id,
+            name: fn.name,
+            arguments: String(fn.arguments ?? ''),
+          }),
+        ]);
+      }
+    } else if (role === 'tool') {
+      const callId = rawOf(message, 'tool_call_id');
+      input.push([
+        '{"type":"function_call_output"',
+        callId ? ',"call_id":' : '',
+        callId ?? '',
+        ',"output":',
+        textJson(content),
+        '}',
+      ]);
+    } else {
+      throw badBody(`Unsupported message role: ${role ?? message.raw('role') ?? 'undefined'}.`);
+    }
+  }
+
+  const parts: (Buffer | string)[] = ['{"model":', JSON.stringify(model), ',"input":['];
+  input.forEach((item, i) => {
+    if (i > 0) parts.push(',');
+    parts.push(...item);
+  });
+  const joined: Buffer[] = [];
+  instructions.forEach((text, i) => {
+    if (i > 0) joined.push(Buffer.from('\\n\\n'));
+    joined.push(text);
+  });
+  const instructionsJson = Buffer.concat([Buffer.from('"'), ...joined, Buffer.from('"')]);
+  parts.push('],"stream":true,"store":false,"instructions":', instructionsJson);
+
+  const tools = rawOf(json, 'tools');
+  if (tools && tools[0] === 0x5b) {
+    parts.push(',"tools":[');
+    elementsOf(tools).forEach((tool, i) => {
+      const fnRaw = rawOf(scanObject(tool, 'tools'), 'function');
+      const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw) : null;
+      parts.push(i > 0 ? ',{"type":"function"' : '{"type":"function"');
+      for (const name of ['name', 'description', 'parameters', 'strict']) {
+        const value = fn ? rawOf(fn, name) : null;
+        if (value !== null) parts.push(`,"${name}":`, value);
+      }
+      parts.push('}');
+    });
+    parts.push(']');
+  }
+  const choice = json.value('tool_choice');
+  if (typeof choice === 'string') parts.push(',"tool_choice":', JSON.stringify(choice));
+  else if (choice && typeof choice === 'object') {
+    const name = ((choice as Json).function as Json | undefined)?.name;
+    parts.push(',"tool_choice":', JSON.stringify({ type: 'function', name }));
+  }
+  const parallel = json.raw('parallel_tool_calls');
+  if (parallel === 'true' || parallel === 'false') parts.push(',"parallel_tool_calls":', parallel);
+  const format = json.value('response_format') as Json | undefined;
+  if (format?.type === 'json_schema') {
+    const schema = (format.json_schema ?? {}) as Json;
+    parts.push(
+      ',"text":',
+      JSON.stringify({
+        format: { type: 'json_schema', name: schema.name ?? 'response', schema: schema.schema, strict: schema.strict },
+      }),
+    );
+  } else if (format?.type === 'json_object') {
+    parts.push(',"text":{"format":{"type":"json_object"}}');
+  }
+  const effort = json.string('reasoning_effort');
+  if (effort !== null) parts.push(',"reasoning":', JSON.stringify({ effort }));
+  const promptCacheKey = json.string('prompt_cache_key');
+  if (promptCacheKey !== null) parts.push(',"prompt_cache_key":', JSON.stringify(promptCacheKey));
+  parts.push('}');
+
+  const options = json.value('stream_options') as Json | undefined;
+  return {
+    model,
+    stream: json.raw('stream') === 'true',
+    includeUsage: options?.include_usage === true,
+    promptCacheKey,
+    instructionsPrefix: instructionsJson.subarray(1, 1 + INSTRUCTIONS_PREFIX_BYTES),
+    body: Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))),
+  };
+}
