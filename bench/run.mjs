@@ -372,19 +372,27 @@ async function main() {
   // The product.
   const apiPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'codex-lb-bench-'));
-  const product = await start('codex-lb', [...profArgs('product'), ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean), 'apps/api/dist/main.js'], {
-    NODE_ENV: 'production',
-    CODEX_LB_DATABASE_URL: dbUrl.toString(),
-    CODEX_LB_PORT: String(apiPort),
-    CODEX_LB_HOST: '127.0.0.1',
-    CODEX_LB_DATA_DIR: dataDir,
-    CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    CODEX_LB_AUTH_BASE_URL: fakeBase,
-    CODEX_LB_UPSTREAM_BASE_URL: `${fakeBase}/backend-api`,
-    CODEX_LB_USAGE_POLL_INTERVAL_SECONDS: '0',
-    CODEX_LB_LOG_LEVEL: 'warn',
-    CODEX_LB_OAUTH_CALLBACK_PORT: '0',
-  });
+  const product = await start(
+    'codex-lb',
+    [
+      ...profArgs('product'),
+      ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean),
+      'apps/api/dist/main.js',
+    ],
+    {
+      NODE_ENV: 'production',
+      CODEX_LB_DATABASE_URL: dbUrl.toString(),
+      CODEX_LB_PORT: String(apiPort),
+      CODEX_LB_HOST: '127.0.0.1',
+      CODEX_LB_DATA_DIR: dataDir,
+      CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      CODEX_LB_AUTH_BASE_URL: fakeBase,
+      CODEX_LB_UPSTREAM_BASE_URL: `${fakeBase}/backend-api`,
+      CODEX_LB_USAGE_POLL_INTERVAL_SECONDS: '0',
+      CODEX_LB_LOG_LEVEL: 'warn',
+      CODEX_LB_OAUTH_CALLBACK_PORT: '0',
+    },
+  );
   const apiBase = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${apiBase}/api/health`, product);
   log(`product up after ${((Date.now() - began) / 1000).toFixed(1)} s`);

@@ -49,13 +49,11 @@ function textJson(raw: Buffer | null): Buffer | string {
   return textOfParts(raw);
 }
 
-function userContent(raw: Buffer | null): Buffer | string {
-  if (raw !== null && isJsonString(raw)) {
-    return Buffer.concat([Buffer.from('[{"type":"input_text","text":'), raw, Buffer.from('}]')]);
-  }
+function userContent(raw: Buffer | null): (Buffer | string)[] {
+  if (raw !== null && isJsonString(raw)) return ['[{"type":"input_text","text":', raw, '}]'];
   const content = raw === null ? null : (JSON.parse(raw.toString('utf8')) as unknown);
-  if (!Array.isArray(content)) return '[]';
-  return JSON.stringify(
+  if (!Array.isArray(content)) return ['[]'];
+  const parts = JSON.stringify(
     content.map((part: Json) => {
       if (part?.type === 'image_url') {
         const url = typeof part.image_url === 'string' ? part.image_url : (part.image_url as Json)?.url;
@@ -64,6 +62,7 @@ function userContent(raw: Buffer | null): Buffer | string {
       return { type: 'input_text', text: String(part?.text ?? '') };
     }),
   );
+  return [parts];
 }
 
 /** The bytes of each element of the array whose bytes are `raw`. */
@@ -80,6 +79,58 @@ function scanObject(raw: Buffer, what: string): JsonMembers {
 function inner(text: Buffer | string): Buffer {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   return bytes.subarray(1, bytes.length - 1);
+}
+
+/** One buffer of all the pieces, copied once. */
+function concat(parts: (Buffer | string)[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const part of parts) at += typeof part === 'string' ? out.write(part, at) : part.copy(out, at);
+  return out;
+}
+
+/** The first `max` bytes of the joined instructions' JSON text. */
+function prefixOf(texts: Buffer[], max: number): Buffer {
+  const first = texts[0] ?? Buffer.alloc(0);
+  if (first.length >= max || texts.length <= 1) return first.subarray(0, max);
+  return concat(texts.flatMap((text, i) => (i > 0 ? ['\\n\\n', text] : [text]))).subarray(0, max);
+}
+
+/** Chat tools as Responses tools: each function's name, description, parameters and strict. */
+function translateTools(tools: Buffer): Buffer {
+  const parts: (Buffer | string)[] = ['['];
+  elementsOf(tools).forEach((tool, i) => {
+    const fnRaw = rawOf(scanObject(tool, 'tools'), 'function');
+    const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw) : null;
+    parts.push(i > 0 ? ',{"type":"function"' : '{"type":"function"');
+    for (const name of ['name', 'description', 'parameters', 'strict']) {
+      const value = fn ? rawOf(fn, name) : null;
+      if (value !== null) parts.push(`,"${name}":`, value);
+    }
+    parts.push('}');
+  });
+  parts.push(']');
+  return concat(parts);
+}
+
+/**
+ * Clients send the same tool list with every request of a conversation: translations are kept
+ * for the last few distinct lists, found by length and edges and confirmed byte for byte.
+ */
+const TOOLS_MEMO = new Map<string, { raw: Buffer; translated: Buffer }>();
+const TOOLS_MEMO_MAX = 256;
+const EDGE = 48;
+
+function translatedTools(raw: Buffer): Buffer {
+  const key = `${raw.length}:${raw.toString('latin1', 0, EDGE)}:${raw.toString('latin1', Math.max(0, raw.length - EDGE))}`;
+  const memo = TOOLS_MEMO.get(key);
+  if (memo && memo.raw.equals(raw)) return memo.translated;
+  const translated = translateTools(raw);
+  if (TOOLS_MEMO.size >= TOOLS_MEMO_MAX) TOOLS_MEMO.delete(TOOLS_MEMO.keys().next().value as string);
+  TOOLS_MEMO.set(key, { raw: Buffer.from(raw), translated });
+  return translated;
 }
 
 export function chatToResponsesBytes(buf: Buffer): ChatRequest {
@@ -115,7 +166,7 @@ function translate(json: JsonMembers): ChatRequest {
     if (role === 'system' || role === 'developer') {
       instructions.push(inner(textJson(content)));
     } else if (role === 'user') {
-      input.push(['{"type":"message","role":"user","content":', userContent(content), '}']);
+      input.push(['{"type":"message","role":"user","content":', ...userContent(content), '}']);
     } else if (role === 'assistant') {
       const text = content === null || content.toString('latin1') === 'null' ? null : textJson(content);
       if (text !== null && inner(text).length > 0) {
@@ -153,29 +204,16 @@ function translate(json: JsonMembers): ChatRequest {
     if (i > 0) parts.push(',');
     parts.push(...item);
   });
-  const joined: Buffer[] = [];
+  // The instructions: the system and developer texts joined by a blank line, still as JSON text.
+  parts.push('],"stream":true,"store":false,"instructions":"');
   instructions.forEach((text, i) => {
-    if (i > 0) joined.push(Buffer.from('\\n\\n'));
-    joined.push(text);
+    if (i > 0) parts.push('\\n\\n');
+    parts.push(text);
   });
-  const instructionsJson = Buffer.concat([Buffer.from('"'), ...joined, Buffer.from('"')]);
-  parts.push('],"stream":true,"store":false,"instructions":', instructionsJson);
+  parts.push('"');
 
   const tools = rawOf(json, 'tools');
-  if (tools && tools[0] === 0x5b) {
-    parts.push(',"tools":[');
-    elementsOf(tools).forEach((tool, i) => {
-      const fnRaw = rawOf(scanObject(tool, 'tools'), 'function');
-      const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw) : null;
-      parts.push(i > 0 ? ',{"type":"function"' : '{"type":"function"');
-      for (const name of ['name', 'description', 'parameters', 'strict']) {
-        const value = fn ? rawOf(fn, name) : null;
-        if (value !== null) parts.push(`,"${name}":`, value);
-      }
-      parts.push('}');
-    });
-    parts.push(']');
-  }
+  if (tools && tools[0] === 0x5b) parts.push(',"tools":', translatedTools(tools));
   const choice = json.value('tool_choice');
   if (typeof choice === 'string') parts.push(',"tool_choice":', JSON.stringify(choice));
   else if (choice && typeof choice === 'object') {
@@ -208,7 +246,7 @@ function translate(json: JsonMembers): ChatRequest {
     stream: json.raw('stream') === 'true',
     includeUsage: options?.include_usage === true,
     promptCacheKey,
-    instructionsPrefix: instructionsJson.subarray(1, 1 + INSTRUCTIONS_PREFIX_BYTES),
-    body: Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))),
+    instructionsPrefix: prefixOf(instructions, INSTRUCTIONS_PREFIX_BYTES),
+    body: concat(parts),
   };
 }

@@ -2,6 +2,8 @@
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
 import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
+import { JsonMembers } from './json-members';
+import { blockData, eventLine, matches, SseFrames, singleDataLine } from './sse-frames';
 import { quotaFromRateLimitsEvent, usageFrom, type ObservedUsage } from './sse-observer';
 
 type Json = Record<string, unknown>;
@@ -24,6 +26,18 @@ interface ToolCallState {
   arguments: string;
 }
 
+/** The events the translator uses; `fast` ones are read from their bytes when they can be. */
+const HANDLED = [
+  { name: 'codex.rate_limits', fast: false },
+  { name: 'response.created', fast: true },
+  { name: 'response.output_text.delta', fast: true },
+  { name: 'response.output_item.added', fast: false },
+  { name: 'response.function_call_arguments.delta', fast: false },
+  { name: 'response.completed', fast: true },
+  { name: 'response.incomplete', fast: true },
+  { name: 'response.failed', fast: false },
+].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
+
 /** Turns Responses SSE bytes into Chat Completions state and, when streaming, chunk lines. */
 export class ChatTranslator {
   id = 'chatcmpl-pending';
@@ -37,7 +51,11 @@ export class ChatTranslator {
   quota: QuotaSnapshot | null = null;
   private readonly toolCalls = new Map<string, ToolCallState>();
   private roleSent = false;
-  private pending = '';
+  private readonly frames = new SseFrames();
+  /** What push() returns: the chunks made from the bytes it was given. */
+  private out = '';
+  /** The start of every chunk of this response (see chunkHead), or null until built. */
+  private head: string | null = null;
 
   constructor(
     model: string,
@@ -50,16 +68,104 @@ export class ChatTranslator {
 
   /** Feeds upstream bytes; returns the SSE text to send to a streaming client. */
   push(chunk: Buffer | string): string {
-    this.pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let out = '';
-    let boundary = this.pending.indexOf('\n\n');
-    while (boundary !== -1) {
-      const block = this.pending.slice(0, boundary);
-      this.pending = this.pending.slice(boundary + 2);
-      out += this.onBlock(block);
-      boundary = this.pending.indexOf('\n\n');
+    this.out = '';
+    this.frames.push(chunk, this.onBytes);
+    return this.out;
+  }
+
+  /**
+   * Events this translator does not use are skipped by their name's bytes; text and argument
+   * deltas are copied into chunks as the JSON strings they arrived as; the events that repeat the
+   * whole response (created, completed) are read for the few members needed, not parsed whole.
+   */
+  private readonly onBytes = (buf: Buffer, start: number, end: number): void => {
+    const line = eventLine(buf, start, end);
+    if (line) {
+      const [nameStart, nameEnd] = line.name;
+      const handled = HANDLED.find((event) => matches(buf, nameStart, nameEnd, event.bytes));
+      if (!handled) return;
+      if (handled.name === 'codex.rate_limits' && !this.readQuota) return;
+      const data = singleDataLine(buf, line.lineEnd, end);
+      if (data && handled.fast) {
+        try {
+          if (this.onFast(handled.name, JsonMembers.scan(data))) return;
+        } catch {
+          // Not one JSON object: the slow path below decides.
+        }
+      }
     }
-    return out;
+    const { data } = blockData(buf, start, end);
+    if (!data || data === '[DONE]') return;
+    let event: Json;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      return;
+    }
+    this.out += this.onBlock(event);
+  };
+
+  /** Handles an event from its scanned bytes; false to fall back to a full parse. */
+  private onFast(name: string, event: JsonMembers): boolean {
+    switch (name) {
+      case 'response.output_text.delta': {
+        const delta = event.members.get('delta');
+        if (!delta || event.buf[delta.valueStart] !== 0x22) return false;
+        const raw = event.buf.toString('utf8', delta.valueStart, delta.end);
+        if (!this.stream) {
+          this.text += JSON.parse(raw) as string;
+          return true;
+        }
+        const role = this.roleSent ? '' : '"role":"assistant",';
+        this.roleSent = true;
+        this.out += `${this.chunkHead()}${role}"content":${raw}},"finish_reason":null}]}\n\n`;
+        return true;
+      }
+      case 'response.created': {
+        const response = event.members.get('response');
+        if (!response || event.buf[response.valueStart] !== 0x7b) return false;
+        const body = JsonMembers.scan(event.buf.subarray(response.valueStart, response.end));
+        this.onCreated(body.string('id'), body.string('model'), Number(body.raw('created_at') ?? NaN));
+        return true;
+      }
+      case 'response.completed':
+      case 'response.incomplete': {
+        const response = event.members.get('response');
+        if (!response || event.buf[response.valueStart] !== 0x7b) return false;
+        const body = JsonMembers.scan(event.buf.subarray(response.valueStart, response.end));
+        this.out += this.onFinished(name, usageFrom(body.value('usage')));
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private onCreated(id: string | null, model: string | null, createdAt: number): void {
+    if (id !== null) {
+      this.responseId = id;
+      this.id = `chatcmpl-${id.replace(/^resp_/, '')}`;
+    }
+    if (model !== null) this.model = model;
+    if (Number.isFinite(createdAt)) this.created = createdAt;
+    this.head = null;
+  }
+
+  private onFinished(type: string, usage: ObservedUsage | null): string {
+    this.usage = usage;
+    this.finished = true;
+    const reason = this.toolCalls.size > 0 ? 'tool_calls' : type === 'response.incomplete' ? 'length' : 'stop';
+    let out = this.chunk(this.roleSent ? {} : this.withRole({}), reason);
+    if (this.includeUsage && this.stream) {
+      out += `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: chatUsage(this.usage) })}\n\n`;
+    }
+    return out + (this.stream ? 'data: [DONE]\n\n' : '');
+  }
+
+  /** `data: {"id":…,"choices":[{"index":0,"delta":{` for this response, built once. */
+  private chunkHead(): string {
+    this.head ??= `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":{`;
+    return this.head;
   }
 
   get calls(): ToolCallState[] {
@@ -84,28 +190,18 @@ export class ChatTranslator {
     return { role: 'assistant', ...delta };
   }
 
-  private onBlock(block: string): string {
-    let data = '';
-    for (const line of block.split('\n')) if (line.startsWith('data:')) data += line.slice(5).trimStart();
-    if (!data || data === '[DONE]') return '';
-    let event: Json;
-    try {
-      event = JSON.parse(data);
-    } catch {
-      return '';
-    }
+  private onBlock(event: Json): string {
     const response = (event.response ?? {}) as Json;
     switch (event.type) {
       case 'codex.rate_limits':
         if (this.readQuota) this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
         return '';
       case 'response.created':
-        if (typeof response.id === 'string') {
-          this.responseId = response.id;
-          this.id = `chatcmpl-${response.id.replace(/^resp_/, '')}`;
-        }
-        if (typeof response.model === 'string') this.model = response.model;
-        if (typeof response.created_at === 'number') this.created = response.created_at;
+        this.onCreated(
+          typeof response.id === 'string' ? response.id : null,
+          typeof response.model === 'string' ? response.model : null,
+          typeof response.created_at === 'number' ? response.created_at : NaN,
+        );
         return '';
       case 'response.output_text.delta': {
         const delta = String(event.delta ?? '');
@@ -138,18 +234,8 @@ export class ChatTranslator {
         return this.chunk({ tool_calls: [{ index: state.index, function: { arguments: delta } }] });
       }
       case 'response.completed':
-      case 'response.incomplete': {
-        this.usage = usageFrom(response.usage);
-        this.finished = true;
-        const reason =
-          this.toolCalls.size > 0 ? 'tool_calls' : event.type === 'response.incomplete' ? 'length' : 'stop';
-        let out = this.chunk(this.roleSent ? {} : this.withRole({}), reason);
-        const usage = chatUsage(this.usage);
-        if (this.includeUsage && this.stream) {
-          out += `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage })}\n\n`;
-        }
-        return out + (this.stream ? 'data: [DONE]\n\n' : '');
-      }
+      case 'response.incomplete':
+        return this.onFinished(event.type, usageFrom(response.usage));
       case 'response.failed': {
         const error = (response.error ?? {}) as Json;
         this.failed = String(error.code ?? 'response_failed');

@@ -3,6 +3,7 @@
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
 import type { QuotaSnapshot, QuotaWindow } from '../accounts/upstream-auth.client';
 import { JsonMembers } from './json-members';
+import { blockData, eventLine, matches, SseFrames, singleDataLine } from './sse-frames';
 
 export interface ObservedUsage {
   inputTokens: number | null;
@@ -13,12 +14,6 @@ export interface ObservedUsage {
 
 export type TerminalStatus = 'completed' | 'failed' | 'incomplete' | null;
 
-const BOUNDARY = Buffer.from('\n\n');
-const NEWLINE = 0x0a;
-const EVENT_E = 0x65;
-const EVENT_FIELD = Buffer.from('event:');
-const DATA_FIELD = Buffer.from('data:');
-
 /** The events worth decoding, matched against the event line's bytes (deltas match none). */
 const INTERESTING_NAMES = [
   ...['response.completed', 'response.done', 'response.failed', 'response.incomplete'].map((name) => ({
@@ -28,17 +23,6 @@ const INTERESTING_NAMES = [
   { name: 'codex.rate_limits', kind: 'quota' as const },
   { name: 'error', kind: 'error' as const },
 ].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
-
-function isBlank(byte: number): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === 0x0d;
-}
-
-/** Whether buf[start, end) is exactly `bytes`. */
-function matches(buf: Buffer, start: number, end: number, bytes: Buffer): boolean {
-  if (end - start !== bytes.length || end > buf.length) return false;
-  for (let i = 0; i < bytes.length; i++) if (buf[start + i] !== bytes[i]) return false;
-  return true;
-}
 
 // response.created is not parsed: the terminal event carries the same id and model.
 const INTERESTING = /^(response\.(completed|done|failed|incomplete)|codex\.rate_limits|error)$/;
@@ -129,7 +113,7 @@ export class SseObserver {
   quota: QuotaSnapshot | null = null;
   /** The completed response object (for non-stream clients). */
   completedResponse: Record<string, unknown> | null = null;
-  private pending: Buffer | null = null;
+  private readonly frames = new SseFrames();
 
   /**
    * keepResponse: collect the completed response (non-stream clients). readQuota: read
@@ -141,52 +125,33 @@ export class SseObserver {
   ) {}
 
   /**
-   * Works on bytes: finds event boundaries with indexOf and decodes only the event name (a few
-   * bytes); only the handful of events it needs are decoded and parsed. Deltas are never decoded.
+   * Works on bytes: only the event name (a few bytes) is compared, and only the handful of events
+   * the gateway needs are decoded and parsed. Deltas are never decoded.
    */
   push(chunk: Buffer | string): void {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const buf = this.pending ? Buffer.concat([this.pending, bytes]) : bytes;
-    let start = 0;
-    let boundary = buf.indexOf(BOUNDARY, start);
-    while (boundary !== -1) {
-      this.onBlock(buf, start, boundary);
-      start = boundary + 2;
-      boundary = buf.indexOf(BOUNDARY, start);
-    }
-    // A stream without blank-line framing must not grow the buffer forever.
-    this.pending = start < buf.length && buf.length - start < 8 * 1024 * 1024 ? Buffer.from(buf.subarray(start)) : null;
+    this.frames.push(chunk, this.onBlock);
   }
 
   end(): void {
-    if (this.pending && this.pending.length > 0) this.onBlock(this.pending, 0, this.pending.length);
-    this.pending = null;
+    this.frames.end(this.onBlock);
   }
 
-  private onBlock(buf: Buffer, start: number, end: number): void {
-    if (buf[start] === EVENT_E && matches(buf, start, start + 6, EVENT_FIELD)) {
-      let lineEnd = start + 6;
-      while (lineEnd < end && buf[lineEnd] !== NEWLINE) lineEnd++;
-      let nameStart = start + 6;
-      let nameEnd = lineEnd;
-      while (nameStart < nameEnd && isBlank(buf[nameStart])) nameStart++;
-      while (nameEnd > nameStart && isBlank(buf[nameEnd - 1])) nameEnd--;
+  private readonly onBlock = (buf: Buffer, start: number, end: number): void => {
+    const line = eventLine(buf, start, end);
+    if (line) {
+      const [nameStart, nameEnd] = line.name;
       const name = INTERESTING_NAMES.find((candidate) => matches(buf, nameStart, nameEnd, candidate.bytes));
       if (!name) return;
       if (name.kind === 'quota' && !this.readQuota) return;
       // The terminal event repeats the whole response (instructions, tools, output): read only
       // its id, model, usage and error from the bytes instead of parsing all of it.
-      if (!this.keepResponse && name.kind === 'terminal' && lineEnd < end) {
-        const dataStart = lineEnd + 1;
-        const dataEnd = buf.indexOf(NEWLINE, dataStart);
-        const oneDataLine = dataEnd === -1 || dataEnd >= end;
-        if (oneDataLine && matches(buf, dataStart, dataStart + 5, DATA_FIELD)) {
-          if (this.onTerminalBytes(name.name, buf.subarray(dataStart + 5, end))) return;
-        }
+      if (!this.keepResponse && name.kind === 'terminal') {
+        const data = singleDataLine(buf, line.lineEnd, end);
+        if (data && this.onTerminalBytes(name.name, data)) return;
       }
     }
-    this.onEvent(buf.toString('utf8', start, end));
-  }
+    this.onEvent(blockData(buf, start, end));
+  };
 
   /** True when the event was read from its bytes; false to fall back to a full parse. */
   private onTerminalBytes(name: string, data: Buffer): boolean {
@@ -214,13 +179,7 @@ export class SseObserver {
     return true;
   }
 
-  private onEvent(block: string): void {
-    let name: string | null = null;
-    let data = '';
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event:')) name = line.slice(6).trim();
-      else if (line.startsWith('data:')) data += line.slice(5).trimStart();
-    }
+  private onEvent({ name, data }: { name: string | null; data: string }): void {
     if (name !== null && !INTERESTING.test(name)) return;
     if (
       name === null &&
