@@ -52,9 +52,9 @@ export class ModelsService {
           method: 'GET',
           path: `/codex/models?client_version=${encodeURIComponent(clientVersion)}`,
           headers: upstreamHeaders({}, account, 'application/json'),
-          signal: AbortSignal.timeout(15_000),
+          timeoutMs: 15_000,
         });
-        const body = (await response.body.json()) as Json;
+        const body = (await response.json()) as Json;
         if (response.statusCode === 200 && Array.isArray(body.models)) {
           this.cache.set(clientVersion, { at: Date.now(), models: body.models as Json[] });
           return body.models as Json[];

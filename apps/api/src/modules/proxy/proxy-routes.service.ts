@@ -4,7 +4,6 @@
 // key proxy-http.ts already authenticated, and returns either nothing (it answered itself) or a
 // JSON value to answer with.
 import { Injectable } from '@nestjs/common';
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -68,15 +67,18 @@ function instructionsPrefix(json: JsonMembers): Buffer {
 }
 
 /**
- * Writes a chunk to the client. The socket stays corked until the end of this event-loop turn:
- * chunks that arrive together, and the stream's end, leave in one write instead of one each.
+ * Writes a chunk to the client; false when the client is slower than the upstream, and then the
+ * upstream read is paused until the client drains. The socket stays corked until the end of this
+ * event-loop turn: chunks that arrive together, and the stream's end, leave in one write.
  */
-async function write(res: ServerResponse, chunk: Buffer | string): Promise<void> {
+function write(res: ServerResponse, chunk: Buffer | string, upstream: OpenUpstream['response']): boolean {
   if (!res.writableCorked) {
     res.cork();
     setImmediate(uncork, res);
   }
-  if (!res.write(chunk)) await once(res, 'drain');
+  if (res.write(chunk)) return true;
+  res.once('drain', () => upstream.resume());
+  return false;
 }
 
 function uncork(res: ServerResponse): void {
@@ -126,14 +128,21 @@ export class ProxyRoutes {
     };
   }
 
-  /** Reads the upstream body to its end, handing every chunk on; never throws. */
-  private async pump(req: ProxyRequest, open: OpenUpstream, onChunk: (chunk: Buffer) => unknown): Promise<Pumped> {
+  /**
+   * Reads the upstream body to its end, handing every chunk on as it arrives; never throws. An
+   * onChunk that returns false has paused reading, and resumes it itself (see write()).
+   */
+  private async pump(
+    req: ProxyRequest,
+    open: OpenUpstream,
+    onChunk: (chunk: Buffer) => boolean | void,
+  ): Promise<Pumped> {
     let ttfbMs: number | null = null;
     try {
-      for await (const chunk of open.response.body) {
+      await open.response.forEach((chunk) => {
         if (ttfbMs === null) ttfbMs = Math.round(performance.now() - open.startedAt);
-        await onChunk(chunk as Buffer);
-      }
+        return onChunk(chunk);
+      });
       return { ttfbMs, status: 'success', errorCode: null };
     } catch {
       const cancelled = req.cancel.aborted;
@@ -175,9 +184,9 @@ export class ProxyRoutes {
     const res = call.res;
     if (passthrough)
       streamHead(res, String(open.response.headers['content-type'] ?? 'text/event-stream'), req.requestId);
-    const pumped = await this.pump(req, open, async (chunk) => {
-      if (passthrough) await write(res, chunk);
+    const pumped = await this.pump(req, open, (chunk) => {
       observer.push(chunk);
+      if (passthrough) return write(res, chunk, open.response);
     });
     observer.end();
     if (observer.quota) this.proxy.observeQuota(open.account.id, observer.quota);
@@ -239,9 +248,9 @@ export class ProxyRoutes {
     const translator = new ChatTranslator(model, stream, includeUsage, open.readQuota);
     const res = call.res;
     if (stream) streamHead(res, 'text/event-stream', req.requestId);
-    const pumped = await this.pump(req, open, async (chunk) => {
+    const pumped = await this.pump(req, open, (chunk) => {
       const out = translator.push(chunk);
-      if (stream && out) await write(res, out);
+      if (stream && out) return write(res, out, open.response);
     });
     if (translator.quota) this.proxy.observeQuota(open.account.id, translator.quota);
     if (pumped.status === 'success' && (!translator.finished || translator.failed)) {
@@ -274,7 +283,9 @@ export class ProxyRoutes {
     });
     const open = await this.proxy.open(req);
     const chunks: Buffer[] = [];
-    const pumped = await this.pump(req, open, (chunk) => chunks.push(chunk));
+    const pumped = await this.pump(req, open, (chunk) => {
+      chunks.push(chunk);
+    });
     const text = Buffer.concat(chunks).toString('utf8');
     let usage = null;
     try {

@@ -4,7 +4,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { ApiError } from '../../common/api-error';
 import { AccountTokensService } from '../accounts/account-tokens.service';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
@@ -18,6 +17,7 @@ import type { ObservedUsage } from './sse-observer';
 import { quotaFromHeaders } from './sse-observer';
 import { sessionIdOf, upstreamHeaders } from './upstream-request';
 import { UpstreamClient } from './upstream.client';
+import type { UpstreamResponse } from './upstream-response';
 
 const MAX_ATTEMPTS = 3;
 const BACKOFF_MS = 5_000;
@@ -60,7 +60,7 @@ export interface OpenUpstream {
   account: PooledAccount;
   /** Whether the stream should be read for quota (rate-limit events); see AccountPool.wantsQuota. */
   readQuota: boolean;
-  response: Dispatcher.ResponseData;
+  response: UpstreamResponse;
   reservation: Reservation;
   startedAt: number;
 }
@@ -201,7 +201,7 @@ export class ProxyService {
       }
       const readQuota = this.pool.wantsQuota(account);
       for (;;) {
-        let response: Dispatcher.ResponseData;
+        let response: UpstreamResponse;
         try {
           response = await this.upstream.call({
             method: 'POST',
@@ -216,18 +216,18 @@ export class ProxyService {
           break;
         }
         if (req.cancel.aborted) {
-          response.body.destroy();
+          response.destroy();
           throw new ApiError(499, 'client_closed', 'The client closed the request.');
         }
         // A 429's headers always count: they say when the account may be used again.
         const quota = readQuota || response.statusCode !== 200 ? quotaFromHeaders(response.headers) : null;
         if (quota) this.pool.observeQuota(account.id, quota);
         if (response.statusCode === 200) {
-          req.cancel.body = response.body;
+          req.cancel.body = response;
           this.selector.remember(account.id, req.hardKeys, req.softKey);
           return { account, readQuota, response, reservation, startedAt };
         }
-        const body = await response.body.json().catch(() => null);
+        const body = await response.json().catch(() => null);
         if (response.statusCode === 401 && !refreshed) {
           refreshed = await this.refreshToken(account);
           if (refreshed) continue;

@@ -1,17 +1,19 @@
 // The proxy's connection to the Codex backend: one keep-alive undici pool for the backend's
-// origin, streaming bodies, and bodies the caller destroys when its client goes away, which
-// aborts the upstream request. Calling the pool with a path (not a URL) skips a URL parse and an
-// origin lookup per request.
+// origin, dispatched to with a path (no URL parse, no origin lookup per request). Answers arrive
+// as UpstreamResponse: the body's chunks are handed on as they come, and the caller destroys the
+// response when its client goes away, which aborts the upstream request.
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import { SETTINGS, type Settings } from '../../config/settings';
+import { UpstreamResponse } from './upstream-response';
 
 export interface UpstreamCall {
   method: 'GET' | 'POST';
   path: string; // below the backend base, e.g. '/codex/responses'
   headers: Record<string, string>;
   body?: string | Buffer;
-  signal?: AbortSignal;
+  /** Aborts the request when no answer is complete by then (the pool's own timeouts otherwise). */
+  timeoutMs?: number;
 }
 
 @Injectable()
@@ -34,14 +36,15 @@ export class UpstreamClient implements OnModuleDestroy {
     });
   }
 
-  call(input: UpstreamCall): Promise<Dispatcher.ResponseData> {
-    return this.pool.request({
-      method: input.method,
-      path: this.basePath + input.path,
-      headers: input.headers,
-      body: input.body,
-      signal: input.signal,
-    });
+  /** Resolves once the status and headers are in; the body follows through the response. */
+  call(input: UpstreamCall): Promise<UpstreamResponse> {
+    const response = new UpstreamResponse();
+    this.pool.dispatch(
+      { method: input.method, path: this.basePath + input.path, headers: input.headers, body: input.body },
+      response,
+    );
+    if (input.timeoutMs !== undefined) response.expireAfter(input.timeoutMs);
+    return response.ready;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,0 +1,131 @@
+// One upstream answer, received through undici's dispatch callbacks instead of its request() API:
+// no Readable stream and no async iterator per response. The body's chunks go straight to the
+// consumer's sink as the parser produces them; a sink that returns false pauses the socket until
+// resume() (the client's 'drain'). destroy() aborts the upstream request, which fails the body.
+import type { Dispatcher } from 'undici';
+
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
+
+type Sink = (chunk: Buffer) => boolean | void;
+
+function headersOf(raw: Buffer[] | string[] | null): UpstreamHeaders {
+  const headers: UpstreamHeaders = {};
+  if (!raw) return headers;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    const seen = headers[name];
+    if (seen === undefined) headers[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else headers[name] = [seen, value];
+  }
+  return headers;
+}
+
+export class UpstreamResponse implements Dispatcher.DispatchHandler {
+  statusCode = 0;
+  headers: UpstreamHeaders = {};
+  /** Resolves once the status and headers are in; rejects if the request fails before. */
+  readonly ready: Promise<UpstreamResponse>;
+  private settleReady!: { resolve: (value: UpstreamResponse) => void; reject: (error: Error) => void };
+  private settleBody: { resolve: () => void; reject: (error: Error) => void } | null = null;
+  private abortRequest: ((error?: Error) => void) | null = null;
+  private resumeReading: (() => void) | null = null;
+  private sink: Sink | null = null;
+  private early: Buffer[] = [];
+  private headersIn = false;
+  private ended = false;
+  private failure: Error | null = null;
+  private destroyed = false;
+  private deadline: NodeJS.Timeout | null = null;
+
+  constructor() {
+    this.ready = new Promise((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
+  }
+
+  // ------------------------------------------------------------------ undici's callbacks
+
+  onConnect(abort: (error?: Error) => void): void {
+    if (this.destroyed) abort(new Error('The client went away.'));
+    else this.abortRequest = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
+    this.statusCode = statusCode;
+    this.headers = headersOf(rawHeaders);
+    this.resumeReading = resume;
+    this.headersIn = true;
+    this.settleReady.resolve(this);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.sink) {
+      this.early.push(chunk);
+      return true;
+    }
+    return this.sink(chunk) !== false;
+  }
+
+  onComplete(): void {
+    this.ended = true;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.settleBody?.resolve();
+  }
+
+  onError(error: Error): void {
+    this.failure = error;
+    if (this.deadline) clearTimeout(this.deadline);
+    if (!this.headersIn) this.settleReady.reject(error);
+    else this.settleBody?.reject(error);
+  }
+
+  // ------------------------------------------------------------------ the consumer's side
+
+  /**
+   * Hands every body chunk to `sink` as it arrives (returning false pauses reading until
+   * resume()). Resolves when the body is complete; rejects when it fails or is destroyed.
+   */
+  forEach(sink: Sink): Promise<void> {
+    const early = this.early;
+    this.early = [];
+    for (const chunk of early) sink(chunk);
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve();
+    this.sink = sink;
+    return new Promise((resolve, reject) => {
+      this.settleBody = { resolve, reject };
+    });
+  }
+
+  /** Aborts the request unless the whole answer is in within `ms`. */
+  expireAfter(ms: number): void {
+    this.deadline = setTimeout(() => this.destroy(), ms);
+  }
+
+  /** Reading continues after a sink returned false. */
+  resume(): void {
+    this.resumeReading?.();
+  }
+
+  /** Aborts the upstream request (the client went away, or the body is not wanted). */
+  destroy(): void {
+    if (this.destroyed || this.ended) return;
+    this.destroyed = true;
+    this.abortRequest?.(new Error('The client went away.'));
+  }
+
+  async text(): Promise<string> {
+    const chunks: Buffer[] = [];
+    await this.forEach((chunk) => {
+      chunks.push(chunk);
+    });
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+}
