@@ -125,6 +125,25 @@ describe('proxy: Codex and OpenAI routes', () => {
     delta = seats().map((n, i) => n - before[i]);
     expect(delta.sort()).toEqual([0, 6]);
 
+    // Without a prompt_cache_key, /v1 requests sharing instructions stay together too.
+    before = seats();
+    const system = `You are terse. ${'Keep every answer short. '.repeat(120)}`;
+    for (let i = 0; i < 10; i++) {
+      await request(w.app.url)
+        .post('/v1/chat/completions')
+        .set('authorization', `Bearer ${aliceKey}`)
+        .send({
+          model: 'gpt-5.1-codex',
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content: `question ${i}` },
+          ],
+        })
+        .expect(200);
+    }
+    delta = seats().map((n, i) => n - before[i]);
+    expect(delta.sort()).toEqual([0, 10]);
+
     // previous_response_id continues on the account that produced the response.
     const first = await request(w.app.url)
       .post('/v1/responses')

@@ -22,6 +22,7 @@ import type { UpstreamResponse } from './upstream-response';
 const MAX_ATTEMPTS = 3;
 const BACKOFF_MS = 5_000;
 const TOKEN_MARGIN_MS = 60_000;
+const DERIVED_MEMO_MAX = 2_000;
 
 /** Read access to a request body's string members (a scanned body or a parsed object). */
 export interface StringFields {
@@ -81,6 +82,7 @@ export class ProxyService {
   readonly selector = new AccountSelector();
   private inflight = 0;
   private drained: (() => void) | null = null;
+  private readonly derived = new Map<string, { prefix: Buffer; softKey: string }>();
 
   constructor(
     private readonly pool: AccountPool,
@@ -109,9 +111,24 @@ export class ProxyService {
     if (cacheKey) {
       softKey = `${owner}:pck:${cacheKey}`;
     } else if (deriveFrom) {
-      softKey = `${owner}:derived:${createHash('sha256').update(key.id).update('\0').update(deriveFrom).digest('base64url')}`;
+      softKey = this.derivedKey(key, deriveFrom);
     }
     return { hardKeys, softKey };
+  }
+
+  /**
+   * `owner:derived:<sha256 of key id and instructions prefix>`. A client sends the same
+   * instructions with every request, so the last prefix and its key are kept per API key and a
+   * repeat costs a byte comparison instead of a hash.
+   */
+  private derivedKey(key: AuthenticatedKey, prefix: Buffer): string {
+    const last = this.derived.get(key.id);
+    if (last && last.prefix.equals(prefix)) return last.softKey;
+    const digest = createHash('sha256').update(key.id).update('\0').update(prefix).digest('base64url');
+    const softKey = `${key.ownerUserId}:derived:${digest}`;
+    if (this.derived.size >= DERIVED_MEMO_MAX && !last) this.derived.delete(this.derived.keys().next().value as string);
+    this.derived.set(key.id, { prefix: Buffer.from(prefix), softKey });
+    return softKey;
   }
 
   checkModel(key: AuthenticatedKey, model: string | null): void {
