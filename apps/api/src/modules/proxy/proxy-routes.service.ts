@@ -182,8 +182,7 @@ export class ProxyRoutes {
     const open = await this.proxy.open(req);
     const observer = new SseObserver(!passthrough, open.readQuota);
     const res = call.res;
-    if (passthrough)
-      streamHead(res, String(open.response.headers['content-type'] ?? 'text/event-stream'), req.requestId);
+    if (passthrough) streamHead(res, open.response.header('content-type') ?? 'text/event-stream', req.requestId);
     const pumped = await this.pump(req, open, (chunk) => {
       observer.push(chunk);
       if (passthrough) return write(res, chunk, open.response);

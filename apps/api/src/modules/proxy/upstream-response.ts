@@ -24,7 +24,8 @@ function headersOf(raw: Buffer[] | string[] | null): UpstreamHeaders {
 
 export class UpstreamResponse implements Dispatcher.DispatchHandler {
   statusCode = 0;
-  headers: UpstreamHeaders = {};
+  private rawHeaders: Buffer[] | string[] | null = null;
+  private parsedHeaders: UpstreamHeaders | null = null;
   /** Resolves once the status and headers are in; rejects if the request fails before. */
   readonly ready: Promise<UpstreamResponse>;
   private settleReady!: { resolve: (value: UpstreamResponse) => void; reject: (error: Error) => void };
@@ -54,7 +55,7 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
     this.statusCode = statusCode;
-    this.headers = headersOf(rawHeaders);
+    this.rawHeaders = rawHeaders;
     this.resumeReading = resume;
     this.headersIn = true;
     this.settleReady.resolve(this);
@@ -83,6 +84,28 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
   }
 
   // ------------------------------------------------------------------ the consumer's side
+
+  /** All headers, names lower-cased (decoded on first use: most answers need one header). */
+  get headers(): UpstreamHeaders {
+    this.parsedHeaders ??= headersOf(this.rawHeaders);
+    return this.parsedHeaders;
+  }
+
+  /** One header's first value, found without decoding the others. */
+  header(name: string): string | undefined {
+    if (this.parsedHeaders) {
+      const value = this.parsedHeaders[name];
+      return Array.isArray(value) ? value[0] : value;
+    }
+    const raw = this.rawHeaders;
+    if (!raw) return undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i].length === name.length && raw[i].toString('latin1').toLowerCase() === name) {
+        return raw[i + 1].toString('latin1');
+      }
+    }
+    return undefined;
+  }
 
   /**
    * Hands every body chunk to `sink` as it arrives (returning false pauses reading until
