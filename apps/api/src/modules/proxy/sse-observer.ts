@@ -24,9 +24,6 @@ const INTERESTING_NAMES = [
   { name: 'error', kind: 'error' as const },
 ].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
 
-// response.created is not parsed: the terminal event carries the same id and model.
-const INTERESTING = /^(response\.(completed|done|failed|incomplete)|codex\.rate_limits|error)$/;
-
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
@@ -180,7 +177,8 @@ export class SseObserver {
   }
 
   private onEvent({ name, data }: { name: string | null; data: string }): void {
-    if (name !== null && !INTERESTING.test(name)) return;
+    // response.created is not parsed: the terminal event carries the same id and model.
+    if (name !== null && !INTERESTING_NAMES.some((event) => event.name === name)) return;
     if (
       name === null &&
       !/"type":"(response\.(created|completed|done|failed|incomplete)|codex\.rate_limits|error)"/.test(data)

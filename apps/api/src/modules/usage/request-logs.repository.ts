@@ -4,24 +4,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { RequestLogStatus } from '@codex-lb/shared';
+import type { RequestLogQuery, RequestLogStatus } from '@codex-lb/shared';
 import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
 import type { LogCursor } from './log-cursor';
 import { rollupDeltas, seriesDeltas, type RollupUnit } from './rollup-batch';
 import type { RequestLogEntry } from './request-log.types';
 
-export interface RequestLogFilter {
+/** The query's filters once parsed: a resolved range and a decoded cursor. */
+export type RequestLogFilter = Pick<RequestLogQuery, 'apiKeyId' | 'accountId' | 'model' | 'status' | 'route' | 'q'> & {
   from: Date;
   to: Date;
-  apiKeyId?: string;
-  accountId?: string;
-  model?: string;
-  status?: RequestLogStatus;
-  route?: string;
-  /** Case-insensitive substring of the error code. */
-  q?: string;
   cursor?: LogCursor;
-}
+};
 
 export interface RequestLogRow {
   id: string;

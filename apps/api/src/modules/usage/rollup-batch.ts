@@ -20,6 +20,24 @@ export interface RollupCounters {
   cost_usd: number;
 }
 
+function zeroCounters(): RollupCounters {
+  return {
+    requests: 0,
+    errors: 0,
+    cancelled: 0,
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    output_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: 0,
+  };
+}
+
+/** Map values in key order: concurrent writers then lock rollup rows in the same order. */
+function sortedValues<T>(map: Map<string, T>): T[] {
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
+}
+
 export interface RollupDelta extends RollupCounters {
   bucket_start: string;
   owner_user_id: string;
@@ -58,14 +76,7 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
         api_key_id: keyId,
         account_id: accountId,
         model,
-        requests: 0,
-        errors: 0,
-        cancelled: 0,
-        input_tokens: 0,
-        cached_input_tokens: 0,
-        output_tokens: 0,
-        reasoning_tokens: 0,
-        cost_usd: 0,
+        ...zeroCounters(),
         latency_sum_ms: 0,
         ttfb_sum_ms: 0,
         ttfb_count: 0,
@@ -90,7 +101,7 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
       addToHistogram(delta.ttfb_hist, entry.ttfbMs);
     }
   }
-  return [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
+  return sortedValues(deltas);
 }
 
 export type SeriesDimension = 'model' | 'key' | 'account';
@@ -120,14 +131,7 @@ export function seriesDeltas(hourly: readonly RollupDelta[]): SeriesDelta[] {
           bucket_start: h.bucket_start,
           owner_user_id: h.owner_user_id,
           value,
-          requests: 0,
-          errors: 0,
-          cancelled: 0,
-          input_tokens: 0,
-          cached_input_tokens: 0,
-          output_tokens: 0,
-          reasoning_tokens: 0,
-          cost_usd: 0,
+          ...zeroCounters(),
         };
         deltas.set(key, d);
       }
@@ -141,5 +145,5 @@ export function seriesDeltas(hourly: readonly RollupDelta[]): SeriesDelta[] {
       d.cost_usd += h.cost_usd;
     }
   }
-  return [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+  return sortedValues(deltas);
 }

@@ -4,7 +4,7 @@ import type { RequestLogDto, UsagePeriodDto } from '@codex-lb/shared';
 import { percentile } from './latency-histogram';
 import type { RequestLogRow } from './request-logs.repository';
 import type { TimeRange } from './time-range';
-import type { RollupTotals } from './usage.repository';
+import type { RollupCountersDto, RollupTotals } from './usage.repository';
 
 export function toRequestLogDto(row: RequestLogRow): RequestLogDto {
   return {
@@ -35,19 +35,26 @@ export function toRequestLogDto(row: RequestLogRow): RequestLogDto {
   };
 }
 
+/** The counters every usage answer shows, with the derived total and the cost rounded. */
+export function toCountersDto(c: RollupCountersDto) {
+  return {
+    requests: c.requests,
+    errors: c.errors,
+    inputTokens: c.inputTokens,
+    cachedInputTokens: c.cachedInputTokens,
+    outputTokens: c.outputTokens,
+    reasoningTokens: c.reasoningTokens,
+    totalTokens: c.inputTokens + c.outputTokens,
+    costUsd: Math.round(c.costUsd * 1e8) / 1e8,
+  };
+}
+
 export function toUsagePeriodDto(range: TimeRange, totals: RollupTotals): UsagePeriodDto {
   return {
     from: range.from.toISOString(),
     to: range.to.toISOString(),
-    requests: totals.requests,
-    errors: totals.errors,
+    ...toCountersDto(totals),
     cancelled: totals.cancelled,
-    inputTokens: totals.inputTokens,
-    cachedInputTokens: totals.cachedInputTokens,
-    outputTokens: totals.outputTokens,
-    reasoningTokens: totals.reasoningTokens,
-    totalTokens: totals.inputTokens + totals.outputTokens,
-    costUsd: Math.round(totals.costUsd * 1e8) / 1e8,
     latencyP50Ms: percentile(totals.latencyHist, 0.5),
     latencyP95Ms: percentile(totals.latencyHist, 0.95),
     avgLatencyMs: totals.requests > 0 ? Math.round(totals.latencySumMs / totals.requests) : null,

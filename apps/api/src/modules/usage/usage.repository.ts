@@ -4,19 +4,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { UsageBucket, UsageGroupBy } from '@codex-lb/shared';
+import type { UsageBucket, UsageGroupBy, UsageTotalsDto } from '@codex-lb/shared';
 import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
 import { HISTOGRAM_BUCKETS } from './latency-histogram';
 
-export interface RollupTotals {
-  requests: number;
-  errors: number;
+/** The summed counters of rollup rows, as a chart point (t, group) carries them. */
+export type RollupCountersDto = Pick<
+  UsageTotalsDto,
+  'requests' | 'errors' | 'inputTokens' | 'cachedInputTokens' | 'outputTokens' | 'reasoningTokens' | 'costUsd'
+>;
+
+export interface RollupTotals extends RollupCountersDto {
   cancelled: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
   latencySumMs: number;
   ttfbSumMs: number;
   ttfbCount: number;
@@ -24,16 +23,9 @@ export interface RollupTotals {
   ttfbHist: number[];
 }
 
-export interface RollupPoint {
+export interface RollupPoint extends RollupCountersDto {
   t: Date;
   group: string;
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
 }
 
 const DAY_MS = 86_400_000;

@@ -15,7 +15,7 @@ import type { Principal } from '../../common/principal';
 import type { UsageSummaryQueryDto, UsageTimeseriesQueryDto } from './dto/usage.dto';
 import { NONE_ID } from './rollup-batch';
 import { alignToHours, DAY_MS, previousPeriod, resolveRange, type TimeRange } from './time-range';
-import { toUsagePeriodDto } from './usage.mapper';
+import { toCountersDto, toUsagePeriodDto } from './usage.mapper';
 import { UsageRepository, type RollupPoint } from './usage.repository';
 
 const DEFAULT_SPAN_MS = DAY_MS;
@@ -91,17 +91,7 @@ export class UsageService {
       dto: {
         key: group === '' || group === NONE_ID ? null : group,
         label: this.label(groupBy, group, labels),
-        points: list.map((p) => ({
-          t: p.t.toISOString(),
-          requests: p.requests,
-          errors: p.errors,
-          inputTokens: p.inputTokens,
-          cachedInputTokens: p.cachedInputTokens,
-          outputTokens: p.outputTokens,
-          reasoningTokens: p.reasoningTokens,
-          totalTokens: p.inputTokens + p.outputTokens,
-          costUsd: Math.round(p.costUsd * 1e8) / 1e8,
-        })),
+        points: list.map((p) => ({ t: p.t.toISOString(), ...toCountersDto(p) })),
       },
     }));
     series.sort((a, b) => b.total - a.total || a.dto.label.localeCompare(b.dto.label));
