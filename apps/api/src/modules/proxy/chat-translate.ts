@@ -2,8 +2,8 @@
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
 import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
-import { JsonMembers } from './json-members';
-import { blockData, eventLine, matches, SseFrames, singleDataLine } from './sse-frames';
+import { findMember, jsonStringAt } from './json-members';
+import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 import { quotaFromRateLimitsEvent, usageFrom, type ObservedUsage } from './sse-observer';
 
 type Json = Record<string, unknown>;
@@ -31,12 +31,25 @@ const HANDLED = [
   { name: 'codex.rate_limits', fast: false },
   { name: 'response.created', fast: true },
   { name: 'response.output_text.delta', fast: true },
-  { name: 'response.output_item.added', fast: false },
+  { name: 'response.output_item.added', fast: true },
   { name: 'response.function_call_arguments.delta', fast: false },
   { name: 'response.completed', fast: true },
   { name: 'response.incomplete', fast: true },
   { name: 'response.failed', fast: false },
 ].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
+
+const [DELTA, RESPONSE, ID, MODEL, CREATED_AT, USAGE, ITEM, TYPE] = [
+  'delta',
+  'response',
+  'id',
+  'model',
+  'created_at',
+  'usage',
+  'item',
+  'type',
+].map((name) => Buffer.from(name));
+const QUOTE = 0x22;
+const OPEN_BRACE = 0x7b;
 
 /** Turns Responses SSE bytes into Chat Completions state and, when streaming, chunk lines. */
 export class ChatTranslator {
@@ -81,14 +94,13 @@ export class ChatTranslator {
   private readonly onBytes = (buf: Buffer, start: number, end: number): void => {
     const line = eventLine(buf, start, end);
     if (line) {
-      const [nameStart, nameEnd] = line.name;
-      const handled = HANDLED.find((event) => matches(buf, nameStart, nameEnd, event.bytes));
+      const handled = eventNamed(HANDLED, buf, line.name[0], line.name[1]);
       if (!handled) return;
       if (handled.name === 'codex.rate_limits' && !this.readQuota) return;
-      const data = singleDataLine(buf, line.lineEnd, end);
-      if (data && handled.fast) {
+      const data = handled.fast ? singleDataLine(buf, line.lineEnd, end) : null;
+      if (data) {
         try {
-          if (this.onFast(handled.name, JsonMembers.scan(data))) return;
+          if (this.onFast(handled.name, data)) return;
         } catch {
           // Not one JSON object: the slow path below decides.
         }
@@ -105,35 +117,53 @@ export class ChatTranslator {
     this.out += this.onBlock(event);
   };
 
-  /** Handles an event from its scanned bytes; false to fall back to a full parse. */
-  private onFast(name: string, event: JsonMembers): boolean {
+  /**
+   * Handles an event from its bytes, reading just the members it needs; false to fall back to a
+   * full parse.
+   */
+  private onFast(name: string, data: Buffer): boolean {
     switch (name) {
       case 'response.output_text.delta': {
-        const delta = event.members.get('delta');
-        if (!delta || event.buf[delta.valueStart] !== 0x22) return false;
-        const raw = event.buf.toString('utf8', delta.valueStart, delta.end);
+        const delta = findMember(data, 0, DELTA);
+        if (!delta || data[delta[0]] !== QUOTE) return false;
         if (!this.stream) {
-          this.text += JSON.parse(raw) as string;
+          this.text += jsonStringAt(data, delta[0], delta[1]);
           return true;
         }
         const role = this.roleSent ? '' : '"role":"assistant",';
         this.roleSent = true;
-        this.out += `${this.chunkHead()}${role}"content":${raw}},"finish_reason":null}]}\n\n`;
+        this.out += `${this.chunkHead()}${role}"content":${data.toString('utf8', delta[0], delta[1])}},"finish_reason":null}]}\n\n`;
         return true;
       }
+      case 'response.output_item.added': {
+        // Only function calls matter here; they take the full parse.
+        const item = findMember(data, 0, ITEM);
+        if (!item || data[item[0]] !== OPEN_BRACE) return false;
+        const type = findMember(data, item[0], TYPE);
+        return type !== null && data[type[0]] === QUOTE && jsonStringAt(data, type[0], type[1]) !== 'function_call';
+      }
       case 'response.created': {
-        const response = event.members.get('response');
-        if (!response || event.buf[response.valueStart] !== 0x7b) return false;
-        const body = JsonMembers.scan(event.buf.subarray(response.valueStart, response.end));
-        this.onCreated(body.string('id'), body.string('model'), Number(body.raw('created_at') ?? NaN));
+        const response = findMember(data, 0, RESPONSE);
+        if (!response || data[response[0]] !== OPEN_BRACE) return false;
+        const id = findMember(data, response[0], ID);
+        const model = findMember(data, response[0], MODEL);
+        const created = findMember(data, response[0], CREATED_AT);
+        this.onCreated(
+          id && data[id[0]] === QUOTE ? jsonStringAt(data, id[0], id[1]) : null,
+          model && data[model[0]] === QUOTE ? jsonStringAt(data, model[0], model[1]) : null,
+          created ? Number(data.toString('latin1', created[0], created[1])) : NaN,
+        );
         return true;
       }
       case 'response.completed':
       case 'response.incomplete': {
-        const response = event.members.get('response');
-        if (!response || event.buf[response.valueStart] !== 0x7b) return false;
-        const body = JsonMembers.scan(event.buf.subarray(response.valueStart, response.end));
-        this.out += this.onFinished(name, usageFrom(body.value('usage')));
+        const response = findMember(data, 0, RESPONSE);
+        if (!response || data[response[0]] !== OPEN_BRACE) return false;
+        const usage = findMember(data, response[0], USAGE);
+        this.out += this.onFinished(
+          name,
+          usage ? usageFrom(JSON.parse(data.toString('utf8', usage[0], usage[1]))) : null,
+        );
         return true;
       }
       default:

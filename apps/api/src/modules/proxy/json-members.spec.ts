@@ -1,4 +1,4 @@
-import { JsonMembers } from './json-members';
+import { findMember, jsonStringAt, JsonMembers } from './json-members';
 
 describe('JsonMembers', () => {
   const body = Buffer.from(
@@ -80,5 +80,60 @@ describe('JsonMembers', () => {
         expect(json.string('after')).toBe(`v${length}`);
       }
     }
+  });
+
+  it('decodes repeated member names from its table, and names that merely hash alike by their bytes', () => {
+    // "Aa" and "BB" have the same 31-based hash: the second must not be read as the first.
+    for (let round = 0; round < 3; round++) {
+      const json = JsonMembers.scan(Buffer.from('{"Aa":1,"BB":2,"model":"m","d\\u00e9":3,"\\u0041a":4}'));
+      expect([...json.members.keys()]).toEqual(['Aa', 'BB', 'model', 'd\u00e9']);
+      expect(json.raw('Aa')).toBe('4');
+      expect(json.raw('BB')).toBe('2');
+    }
+  });
+
+  it('skips a repeated tool list by comparison, and walks one that differs', () => {
+    const tools = (description: string) =>
+      Array.from({ length: 12 }, (_, i) => ({
+        type: 'function',
+        name: `tool_${i}`,
+        description,
+        parameters: { type: 'object', properties: { a: { type: 'string', description: '[{' } } },
+      }));
+    const body = (list: unknown, extra: string) =>
+      Buffer.from(JSON.stringify({ model: 'm', tools: list, input: [{ role: 'user', content: extra }], stream: true }));
+    const same = tools('same description');
+    for (let round = 0; round < 4; round++) {
+      const json = JsonMembers.scan(body(same, `turn ${round}`));
+      expect(json.value('tools')).toEqual(same);
+      expect(json.value('input')).toEqual([{ role: 'user', content: `turn ${round}` }]);
+      expect(json.raw('stream')).toBe('true');
+    }
+    // Same length and same last bytes as the kept list, different inside: still read correctly.
+    const other = tools('SAME description');
+    const json = JsonMembers.scan(body(other, 'x'));
+    expect(json.value('tools')).toEqual(other);
+    // A body that starts like the kept list but holds more (a longer list) is walked too.
+    const longer = [...same, ...same.slice(0, 1)];
+    expect(JsonMembers.scan(body(longer, 'y')).value('tools')).toEqual(longer);
+    // And a truncated one is still refused.
+    const whole = body(same, 'z').toString();
+    expect(() => JsonMembers.scan(Buffer.from(whole.slice(0, whole.indexOf('"input"') - 3)))).toThrow(SyntaxError);
+  });
+
+  it('finds one member without scanning the rest, nested objects included', () => {
+    const data = Buffer.from(
+      '{"type":"response.completed","sequence_number":12,"response":{"id":"resp_1","output":[{"content":[{"text":"a \\"usage\\": {} ]"}]}],"usage":{"input_tokens":5}}}',
+    );
+    const response = findMember(data, 0, Buffer.from('response'))!;
+    expect(data[response[0]]).toBe(0x7b);
+    const usage = findMember(data, response[0], Buffer.from('usage'))!;
+    expect(JSON.parse(data.toString('utf8', usage[0], usage[1]))).toEqual({ input_tokens: 5 });
+    const id = findMember(data, response[0], Buffer.from('id'))!;
+    expect(jsonStringAt(data, id[0], id[1])).toBe('resp_1');
+    expect(findMember(data, 0, Buffer.from('usage'))).toBeNull();
+    expect(findMember(Buffer.from('{"\\u0064elta":"x"}'), 0, Buffer.from('delta'))).toEqual([14, 17]);
+    expect(() => findMember(Buffer.from('{"a":1 "b":2}'), 0, Buffer.from('b'))).toThrow(SyntaxError);
+    expect(() => findMember(Buffer.from('[1]'), 0, Buffer.from('b'))).toThrow(SyntaxError);
   });
 });

@@ -47,6 +47,93 @@ function skipString(buf: Buffer, at: number): number {
   }
 }
 
+/**
+ * Member names repeat from body to body (model, input, type, delta...), so short names are decoded
+ * once: a name's bytes are hashed in JS and its string is found in this table, confirmed byte for
+ * byte. The table stops growing at a bound; names beyond it are decoded as before.
+ */
+const NAMES = new Map<number, string>();
+const NAMES_MAX = 4096;
+const SHORT_NAME = 32;
+
+/** The text of a member name whose quotes are at `start` and `end - 1`. */
+function nameAt(buf: Buffer, start: number, end: number): string {
+  const length = end - start - 2;
+  if (length > SHORT_NAME) return stringAt(buf, start, end);
+  let hash = length;
+  for (let i = start + 1; i < end - 1; i++) {
+    const byte = buf[i];
+    if (byte === BACKSLASH || byte > 0x7e) return stringAt(buf, start, end);
+    hash = (Math.imul(hash, 31) + byte) | 0;
+  }
+  const known = NAMES.get(hash);
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known.charCodeAt(i) !== buf[start + 1 + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  const name = buf.toString('latin1', start + 1, end - 1);
+  if (known === undefined && NAMES.size < NAMES_MAX) NAMES.set(hash, name);
+  return name;
+}
+
+/**
+ * Tool lists are large (tens of nested schemas) and clients send the same list, byte for byte,
+ * with every request of a conversation: Codex CLI and the SDKs alike. A list seen twice in a row
+ * is kept, and a later body whose `tools` starts with the same bytes is skipped by one comparison
+ * instead of a walk (a JSON array ends where its bytes say). Other members change from request to
+ * request and are always walked. Bounded in count and size.
+ */
+const REPEATABLE = new Set(['tools']);
+const REPEAT_MIN = 1024;
+const REPEAT_MAX = 1024 * 1024;
+const REPEATS_PER_NAME = 4;
+
+interface Repeats {
+  values: Buffer[];
+  /** Length and last bytes of recently walked values, to spot a repeat. */
+  recent: string[];
+}
+const REPEATS = new Map<string, Repeats>();
+
+function knownEnd(buf: Buffer, name: string, at: number): number {
+  if (!REPEATABLE.has(name)) return -1;
+  const repeats = REPEATS.get(name);
+  if (!repeats) return -1;
+  for (const value of repeats.values) {
+    const end = at + value.length;
+    if (
+      end <= buf.length &&
+      buf[end - 1] === value[value.length - 1] &&
+      buf.compare(value, 0, value.length, at, end) === 0
+    ) {
+      return end;
+    }
+  }
+  return -1;
+}
+
+function noteWalked(buf: Buffer, name: string, at: number, end: number): void {
+  const length = end - at;
+  if (length < REPEAT_MIN || length > REPEAT_MAX || !REPEATABLE.has(name)) return;
+  let repeats = REPEATS.get(name);
+  if (!repeats) REPEATS.set(name, (repeats = { values: [], recent: [] }));
+  const seen = `${length}:${buf.toString('latin1', end - 32, end)}`;
+  const index = repeats.recent.indexOf(seen);
+  if (index === -1) {
+    if (repeats.recent.push(seen) > REPEATS_PER_NAME * 2) repeats.recent.shift();
+    return;
+  }
+  repeats.recent.splice(index, 1);
+  if (repeats.values.length >= REPEATS_PER_NAME) repeats.values.shift();
+  repeats.values.push(Buffer.from(buf.subarray(at, end)));
+}
+
 /** A string's text: its bytes decoded directly unless it has escapes to undo. */
 function stringAt(buf: Buffer, start: number, end: number): string {
   if (!hasBackslash(buf, start + 1, end - 1)) return buf.toString('utf8', start + 1, end - 1);
@@ -94,6 +181,57 @@ function skipValue(buf: Buffer, i: number): number {
   return i;
 }
 
+/** Whether the member name whose quotes are at `start` and `end - 1` is `name` (ASCII). */
+function nameIs(buf: Buffer, start: number, end: number, name: Buffer): boolean {
+  if (end - start - 2 !== name.length) {
+    // A name written with escapes is longer than its text.
+    return (
+      end - start - 2 > name.length &&
+      hasBackslash(buf, start + 1, end - 1) &&
+      stringAt(buf, start, end) === name.toString()
+    );
+  }
+  for (let i = 0; i < name.length; i++) if (buf[start + 1 + i] !== name[i]) return false;
+  return true;
+}
+
+/**
+ * The [start, end) of member `name`'s value in the object whose `{` is at `at` (after spaces),
+ * or null when the object has none. Stops at the first match and allocates nothing on the way:
+ * for reading one or two members of an event from a trusted upstream, where scan() would build
+ * them all. SyntaxError when the bytes on the way are not an object.
+ */
+export function findMember(buf: Buffer, at: number, name: Buffer): [number, number] | null {
+  let i = skipSpace(buf, at);
+  if (buf[i] !== OPEN_BRACE) throw new SyntaxError('Expected an object');
+  i = skipSpace(buf, i + 1);
+  if (buf[i] === CLOSE_BRACE) return null;
+  for (;;) {
+    if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
+    const keyEnd = skipString(buf, i);
+    const match = nameIs(buf, i, keyEnd, name);
+    i = skipSpace(buf, keyEnd);
+    if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
+    const valueStart = skipSpace(buf, i + 1);
+    if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the object');
+    const end = skipValue(buf, valueStart);
+    if (match) return [valueStart, end];
+    i = skipSpace(buf, end);
+    if (buf[i] === COMMA) {
+      i = skipSpace(buf, i + 1);
+      continue;
+    }
+    if (buf[i] === CLOSE_BRACE) return null;
+    throw new SyntaxError('Expected "," or "}"');
+  }
+}
+
+/** The text of the JSON string at buf[start, end) (quotes included); SyntaxError when not one. */
+export function jsonStringAt(buf: Buffer, start: number, end: number): string {
+  if (buf[start] !== QUOTE || end - start < 2 || buf[end - 1] !== QUOTE) throw new SyntaxError('Expected a string');
+  return stringAt(buf, start, end);
+}
+
 export class JsonMembers {
   private constructor(
     readonly buf: Buffer,
@@ -114,12 +252,22 @@ export class JsonMembers {
       if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
       const start = i;
       const keyEnd = skipString(buf, i);
-      const key = stringAt(buf, start, keyEnd);
+      const key = nameAt(buf, start, keyEnd);
       i = skipSpace(buf, keyEnd);
       if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
       const valueStart = skipSpace(buf, i + 1);
       if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the body');
-      const end = skipValue(buf, valueStart);
+      const first = buf[valueStart];
+      let end: number;
+      if (first === OPEN_BRACKET || first === OPEN_BRACE) {
+        end = knownEnd(buf, key, valueStart);
+        if (end === -1) {
+          end = skipValue(buf, valueStart);
+          noteWalked(buf, key, valueStart, end);
+        }
+      } else {
+        end = skipValue(buf, valueStart);
+      }
       members.set(key, { start, valueStart, end });
       i = skipSpace(buf, end);
       if (buf[i] === COMMA) {

@@ -2,7 +2,6 @@
 // translator: event blocks are found with indexOf, and an event's name is compared on its bytes,
 // so the many events the gateway ignores (deltas, mostly) are never decoded.
 
-const BOUNDARY = Buffer.from('\n\n');
 const NEWLINE = 0x0a;
 const EVENT_FIELD = Buffer.from('event:');
 const DATA_FIELD = Buffer.from('data:');
@@ -18,12 +17,19 @@ export class SseFrames {
   push(chunk: Buffer | string, onBlock: BlockHandler): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const buf = this.pending ? Buffer.concat([this.pending, bytes]) : bytes;
+    // Blank lines are found newline by newline: indexOf of one byte is a native fast call, several
+    // times cheaper than a two-byte pattern search.
     let start = 0;
-    let boundary = buf.indexOf(BOUNDARY, start);
-    while (boundary !== -1) {
-      onBlock(buf, start, boundary);
-      start = boundary + 2;
-      boundary = buf.indexOf(BOUNDARY, start);
+    let from = 0;
+    for (;;) {
+      const newline = buf.indexOf(NEWLINE, from);
+      if (newline === -1 || newline + 1 >= buf.length) break;
+      if (buf[newline + 1] !== NEWLINE) {
+        from = newline + 1;
+        continue;
+      }
+      onBlock(buf, start, newline);
+      start = from = newline + 2;
     }
     this.pending = start < buf.length && buf.length - start < MAX_PENDING ? Buffer.from(buf.subarray(start)) : null;
   }
@@ -56,6 +62,17 @@ export function eventLine(buf: Buffer, start: number, end: number): { name: [num
   while (nameStart < nameEnd && isBlank(buf[nameStart])) nameStart++;
   while (nameEnd > nameStart && isBlank(buf[nameEnd - 1])) nameEnd--;
   return { name: [nameStart, nameEnd], lineEnd };
+}
+
+/** The entry of `events` whose name is buf[start, end), or undefined. */
+export function eventNamed<T extends { bytes: Buffer }>(
+  events: readonly T[],
+  buf: Buffer,
+  start: number,
+  end: number,
+): T | undefined {
+  for (const event of events) if (matches(buf, start, end, event.bytes)) return event;
+  return undefined;
 }
 
 /** The bytes after `data:` when the block's second line is its only data line, else null. */

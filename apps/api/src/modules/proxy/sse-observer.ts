@@ -2,8 +2,8 @@
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
 import type { QuotaSnapshot, QuotaWindow } from '../accounts/upstream-auth.client';
-import { JsonMembers } from './json-members';
-import { blockData, eventLine, matches, SseFrames, singleDataLine } from './sse-frames';
+import { findMember, jsonStringAt } from './json-members';
+import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 
 export interface ObservedUsage {
   inputTokens: number | null;
@@ -23,6 +23,10 @@ const INTERESTING_NAMES = [
   { name: 'codex.rate_limits', kind: 'quota' as const },
   { name: 'error', kind: 'error' as const },
 ].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
+
+const [RESPONSE, ID, MODEL, USAGE, ERROR] = ['response', 'id', 'model', 'usage', 'error'].map((name) =>
+  Buffer.from(name),
+);
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -137,7 +141,7 @@ export class SseObserver {
     const line = eventLine(buf, start, end);
     if (line) {
       const [nameStart, nameEnd] = line.name;
-      const name = INTERESTING_NAMES.find((candidate) => matches(buf, nameStart, nameEnd, candidate.bytes));
+      const name = eventNamed(INTERESTING_NAMES, buf, nameStart, nameEnd);
       if (!name) return;
       if (name.kind === 'quota' && !this.readQuota) return;
       // The terminal event repeats the whole response (instructions, tools, output): read only
@@ -152,26 +156,35 @@ export class SseObserver {
 
   /** True when the event was read from its bytes; false to fall back to a full parse. */
   private onTerminalBytes(name: string, data: Buffer): boolean {
-    let event: JsonMembers;
-    let response: JsonMembers | null = null;
+    let usage: unknown;
+    let id: string | null = null;
+    let model: string | null = null;
+    let error: unknown;
     try {
-      event = JsonMembers.scan(data);
-      const member = event.members.get('response');
-      if (member && data[member.valueStart] === 0x7b) {
-        response = JsonMembers.scan(data.subarray(member.valueStart, member.end));
+      const response = findMember(data, 0, RESPONSE);
+      if (response && data[response[0]] === 0x7b) {
+        const at = response[0];
+        const usageAt = findMember(data, at, USAGE);
+        usage = usageAt ? JSON.parse(data.toString('utf8', usageAt[0], usageAt[1])) : undefined;
+        const idAt = findMember(data, at, ID);
+        if (idAt && data[idAt[0]] === 0x22) id = jsonStringAt(data, idAt[0], idAt[1]);
+        const modelAt = findMember(data, at, MODEL);
+        if (modelAt && data[modelAt[0]] === 0x22) model = jsonStringAt(data, modelAt[0], modelAt[1]);
+        if (name === 'response.failed') {
+          const errorAt = findMember(data, at, ERROR);
+          error = errorAt ? JSON.parse(data.toString('utf8', errorAt[0], errorAt[1])) : undefined;
+        }
       }
     } catch {
       return false;
     }
     this.terminal = name === 'response.failed' ? 'failed' : name === 'response.incomplete' ? 'incomplete' : 'completed';
-    if (response) {
-      this.usage = usageFrom(response.value('usage')) ?? this.usage;
-      this.responseId = response.string('id') ?? this.responseId;
-      this.model = response.string('model') ?? this.model;
-      if (name === 'response.failed') {
-        const error = (response.value('error') ?? {}) as Record<string, unknown>;
-        this.errorCode = String(error.code ?? 'response_failed');
-      }
+    this.usage = usageFrom(usage) ?? this.usage;
+    this.responseId = id ?? this.responseId;
+    this.model = model ?? this.model;
+    if (name === 'response.failed') {
+      const code = (error as Record<string, unknown> | null | undefined)?.code;
+      this.errorCode = String(code ?? 'response_failed');
     }
     return true;
   }

@@ -47,24 +47,74 @@ export interface RequestLogRow {
 
 // A key or account deleted between the request and the flush becomes NULL instead of failing
 // the batch on its foreign key; rows of a deleted owner are dropped (their logs cascade anyway).
+// The batch arrives as one array per column: Postgres reads array literals several times faster
+// than the same rows as JSON objects (no per-row key lookups or jsonb build).
+const LOG_COLUMNS: [string, string][] = [
+  ['id', 'uuid'],
+  ['requested_at', 'timestamptz'],
+  ['owner_user_id', 'uuid'],
+  ['api_key_id', 'uuid'],
+  ['account_id', 'uuid'],
+  ['route', 'text'],
+  ['model', 'text'],
+  ['stream', 'boolean'],
+  ['status', 'text'],
+  ['http_status', 'int'],
+  ['error_code', 'text'],
+  ['input_tokens', 'int'],
+  ['cached_input_tokens', 'int'],
+  ['output_tokens', 'int'],
+  ['reasoning_tokens', 'int'],
+  ['cost_usd', 'numeric'],
+  ['latency_ms', 'int'],
+  ['ttfb_ms', 'int'],
+  ['client_ip', 'text'],
+  ['user_agent', 'text'],
+  ['session_id', 'text'],
+];
+
 const INSERT_LOGS = `
-  INSERT INTO request_logs (id, requested_at, owner_user_id, api_key_id, account_id, route, model, stream, status,
-                            http_status, error_code, input_tokens, cached_input_tokens, output_tokens,
-                            reasoning_tokens, cost_usd, latency_ms, ttfb_ms, client_ip, user_agent, session_id)
+  INSERT INTO request_logs (${LOG_COLUMNS.map(([name]) => name).join(', ')})
   SELECT r.id, r.requested_at, r.owner_user_id,
          (SELECT k.id FROM api_keys k WHERE k.id = r.api_key_id),
          (SELECT a.id FROM accounts a WHERE a.id = r.account_id),
-         r.route, r.model, r.stream, r.status, r.http_status, r.error_code, r.input_tokens, r.cached_input_tokens,
-         r.output_tokens, r.reasoning_tokens, r.cost_usd, r.latency_ms, r.ttfb_ms, r.client_ip, r.user_agent,
-         r.session_id
-    FROM jsonb_to_recordset($1::jsonb) AS r(
-           id uuid, requested_at timestamptz, owner_user_id uuid, api_key_id uuid, account_id uuid, route text,
-           model text, stream boolean, status text, http_status int, error_code text, input_tokens int,
-           cached_input_tokens int, output_tokens int, reasoning_tokens int, cost_usd numeric, latency_ms int,
-           ttfb_ms int, client_ip text, user_agent text, session_id text)
+         ${LOG_COLUMNS.slice(5)
+           .map(([name]) => `r.${name}`)
+           .join(', ')}
+    FROM unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+         AS r(${LOG_COLUMNS.map(([name]) => name).join(', ')})
    WHERE EXISTS (SELECT 1 FROM dashboard_users u WHERE u.id = r.owner_user_id)
   ON CONFLICT (id) DO NOTHING
   RETURNING id, api_key_id, account_id`;
+
+/** The batch as one array per LOG_COLUMNS column, in that order. */
+function logColumns(entries: readonly RequestLogEntry[]): unknown[][] {
+  const columns: unknown[][] = LOG_COLUMNS.map(() => new Array<unknown>(entries.length));
+  entries.forEach((e, i) => {
+    columns[0][i] = e.requestId;
+    columns[1][i] = e.requestedAt.toISOString();
+    columns[2][i] = e.ownerUserId;
+    columns[3][i] = e.apiKeyId;
+    columns[4][i] = e.accountId;
+    columns[5][i] = e.route;
+    columns[6][i] = e.model;
+    columns[7][i] = e.stream;
+    columns[8][i] = e.status;
+    columns[9][i] = e.httpStatus;
+    columns[10][i] = e.errorCode;
+    columns[11][i] = e.inputTokens;
+    columns[12][i] = e.cachedInputTokens;
+    columns[13][i] = e.outputTokens;
+    columns[14][i] = e.reasoningTokens;
+    columns[15][i] = e.costUsd;
+    columns[16][i] = e.latencyMs;
+    columns[17][i] = e.ttfbMs;
+    columns[18][i] = e.clientIp;
+    columns[19][i] = e.userAgent;
+    columns[20][i] = e.sessionId;
+  });
+  return columns;
+}
 
 const SUMMED = [
   'requests',
@@ -150,32 +200,9 @@ export class RequestLogsRepository {
   async insertBatch(entries: readonly RequestLogEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
     return this.dataSource.transaction(async (manager) => {
-      const payload = entries.map((e) => ({
-        id: e.requestId,
-        requested_at: e.requestedAt.toISOString(),
-        owner_user_id: e.ownerUserId,
-        api_key_id: e.apiKeyId,
-        account_id: e.accountId,
-        route: e.route,
-        model: e.model,
-        stream: e.stream,
-        status: e.status,
-        http_status: e.httpStatus,
-        error_code: e.errorCode,
-        input_tokens: e.inputTokens,
-        cached_input_tokens: e.cachedInputTokens,
-        output_tokens: e.outputTokens,
-        reasoning_tokens: e.reasoningTokens,
-        cost_usd: e.costUsd,
-        latency_ms: e.latencyMs,
-        ttfb_ms: e.ttfbMs,
-        client_ip: e.clientIp,
-        user_agent: e.userAgent,
-        session_id: e.sessionId,
-      }));
       const inserted: { id: string; api_key_id: string | null; account_id: string | null }[] = await manager.query(
         INSERT_LOGS,
-        [JSON.stringify(payload)],
+        logColumns(entries),
       );
       // Only rows actually stored count, with the key/account as stored, so rollups always
       // equal the sum of the logs they were built from.
