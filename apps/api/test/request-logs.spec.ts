@@ -3,7 +3,7 @@
 // arrive, and the retention purge removes old rows without changing the usage summary.
 import request from 'supertest';
 import { LogRetentionService } from '../src/modules/usage/log-retention.service';
-import { as } from './support/api-keys';
+import { as, insertAccount } from './support/api-keys';
 import { startTestApp, type TestApp } from './support/app';
 import { entry, usageWorld, write, type UsageWorld } from './support/request-logs';
 
@@ -200,6 +200,22 @@ describe('request logs', () => {
       .get(`/api/usage/summary?from=${from}&to=${new Date(base - 19 * DAY).toISOString()}`)
       .expect(200);
     expect(summary.body.current.requests).toBe(1);
+  });
+
+  it("keeps a deleted account's id on its logs, written before or after the deletion, with no label", async () => {
+    const accountId = await insertAccount(app, world.bob.id);
+    const when = (minutes: number) => new Date(base - 10 * DAY + minutes * MINUTE);
+    await write(app, [entry(world.bob, { requestedAt: when(1), accountId, model: 'deleted-account' })]);
+    await as(app, world.bob.cookie).delete(`/api/accounts/${accountId}`).expect(204);
+    // A request served just before the deletion, flushed after it.
+    await write(app, [entry(world.bob, { requestedAt: when(2), accountId, model: 'deleted-account' })]);
+    const from = new Date(base - 11 * DAY).toISOString();
+    const { body } = await list(world.bob.cookie, `?model=deleted-account&from=${from}`);
+    expect(body.items).toHaveLength(2);
+    for (const item of body.items) {
+      expect(item).toMatchObject({ accountId, accountLabel: null, apiKeyName: 'bob-laptop', ownerUsername: 'bob' });
+    }
+    expect((await list(world.bob.cookie, `?accountId=${accountId}&from=${from}`)).body.items).toHaveLength(2);
   });
 
   it('purges logs past the retention period and leaves the usage summary unchanged', async () => {

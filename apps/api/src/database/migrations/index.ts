@@ -3,10 +3,12 @@ import { DashboardUsers1764000000000 } from './1764000000000-dashboard-users';
 import { Accounts1764000001000 } from './1764000001000-accounts';
 import { ApiKeys1764000002000 } from './1764000002000-api-keys';
 import { RequestLogs1764000003000 } from './1764000003000-request-logs';
+import { RequestLogsHistory1764000004000 } from './1764000004000-request-logs-history';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
   Accounts1764000001000,
   ApiKeys1764000002000,
   RequestLogs1764000003000,
+  RequestLogsHistory1764000004000,
 ];

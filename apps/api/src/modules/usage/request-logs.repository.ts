@@ -45,10 +45,10 @@ export interface RequestLogRow {
   session_id: string | null;
 }
 
-// A key or account deleted between the request and the flush becomes NULL instead of failing
-// the batch on its foreign key; rows of a deleted owner are dropped (their logs cascade anyway).
-// The batch arrives as one array per column: Postgres reads array literals several times faster
-// than the same rows as JSON objects (no per-row key lookups or jsonb build).
+// A log keeps the id of a key or account deleted since (as the rollups do); rows of a deleted
+// owner are dropped (their logs cascade anyway). The batch arrives as one array per column:
+// Postgres reads array literals several times faster than the same rows as JSON objects. The
+// statement answers with the ids it did not store (normally none) rather than echoing the batch.
 const LOG_COLUMNS: [string, string][] = [
   ['id', 'uuid'],
   ['requested_at', 'timestamptz'],
@@ -74,18 +74,16 @@ const LOG_COLUMNS: [string, string][] = [
 ];
 
 const INSERT_LOGS = `
-  INSERT INTO request_logs (${LOG_COLUMNS.map(([name]) => name).join(', ')})
-  SELECT r.id, r.requested_at, r.owner_user_id,
-         (SELECT k.id FROM api_keys k WHERE k.id = r.api_key_id),
-         (SELECT a.id FROM accounts a WHERE a.id = r.account_id),
-         ${LOG_COLUMNS.slice(5)
-           .map(([name]) => `r.${name}`)
-           .join(', ')}
-    FROM unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
-         AS r(${LOG_COLUMNS.map(([name]) => name).join(', ')})
-   WHERE EXISTS (SELECT 1 FROM dashboard_users u WHERE u.id = r.owner_user_id)
-  ON CONFLICT (id) DO NOTHING
-  RETURNING id, api_key_id, account_id`;
+  WITH batch AS (
+    SELECT * FROM unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+             AS r(${LOG_COLUMNS.map(([name]) => name).join(', ')})
+  ), stored AS (
+    INSERT INTO request_logs (${LOG_COLUMNS.map(([name]) => name).join(', ')})
+    SELECT * FROM batch r WHERE EXISTS (SELECT 1 FROM dashboard_users u WHERE u.id = r.owner_user_id)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+  )
+  SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.id = b.id)`;
 
 /** The batch as one array per LOG_COLUMNS column, in that order. */
 function logColumns(entries: readonly RequestLogEntry[]): unknown[][] {
@@ -199,22 +197,15 @@ export class RequestLogsRepository {
   /** Stores a batch and adds it to both rollup tables, all or nothing. Returns rows stored. */
   async insertBatch(entries: readonly RequestLogEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
+    // A request id repeated within one batch is stored once, so it is counted once.
+    const seen = new Set<string>();
+    const unique = entries.filter((e) => !seen.has(e.requestId) && seen.add(e.requestId));
     return this.dataSource.transaction(async (manager) => {
-      const inserted: { id: string; api_key_id: string | null; account_id: string | null }[] = await manager.query(
-        INSERT_LOGS,
-        logColumns(entries),
-      );
-      // Only rows actually stored count, with the key/account as stored, so rollups always
-      // equal the sum of the logs they were built from.
-      const stored = new Map(inserted.map((row) => [row.id, row]));
-      const counted: RequestLogEntry[] = [];
-      for (const e of entries) {
-        const row = stored.get(e.requestId);
-        if (!row) continue;
-        // A request id repeated within one batch is stored once, so it is counted once.
-        stored.delete(e.requestId);
-        counted.push({ ...e, apiKeyId: row.api_key_id, accountId: row.account_id });
-      }
+      const skipped: { id: string }[] = await manager.query(INSERT_LOGS, logColumns(unique));
+      // Only rows actually stored count, so rollups always equal the sum of the logs they were
+      // built from.
+      const missing = new Set(skipped.map((row) => row.id));
+      const counted = missing.size === 0 ? unique : unique.filter((e) => !missing.has(e.requestId));
       for (const unit of ['hour', 'day'] as const) await this.addRollups(manager, unit, counted);
       return counted.length;
     });
