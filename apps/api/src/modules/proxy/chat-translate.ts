@@ -203,6 +203,7 @@ export class ChatTranslator {
   }
 
   private chunk(delta: Json, finishReason: string | null = null, extra: Json = {}): string {
+    if (!this.stream) return '';
     const payload = {
       id: this.id,
       object: 'chat.completion.chunk',
@@ -211,7 +212,7 @@ export class ChatTranslator {
       choices: [{ index: 0, delta, finish_reason: finishReason }],
       ...extra,
     };
-    return this.stream ? `data: ${JSON.stringify(payload)}\n\n` : '';
+    return `data: ${JSON.stringify(payload)}\n\n`;
   }
 
   private withRole(delta: Json): Json {

@@ -224,7 +224,15 @@ export class ProxyRoutes {
     } else if (!res.writableEnded) {
       res.end();
     }
-    await this.proxy.finish(req, open, { ...pumped, httpStatus, ...observed });
+    await this.proxy.finish(req, open, {
+      status: pumped.status,
+      httpStatus,
+      errorCode: pumped.errorCode,
+      usage: observed.usage,
+      responseId: observed.responseId,
+      ttfbMs: pumped.ttfbMs,
+      model: observed.model,
+    });
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */

@@ -324,7 +324,8 @@ export class ProxyService {
     } catch (error) {
       this.logger.warn(`Settling limits failed: ${(error as Error).message}`);
     }
-    this.record(req, open.account.id, open.startedAt, { ...outcome, model }, costUsd);
+    outcome.model = model;
+    this.record(req, open.account.id, open.startedAt, outcome, costUsd);
     this.leave();
   }
 

@@ -19,10 +19,20 @@ export interface UsageAmounts {
   costUsd: number;
 }
 
+interface Slot {
+  /** The pending map the rows belong to (a flush starts a new one). */
+  batch: Map<string, UsageRow>;
+  from: number;
+  until: number;
+  rows: UsageRow[];
+}
+
 @Injectable()
 export class KeyUsageRecorder implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ApiKeyUsage');
   private pending = new Map<string, UsageRow>();
+  /** Per key and model, the pending rows of the windows that contain the last request. */
+  private readonly slots = new Map<string, Map<string, Slot>>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer?: NodeJS.Timeout;
 
@@ -40,16 +50,35 @@ export class KeyUsageRecorder implements OnModuleInit, OnModuleDestroy {
 
   /** Adds one settled request to every persisted window containing `at`. */
   record(apiKeyId: string, model: string, at: number, amounts: UsageAmounts): void {
+    // The rows of a key and model stay the same until the shortest window ends or a flush takes
+    // the batch: found once, then reused by every request until then.
+    let byModel = this.slots.get(apiKeyId);
+    if (!byModel) this.slots.set(apiKeyId, (byModel = new Map()));
+    let slot = byModel.get(model);
+    if (!slot || slot.batch !== this.pending || at < slot.from || at >= slot.until) {
+      slot = this.slot(apiKeyId, model, at);
+      byModel.set(model, slot);
+    }
+    for (const row of slot.rows) add(row, amounts);
+  }
+
+  private slot(apiKeyId: string, model: string, at: number): Slot {
+    const rows: UsageRow[] = [];
+    let from = -Infinity;
+    let until = Infinity;
     for (const window of PERSISTED_WINDOWS) {
-      const windowStart = windowBounds(window, at).start;
-      const id = `${apiKeyId}|${window}|${windowStart}|${model}`;
+      const bounds = windowBounds(window, at);
+      from = Math.max(from, bounds.start);
+      until = Math.min(until, bounds.end);
+      const id = `${apiKeyId}|${window}|${bounds.start}|${model}`;
       let row = this.pending.get(id);
       if (!row) {
-        row = { apiKeyId, window, windowStart, model, ...zero() };
+        row = { apiKeyId, window, windowStart: bounds.start, model, ...zero() };
         this.pending.set(id, row);
       }
-      add(row, amounts);
+      rows.push(row);
     }
+    return { batch: this.pending, from, until, rows };
   }
 
   flush(): Promise<void> {
@@ -57,6 +86,7 @@ export class KeyUsageRecorder implements OnModuleInit, OnModuleDestroy {
       if (this.pending.size === 0) return;
       const batch = this.pending;
       this.pending = new Map();
+      this.slots.clear();
       try {
         await this.keys.addUsage([...batch.values()]);
       } catch (error) {
