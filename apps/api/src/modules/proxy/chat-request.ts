@@ -136,7 +136,8 @@ function translatedTools(raw: Buffer): Buffer {
 export function chatToResponsesBytes(buf: Buffer): ChatRequest {
   let json: JsonMembers;
   try {
-    json = JsonMembers.scan(buf);
+    // The messages' own members are found in the same pass over the bytes.
+    json = JsonMembers.scan(buf, 'messages');
   } catch {
     throw badBody('The request body is not valid JSON.');
   }
@@ -150,17 +151,15 @@ export function chatToResponsesBytes(buf: Buffer): ChatRequest {
 
 function translate(json: JsonMembers): ChatRequest {
   const model = json.string('model');
-  const messages = rawOf(json, 'messages');
-  if (!messages || messages[0] !== 0x5b) throw badBody('messages must be a non-empty array.');
-  const items = elementsOf(messages);
-  if (items.length === 0) throw badBody('messages must be a non-empty array.');
+  const items = json.items;
+  if (!items || items.length === 0) throw badBody('messages must be a non-empty array.');
   if (!model) throw badBody('model is required.');
 
   const instructions: Buffer[] = [];
   /** Each input item as the pieces of its JSON text. */
   const input: (Buffer | string)[][] = [];
-  for (const item of items) {
-    const message = scanObject(item, 'messages');
+  for (const message of items) {
+    if (!message) throw badBody('Each of messages must be an object.');
     const role = message.string('role');
     const content = rawOf(message, 'content');
     if (role === 'system' || role === 'developer') {

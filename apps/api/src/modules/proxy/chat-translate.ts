@@ -184,12 +184,15 @@ export class ChatTranslator {
   private onFinished(type: string, usage: ObservedUsage | null): string {
     this.usage = usage;
     this.finished = true;
+    if (!this.stream) return '';
     const reason = this.toolCalls.size > 0 ? 'tool_calls' : type === 'response.incomplete' ? 'length' : 'stop';
-    let out = this.chunk(this.roleSent ? {} : this.withRole({}), reason);
-    if (this.includeUsage && this.stream) {
-      out += `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: chatUsage(this.usage) })}\n\n`;
+    const role = this.roleSent ? '' : '"role":"assistant"';
+    this.roleSent = true;
+    let out = `${this.chunkHead()}${role}},"finish_reason":"${reason}"}]}\n\n`;
+    if (this.includeUsage) {
+      out += `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[],"usage":${JSON.stringify(chatUsage(this.usage))}}\n\n`;
     }
-    return out + (this.stream ? 'data: [DONE]\n\n' : '');
+    return `${out}data: [DONE]\n\n`;
   }
 
   /** `data: {"id":…,"choices":[{"index":0,"delta":{` for this response, built once. */

@@ -40,7 +40,7 @@ describe('JsonMembers', () => {
   });
 
   it('refuses what is not one JSON object', () => {
-    for (const bad of ['[1]', '{"a":1', '{"a":1}x', '{"a" 1}', '"str"', '', '{"a":"unterminated}']) {
+    for (const bad of ['[1]', '{"a":1', '{"a":1}x', '{"a" 1}', '"str"', '', '{"a":"unterminated}', '{"a":}']) {
       expect(() => JsonMembers.scan(Buffer.from(bad))).toThrow(SyntaxError);
     }
     expect([...JsonMembers.scan(Buffer.from(' { } ')).members.keys()]).toEqual([]);
@@ -135,5 +135,32 @@ describe('JsonMembers', () => {
     expect(findMember(Buffer.from('{"\\u0064elta":"x"}'), 0, Buffer.from('delta'))).toEqual([14, 17]);
     expect(() => findMember(Buffer.from('{"a":1 "b":2}'), 0, Buffer.from('b'))).toThrow(SyntaxError);
     expect(() => findMember(Buffer.from('[1]'), 0, Buffer.from('b'))).toThrow(SyntaxError);
+  });
+
+  it("scans an array member's objects in the same pass when asked to", () => {
+    const body = {
+      model: 'm',
+      messages: [{ role: 'system', content: 'a "b" [c]' }, 'not an object', { role: 'user', content: [{ text: 'x' }] }],
+      tools: [{ type: 'function' }],
+    };
+    const json = JsonMembers.scan(Buffer.from(JSON.stringify(body)), 'messages');
+    expect(json.items).toHaveLength(3);
+    expect(json.items![0]!.string('role')).toBe('system');
+    expect(json.items![0]!.string('content')).toBe('a "b" [c]');
+    expect(json.items![1]).toBeNull();
+    expect(json.items![2]!.value('content')).toEqual([{ text: 'x' }]);
+    expect(json.value('messages')).toEqual(body.messages);
+    expect(json.value('tools')).toEqual(body.tools);
+    expect(JsonMembers.scan(Buffer.from('{"messages":"no"}'), 'messages').items).toBeNull();
+    expect(JsonMembers.scan(Buffer.from('{"messages":[]}'), 'messages').items).toEqual([]);
+    expect(JsonMembers.scan(Buffer.from('{"messages":[{"a":1}],"messages":3}'), 'messages').items).toBeNull();
+    for (const bad of [
+      '{"messages":[{"a":1}',
+      '{"messages":[{"a":1},]}',
+      '{"messages":[{"a" 1}]}',
+      '{"messages":[1 2]}',
+    ]) {
+      expect(() => JsonMembers.scan(Buffer.from(bad), 'messages')).toThrow(SyntaxError);
+    }
   });
 });

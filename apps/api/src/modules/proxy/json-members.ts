@@ -173,11 +173,13 @@ function skipValue(buf: Buffer, i: number): number {
     throw new SyntaxError('Unterminated object or array');
   }
   // number, true, false, null
+  const start = i;
   while (i < buf.length) {
     const byte = buf[i];
     if (byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET || isSpace(byte)) break;
     i++;
   }
+  if (i === start) throw new SyntaxError('Expected a value');
   return i;
 }
 
@@ -232,51 +234,110 @@ export function jsonStringAt(buf: Buffer, start: number, end: number): string {
   return stringAt(buf, start, end);
 }
 
+/** What scanning one object yields: its members, where it ends, and the expanded array's items. */
+interface Scanned {
+  members: Map<string, Member>;
+  end: number;
+  items: (JsonMembers | null)[] | null;
+}
+
+/**
+ * Scans the object whose `{` is at `i`. When `expand` names a member holding an array, that
+ * array's object elements are scanned in the same pass (see JsonMembers.items).
+ */
+function scanObjectAt(buf: Buffer, i: number, expand: string | null): Scanned {
+  const members = new Map<string, Member>();
+  let items: (JsonMembers | null)[] | null = null;
+  if (buf[i] !== OPEN_BRACE) throw new SyntaxError('Expected an object');
+  i = skipSpace(buf, i + 1);
+  if (buf[i] === CLOSE_BRACE) return { members, end: i + 1, items };
+  for (;;) {
+    if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
+    const start = i;
+    const keyEnd = skipString(buf, i);
+    const key = nameAt(buf, start, keyEnd);
+    i = skipSpace(buf, keyEnd);
+    if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
+    const valueStart = skipSpace(buf, i + 1);
+    if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the body');
+    const first = buf[valueStart];
+    let end: number;
+    if (first === OPEN_BRACKET && key === expand) {
+      items = [];
+      end = scanItems(buf, valueStart, items);
+    } else if (first === OPEN_BRACKET || first === OPEN_BRACE) {
+      if (key === expand) items = null;
+      end = knownEnd(buf, key, valueStart);
+      if (end === -1) {
+        end = skipValue(buf, valueStart);
+        noteWalked(buf, key, valueStart, end);
+      }
+    } else {
+      if (key === expand) items = null;
+      end = skipValue(buf, valueStart);
+    }
+    members.set(key, { start, valueStart, end });
+    i = skipSpace(buf, end);
+    if (buf[i] === COMMA) {
+      i = skipSpace(buf, i + 1);
+      continue;
+    }
+    if (buf[i] === CLOSE_BRACE) return { members, end: i + 1, items };
+    throw new SyntaxError('Expected "," or "}"');
+  }
+}
+
+/** Scans the array at `i` into `items` (objects scanned, anything else null); returns its end. */
+function scanItems(buf: Buffer, i: number, items: (JsonMembers | null)[]): number {
+  i = skipSpace(buf, i + 1);
+  if (buf[i] === CLOSE_BRACKET) return i + 1;
+  for (;;) {
+    if (i >= buf.length) throw new SyntaxError('Unterminated array');
+    let end: number;
+    if (buf[i] === OPEN_BRACE) {
+      const item = scanObjectAt(buf, i, null);
+      items.push(new JsonMembers(buf, item.members));
+      end = item.end;
+    } else {
+      items.push(null);
+      end = skipValue(buf, i);
+    }
+    i = skipSpace(buf, end);
+    if (buf[i] === COMMA) {
+      i = skipSpace(buf, i + 1);
+      continue;
+    }
+    if (buf[i] === CLOSE_BRACKET) return i + 1;
+    throw new SyntaxError('Expected "," or "]"');
+  }
+}
+
 export class JsonMembers {
-  private constructor(
+  /**
+   * The elements of the member named by scan()'s `expand`, when it holds an array: each object
+   * element's own members (offsets into the same bytes), null for an element that is not an
+   * object. Null when that member is absent or not an array.
+   */
+  items: (JsonMembers | null)[] | null = null;
+
+  /** Built by scan(); offsets in `members` are into `buf`. */
+  constructor(
     readonly buf: Buffer,
     readonly members: Map<string, Member>,
   ) {}
 
-  /** Throws SyntaxError when the bytes are not one JSON object (duplicate keys: the last wins). */
-  static scan(buf: Buffer): JsonMembers {
-    const members = new Map<string, Member>();
-    let i = skipSpace(buf, 0);
+  /**
+   * Throws SyntaxError when the bytes are not one JSON object (duplicate keys: the last wins).
+   * `expand` names a member whose array elements are scanned in the same pass (see items).
+   */
+  static scan(buf: Buffer, expand: string | null = null): JsonMembers {
+    const i = skipSpace(buf, 0);
     if (buf[i] !== OPEN_BRACE) throw new SyntaxError('The body is not a JSON object');
-    i = skipSpace(buf, i + 1);
-    if (buf[i] === CLOSE_BRACE) {
-      if (skipSpace(buf, i + 1) !== buf.length) throw new SyntaxError('Unexpected data after the object');
-      return new JsonMembers(buf, members);
-    }
-    for (;;) {
-      if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
-      const start = i;
-      const keyEnd = skipString(buf, i);
-      const key = nameAt(buf, start, keyEnd);
-      i = skipSpace(buf, keyEnd);
-      if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
-      const valueStart = skipSpace(buf, i + 1);
-      if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the body');
-      const first = buf[valueStart];
-      let end: number;
-      if (first === OPEN_BRACKET || first === OPEN_BRACE) {
-        end = knownEnd(buf, key, valueStart);
-        if (end === -1) {
-          end = skipValue(buf, valueStart);
-          noteWalked(buf, key, valueStart, end);
-        }
-      } else {
-        end = skipValue(buf, valueStart);
-      }
-      members.set(key, { start, valueStart, end });
-      i = skipSpace(buf, end);
-      if (buf[i] === COMMA) {
-        i = skipSpace(buf, i + 1);
-        continue;
-      }
-      if (buf[i] === CLOSE_BRACE && skipSpace(buf, i + 1) === buf.length) return new JsonMembers(buf, members);
-      throw new SyntaxError('Expected "," or "}"');
-    }
+    const scanned = scanObjectAt(buf, i, expand);
+    if (skipSpace(buf, scanned.end) !== buf.length) throw new SyntaxError('Unexpected data after the object');
+    const json = new JsonMembers(buf, scanned.members);
+    json.items = scanned.items;
+    return json;
   }
 
   /** The [start, end) of each element of a JSON array (SyntaxError when it is not one). */

@@ -92,6 +92,25 @@ describe('RequestLogWriter', () => {
     expect(calls[0][0].route).toHaveLength(200);
   });
 
+  it('reads ids as uuids exactly: lower-cases upper-case ones, refuses near misses', async () => {
+    const { writer, calls } = writerWith(async (b) => b.length);
+    const id = randomUUID();
+    const near = [
+      `${id.slice(0, 35)}g`,
+      `${id}0`,
+      id.slice(1),
+      id.replace(/-/g, 'a'),
+      `${id.slice(0, 8)}x${id.slice(9)}`,
+      ` ${id.slice(1)}`,
+    ];
+    writer.record(entry({ apiKeyId: id.toUpperCase(), accountId: id }));
+    for (const bad of near) writer.record(entry({ apiKeyId: bad, accountId: bad }));
+    await writer.flush();
+    expect(calls[0]).toHaveLength(near.length + 1);
+    expect(calls[0][0]).toMatchObject({ apiKeyId: id, accountId: id });
+    for (const e of calls[0].slice(1)) expect(e).toMatchObject({ apiKeyId: null, accountId: null });
+  });
+
   it('flushes what is buffered when the module is destroyed', async () => {
     const { writer, calls } = writerWith(async (b) => b.length);
     writer.onModuleInit();
