@@ -218,6 +218,24 @@ describe('request logs', () => {
     expect((await list(world.bob.cookie, `?accountId=${accountId}&from=${from}`)).body.items).toHaveLength(2);
   });
 
+  it('stores texts exactly, whatever characters they hold', async () => {
+    const texts = ['a\\b"c{d},e', 'NULL', '', ' padded ', 'é ✓ \ttab', 'nul\u0000byte'];
+    const when = (minutes: number) => new Date(base - 12 * DAY + minutes * MINUTE);
+    await write(
+      app,
+      texts.map((text, i) =>
+        entry(world.bob, { requestedAt: when(i), model: 'texts', userAgent: text, sessionId: text, errorCode: text }),
+      ),
+    );
+    const from = new Date(base - 13 * DAY).toISOString();
+    const { body } = await list(world.bob.cookie, `?model=texts&from=${from}`);
+    // Empty texts are stored as unknown (null) and NUL characters dropped, as the writer cleans them.
+    const expected = texts.map((text) => (text === '' ? null : text.replace('\u0000', ''))).reverse();
+    expect(body.items.map((i: { userAgent: string | null }) => i.userAgent)).toEqual(expected);
+    expect(body.items.map((i: { sessionId: string | null }) => i.sessionId)).toEqual(expected);
+    expect(body.items.map((i: { errorCode: string | null }) => i.errorCode)).toEqual(expected);
+  });
+
   it('purges logs past the retention period and leaves the usage summary unchanged', async () => {
     const old = new Date(Date.now() - 100 * DAY);
     await write(

@@ -266,7 +266,9 @@ export class ProxyRoutes {
     }
     await this.complete(req, open, res, pumped, stream ? null : () => translator.completion(), {
       usage: translator.usage,
-      responseId: translator.responseId,
+      // A chat completion cannot be continued by response id (Chat Completions has no
+      // previous_response_id), so there is no binding to remember.
+      responseId: null,
       model: translator.model,
     });
   }

@@ -42,7 +42,10 @@ function count(value: unknown): number | null {
 
 function text(value: unknown, max: number): string | null {
   if (typeof value !== 'string' || value === '') return null;
-  return value.length > max ? value.slice(0, max) : value;
+  // Postgres text cannot hold NUL: a client's user agent must not make a whole batch fail.
+  const clean = value.includes('\0') ? value.replaceAll('\0', '') : value;
+  if (clean === '') return null;
+  return clean.length > max ? clean.slice(0, max) : clean;
 }
 
 /**

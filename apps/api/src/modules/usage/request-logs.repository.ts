@@ -85,8 +85,35 @@ const INSERT_LOGS = `
   )
   SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.id = b.id)`;
 
-/** The batch as one array per LOG_COLUMNS column, in that order. */
-function logColumns(entries: readonly RequestLogEntry[]): unknown[][] {
+/** A Postgres array literal of values that need no quoting (uuids, numbers, booleans, times). */
+function plainArray(values: unknown[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    out += `${i > 0 ? ',' : ''}${value === null || value === undefined ? 'NULL' : String(value)}`;
+  }
+  return `${out}}`;
+}
+
+const NEEDS_ESCAPE = /[\\"]/;
+
+/** A Postgres array literal of text values, each quoted (and escaped when it holds \\ or "). */
+function textArray(values: (string | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) out += ',';
+    if (value === null) out += 'NULL';
+    else out += `"${NEEDS_ESCAPE.test(value) ? value.replace(/[\\"]/g, '\\$&') : value}"`;
+  }
+  return `${out}}`;
+}
+
+/**
+ * The batch as one array literal per LOG_COLUMNS column, in that order, written here rather than
+ * by the driver: ids, numbers and times need no escaping, and texts are escaped only when needed.
+ */
+function logColumns(entries: readonly RequestLogEntry[]): string[] {
   const columns: unknown[][] = LOG_COLUMNS.map(() => new Array<unknown>(entries.length));
   entries.forEach((e, i) => {
     columns[0][i] = e.requestId;
@@ -111,7 +138,9 @@ function logColumns(entries: readonly RequestLogEntry[]): unknown[][] {
     columns[19][i] = e.userAgent;
     columns[20][i] = e.sessionId;
   });
-  return columns;
+  return columns.map((values, i) =>
+    LOG_COLUMNS[i][1] === 'text' ? textArray(values as (string | null)[]) : plainArray(values),
+  );
 }
 
 const SUMMED = [

@@ -62,8 +62,16 @@ export function bucketStart(at: Date, unit: RollupUnit): Date {
 /** Deltas sorted by key, so concurrent writers lock rollup rows in the same order. */
 export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUnit): RollupDelta[] {
   const deltas = new Map<string, RollupDelta>();
+  const size = unit === 'hour' ? HOUR_MS : DAY_MS;
+  // A batch spans a second or so: its entries share one or two buckets, named once each.
+  let lastBucketMs = NaN;
+  let bucket = '';
   for (const entry of entries) {
-    const bucket = bucketStart(entry.requestedAt, unit).toISOString();
+    const bucketMs = Math.floor(entry.requestedAt.getTime() / size) * size;
+    if (bucketMs !== lastBucketMs) {
+      lastBucketMs = bucketMs;
+      bucket = new Date(bucketMs).toISOString();
+    }
     const keyId = entry.apiKeyId ?? NONE_ID;
     const accountId = entry.accountId ?? NONE_ID;
     const model = entry.model ?? '';
