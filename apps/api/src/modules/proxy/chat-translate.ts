@@ -2,7 +2,7 @@
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
 import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
-import { findMember, jsonStringAt } from './json-members';
+import { findMember, findMemberStart, jsonStringAt } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 import { quotaFromRateLimitsEvent, usageFrom, type ObservedUsage } from './sse-observer';
 
@@ -137,17 +137,17 @@ export class ChatTranslator {
       }
       case 'response.output_item.added': {
         // Only function calls matter here; they take the full parse.
-        const item = findMember(data, 0, ITEM);
-        if (!item || data[item[0]] !== OPEN_BRACE) return false;
-        const type = findMember(data, item[0], TYPE);
+        const item = findMemberStart(data, 0, ITEM);
+        if (item === -1 || data[item] !== OPEN_BRACE) return false;
+        const type = findMember(data, item, TYPE);
         return type !== null && data[type[0]] === QUOTE && jsonStringAt(data, type[0], type[1]) !== 'function_call';
       }
       case 'response.created': {
-        const response = findMember(data, 0, RESPONSE);
-        if (!response || data[response[0]] !== OPEN_BRACE) return false;
-        const id = findMember(data, response[0], ID);
-        const model = findMember(data, response[0], MODEL);
-        const created = findMember(data, response[0], CREATED_AT);
+        const response = findMemberStart(data, 0, RESPONSE);
+        if (response === -1 || data[response] !== OPEN_BRACE) return false;
+        const id = findMember(data, response, ID);
+        const model = findMember(data, response, MODEL);
+        const created = findMember(data, response, CREATED_AT);
         this.onCreated(
           id && data[id[0]] === QUOTE ? jsonStringAt(data, id[0], id[1]) : null,
           model && data[model[0]] === QUOTE ? jsonStringAt(data, model[0], model[1]) : null,
@@ -157,9 +157,9 @@ export class ChatTranslator {
       }
       case 'response.completed':
       case 'response.incomplete': {
-        const response = findMember(data, 0, RESPONSE);
-        if (!response || data[response[0]] !== OPEN_BRACE) return false;
-        const usage = findMember(data, response[0], USAGE);
+        const response = findMemberStart(data, 0, RESPONSE);
+        if (response === -1 || data[response] !== OPEN_BRACE) return false;
+        const usage = findMember(data, response, USAGE);
         this.out += this.onFinished(
           name,
           usage ? usageFrom(JSON.parse(data.toString('utf8', usage[0], usage[1]))) : null,

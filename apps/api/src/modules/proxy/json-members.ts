@@ -198,16 +198,17 @@ function nameIs(buf: Buffer, start: number, end: number, name: Buffer): boolean 
 }
 
 /**
- * The [start, end) of member `name`'s value in the object whose `{` is at `at` (after spaces),
- * or null when the object has none. Stops at the first match and allocates nothing on the way:
- * for reading one or two members of an event from a trusted upstream, where scan() would build
- * them all. SyntaxError when the bytes on the way are not an object.
+ * Where the value of member `name` starts in the object whose `{` is at `at` (after spaces), or
+ * -1 when the object has none. Stops at the first match without walking its value, and
+ * allocates nothing on the way: for reading one or two members of an event from a trusted
+ * upstream, where scan() would build them all. SyntaxError when the bytes on the way are not an
+ * object.
  */
-export function findMember(buf: Buffer, at: number, name: Buffer): [number, number] | null {
+export function findMemberStart(buf: Buffer, at: number, name: Buffer): number {
   let i = skipSpace(buf, at);
   if (buf[i] !== OPEN_BRACE) throw new SyntaxError('Expected an object');
   i = skipSpace(buf, i + 1);
-  if (buf[i] === CLOSE_BRACE) return null;
+  if (buf[i] === CLOSE_BRACE) return -1;
   for (;;) {
     if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
     const keyEnd = skipString(buf, i);
@@ -216,16 +217,21 @@ export function findMember(buf: Buffer, at: number, name: Buffer): [number, numb
     if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
     const valueStart = skipSpace(buf, i + 1);
     if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the object');
-    const end = skipValue(buf, valueStart);
-    if (match) return [valueStart, end];
-    i = skipSpace(buf, end);
+    if (match) return valueStart;
+    i = skipSpace(buf, skipValue(buf, valueStart));
     if (buf[i] === COMMA) {
       i = skipSpace(buf, i + 1);
       continue;
     }
-    if (buf[i] === CLOSE_BRACE) return null;
+    if (buf[i] === CLOSE_BRACE) return -1;
     throw new SyntaxError('Expected "," or "}"');
   }
+}
+
+/** The [start, end) of member `name`'s value (see findMemberStart), or null when absent. */
+export function findMember(buf: Buffer, at: number, name: Buffer): [number, number] | null {
+  const start = findMemberStart(buf, at, name);
+  return start === -1 ? null : [start, skipValue(buf, start)];
 }
 
 /** The text of the JSON string at buf[start, end) (quotes included); SyntaxError when not one. */

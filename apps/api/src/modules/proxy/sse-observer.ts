@@ -2,7 +2,7 @@
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
 import type { QuotaSnapshot, QuotaWindow } from '../accounts/upstream-auth.client';
-import { findMember, jsonStringAt } from './json-members';
+import { findMember, findMemberStart, jsonStringAt } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 
 export interface ObservedUsage {
@@ -161,9 +161,8 @@ export class SseObserver {
     let model: string | null = null;
     let error: unknown;
     try {
-      const response = findMember(data, 0, RESPONSE);
-      if (response && data[response[0]] === 0x7b) {
-        const at = response[0];
+      const at = findMemberStart(data, 0, RESPONSE);
+      if (at !== -1 && data[at] === 0x7b) {
         const usageAt = findMember(data, at, USAGE);
         usage = usageAt ? JSON.parse(data.toString('utf8', usageAt[0], usageAt[1])) : undefined;
         const idAt = findMember(data, at, ID);
