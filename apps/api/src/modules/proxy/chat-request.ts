@@ -81,13 +81,25 @@ function inner(text: Buffer | string): Buffer {
   return bytes.subarray(1, bytes.length - 1);
 }
 
-/** One buffer of all the pieces, copied once. */
+/** One buffer of all the pieces, copied once; neighbouring strings are joined and encoded together. */
 function concat(parts: (Buffer | string)[]): Buffer {
+  const pieces: (Buffer | string)[] = [];
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      text += part;
+    } else {
+      if (text !== '') pieces.push(text);
+      text = '';
+      pieces.push(part);
+    }
+  }
+  if (text !== '') pieces.push(text);
   let length = 0;
-  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+  for (const piece of pieces) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
   const out = Buffer.allocUnsafe(length);
   let at = 0;
-  for (const part of parts) at += typeof part === 'string' ? out.write(part, at) : part.copy(out, at);
+  for (const piece of pieces) at += typeof piece === 'string' ? out.write(piece, at) : piece.copy(out, at);
   return out;
 }
 

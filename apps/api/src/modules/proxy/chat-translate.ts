@@ -174,7 +174,7 @@ export class ChatTranslator {
   private onCreated(id: string | null, model: string | null, createdAt: number): void {
     if (id !== null) {
       this.responseId = id;
-      this.id = `chatcmpl-${id.replace(/^resp_/, '')}`;
+      this.id = `chatcmpl-${id.startsWith('resp_') ? id.slice(5) : id}`;
     }
     if (model !== null) this.model = model;
     if (Number.isFinite(createdAt)) this.created = createdAt;
