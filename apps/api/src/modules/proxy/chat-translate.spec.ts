@@ -89,7 +89,11 @@ describe('ChatTranslator', () => {
             reference.finished,
             reference.quota,
           ]);
-          if (!stream) expect(translator.completion()).toEqual(reference.completion());
+          if (!stream) {
+            expect(translator.completion()).toEqual(reference.completion());
+            // What is sent: the same bytes as serializing the object.
+            expect(translator.completionJson()).toBe(JSON.stringify(reference.completion()));
+          }
         }
       }
     }

@@ -283,6 +283,19 @@ export class ChatTranslator {
     }
   }
 
+  /** completion(), serialized: the envelope written directly, only the values through JSON.stringify. */
+  completionJson(): string {
+    const calls = this.calls;
+    const content = JSON.stringify(this.text || (calls.length ? null : ''));
+    const toolCalls = calls.length
+      ? `,"tool_calls":${JSON.stringify(
+          calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+        )}`
+      : '';
+    const reason = calls.length ? 'tool_calls' : 'stop';
+    return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${JSON.stringify(chatUsage(this.usage))}}`;
+  }
+
   /** The whole answer as one chat.completion object. */
   completion(): Json {
     const calls = this.calls;

@@ -17,7 +17,11 @@ export interface ProxyCall {
 
 /** A complete JSON answer, with its length and the request id. */
 export function sendJson(res: ServerResponse, status: number, payload: unknown, requestId: string): void {
-  const text = JSON.stringify(payload);
+  sendJsonText(res, status, JSON.stringify(payload), requestId);
+}
+
+/** sendJson for a payload already serialized. */
+export function sendJsonText(res: ServerResponse, status: number, text: string, requestId: string): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),

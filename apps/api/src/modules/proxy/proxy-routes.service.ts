@@ -21,7 +21,7 @@ import {
 } from './proxy.service';
 import { SseObserver, usageFrom } from './sse-observer';
 import { JsonMembers } from './json-members';
-import { sendJson, type ProxyCall } from './proxy-call';
+import { sendJson, sendJsonText, type ProxyCall } from './proxy-call';
 import { upstreamResponsesBody } from './upstream-request';
 
 type Json = Record<string, unknown>;
@@ -216,7 +216,8 @@ export class ProxyRoutes {
     let httpStatus = 200;
     if (collected && !req.cancel.aborted) {
       const payload = pumped.status === 'success' ? collected() : null;
-      if (payload) sendJson(res, 200, payload, req.requestId);
+      if (typeof payload === 'string') sendJsonText(res, 200, payload, req.requestId);
+      else if (payload) sendJson(res, 200, payload, req.requestId);
       else {
         httpStatus = 502;
         sendIncomplete(res, pumped.errorCode, req.requestId);
@@ -264,7 +265,7 @@ export class ProxyRoutes {
       pumped.status = 'error';
       pumped.errorCode = translator.failed ?? 'upstream_disconnected';
     }
-    await this.complete(req, open, res, pumped, stream ? null : () => translator.completion(), {
+    await this.complete(req, open, res, pumped, stream ? null : () => translator.completionJson(), {
       usage: translator.usage,
       // A chat completion cannot be continued by response id (Chat Completions has no
       // previous_response_id), so there is no binding to remember.
