@@ -18,6 +18,23 @@ export type RequestLogEntry = Omit<
 
 const INT_MAX = 2_147_483_647;
 
+/**
+ * Owner, key and account ids repeat from entry to entry: ones already checked are remembered
+ * (a bounded set, emptied when full) and pass with one lookup.
+ */
+const CHECKED_IDS = new Set<string>();
+const CHECKED_IDS_MAX = 10_000;
+
+function knownUuidOrNull(value: unknown): string | null {
+  if (typeof value === 'string' && CHECKED_IDS.has(value)) return value;
+  const id = uuidOrNull(value);
+  if (id !== null && id === value) {
+    if (CHECKED_IDS.size >= CHECKED_IDS_MAX) CHECKED_IDS.clear();
+    CHECKED_IDS.add(id);
+  }
+  return id;
+}
+
 /** The uuid in lower case, or null when `value` is not one (checked by hand: every request pays it). */
 function uuidOrNull(value: unknown): string | null {
   if (typeof value !== 'string' || value.length !== 36) return null;
@@ -53,7 +70,7 @@ function text(value: unknown, max: number): string | null {
  * be attributed to an owner (it would be invisible to everyone).
  */
 export function sanitizeEntry(entry: RequestLogEntry): RequestLogEntry | null {
-  const ownerUserId = uuidOrNull(entry.ownerUserId);
+  const ownerUserId = knownUuidOrNull(entry.ownerUserId);
   if (!ownerUserId) return null;
   const at = entry.requestedAt instanceof Date ? entry.requestedAt : new Date(entry.requestedAt);
   const status = entry.status;
@@ -61,8 +78,8 @@ export function sanitizeEntry(entry: RequestLogEntry): RequestLogEntry | null {
   entry.requestId = uuidOrNull(entry.requestId) ?? randomUUID();
   entry.requestedAt = Number.isNaN(at.getTime()) ? new Date() : at;
   entry.ownerUserId = ownerUserId;
-  entry.apiKeyId = uuidOrNull(entry.apiKeyId);
-  entry.accountId = uuidOrNull(entry.accountId);
+  entry.apiKeyId = knownUuidOrNull(entry.apiKeyId);
+  entry.accountId = knownUuidOrNull(entry.accountId);
   entry.route = text(entry.route, 200) ?? 'unknown';
   entry.model = text(entry.model, 128);
   entry.stream = entry.stream === true;

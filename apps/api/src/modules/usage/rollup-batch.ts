@@ -59,25 +59,36 @@ export function bucketStart(at: Date, unit: RollupUnit): Date {
   return new Date(Math.floor(at.getTime() / size) * size);
 }
 
+/** Map values in the order of the keys they were filed under: see rollupDeltas. */
+interface Filed<T> {
+  key: string;
+  value: T;
+}
+
 /** Deltas sorted by key, so concurrent writers lock rollup rows in the same order. */
 export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUnit): RollupDelta[] {
-  const deltas = new Map<string, RollupDelta>();
+  // Filed by bucket, then owner, key, account and model in nested maps: the ids are the same
+  // strings request after request, so each lookup is cheap, where one joined key would be built
+  // and hashed afresh for every entry. The joined key is built once per delta, for the sort.
+  const filed: Filed<RollupDelta>[] = [];
+  const byBucket = new Map<number, Map<string, Map<string, Map<string, Map<string, RollupDelta>>>>>();
   const size = unit === 'hour' ? HOUR_MS : DAY_MS;
-  // A batch spans a second or so: its entries share one or two buckets, named once each.
-  let lastBucketMs = NaN;
-  let bucket = '';
   for (const entry of entries) {
     const bucketMs = Math.floor(entry.requestedAt.getTime() / size) * size;
-    if (bucketMs !== lastBucketMs) {
-      lastBucketMs = bucketMs;
-      bucket = new Date(bucketMs).toISOString();
-    }
     const keyId = entry.apiKeyId ?? NONE_ID;
     const accountId = entry.accountId ?? NONE_ID;
     const model = entry.model ?? '';
-    const key = `${bucket}|${entry.ownerUserId}|${keyId}|${accountId}|${model}`;
-    let delta = deltas.get(key);
+    let byOwner = byBucket.get(bucketMs);
+    if (!byOwner) byBucket.set(bucketMs, (byOwner = new Map()));
+    let byKey = byOwner.get(entry.ownerUserId);
+    if (!byKey) byOwner.set(entry.ownerUserId, (byKey = new Map()));
+    let byAccount = byKey.get(keyId);
+    if (!byAccount) byKey.set(keyId, (byAccount = new Map()));
+    let byModel = byAccount.get(accountId);
+    if (!byModel) byAccount.set(accountId, (byModel = new Map()));
+    let delta = byModel.get(model);
     if (!delta) {
+      const bucket = new Date(bucketMs).toISOString();
       delta = {
         bucket_start: bucket,
         owner_user_id: entry.ownerUserId,
@@ -91,7 +102,8 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
         latency_hist: emptyHistogram(),
         ttfb_hist: emptyHistogram(),
       };
-      deltas.set(key, delta);
+      byModel.set(model, delta);
+      filed.push({ key: `${bucket}|${entry.ownerUserId}|${keyId}|${accountId}|${model}`, value: delta });
     }
     delta.requests += 1;
     if (entry.status === 'error') delta.errors += 1;
@@ -109,7 +121,7 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
       addToHistogram(delta.ttfb_hist, entry.ttfbMs);
     }
   }
-  return sortedValues(deltas);
+  return filed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((f) => f.value);
 }
 
 export type SeriesDimension = 'model' | 'key' | 'account';
