@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { LogRetentionService } from '../src/modules/usage/log-retention.service';
 import { as, insertAccount } from './support/api-keys';
-import { startTestApp, type TestApp } from './support/app';
+import { createUserSession, startTestApp, type TestApp } from './support/app';
 import { entry, usageWorld, write, type UsageWorld } from './support/request-logs';
 
 const MINUTE = 60_000;
@@ -234,6 +234,42 @@ describe('request logs', () => {
     expect(body.items.map((i: { userAgent: string | null }) => i.userAgent)).toEqual(expected);
     expect(body.items.map((i: { sessionId: string | null }) => i.sessionId)).toEqual(expected);
     expect(body.items.map((i: { errorCode: string | null }) => i.errorCode)).toEqual(expected);
+  });
+
+  it("deletes a user's logs with the user, also those written while the deletion runs", async () => {
+    const carol = await createUserSession(app, world.adminCookie, 'carol');
+    const who = { ...world.bob, id: carol.id, cookie: carol.cookie };
+    const when = (minutes: number) => new Date(base - 14 * DAY + minutes * MINUTE);
+    await write(app, [entry(who, { requestedAt: when(1), apiKeyId: null, accountId: null })]);
+    const count = async () =>
+      Number(
+        (
+          await app.instance.dataSource.query('SELECT count(*) AS n FROM request_logs WHERE owner_user_id = $1', [
+            carol.id,
+          ])
+        )[0].n,
+      );
+    expect(await count()).toBe(1);
+    // A batch holding carol's lock while the deletion starts: the deletion waits for it, then
+    // takes its rows too.
+    const batch = app.instance.dataSource.createQueryRunner();
+    await batch.connect();
+    await batch.startTransaction();
+    await batch.query('SELECT 1 FROM dashboard_users WHERE id = $1 FOR KEY SHARE', [carol.id]);
+    const deletion = as(app, world.adminCookie).delete(`/api/users/${carol.id}`).expect(204);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await batch.query(
+      `INSERT INTO request_logs (id, requested_at, owner_user_id, route, stream, status, http_status, latency_ms)
+       VALUES (gen_random_uuid(), now(), $1, '/v1/responses', true, 'success', 200, 5)`,
+      [carol.id],
+    );
+    await batch.commitTransaction();
+    await batch.release();
+    await deletion;
+    expect(await count()).toBe(0);
+    // After the deletion, a late batch for carol stores nothing.
+    await write(app, [entry(who, { requestedAt: when(2), apiKeyId: null, accountId: null })]);
+    expect(await count()).toBe(0);
   });
 
   it('purges logs past the retention period and leaves the usage summary unchanged', async () => {

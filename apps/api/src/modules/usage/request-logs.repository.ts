@@ -46,9 +46,10 @@ export interface RequestLogRow {
 }
 
 // A log keeps the id of a key or account deleted since (as the rollups do); rows of a deleted
-// owner are dropped (their logs cascade anyway). The batch arrives as one array per column:
-// Postgres reads array literals several times faster than the same rows as JSON objects. The
-// statement answers with the ids it did not store (normally none) rather than echoing the batch.
+// owner are dropped (a trigger deletes an owner's logs with the owner). The batch arrives as one
+// array per column: Postgres reads array literals several times faster than the same rows as JSON
+// objects. The statement answers with the ids it did not store (normally none) rather than
+// echoing the batch.
 const LOG_COLUMNS: [string, string][] = [
   ['id', 'uuid'],
   ['requested_at', 'timestamptz'],
@@ -77,9 +78,14 @@ const INSERT_LOGS = `
   WITH batch AS (
     SELECT * FROM unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
              AS r(${LOG_COLUMNS.map(([name]) => name).join(', ')})
+  ), owners AS (
+    -- One lock per owner instead of a foreign-key check per row: a user being deleted either
+    -- waits for this batch (and its trigger then deletes these rows too) or is gone by now, and
+    -- the rows are skipped.
+    SELECT u.id FROM dashboard_users u WHERE u.id IN (SELECT DISTINCT owner_user_id FROM batch) FOR KEY SHARE
   ), stored AS (
     INSERT INTO request_logs (${LOG_COLUMNS.map(([name]) => name).join(', ')})
-    SELECT * FROM batch r WHERE EXISTS (SELECT 1 FROM dashboard_users u WHERE u.id = r.owner_user_id)
+    SELECT * FROM batch r WHERE r.owner_user_id IN (SELECT id FROM owners)
     ON CONFLICT (id) DO NOTHING
     RETURNING id
   )
