@@ -65,16 +65,6 @@ function userContent(raw: Buffer | null): (Buffer | string)[] {
   return [parts];
 }
 
-/** The bytes of each element of the array whose bytes are `raw`. */
-function elementsOf(raw: Buffer): Buffer[] {
-  return JsonMembers.elements(raw).map(([start, end]) => raw.subarray(start, end));
-}
-
-function scanObject(raw: Buffer, what: string): JsonMembers {
-  if (raw[0] !== 0x7b) throw badBody(`Each of ${what} must be an object.`);
-  return JsonMembers.scan(raw);
-}
-
 /** A JSON string's bytes without its quotes (escapes intact), to join several into one string. */
 function inner(text: Buffer | string): Buffer {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
@@ -113,8 +103,9 @@ function prefixOf(texts: Buffer[], max: number): Buffer {
 /** Chat tools as Responses tools: each function's name, description, parameters and strict. */
 function translateTools(tools: Buffer): Buffer {
   const parts: (Buffer | string)[] = ['['];
-  elementsOf(tools).forEach((tool, i) => {
-    const fnRaw = rawOf(scanObject(tool, 'tools'), 'function');
+  JsonMembers.items(tools).forEach((tool, i) => {
+    if (!tool) throw badBody('Each of tools must be an object.');
+    const fnRaw = rawOf(tool, 'function');
     const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw) : null;
     parts.push(i > 0 ? ',{"type":"function"' : '{"type":"function"');
     for (const name of ['name', 'description', 'parameters', 'strict']) {

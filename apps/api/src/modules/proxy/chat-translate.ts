@@ -2,7 +2,7 @@
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
 import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
-import { findMember, findMemberStart, jsonStringAt } from './json-members';
+import { findMember, findMemberStart, findString, findValue } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 import { quotaFromRateLimitsEvent, usageFrom, type ObservedUsage } from './sse-observer';
 
@@ -124,12 +124,14 @@ export class ChatTranslator {
   private onFast(name: string, data: Buffer): boolean {
     switch (name) {
       case 'response.output_text.delta': {
-        const delta = findMember(data, 0, DELTA);
-        if (!delta || data[delta[0]] !== QUOTE) return false;
         if (!this.stream) {
-          this.text += jsonStringAt(data, delta[0], delta[1]);
+          const text = findString(data, 0, DELTA);
+          if (text === null) return false;
+          this.text += text;
           return true;
         }
+        const delta = findMember(data, 0, DELTA);
+        if (!delta || data[delta[0]] !== QUOTE) return false;
         const role = this.roleSent ? '' : '"role":"assistant",';
         this.roleSent = true;
         this.out += `${this.chunkHead()}${role}"content":${data.toString('utf8', delta[0], delta[1])}},"finish_reason":null}]}\n\n`;
@@ -139,18 +141,16 @@ export class ChatTranslator {
         // Only function calls matter here; they take the full parse.
         const item = findMemberStart(data, 0, ITEM);
         if (item === -1 || data[item] !== OPEN_BRACE) return false;
-        const type = findMember(data, item, TYPE);
-        return type !== null && data[type[0]] === QUOTE && jsonStringAt(data, type[0], type[1]) !== 'function_call';
+        const type = findString(data, item, TYPE);
+        return type !== null && type !== 'function_call';
       }
       case 'response.created': {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
-        const id = findMember(data, response, ID);
-        const model = findMember(data, response, MODEL);
         const created = findMember(data, response, CREATED_AT);
         this.onCreated(
-          id && data[id[0]] === QUOTE ? jsonStringAt(data, id[0], id[1]) : null,
-          model && data[model[0]] === QUOTE ? jsonStringAt(data, model[0], model[1]) : null,
+          findString(data, response, ID),
+          findString(data, response, MODEL),
           created ? Number(data.toString('latin1', created[0], created[1])) : NaN,
         );
         return true;
@@ -159,11 +159,7 @@ export class ChatTranslator {
       case 'response.incomplete': {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
-        const usage = findMember(data, response, USAGE);
-        this.out += this.onFinished(
-          name,
-          usage ? usageFrom(JSON.parse(data.toString('utf8', usage[0], usage[1]))) : null,
-        );
+        this.out += this.onFinished(name, usageFrom(findValue(data, response, USAGE)));
         return true;
       }
       default:

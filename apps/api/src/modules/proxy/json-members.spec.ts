@@ -1,4 +1,4 @@
-import { findMember, jsonStringAt, JsonMembers } from './json-members';
+import { findMember, findString, findValue, JsonMembers } from './json-members';
 
 describe('JsonMembers', () => {
   const body = Buffer.from(
@@ -129,8 +129,10 @@ describe('JsonMembers', () => {
     expect(data[response[0]]).toBe(0x7b);
     const usage = findMember(data, response[0], Buffer.from('usage'))!;
     expect(JSON.parse(data.toString('utf8', usage[0], usage[1]))).toEqual({ input_tokens: 5 });
-    const id = findMember(data, response[0], Buffer.from('id'))!;
-    expect(jsonStringAt(data, id[0], id[1])).toBe('resp_1');
+    expect(findString(data, response[0], Buffer.from('id'))).toBe('resp_1');
+    expect(findValue(data, response[0], Buffer.from('usage'))).toEqual({ input_tokens: 5 });
+    expect(findString(data, response[0], Buffer.from('usage'))).toBeNull();
+    expect(findValue(data, response[0], Buffer.from('absent'))).toBeUndefined();
     expect(findMember(data, 0, Buffer.from('usage'))).toBeNull();
     expect(findMember(Buffer.from('{"\\u0064elta":"x"}'), 0, Buffer.from('delta'))).toEqual([14, 17]);
     expect(() => findMember(Buffer.from('{"a":1 "b":2}'), 0, Buffer.from('b'))).toThrow(SyntaxError);

@@ -84,28 +84,22 @@ function nameAt(buf: Buffer, start: number, end: number): string {
 
 /**
  * Tool lists are large (tens of nested schemas) and clients send the same list, byte for byte,
- * with every request of a conversation: Codex CLI and the SDKs alike. A list seen twice in a row
+ * with every request of a conversation: Codex CLI and the SDKs alike. A `tools` list seen twice
  * is kept, and a later body whose `tools` starts with the same bytes is skipped by one comparison
  * instead of a walk (a JSON array ends where its bytes say). Other members change from request to
  * request and are always walked. Bounded in count and size.
  */
-const REPEATABLE = new Set(['tools']);
-const REPEAT_MIN = 1024;
-const REPEAT_MAX = 1024 * 1024;
-const REPEATS_PER_NAME = 4;
+const TOOLS = 'tools';
+const KEPT_MIN = 1024;
+const KEPT_MAX = 1024 * 1024;
+const KEPT_LISTS = 4;
+const keptTools: Buffer[] = [];
+/** Length and last bytes of recently walked lists, to spot a repeat. */
+const recentTools: string[] = [];
 
-interface Repeats {
-  values: Buffer[];
-  /** Length and last bytes of recently walked values, to spot a repeat. */
-  recent: string[];
-}
-const REPEATS = new Map<string, Repeats>();
-
-function knownEnd(buf: Buffer, name: string, at: number): number {
-  if (!REPEATABLE.has(name)) return -1;
-  const repeats = REPEATS.get(name);
-  if (!repeats) return -1;
-  for (const value of repeats.values) {
+/** Where the kept tool list that buf holds at `at` ends, or -1. */
+function knownToolsEnd(buf: Buffer, at: number): number {
+  for (const value of keptTools) {
     const end = at + value.length;
     if (
       end <= buf.length &&
@@ -118,20 +112,18 @@ function knownEnd(buf: Buffer, name: string, at: number): number {
   return -1;
 }
 
-function noteWalked(buf: Buffer, name: string, at: number, end: number): void {
+function noteToolsWalked(buf: Buffer, at: number, end: number): void {
   const length = end - at;
-  if (length < REPEAT_MIN || length > REPEAT_MAX || !REPEATABLE.has(name)) return;
-  let repeats = REPEATS.get(name);
-  if (!repeats) REPEATS.set(name, (repeats = { values: [], recent: [] }));
+  if (length < KEPT_MIN || length > KEPT_MAX) return;
   const seen = `${length}:${buf.toString('latin1', end - 32, end)}`;
-  const index = repeats.recent.indexOf(seen);
+  const index = recentTools.indexOf(seen);
   if (index === -1) {
-    if (repeats.recent.push(seen) > REPEATS_PER_NAME * 2) repeats.recent.shift();
+    if (recentTools.push(seen) > KEPT_LISTS * 2) recentTools.shift();
     return;
   }
-  repeats.recent.splice(index, 1);
-  if (repeats.values.length >= REPEATS_PER_NAME) repeats.values.shift();
-  repeats.values.push(Buffer.from(buf.subarray(at, end)));
+  recentTools.splice(index, 1);
+  if (keptTools.length >= KEPT_LISTS) keptTools.shift();
+  keptTools.push(Buffer.from(buf.subarray(at, end)));
 }
 
 /** A string's text: its bytes decoded directly unless it has escapes to undo. */
@@ -183,6 +175,26 @@ function skipValue(buf: Buffer, i: number): number {
   return i;
 }
 
+/** Where the value starts after a member name ending at `keyEnd` (its colon checked). */
+function valueAfterName(buf: Buffer, keyEnd: number): number {
+  const colon = skipSpace(buf, keyEnd);
+  if (buf[colon] !== COLON) throw new SyntaxError('Expected ":"');
+  const valueStart = skipSpace(buf, colon + 1);
+  if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the body');
+  return valueStart;
+}
+
+/**
+ * After a member or element ending at `end`: where the next one starts, or -1 when `close`
+ * (`}` or `]`) ends the object or array there.
+ */
+function nextAfter(buf: Buffer, end: number, close: number): number {
+  const i = skipSpace(buf, end);
+  if (buf[i] === COMMA) return skipSpace(buf, i + 1);
+  if (buf[i] === close) return -1;
+  throw new SyntaxError(close === CLOSE_BRACE ? 'Expected "," or "}"' : 'Expected "," or "]"');
+}
+
 /** Whether the member name whose quotes are at `start` and `end - 1` is `name` (ASCII). */
 function nameIs(buf: Buffer, start: number, end: number, name: Buffer): boolean {
   if (end - start - 2 !== name.length) {
@@ -209,23 +221,14 @@ export function findMemberStart(buf: Buffer, at: number, name: Buffer): number {
   if (buf[i] !== OPEN_BRACE) throw new SyntaxError('Expected an object');
   i = skipSpace(buf, i + 1);
   if (buf[i] === CLOSE_BRACE) return -1;
-  for (;;) {
+  for (; i !== -1; i = nextAfter(buf, skipValue(buf, i), CLOSE_BRACE)) {
     if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
     const keyEnd = skipString(buf, i);
     const match = nameIs(buf, i, keyEnd, name);
-    i = skipSpace(buf, keyEnd);
-    if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
-    const valueStart = skipSpace(buf, i + 1);
-    if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the object');
-    if (match) return valueStart;
-    i = skipSpace(buf, skipValue(buf, valueStart));
-    if (buf[i] === COMMA) {
-      i = skipSpace(buf, i + 1);
-      continue;
-    }
-    if (buf[i] === CLOSE_BRACE) return -1;
-    throw new SyntaxError('Expected "," or "}"');
+    i = valueAfterName(buf, keyEnd);
+    if (match) return i;
   }
+  return -1;
 }
 
 /** The [start, end) of member `name`'s value (see findMemberStart), or null when absent. */
@@ -234,10 +237,16 @@ export function findMember(buf: Buffer, at: number, name: Buffer): [number, numb
   return start === -1 ? null : [start, skipValue(buf, start)];
 }
 
-/** The text of the JSON string at buf[start, end) (quotes included); SyntaxError when not one. */
-export function jsonStringAt(buf: Buffer, start: number, end: number): string {
-  if (buf[start] !== QUOTE || end - start < 2 || buf[end - 1] !== QUOTE) throw new SyntaxError('Expected a string');
-  return stringAt(buf, start, end);
+/** Member `name`'s text when it is a string, else null (see findMemberStart). */
+export function findString(buf: Buffer, at: number, name: Buffer): string | null {
+  const start = findMemberStart(buf, at, name);
+  return start === -1 || buf[start] !== QUOTE ? null : stringAt(buf, start, skipString(buf, start));
+}
+
+/** Member `name`'s value, parsed; undefined when absent (see findMemberStart). */
+export function findValue(buf: Buffer, at: number, name: Buffer): unknown {
+  const start = findMemberStart(buf, at, name);
+  return start === -1 ? undefined : JSON.parse(buf.toString('utf8', start, skipValue(buf, start)));
 }
 
 /** What scanning one object yields: its members, where it ends, and the expanded array's items. */
@@ -257,49 +266,37 @@ function scanObjectAt(buf: Buffer, i: number, expand: string | null): Scanned {
   if (buf[i] !== OPEN_BRACE) throw new SyntaxError('Expected an object');
   i = skipSpace(buf, i + 1);
   if (buf[i] === CLOSE_BRACE) return { members, end: i + 1, items };
-  for (;;) {
+  let end = i;
+  for (; i !== -1; i = nextAfter(buf, end, CLOSE_BRACE)) {
     if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
     const start = i;
     const keyEnd = skipString(buf, i);
     const key = nameAt(buf, start, keyEnd);
-    i = skipSpace(buf, keyEnd);
-    if (buf[i] !== COLON) throw new SyntaxError('Expected ":"');
-    const valueStart = skipSpace(buf, i + 1);
-    if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the body');
-    const first = buf[valueStart];
-    let end: number;
-    if (first === OPEN_BRACKET && key === expand) {
-      items = [];
+    const valueStart = valueAfterName(buf, keyEnd);
+    if (key === expand) items = buf[valueStart] === OPEN_BRACKET ? [] : null;
+    if (items !== null && key === expand) {
       end = scanItems(buf, valueStart, items);
-    } else if (first === OPEN_BRACKET || first === OPEN_BRACE) {
-      if (key === expand) items = null;
-      end = knownEnd(buf, key, valueStart);
+    } else if (key === TOOLS && buf[valueStart] === OPEN_BRACKET) {
+      end = knownToolsEnd(buf, valueStart);
       if (end === -1) {
         end = skipValue(buf, valueStart);
-        noteWalked(buf, key, valueStart, end);
+        noteToolsWalked(buf, valueStart, end);
       }
     } else {
-      if (key === expand) items = null;
       end = skipValue(buf, valueStart);
     }
     members.set(key, { start, valueStart, end });
-    i = skipSpace(buf, end);
-    if (buf[i] === COMMA) {
-      i = skipSpace(buf, i + 1);
-      continue;
-    }
-    if (buf[i] === CLOSE_BRACE) return { members, end: i + 1, items };
-    throw new SyntaxError('Expected "," or "}"');
   }
+  return { members, end: skipSpace(buf, end) + 1, items };
 }
 
 /** Scans the array at `i` into `items` (objects scanned, anything else null); returns its end. */
 function scanItems(buf: Buffer, i: number, items: (JsonMembers | null)[]): number {
   i = skipSpace(buf, i + 1);
   if (buf[i] === CLOSE_BRACKET) return i + 1;
-  for (;;) {
+  let end = i;
+  for (; i !== -1; i = nextAfter(buf, end, CLOSE_BRACKET)) {
     if (i >= buf.length) throw new SyntaxError('Unterminated array');
-    let end: number;
     if (buf[i] === OPEN_BRACE) {
       const item = scanObjectAt(buf, i, null);
       items.push(new JsonMembers(buf, item.members));
@@ -308,14 +305,8 @@ function scanItems(buf: Buffer, i: number, items: (JsonMembers | null)[]): numbe
       items.push(null);
       end = skipValue(buf, i);
     }
-    i = skipSpace(buf, end);
-    if (buf[i] === COMMA) {
-      i = skipSpace(buf, i + 1);
-      continue;
-    }
-    if (buf[i] === CLOSE_BRACKET) return i + 1;
-    throw new SyntaxError('Expected "," or "]"');
   }
+  return skipSpace(buf, end) + 1;
 }
 
 export class JsonMembers {
@@ -346,25 +337,17 @@ export class JsonMembers {
     return json;
   }
 
-  /** The [start, end) of each element of a JSON array (SyntaxError when it is not one). */
-  static elements(buf: Buffer): [number, number][] {
-    const out: [number, number][] = [];
-    let i = skipSpace(buf, 0);
+  /**
+   * The elements of the JSON array that is the whole of `buf`, as items() gives them for an
+   * expanded member (SyntaxError when it is not one array).
+   */
+  static items(buf: Buffer): (JsonMembers | null)[] {
+    const i = skipSpace(buf, 0);
     if (buf[i] !== OPEN_BRACKET) throw new SyntaxError('Expected an array');
-    i = skipSpace(buf, i + 1);
-    if (buf[i] === CLOSE_BRACKET) return out;
-    for (;;) {
-      if (i >= buf.length) throw new SyntaxError('Unterminated array');
-      const end = skipValue(buf, i);
-      out.push([i, end]);
-      i = skipSpace(buf, end);
-      if (buf[i] === COMMA) {
-        i = skipSpace(buf, i + 1);
-        continue;
-      }
-      if (buf[i] === CLOSE_BRACKET) return out;
-      throw new SyntaxError('Expected "," or "]"');
-    }
+    const items: (JsonMembers | null)[] = [];
+    if (skipSpace(buf, scanItems(buf, i, items)) !== buf.length)
+      throw new SyntaxError('Unexpected data after the array');
+    return items;
   }
 
   has(key: string): boolean {

@@ -2,7 +2,7 @@
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
 import type { QuotaSnapshot, QuotaWindow } from '../accounts/upstream-auth.client';
-import { findMember, findMemberStart, jsonStringAt } from './json-members';
+import { findMemberStart, findString, findValue } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 
 export interface ObservedUsage {
@@ -163,16 +163,10 @@ export class SseObserver {
     try {
       const at = findMemberStart(data, 0, RESPONSE);
       if (at !== -1 && data[at] === 0x7b) {
-        const usageAt = findMember(data, at, USAGE);
-        usage = usageAt ? JSON.parse(data.toString('utf8', usageAt[0], usageAt[1])) : undefined;
-        const idAt = findMember(data, at, ID);
-        if (idAt && data[idAt[0]] === 0x22) id = jsonStringAt(data, idAt[0], idAt[1]);
-        const modelAt = findMember(data, at, MODEL);
-        if (modelAt && data[modelAt[0]] === 0x22) model = jsonStringAt(data, modelAt[0], modelAt[1]);
-        if (name === 'response.failed') {
-          const errorAt = findMember(data, at, ERROR);
-          error = errorAt ? JSON.parse(data.toString('utf8', errorAt[0], errorAt[1])) : undefined;
-        }
+        usage = findValue(data, at, USAGE);
+        id = findString(data, at, ID);
+        model = findString(data, at, MODEL);
+        if (name === 'response.failed') error = findValue(data, at, ERROR);
       }
     } catch {
       return false;

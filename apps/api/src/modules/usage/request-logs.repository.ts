@@ -50,28 +50,29 @@ export interface RequestLogRow {
 // array per column: Postgres reads array literals several times faster than the same rows as JSON
 // objects. The statement answers with the ids it did not store (normally none) rather than
 // echoing the batch.
-const LOG_COLUMNS: [string, string][] = [
-  ['id', 'uuid'],
-  ['requested_at', 'timestamptz'],
-  ['owner_user_id', 'uuid'],
-  ['api_key_id', 'uuid'],
-  ['account_id', 'uuid'],
-  ['route', 'text'],
-  ['model', 'text'],
-  ['stream', 'boolean'],
-  ['status', 'text'],
-  ['http_status', 'int'],
-  ['error_code', 'text'],
-  ['input_tokens', 'int'],
-  ['cached_input_tokens', 'int'],
-  ['output_tokens', 'int'],
-  ['reasoning_tokens', 'int'],
-  ['cost_usd', 'numeric'],
-  ['latency_ms', 'int'],
-  ['ttfb_ms', 'int'],
-  ['client_ip', 'text'],
-  ['user_agent', 'text'],
-  ['session_id', 'text'],
+/** Each stored column: its name, its Postgres type, and how an entry gives its value. */
+const LOG_COLUMNS: [string, string, (e: RequestLogEntry) => unknown][] = [
+  ['id', 'uuid', (e) => e.requestId],
+  ['requested_at', 'timestamptz', (e) => e.requestedAt.toISOString()],
+  ['owner_user_id', 'uuid', (e) => e.ownerUserId],
+  ['api_key_id', 'uuid', (e) => e.apiKeyId],
+  ['account_id', 'uuid', (e) => e.accountId],
+  ['route', 'text', (e) => e.route],
+  ['model', 'text', (e) => e.model],
+  ['stream', 'boolean', (e) => e.stream],
+  ['status', 'text', (e) => e.status],
+  ['http_status', 'int', (e) => e.httpStatus],
+  ['error_code', 'text', (e) => e.errorCode],
+  ['input_tokens', 'int', (e) => e.inputTokens],
+  ['cached_input_tokens', 'int', (e) => e.cachedInputTokens],
+  ['output_tokens', 'int', (e) => e.outputTokens],
+  ['reasoning_tokens', 'int', (e) => e.reasoningTokens],
+  ['cost_usd', 'numeric', (e) => e.costUsd],
+  ['latency_ms', 'int', (e) => e.latencyMs],
+  ['ttfb_ms', 'int', (e) => e.ttfbMs],
+  ['client_ip', 'text', (e) => e.clientIp],
+  ['user_agent', 'text', (e) => e.userAgent],
+  ['session_id', 'text', (e) => e.sessionId],
 ];
 
 const INSERT_LOGS = `
@@ -120,32 +121,8 @@ function textArray(values: (string | null)[]): string {
  * by the driver: ids, numbers and times need no escaping, and texts are escaped only when needed.
  */
 function logColumns(entries: readonly RequestLogEntry[]): string[] {
-  const columns: unknown[][] = LOG_COLUMNS.map(() => new Array<unknown>(entries.length));
-  entries.forEach((e, i) => {
-    columns[0][i] = e.requestId;
-    columns[1][i] = e.requestedAt.toISOString();
-    columns[2][i] = e.ownerUserId;
-    columns[3][i] = e.apiKeyId;
-    columns[4][i] = e.accountId;
-    columns[5][i] = e.route;
-    columns[6][i] = e.model;
-    columns[7][i] = e.stream;
-    columns[8][i] = e.status;
-    columns[9][i] = e.httpStatus;
-    columns[10][i] = e.errorCode;
-    columns[11][i] = e.inputTokens;
-    columns[12][i] = e.cachedInputTokens;
-    columns[13][i] = e.outputTokens;
-    columns[14][i] = e.reasoningTokens;
-    columns[15][i] = e.costUsd;
-    columns[16][i] = e.latencyMs;
-    columns[17][i] = e.ttfbMs;
-    columns[18][i] = e.clientIp;
-    columns[19][i] = e.userAgent;
-    columns[20][i] = e.sessionId;
-  });
-  return columns.map((values, i) =>
-    LOG_COLUMNS[i][1] === 'text' ? textArray(values as (string | null)[]) : plainArray(values),
+  return LOG_COLUMNS.map(([, type, value]) =>
+    type === 'text' ? textArray(entries.map(value) as (string | null)[]) : plainArray(entries.map(value)),
   );
 }
 

@@ -59,18 +59,12 @@ export function bucketStart(at: Date, unit: RollupUnit): Date {
   return new Date(Math.floor(at.getTime() / size) * size);
 }
 
-/** Map values in the order of the keys they were filed under: see rollupDeltas. */
-interface Filed<T> {
-  key: string;
-  value: T;
-}
-
 /** Deltas sorted by key, so concurrent writers lock rollup rows in the same order. */
 export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUnit): RollupDelta[] {
   // Filed by bucket, then owner, key, account and model in nested maps: the ids are the same
   // strings request after request, so each lookup is cheap, where one joined key would be built
   // and hashed afresh for every entry. The joined key is built once per delta, for the sort.
-  const filed: Filed<RollupDelta>[] = [];
+  const filed = new Map<string, RollupDelta>();
   const byBucket = new Map<number, Map<string, Map<string, Map<string, Map<string, RollupDelta>>>>>();
   const size = unit === 'hour' ? HOUR_MS : DAY_MS;
   for (const entry of entries) {
@@ -103,7 +97,7 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
         ttfb_hist: emptyHistogram(),
       };
       byModel.set(model, delta);
-      filed.push({ key: `${bucket}|${entry.ownerUserId}|${keyId}|${accountId}|${model}`, value: delta });
+      filed.set(`${bucket}|${entry.ownerUserId}|${keyId}|${accountId}|${model}`, delta);
     }
     delta.requests += 1;
     if (entry.status === 'error') delta.errors += 1;
@@ -121,7 +115,7 @@ export function rollupDeltas(entries: readonly RequestLogEntry[], unit: RollupUn
       addToHistogram(delta.ttfb_hist, entry.ttfbMs);
     }
   }
-  return filed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((f) => f.value);
+  return sortedValues(filed);
 }
 
 export type SeriesDimension = 'model' | 'key' | 'account';
