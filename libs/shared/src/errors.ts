@@ -32,6 +32,25 @@ export const ERROR_CODES = [
   'rate_limit_exceeded',
   'usage_limit_exceeded',
   'model_not_priced',
+  // The proxy's own answers (OpenAI's envelope).
+  'invalid_request',
+  'unsupported_media_type',
+  'model_not_allowed',
+  'no_accounts',
+  'all_accounts_rate_limited',
+  'sticky_account_unavailable',
+  'upstream_rejected',
+  'upstream_unavailable',
+  'upstream_disconnected',
+  'response_failed',
+  'response_incomplete',
+  'invalid_upstream_json',
+  'client_closed',
+  'shutting_down',
+  'concurrency_limit_exceeded',
+  'stream_stalled',
+  // Infrastructure.
+  'database_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -27,6 +27,22 @@ export interface Settings {
   logRetentionDays: number;
   trustProxy: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Largest proxy request body, in bytes (Codex sends whole histories). */
+  proxyBodyLimitBytes: number;
+  /** Largest dashboard/management API JSON body, in bytes. */
+  apiBodyLimitBytes: number;
+  /** Proxied requests in flight per owner (user) and per API key; more wait in a queue. */
+  maxConcurrentPerOwner: number;
+  maxConcurrentPerKey: number;
+  /** How long a request waits for a concurrency slot before a 429 with Retry-After. */
+  queueTimeoutMs: number;
+  /** Connections in the one upstream pool. */
+  upstreamConnections: number;
+  /** A client that accepts no byte of a stream for this long is cut off. */
+  streamStallTimeoutMs: number;
+  /** Postgres: connect and statement deadlines, so an outage answers 503 instead of hanging. */
+  databaseConnectTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
 }
 
 export class SettingsError extends Error {
@@ -172,6 +188,15 @@ export function loadSettings(env: Env = process.env): Settings {
     logRetentionDays: int(env, 'CODEX_LB_LOG_RETENTION_DAYS', 90, 0, 36500),
     trustProxy: bool(env, 'CODEX_LB_TRUST_PROXY', false),
     logLevel,
+    proxyBodyLimitBytes: int(env, 'CODEX_LB_PROXY_BODY_LIMIT_MB', 32, 1, 1024) * 1024 * 1024,
+    apiBodyLimitBytes: int(env, 'CODEX_LB_API_BODY_LIMIT_KB', 1024, 16, 1024 * 1024) * 1024,
+    maxConcurrentPerOwner: int(env, 'CODEX_LB_MAX_CONCURRENT_PER_USER', 64, 1, 100000),
+    maxConcurrentPerKey: int(env, 'CODEX_LB_MAX_CONCURRENT_PER_KEY', 32, 1, 100000),
+    queueTimeoutMs: int(env, 'CODEX_LB_QUEUE_TIMEOUT_SECONDS', 10, 0, 600) * 1000,
+    upstreamConnections: int(env, 'CODEX_LB_UPSTREAM_CONNECTIONS', 256, 1, 65536),
+    streamStallTimeoutMs: int(env, 'CODEX_LB_STREAM_STALL_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+    databaseConnectTimeoutMs: int(env, 'CODEX_LB_DATABASE_CONNECT_TIMEOUT_SECONDS', 3, 1, 600) * 1000,
+    databaseStatementTimeoutMs: int(env, 'CODEX_LB_DATABASE_STATEMENT_TIMEOUT_SECONDS', 15, 1, 3600) * 1000,
   };
 }
 
