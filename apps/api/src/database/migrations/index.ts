@@ -4,6 +4,7 @@ import { Accounts1764000001000 } from './1764000001000-accounts';
 import { ApiKeys1764000002000 } from './1764000002000-api-keys';
 import { RequestLogs1764000003000 } from './1764000003000-request-logs';
 import { RequestLogsHistory1764000004000 } from './1764000004000-request-logs-history';
+import { DropUsageHistory1764000005000 } from './1764000005000-drop-usage-history';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ApiKeys1764000002000,
   RequestLogs1764000003000,
   RequestLogsHistory1764000004000,
+  DropUsageHistory1764000005000,
 ];

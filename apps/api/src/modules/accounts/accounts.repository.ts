@@ -1,4 +1,4 @@
-// The only code that touches accounts and usage_history. Every method that reads or writes an
+// The only code that touches the accounts table. Every method that reads or writes an
 // owned row takes an OwnerScope and carries it in the WHERE clause: zero rows means not found.
 // Token and quota writes made by background work (refresh, polling) address rows by id alone;
 // they are never reachable from a request with another owner's id.
@@ -233,12 +233,11 @@ export class AccountsRepository {
     return rows[0] ? { id: rows[0].id, ownerUserId: rows[0].owner_user_id } : null;
   }
 
-  async recordQuota(id: string, snapshot: QuotaSnapshot, source: 'poll' | 'headers' | 'event'): Promise<void> {
+  async recordQuota(id: string, snapshot: QuotaSnapshot): Promise<void> {
     const p = snapshot.primary;
     const s = snapshot.secondary;
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE accounts SET
+    await this.dataSource.query(
+      `UPDATE accounts SET
             primary_used_percent = COALESCE($2, primary_used_percent),
             primary_window_minutes = COALESCE($3, primary_window_minutes),
             primary_resets_at = COALESCE($4, primary_resets_at),
@@ -250,45 +249,18 @@ export class AccountsRepository {
             plan_type = COALESCE($10, plan_type),
             quota_fetched_at = now()
           WHERE id = $1`,
-        [
-          id,
-          p?.usedPercent ?? null,
-          p?.windowMinutes ?? null,
-          p?.resetsAt ?? null,
-          s?.usedPercent ?? null,
-          s?.windowMinutes ?? null,
-          s?.resetsAt ?? null,
-          snapshot.creditsBalance,
-          snapshot.creditsUnlimited,
-          snapshot.planType,
-        ],
-      );
-      await manager.query(
-        `INSERT INTO usage_history (account_id, source, primary_used_percent, primary_resets_at,
-                                    secondary_used_percent, secondary_resets_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [id, source, p?.usedPercent ?? null, p?.resetsAt ?? null, s?.usedPercent ?? null, s?.resetsAt ?? null],
-      );
-    });
-  }
-
-  async usageHistory(
-    scope: OwnerScope,
-    id: string,
-    since: Date,
-  ): Promise<{ recordedAt: Date; primaryUsedPercent: number | null; secondaryUsedPercent: number | null }[]> {
-    const params: unknown[] = [id, since];
-    const rows = await this.dataSource.query(
-      `SELECT h.recorded_at, h.primary_used_percent, h.secondary_used_percent
-         FROM usage_history h JOIN accounts a ON a.id = h.account_id
-        WHERE h.account_id = $1 AND h.recorded_at >= $2${ownerCondition(scope, 'a.owner_user_id', params)}
-        ORDER BY h.recorded_at`,
-      params,
+      [
+        id,
+        p?.usedPercent ?? null,
+        p?.windowMinutes ?? null,
+        p?.resetsAt ?? null,
+        s?.usedPercent ?? null,
+        s?.windowMinutes ?? null,
+        s?.resetsAt ?? null,
+        snapshot.creditsBalance,
+        snapshot.creditsUnlimited,
+        snapshot.planType,
+      ],
     );
-    return rows.map((r: Record<string, unknown>) => ({
-      recordedAt: r.recorded_at as Date,
-      primaryUsedPercent: r.primary_used_percent as number | null,
-      secondaryUsedPercent: r.secondary_used_percent as number | null,
-    }));
   }
 }

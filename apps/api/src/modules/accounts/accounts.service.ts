@@ -167,9 +167,9 @@ export class AccountsService {
     await this.recordQuota(id, snapshot, 'poll');
   }
 
-  /** Windows from a poll, response headers or a codex.rate_limits event. */
-  async recordQuota(id: string, snapshot: QuotaSnapshot, source: 'poll' | 'headers' | 'event'): Promise<void> {
-    await this.accounts.recordQuota(id, snapshot, source);
+  /** Windows from a poll, response headers or a codex.rate_limits event (the source is no longer stored). */
+  async recordQuota(id: string, snapshot: QuotaSnapshot, _source: 'poll' | 'headers' | 'event'): Promise<void> {
+    await this.accounts.recordQuota(id, snapshot);
     const row = await this.accounts.findByIdUnscoped(id);
     if (!row) return;
     const exhausted = [snapshot.primary, snapshot.secondary].filter((w) => w && w.usedPercent >= 100);
