@@ -5,6 +5,7 @@ import { ApiKeys1764000002000 } from './1764000002000-api-keys';
 import { RequestLogs1764000003000 } from './1764000003000-request-logs';
 import { RequestLogsHistory1764000004000 } from './1764000004000-request-logs-history';
 import { DropUsageHistory1764000005000 } from './1764000005000-drop-usage-history';
+import { WriteDeadLetters1764000006000 } from './1764000006000-write-dead-letters';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   RequestLogs1764000003000,
   RequestLogsHistory1764000004000,
   DropUsageHistory1764000005000,
+  WriteDeadLetters1764000006000,
 ];
