@@ -1,7 +1,9 @@
 // The model catalogue: fetched from upstream through one of the key owner's accounts, cached for a
-// few minutes, and filtered by the key's allowed models. Without a reachable account it falls back
+// few minutes per owner and normalised client version (concurrent misses share one fetch; the
+// cache is bounded), and filtered by the key's allowed models. Without a reachable account it falls back
 // to the models the price table knows, so OpenAI SDK clients can still list models.
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
 import { MODEL_PRICES } from '../api-keys/pricing';
 import { AccountPool } from './account-pool';
@@ -10,24 +12,33 @@ import { upstreamHeaders } from './upstream-request';
 import { UpstreamClient } from './upstream.client';
 
 const CACHE_MS = 5 * 60_000;
+const CACHE_ENTRIES = 1_000;
+const DEFAULT_VERSION = '0.169.0';
 type Json = Record<string, unknown>;
+
+/** `major.minor.patch` from what the client sent; anything else is the default version. */
+export function normalizeClientVersion(raw: string | null | undefined): string {
+  const match = /^(\d{1,4})\.(\d{1,4})\.(\d{1,4})/.exec(raw ?? '');
+  return match ? `${Number(match[1])}.${Number(match[2])}.${Number(match[3])}` : DEFAULT_VERSION;
+}
 
 @Injectable()
 export class ModelsService {
-  private readonly cache = new Map<string, { at: number; models: Json[] }>();
+  /** owner id + version -> models; a pending fetch is shared by concurrent misses. */
+  private readonly cache = new LRUCache<string, Promise<Json[]>>({ max: CACHE_ENTRIES, ttl: CACHE_MS });
 
   constructor(
     private readonly pool: AccountPool,
     private readonly upstream: UpstreamClient,
   ) {}
 
-  async codexCatalogue(key: AuthenticatedKey, clientVersion: string): Promise<{ models: Json[] }> {
-    const models = await this.catalogue(key, clientVersion);
+  async codexCatalogue(key: AuthenticatedKey, clientVersion: string | null): Promise<{ models: Json[] }> {
+    const models = await this.catalogue(key, normalizeClientVersion(clientVersion));
     return { models: models.filter((m) => isModelAllowed(key, String(m.slug ?? m.id))) };
   }
 
   async openAiList(key: AuthenticatedKey): Promise<{ object: 'list'; data: Json[] }> {
-    const models = await this.catalogue(key, '0.169.0');
+    const models = await this.catalogue(key, DEFAULT_VERSION);
     const created = Math.floor(Date.now() / 1000);
     return {
       object: 'list',
@@ -38,9 +49,23 @@ export class ModelsService {
     };
   }
 
-  private async catalogue(key: AuthenticatedKey, clientVersion: string): Promise<Json[]> {
-    const cached = this.cache.get(clientVersion);
-    if (cached && Date.now() - cached.at < CACHE_MS) return cached.models;
+  private catalogue(key: AuthenticatedKey, clientVersion: string): Promise<Json[]> {
+    const cacheKey = `${key.ownerUserId}:${clientVersion}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const pending = this.fetchCatalogue(key, clientVersion).then(({ models, fromUpstream }) => {
+      // The built-in fallback is not remembered: the next request tries the upstream again.
+      if (!fromUpstream && this.cache.get(cacheKey) === pending) this.cache.delete(cacheKey);
+      return models;
+    });
+    this.cache.set(cacheKey, pending);
+    return pending;
+  }
+
+  private async fetchCatalogue(
+    key: AuthenticatedKey,
+    clientVersion: string,
+  ): Promise<{ models: Json[]; fromUpstream: boolean }> {
     const now = Date.now();
     const allowed = key.accountIds ? new Set(key.accountIds) : null;
     const account = this.pool
@@ -56,15 +81,15 @@ export class ModelsService {
         });
         const body = (await response.json()) as Json;
         if (response.statusCode === 200 && Array.isArray(body.models)) {
-          this.cache.set(clientVersion, { at: Date.now(), models: body.models as Json[] });
-          return body.models as Json[];
+          return { models: body.models as Json[], fromUpstream: true };
         }
       } catch {
         // Fall through to the built-in list.
       }
     }
-    return Object.keys(MODEL_PRICES)
+    const models = Object.keys(MODEL_PRICES)
       .filter((name) => !name.includes('*'))
       .map((slug) => ({ slug, display_name: slug }));
+    return { models, fromUpstream: false };
   }
 }

@@ -27,8 +27,24 @@ export function badBody(message: string): ApiError {
   return new ApiError(400, 'invalid_request', message);
 }
 
-export function upstreamFailure(message: string): ApiError {
-  return new ApiError(502, 'upstream_error', message);
+/** Every account tried failed upstream (5xx, no connection, refused account): a 502 with the cause. */
+export function upstreamUnavailable(message: string): ApiError {
+  return new ApiError(502, 'upstream_unavailable', message, { 'retry-after': '5' });
+}
+
+/** The upstream refused the request itself (a 4xx no other account would answer differently). */
+export function upstreamRejected(status: number, message: string): ApiError {
+  return new ApiError(status, 'upstream_rejected', message);
+}
+
+/** The client went away before an answer; nobody receives this, it only ends the exchange. */
+export function clientClosed(): ApiError {
+  return new ApiError(499, 'client_closed', 'The client closed the request.');
+}
+
+/** The OpenAI-envelope error a stream ends with when the upstream broke off or failed. */
+export function streamError(code: string, message: string) {
+  return { message, type: 'server_error', code, param: null };
 }
 
 /** resets_at / resets_in_seconds from a 429 body, as epoch ms; default five minutes. */

@@ -8,7 +8,6 @@
 // route's permission before any handler runs, and there is no setting that turns this off. The
 // route meta-spec reads PROXY_ROUTES beside Nest's own routes.
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Permission } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
@@ -16,8 +15,11 @@ import { normalizeError, openAiErrorBody } from '../../common/http-exception.fil
 import { SETTINGS, type Settings } from '../../config/settings';
 import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
-import { sendJson, type ProxyCall } from './proxy-call';
+import { ConcurrencyGate, type Release } from './concurrency-gate';
+import { Exchange } from './exchange';
+import { sendJson } from './proxy-call';
 import { ProxyRoutes } from './proxy-routes.service';
+import { isLogged, ProxyService } from './proxy.service';
 
 type Handler =
   'codexResponses' | 'compact' | 'codexModels' | 'responses' | 'chatCompletions' | 'openAiModels' | 'usage';
@@ -54,15 +56,15 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = [
   { method: 'GET', paths: ['/v1/usage'], permission: 'proxy:use', handler: 'usage' },
 ];
 
-/** Request bodies above this are refused with a 413 (long Codex sessions send hundreds of KB). */
-export const PROXY_BODY_LIMIT = 32 * 1024 * 1024;
-
-type Serve = (call: ProxyCall, key: AuthenticatedKey) => Promise<unknown>;
+type Serve = (exchange: Exchange, key: AuthenticatedKey) => Promise<unknown>;
 
 interface Bound {
   route: ProxyRoute;
   handle: Serve;
 }
+
+/** How long a refused client may keep sending an unread body before its socket is closed. */
+const LINGER_MS = 1_000;
 
 @Injectable()
 export class ProxyHttp {
@@ -70,14 +72,25 @@ export class ProxyHttp {
   /** method -> path -> route. */
   private readonly table = new Map<string, Map<string, Bound>>();
   private readonly trustProxy: boolean;
+  private readonly bodyLimit: number;
+  private readonly stallTimeoutMs: number;
+  private readonly gate: ConcurrencyGate;
   private closing = false;
 
   constructor(
     @Inject(SETTINGS) settings: Settings,
     routes: ProxyRoutes,
     private readonly keys: ApiKeyAuthService,
+    private readonly proxy: ProxyService,
   ) {
     this.trustProxy = settings.trustProxy;
+    this.bodyLimit = settings.proxyBodyLimitBytes;
+    this.stallTimeoutMs = settings.streamStallTimeoutMs;
+    this.gate = new ConcurrencyGate({
+      perOwner: settings.maxConcurrentPerOwner,
+      perKey: settings.maxConcurrentPerKey,
+      queueTimeoutMs: settings.queueTimeoutMs,
+    });
     for (const route of PROXY_ROUTES) {
       let byPath = this.table.get(route.method);
       if (!byPath) this.table.set(route.method, (byPath = new Map()));
@@ -97,55 +110,106 @@ export class ProxyHttp {
     const mark = url.indexOf('?');
     const bound = this.table.get(req.method ?? '')?.get(mark === -1 ? url : url.slice(0, mark));
     if (!bound) return false;
-    const call: ProxyCall = {
-      id: randomUUID(),
-      headers: req.headers,
-      body: null,
-      search: mark === -1 ? '' : url.slice(mark + 1),
-      ip: this.clientIp(req),
+    // Watching for the client's departure starts here, before anything is awaited.
+    const exchange = new Exchange(
+      req,
       res,
-    };
+      mark === -1 ? '' : url.slice(mark + 1),
+      this.clientIp(req),
+      this.stallTimeoutMs,
+    );
     if (this.closing) {
-      res.setHeader('connection', 'close');
-      this.fail(call, new ApiError(503, 'shutting_down', 'The gateway is shutting down. Retry in a moment.'));
+      this.refuse(exchange, new ApiError(503, 'shutting_down', 'The gateway is shutting down. Retry in a moment.'));
       return true;
     }
-    if (bound.route.method === 'GET') {
-      void this.serve(bound, call);
-      return true;
+    if (bound.route.method === 'POST') {
+      const type = req.headers['content-type'];
+      if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
+        this.refuse(exchange, new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
+        return true;
+      }
+      const length = Number(req.headers['content-length']);
+      if (length > this.bodyLimit) {
+        this.refuse(exchange, this.tooLarge());
+        return true;
+      }
     }
-    const type = req.headers['content-type'];
-    if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
-      this.fail(call, new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
-      return true;
-    }
-    this.readBody(req, call, bound);
+    void this.serve(bound, exchange);
     return true;
   }
 
-  private readBody(req: IncomingMessage, call: ProxyCall, bound: Bound): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > PROXY_BODY_LIMIT) {
-        refused = true;
-        chunks.length = 0;
-        call.res.setHeader('connection', 'close');
-        this.fail(call, new ApiError(413, 'payload_too_large', 'The request body is larger than 32 MB.'));
-        return;
+  /**
+   * Authenticates from the headers (the body is not read for a bad key), takes a concurrency
+   * slot, reads the body, then runs the route. The slot is given back on every path.
+   */
+  private async serve({ route, handle }: Bound, exchange: Exchange): Promise<void> {
+    let key: AuthenticatedKey | null = null;
+    let release: Release | null = null;
+    try {
+      key = await this.keys.authenticateHeaders(exchange.headers);
+      if (exchange.aborted) return;
+      if (!key.principal.permissions.has(route.permission)) throw ApiError.forbidden();
+      release = await this.gate.acquire(key.ownerUserId, key.id, exchange);
+      if (route.method === 'POST') {
+        exchange.body = await this.readBody(exchange);
+        if (exchange.aborted) return;
       }
-      chunks.push(chunk);
+      const result = await handle(exchange, key);
+      if (result !== undefined && !exchange.res.headersSent) sendJson(exchange.res, 200, result, exchange.id);
+    } catch (exception) {
+      if (key && !isLogged(exception)) this.proxy.refused(exchange, key, route.paths[0], exception);
+      this.refuse(exchange, exception);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** The body, at most the limit; a body over it is refused with a 413 as soon as it passes it. */
+  private readBody(exchange: Exchange): Promise<Buffer> {
+    const req = exchange.req;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.bodyLimit) {
+          chunks.length = 0;
+          cleanup();
+          reject(this.tooLarge());
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      };
+      // A client that goes away mid-body is noticed by the exchange; this only stops waiting.
+      const onGone = () => {
+        cleanup();
+        reject(new ApiError(499, 'client_closed', 'The client closed the request.'));
+      };
+      const cleanup = () => {
+        req.removeListener('data', onData);
+        req.removeListener('end', onEnd);
+        req.removeListener('error', onGone);
+        req.removeListener('close', onGone);
+        exchange.waiting = null;
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onGone);
+      req.on('close', onGone);
+      exchange.waiting = onGone;
     });
-    req.on('end', () => {
-      if (refused) return;
-      call.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      void this.serve(bound, call);
-    });
-    // A client that goes away mid-body has no one to answer.
-    req.on('error', () => undefined);
+  }
+
+  private tooLarge(): ApiError {
+    return new ApiError(
+      413,
+      'payload_too_large',
+      `The request body is larger than ${Math.round(this.bodyLimit / (1024 * 1024))} MB.`,
+    );
   }
 
   private clientIp(req: IncomingMessage): string | null {
@@ -157,33 +221,31 @@ export class ProxyHttp {
     return req.socket.remoteAddress ?? null;
   }
 
-  private async serve({ route, handle }: Bound, call: ProxyCall): Promise<void> {
-    try {
-      const key = await this.keys.authenticateHeaders(call.headers);
-      if (!key.principal.permissions.has(route.permission)) throw ApiError.forbidden();
-      const result = await handle(call, key);
-      if (result !== undefined && !call.res.headersSent) sendJson(call.res, 200, result, call.id);
-    } catch (exception) {
-      this.fail(call, exception);
-    }
-  }
-
   /**
    * OpenAI's error envelope. Deliberate errors (no usable account, upstream failures) are answers,
    * already in the request log; anything else is a bug, logged with its request id and stack,
-   * and the client sees no internals.
+   * and the client sees no internals. A body left unread (refused before reading it) is not read
+   * afterwards: the connection closes shortly after the answer.
    */
-  private fail(call: ProxyCall, exception: unknown): void {
+  private refuse(exchange: Exchange, exception: unknown): void {
     const error = normalizeError(exception, 'POST', '');
     if (error.status >= 500 && !(exception instanceof ApiError)) {
-      this.logger.error(`request ${call.id} failed`, exception instanceof Error ? exception.stack : String(exception));
+      this.logger.error(
+        `request ${exchange.id} failed`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
     }
-    const res = call.res;
-    if (res.headersSent) {
-      if (!res.writableEnded) res.end();
+    const res = exchange.res;
+    if (res.headersSent || res.destroyed || exchange.aborted) {
+      if (!res.writableEnded && !res.destroyed) res.end();
       return;
     }
+    const req = exchange.req;
+    if (!req.complete && exchange.body === null) {
+      res.setHeader('connection', 'close');
+      res.once('finish', () => setTimeout(() => req.socket.destroy(), LINGER_MS).unref());
+    }
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    sendJson(res, error.status, openAiErrorBody(error), call.id);
+    sendJson(res, error.status, openAiErrorBody(error), exchange.id);
   }
 }

@@ -1,27 +1,22 @@
-// What each client protocol does with an open upstream stream: pass it through byte for byte
-// (Codex and /v1/responses streams), collect it into one JSON response, or translate it to
-// Chat Completions. Writes go to Node's response, chunk by chunk. Every handler receives the API
-// key proxy-http.ts already authenticated, and returns either nothing (it answered itself) or a
-// JSON value to answer with.
+// The protocols, as adapters over the one exchange lifecycle (ProxyService.run): Codex and
+// /v1/responses streams passed through byte for byte, /v1/responses collected into one JSON answer,
+// Chat Completions translated, and Codex's compact endpoint. An adapter starts, continues and ends
+// the client's answer and reports what it observed; admission, failover, settlement and the log row
+// are the lifecycle's. Every handler receives the exchange and the API key proxy-http.ts
+// authenticated, and returns nothing (it answered) or a JSON value to answer with.
 import { Injectable } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { ApiError } from '../../common/api-error';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { chatToResponsesBytes } from './chat-request';
 import { ChatTranslator } from './chat-translate';
-import { ModelsService } from './models.service';
-import { badBody } from './proxy-errors';
-import {
-  ProxyService,
-  type OpenUpstream,
-  type CancelState,
-  type Outcome,
-  type ProxyRequest,
-  type StringFields,
-} from './proxy.service';
-import { SseObserver, usageFrom } from './sse-observer';
+import type { Exchange } from './exchange';
 import { JsonMembers } from './json-members';
-import { sendJson, sendJsonText, type ProxyCall } from './proxy-call';
+import { ModelsService } from './models.service';
+import { sendJson, sendJsonText } from './proxy-call';
+import { badBody, streamError } from './proxy-errors';
+import { ProxyService, type Adapter, type OpenUpstream, type ProxyRequest, type StringFields, type Terminal } from './proxy.service';
+import { SseObserver, usageFrom } from './sse-observer';
 import { upstreamResponsesBody } from './upstream-request';
 
 type Json = Record<string, unknown>;
@@ -40,23 +35,27 @@ interface RequestSpec {
   deriveFrom: Buffer | null;
 }
 
-interface Pumped {
-  ttfbMs: number | null;
-  status: Outcome['status'];
-  errorCode: string | null;
+const INCOMPLETE = 'The upstream response did not complete.';
+const DISCONNECTED = 'The upstream closed the stream before the response completed.';
+
+/**
+ * Reads the request: a body the scanner refuses, or a member that does not decode (a bad escape
+ * in `model`), is the client's mistake, a 400, never a 500.
+ */
+function parse<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw badBody(`The request body is not valid: ${(error as Error).message}.`);
+  }
 }
 
-const INCOMPLETE = 'The upstream response did not complete.';
-
 /** Proxy routes receive the raw body bytes (see proxy-http.ts); this scans them. */
-function membersOf(call: ProxyCall): JsonMembers {
-  const body = call.body;
+function membersOf(exchange: Exchange): JsonMembers {
+  const body = exchange.body;
   if (!body || body.length === 0) throw badBody('The request body must be a JSON object.');
-  try {
-    return JsonMembers.scan(body);
-  } catch (error) {
-    throw badBody(`The request body is not a JSON object: ${(error as Error).message}.`);
-  }
+  return JsonMembers.scan(body);
 }
 
 /** The start of the instructions' JSON text (without its quote), for a derived soft key. */
@@ -66,32 +65,30 @@ function instructionsPrefix(json: JsonMembers): Buffer {
   return json.buf.subarray(member.valueStart + 1, Math.min(member.end, member.valueStart + 1 + 2048));
 }
 
-/**
- * Writes a chunk to the client; false when the client is slower than the upstream, and then the
- * upstream read is paused until the client drains. The socket stays corked until the end of this
- * event-loop turn: chunks that arrive together, and the stream's end, leave in one write.
- */
-function write(res: ServerResponse, chunk: Buffer | string, upstream: OpenUpstream['response']): boolean {
-  if (!res.writableCorked) {
-    res.cork();
-    setImmediate(uncork, res);
-  }
-  if (res.write(chunk)) return true;
-  res.once('drain', () => upstream.resume());
-  return false;
+function failedStatus(terminal: Terminal): boolean {
+  return terminal !== 'completed' && terminal !== 'incomplete';
 }
 
-function uncork(res: ServerResponse): void {
-  // end() uncorks fully; a finished response's socket may already serve the next request.
-  if (!res.writableEnded && res.writableCorked) res.uncork();
+function sendIncomplete(exchange: Exchange, code: string | null): number {
+  sendJson(exchange.res, 502, { error: { message: INCOMPLETE, type: 'server_error', code, param: null } }, exchange.id);
+  return 502;
 }
 
-function sendIncomplete(res: ServerResponse, code: string | null, requestId: string): void {
-  sendJson(res, 502, { error: { message: INCOMPLETE, type: 'server_error', code, param: null } }, requestId);
+/** The last event of a Codex stream the upstream broke off: Codex reports response.failed. */
+function codexFailedEvent(responseId: string | null): string {
+  const response = { id: responseId, object: 'response', status: 'failed', error: streamError('upstream_disconnected', DISCONNECTED) };
+  return `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', response })}\n\n`;
 }
 
-function streamHead(res: ServerResponse, contentType: string, requestId: string): void {
-  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', 'x-request-id': requestId });
+/** The same for OpenAI SDKs: an error event (its `error` member makes the SDK raise). */
+function errorEvent(): string {
+  const error = streamError('upstream_disconnected', DISCONNECTED);
+  return `event: error\ndata: ${JSON.stringify({ type: 'error', code: error.code, message: error.message, param: null, error })}\n\n`;
+}
+
+/** A chat stream's error chunk (the SDK raises on a chunk with `error`), then the end marker. */
+function chatErrorChunk(): string {
+  return `data: ${JSON.stringify({ error: streamError('upstream_disconnected', DISCONNECTED) })}\n\ndata: [DONE]\n\n`;
 }
 
 @Injectable()
@@ -102,21 +99,14 @@ export class ProxyRoutes {
     private readonly models: ModelsService,
   ) {}
 
-  private build(call: ProxyCall, key: AuthenticatedKey, spec: RequestSpec): ProxyRequest {
-    const cancel: CancelState = { aborted: false, body: null };
-    const res = call.res;
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      cancel.aborted = true;
-      cancel.body?.destroy();
-    });
-    const { hardKeys, softKey } = this.proxy.stickiness(key, call.headers, spec.fields, spec.deriveFrom);
+  private request(exchange: Exchange, key: AuthenticatedKey, spec: RequestSpec): ProxyRequest {
+    const { hardKeys, softKey } = parse(() =>
+      this.proxy.stickiness(key, exchange.headers, spec.fields, spec.deriveFrom),
+    );
     return {
+      exchange,
       key,
       route: spec.route,
-      requestId: call.id,
-      headers: call.headers,
-      clientIp: call.ip,
       model: spec.model,
       stream: spec.stream,
       path: spec.path,
@@ -124,125 +114,80 @@ export class ProxyRoutes {
       accept: spec.accept,
       hardKeys,
       softKey,
-      cancel,
     };
   }
 
-  /**
-   * Reads the upstream body to its end, handing every chunk on as it arrives; never throws. An
-   * onChunk that returns false has paused reading, and resumes it itself (see write()).
-   */
-  private async pump(
-    req: ProxyRequest,
-    open: OpenUpstream,
-    onChunk: (chunk: Buffer) => boolean | void,
-  ): Promise<Pumped> {
-    let ttfbMs: number | null = null;
-    try {
-      await open.response.forEach((chunk) => {
-        if (ttfbMs === null) ttfbMs = Math.round(performance.now() - open.startedAt);
-        return onChunk(chunk);
-      });
-      return { ttfbMs, status: 'success', errorCode: null };
-    } catch {
-      const cancelled = req.cancel.aborted;
-      return {
-        ttfbMs,
-        status: cancelled ? 'cancelled' : 'error',
-        errorCode: cancelled ? 'client_closed' : 'upstream_disconnected',
-      };
-    }
-  }
-
   /** Codex CLI's route: always a stream, passed through. */
-  codexResponses(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
-    return this.streamResponses(call, key, '/backend-api/codex/responses', false);
+  codexResponses(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
+    return this.responsesRoute(exchange, key, '/backend-api/codex/responses', false);
   }
 
   /** /v1/responses: streamed through, or collected for non-stream clients. */
-  responses(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
-    return this.streamResponses(call, key, '/v1/responses', true);
+  responses(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
+    return this.responsesRoute(exchange, key, '/v1/responses', true);
   }
 
-  private async streamResponses(call: ProxyCall, key: AuthenticatedKey, route: string, fromV1: boolean): Promise<void> {
-    const json = membersOf(call);
-    const model = json.string('model');
+  private async responsesRoute(exchange: Exchange, key: AuthenticatedKey, route: string, fromV1: boolean): Promise<void> {
+    const json = parse(() => membersOf(exchange));
+    const model = parse(() => json.string('model'));
     this.proxy.checkModel(key, model);
     const passthrough = fromV1 ? json.raw('stream') === 'true' : true;
-    const req = this.build(call, key, {
+    const req = this.request(exchange, key, {
       route,
       path: '/codex/responses',
       accept: 'text/event-stream',
       model,
       stream: passthrough,
       fields: json,
-      upstreamBody: upstreamResponsesBody(json),
+      upstreamBody: parse(() => upstreamResponsesBody(json)),
       deriveFrom: fromV1 ? instructionsPrefix(json) : null,
     });
-    const open = await this.proxy.open(req);
-    const observer = new SseObserver(!passthrough, open.readQuota);
-    const res = call.res;
-    if (passthrough) streamHead(res, open.response.header('content-type') ?? 'text/event-stream', req.requestId);
-    const pumped = await this.pump(req, open, (chunk) => {
-      observer.push(chunk);
-      if (passthrough) return write(res, chunk, open.response);
-    });
-    observer.end();
-    if (observer.quota) this.proxy.observeQuota(open.account.id, observer.quota);
-    if (pumped.status === 'success' && observer.terminal !== 'completed') {
-      pumped.status = 'error';
-      pumped.errorCode =
-        observer.errorCode ?? (observer.terminal === null ? 'upstream_disconnected' : 'response_failed');
-    }
-    await this.complete(req, open, res, pumped, passthrough ? null : () => observer.completedResponse, {
-      usage: observer.usage,
-      responseId: observer.responseId,
-      model: observer.model,
-    });
-  }
-
-  /**
-   * Ends the client's response (a collected JSON answer, or the end of a stream) and records the
-   * outcome. `collected` is null for streams; for JSON clients it yields the body, if complete.
-   */
-  private async complete(
-    req: ProxyRequest,
-    open: OpenUpstream,
-    res: ServerResponse,
-    pumped: Pumped,
-    collected: (() => unknown) | null,
-    observed: Pick<Outcome, 'usage' | 'responseId' | 'model'>,
-  ): Promise<void> {
-    let httpStatus = 200;
-    if (collected && !req.cancel.aborted) {
-      const payload = pumped.status === 'success' ? collected() : null;
-      if (typeof payload === 'string') sendJsonText(res, 200, payload, req.requestId);
-      else if (payload) sendJson(res, 200, payload, req.requestId);
-      else {
-        httpStatus = 502;
-        sendIncomplete(res, pumped.errorCode, req.requestId);
-      }
-    } else if (!res.writableEnded) {
-      res.end();
-    }
-    await this.proxy.finish(req, open, {
-      status: pumped.status,
-      httpStatus,
-      errorCode: pumped.errorCode,
-      usage: observed.usage,
-      responseId: observed.responseId,
-      ttfbMs: pumped.ttfbMs,
-      model: observed.model,
-    });
+    let observer: SseObserver;
+    let resume: () => void;
+    const adapter: Adapter = {
+      start: (open) => {
+        observer = new SseObserver(!passthrough, open.readQuota);
+        resume = () => open.response.resume();
+        if (passthrough) exchange.streamHead(open.response.header('content-type') ?? 'text/event-stream');
+      },
+      chunk: (chunk) => {
+        observer.push(chunk);
+        if (passthrough) return exchange.write(chunk, resume);
+      },
+      finish: (_cut, open) => {
+        observer.end();
+        if (observer.quota) this.proxy.observeQuota(open.account.id, observer.quota);
+        const terminal = observer.terminal;
+        let httpStatus = 200;
+        if (passthrough) {
+          if (terminal === null) exchange.write(fromV1 ? errorEvent() : codexFailedEvent(observer.responseId), resume);
+          exchange.end();
+        } else if (!failedStatus(terminal) && observer.completedResponse) {
+          sendJson(exchange.res, 200, observer.completedResponse, exchange.id);
+        } else {
+          httpStatus = sendIncomplete(exchange, observer.errorCode ?? 'upstream_disconnected');
+        }
+        return {
+          terminal,
+          errorCode: observer.errorCode,
+          usage: observer.usage,
+          responseId: observer.responseId,
+          model: observer.model,
+          httpStatus,
+        };
+      },
+    };
+    await this.proxy.run(req, adapter);
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
-  async chatCompletions(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
-    if (!call.body || call.body.length === 0) throw badBody('The request body must be a JSON object.');
-    const chat = chatToResponsesBytes(call.body);
+  async chatCompletions(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
+    const body = exchange.body;
+    if (!body || body.length === 0) throw badBody('The request body must be a JSON object.');
+    const chat = parse(() => chatToResponsesBytes(body));
     const { model, stream, includeUsage } = chat;
     this.proxy.checkModel(key, model);
-    const req = this.build(call, key, {
+    const req = this.request(exchange, key, {
       route: '/v1/chat/completions',
       path: '/codex/responses',
       accept: 'text/event-stream',
@@ -252,36 +197,54 @@ export class ProxyRoutes {
       upstreamBody: chat.body,
       deriveFrom: chat.instructionsPrefix,
     });
-    const open = await this.proxy.open(req);
-    const translator = new ChatTranslator(model, stream, includeUsage, open.readQuota);
-    const res = call.res;
-    if (stream) streamHead(res, 'text/event-stream', req.requestId);
-    const pumped = await this.pump(req, open, (chunk) => {
-      const out = translator.push(chunk);
-      if (stream && out) return write(res, out, open.response);
-    });
-    if (translator.quota) this.proxy.observeQuota(open.account.id, translator.quota);
-    if (pumped.status === 'success' && (!translator.finished || translator.failed)) {
-      pumped.status = 'error';
-      pumped.errorCode = translator.failed ?? 'upstream_disconnected';
-    }
-    await this.complete(req, open, res, pumped, stream ? null : () => translator.completionJson(), {
-      usage: translator.usage,
-      // A chat completion cannot be continued by response id (Chat Completions has no
-      // previous_response_id), so there is no binding to remember.
-      responseId: null,
-      model: translator.model,
-    });
+    let translator: ChatTranslator;
+    let resume: () => void;
+    const adapter: Adapter = {
+      start: (open) => {
+        translator = new ChatTranslator(model, stream, includeUsage, open.readQuota);
+        resume = () => open.response.resume();
+        if (stream) exchange.streamHead('text/event-stream');
+      },
+      chunk: (chunk) => {
+        const out = translator.push(chunk);
+        if (stream && out) return exchange.write(out, resume);
+      },
+      finish: (_cut, open) => {
+        if (translator.quota) this.proxy.observeQuota(open.account.id, translator.quota);
+        const terminal = chatTerminal(translator);
+        let httpStatus = 200;
+        if (stream) {
+          // A failed response already ended the stream with its own error chunk.
+          if (terminal === null) exchange.write(chatErrorChunk(), resume);
+          exchange.end();
+        } else if (!failedStatus(terminal)) {
+          sendJsonText(exchange.res, 200, translator.completionJson(), exchange.id);
+        } else {
+          httpStatus = sendIncomplete(exchange, translator.failed ?? 'upstream_disconnected');
+        }
+        return {
+          terminal,
+          errorCode: translator.failed,
+          usage: translator.usage,
+          // A chat completion cannot be continued by response id (Chat Completions has no
+          // previous_response_id), so there is no binding to remember.
+          responseId: null,
+          model: translator.model,
+          httpStatus,
+        };
+      },
+    };
+    await this.proxy.run(req, adapter);
   }
 
   /** Codex's compact endpoint: a plain JSON request and answer. */
-  async compact(call: ProxyCall, key: AuthenticatedKey): Promise<void> {
-    const json = membersOf(call);
-    const model = json.string('model');
+  async compact(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
+    const json = parse(() => membersOf(exchange));
+    const model = parse(() => json.string('model'));
     this.proxy.checkModel(key, model);
     // The compact endpoint answers JSON: a client's `stream` flag must not go up.
-    const upstreamBody = json.has('stream') ? json.rewrite(['stream'], {}) : json.buf;
-    const req = this.build(call, key, {
+    const upstreamBody = parse(() => (json.has('stream') ? json.rewrite(['stream'], {}) : json.buf));
+    const req = this.request(exchange, key, {
       route: '/backend-api/codex/responses/compact',
       path: '/codex/responses/compact',
       accept: 'application/json',
@@ -291,45 +254,58 @@ export class ProxyRoutes {
       upstreamBody,
       deriveFrom: null,
     });
-    const open = await this.proxy.open(req);
     const chunks: Buffer[] = [];
-    const pumped = await this.pump(req, open, (chunk) => {
-      chunks.push(chunk);
-    });
-    const text = Buffer.concat(chunks).toString('utf8');
-    let usage = null;
-    try {
-      usage = usageFrom((JSON.parse(text) as Json).usage);
-    } catch {
-      if (pumped.status === 'success') Object.assign(pumped, { status: 'error', errorCode: 'invalid_upstream_json' });
-    }
-    if (pumped.status === 'success') {
-      call.res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': req.requestId });
-      call.res.end(text);
-    } else if (!req.cancel.aborted) {
-      sendIncomplete(call.res, pumped.errorCode, req.requestId);
-    }
-    await this.proxy.finish(req, open, {
-      ...pumped,
-      httpStatus: pumped.status === 'success' ? 200 : 502,
-      usage,
-      responseId: null,
-      model,
-    });
+    const adapter: Adapter = {
+      start: () => undefined,
+      chunk: (chunk) => {
+        chunks.push(chunk);
+      },
+      finish: (cut: boolean, _open: OpenUpstream) => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let usage = null;
+        let terminal: Terminal = cut ? null : 'completed';
+        let errorCode: string | null = null;
+        if (terminal === 'completed') {
+          try {
+            usage = usageFrom((JSON.parse(text) as Json).usage);
+          } catch {
+            terminal = 'failed';
+            errorCode = 'invalid_upstream_json';
+          }
+        }
+        let httpStatus = 200;
+        if (terminal === 'completed') {
+          exchange.res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': exchange.id });
+          exchange.end(text);
+        } else {
+          httpStatus = sendIncomplete(exchange, errorCode ?? 'upstream_disconnected');
+        }
+        return { terminal, errorCode, usage, responseId: null, model, httpStatus };
+      },
+    };
+    await this.proxy.run(req, adapter);
   }
 
-  codexModels(call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {
-    const clientVersion = new URLSearchParams(call.search).get('client_version');
-    return this.models.codexCatalogue(key, clientVersion || '0.169.0');
+  codexModels(exchange: Exchange, key: AuthenticatedKey): Promise<unknown> {
+    const clientVersion = new URLSearchParams(exchange.search).get('client_version');
+    return this.models.codexCatalogue(key, clientVersion);
   }
 
-  openAiModels(_call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {
+  openAiModels(_exchange: Exchange, key: AuthenticatedKey): Promise<unknown> {
     return this.models.openAiList(key);
   }
 
   /** The key's own usage and limits; never the pool's quota. */
-  async usage(_call: ProxyCall, key: AuthenticatedKey): Promise<unknown> {
+  async usage(_exchange: Exchange, key: AuthenticatedKey): Promise<unknown> {
     const usage = await this.apiKeys.usageForKey(key.id);
     return { object: 'usage', api_key: { id: key.id, name: key.name }, ...usage };
   }
+}
+
+/** A chat translation's terminal, in the lifecycle's one vocabulary. */
+function chatTerminal(translator: ChatTranslator): Terminal {
+  const own = (translator as unknown as { terminal?: Terminal }).terminal;
+  if (own !== undefined) return own;
+  if (translator.failed) return 'failed';
+  return translator.finished ? 'completed' : null;
 }

@@ -8,10 +8,11 @@ import { ProxyHttp } from './proxy-http';
 import { ProxyRoutes } from './proxy-routes.service';
 import { ProxyService } from './proxy.service';
 import { UpstreamClient } from './upstream.client';
+import { UsageMeter } from './usage-meter';
 
 @Module({
   imports: [AccountsModule, ApiKeysModule, UsageModule],
-  providers: [AccountPool, ProxyService, ProxyRoutes, ProxyHttp, ModelsService, UpstreamClient],
+  providers: [AccountPool, ProxyService, ProxyRoutes, ProxyHttp, ModelsService, UpstreamClient, UsageMeter],
   exports: [AccountPool],
 })
 export class ProxyModule {}

@@ -1,6 +1,9 @@
-// The proxy engine: admission (model allowlist, key limits), account choice, the upstream call
-// with failover before the first byte, and the bookkeeping after (limits settle, quota, stickiness,
-// one request log). Route handlers decide what to do with the open upstream stream.
+// The single lifecycle of a proxied request (one "exchange"): admission against the key's limits,
+// account choice with failover before the first byte, the upstream call, streaming through a
+// protocol adapter, and settlement: the reservation settled or released and exactly one log row,
+// in a finally that runs on every path (success, upstream failure, client gone, stall, shutdown).
+// Protocols (Codex pass-through, collected Responses, chat translation, compact) are adapters in
+// proxy-routes.service.ts; they write to the client and say what they observed, nothing more.
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -8,16 +11,26 @@ import { ApiError } from '../../common/api-error';
 import { AccountTokensService } from '../accounts/account-tokens.service';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeyLimiter, type Reservation } from '../api-keys/limits/api-key-limiter';
-import { estimateCostUsd } from '../api-keys/pricing';
-import { RequestLogWriter } from '../usage/request-log.writer';
 import { AccountPool, type PooledAccount } from './account-pool';
 import { AccountSelector } from './account-selector';
-import { badBody, modelNotAllowed, resetFrom429, selectionError, upstreamFailure } from './proxy-errors';
+import type { Exchange } from './exchange';
+import {
+  badBody,
+  clientClosed,
+  modelNotAllowed,
+  resetFrom429,
+  selectionError,
+  upstreamRejected,
+  upstreamUnavailable,
+} from './proxy-errors';
 import type { ObservedUsage } from './sse-observer';
 import { quotaFromHeaders } from './sse-observer';
+import { UsageMeter, type Outcome } from './usage-meter';
 import { sessionIdOf, upstreamHeaders } from './upstream-request';
 import { UpstreamClient } from './upstream.client';
 import type { UpstreamResponse } from './upstream-response';
+
+export type { Outcome } from './usage-meter';
 
 const MAX_ATTEMPTS = 3;
 const BACKOFF_MS = 5_000;
@@ -30,11 +43,9 @@ export interface StringFields {
 }
 
 export interface ProxyRequest {
+  exchange: Exchange;
   key: AuthenticatedKey;
   route: string;
-  requestId: string;
-  headers: IncomingHttpHeaders;
-  clientIp: string | null;
   model: string | null;
   stream: boolean;
   /** The upstream path below the backend base. */
@@ -44,17 +55,6 @@ export interface ProxyRequest {
   accept: string;
   hardKeys: string[];
   softKey: string | null;
-  /** Set when the client goes away; the open upstream body is destroyed then. */
-  cancel: CancelState;
-}
-
-/**
- * Cheaper than an AbortController per request: the client's 'close' marks the request and
- * destroys the upstream body once there is one, which aborts the upstream request.
- */
-export interface CancelState {
-  aborted: boolean;
-  body: { destroy(): unknown } | null;
 }
 
 export interface OpenUpstream {
@@ -62,25 +62,48 @@ export interface OpenUpstream {
   /** Whether the stream should be read for quota (rate-limit events); see AccountPool.wantsQuota. */
   readQuota: boolean;
   response: UpstreamResponse;
-  reservation: Reservation;
-  startedAt: number;
 }
 
-export interface Outcome {
-  status: 'success' | 'error' | 'cancelled';
-  httpStatus: number;
+/** What an upstream response meant, the same for every protocol. */
+export type Terminal = 'completed' | 'incomplete' | 'failed' | null;
+
+/** What an adapter saw of the upstream answer once it ended. */
+export interface Observed {
+  terminal: Terminal;
+  /** The upstream's own error code for a failed response. */
   errorCode: string | null;
   usage: ObservedUsage | null;
   responseId: string | null;
-  ttfbMs: number | null;
   model: string | null;
+  /** The status the client received (200 for streams once started). */
+  httpStatus: number;
+}
+
+/** A protocol over the exchange: how the client's answer starts, continues and ends. */
+export interface Adapter {
+  /** The upstream answered 200: start the client's answer (a stream's head). */
+  start(open: OpenUpstream): void;
+  /** One body chunk; false pauses the upstream read until the client drains. */
+  chunk(chunk: Buffer, open: OpenUpstream): boolean | void;
+  /**
+   * The upstream body ended; `cut` when it broke off (not by us). Ends the client's answer,
+   * with an error the client's SDK raises when the response did not complete.
+   */
+  finish(cut: boolean, open: OpenUpstream): Observed;
+}
+
+/** Errors already recorded in the request log by run(). */
+const logged = new WeakSet<object>();
+
+export function isLogged(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && logged.has(error);
 }
 
 @Injectable()
 export class ProxyService {
   private readonly logger = new Logger('Proxy');
   readonly selector = new AccountSelector();
-  private inflight = 0;
+  private readonly live = new Set<Exchange>();
   private drained: (() => void) | null = null;
   private readonly derived = new Map<string, { prefix: Buffer; softKey: string }>();
 
@@ -89,7 +112,7 @@ export class ProxyService {
     private readonly tokens: AccountTokensService,
     private readonly upstream: UpstreamClient,
     private readonly limiter: ApiKeyLimiter,
-    private readonly logs: RequestLogWriter,
+    private readonly meter: UsageMeter,
   ) {}
 
   /**
@@ -136,56 +159,149 @@ export class ProxyService {
     if (!isModelAllowed(key, model)) throw modelNotAllowed(model);
   }
 
-  /** Resolves once no proxied request is in flight (or after `timeoutMs`). */
-  drain(timeoutMs: number): Promise<void> {
-    if (this.inflight === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.drained = () => {
-        clearTimeout(timer);
-        resolve();
-      };
+  /**
+   * Resolves once no proxied request is in flight. Streams still running after `timeoutMs` are
+   * cut (logged as cancelled by `shutdown`), so shutdown never waits on a client.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.live.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    if (this.live.size === 0) return;
+    for (const exchange of this.live) exchange.abort('shutdown');
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      setTimeout(resolve, 2_000).unref();
     });
   }
 
-  private leave(): void {
-    this.inflight -= 1;
-    if (this.inflight === 0 && this.drained) {
-      this.drained();
-      this.drained = null;
-    }
+  /** Exchanges in flight (for health and specs). */
+  get inFlight(): number {
+    return this.live.size;
   }
 
-  /** Admits the request, then tries up to three accounts until one answers 200. */
-  async open(req: ProxyRequest): Promise<OpenUpstream> {
-    const startedAt = performance.now();
-    this.inflight += 1;
-    let reservation: Reservation;
+  /**
+   * Runs one exchange to its end. Errors before the answer started are thrown (after they are
+   * logged) for the caller to answer in OpenAI's envelope; the log row and the settlement happen
+   * here, exactly once, whatever happens.
+   */
+  async run(req: ProxyRequest, adapter: Adapter): Promise<void> {
+    const exchange = req.exchange;
+    this.live.add(exchange);
+    let reservation: Reservation | null = null;
+    let open: OpenUpstream | null = null;
+    let accountId: string | null = null;
+    let ttfbMs: number | null = null;
+    let outcome: Outcome | null = null;
     try {
       reservation = await this.limiter.reserve(req.key, {
         model: req.model,
         estimatedInputTokens: Math.ceil(req.body.length / 4),
       });
+      if (exchange.aborted) throw clientClosed();
+      open = await this.attempt(req);
+      accountId = open.account.id;
+      adapter.start(open);
+      const opened = open;
+      const startedAt = exchange.startedAt;
+      let cut = false;
+      try {
+        await open.response.forEach((chunk) => {
+          if (ttfbMs === null) ttfbMs = Math.round(performance.now() - startedAt);
+          return adapter.chunk(chunk, opened);
+        });
+      } catch {
+        cut = !exchange.aborted;
+      }
+      if (exchange.aborted) {
+        outcome = this.aborted(exchange, req, null);
+      } else {
+        const observed = adapter.finish(cut, open);
+        if (observed.responseId) {
+          this.selector.remember(accountId, [`${req.key.ownerUserId}:resp:${observed.responseId}`], null);
+        }
+        outcome = this.meaning(observed, ttfbMs);
+      }
     } catch (error) {
-      this.leave();
+      outcome = exchange.aborted ? this.aborted(exchange, req, null) : this.failure(error, req.model);
+      if (typeof error === 'object' && error !== null) logged.add(error);
       throw error;
+    } finally {
+      exchange.dispose();
+      open?.response.destroy();
+      outcome ??= this.aborted(exchange, req, null);
+      outcome.ttfbMs ??= ttfbMs;
+      // Charged: what completed, and what was delivered before the client went away.
+      const delivered = open !== null && exchange.bytesWritten > 0;
+      await this.meter.settle(req, reservation, accountId, outcome, delivered);
+      this.live.delete(exchange);
+      if (this.live.size === 0 && this.drained) {
+        this.drained();
+        this.drained = null;
+      }
     }
-    try {
-      return await this.attempt(req, reservation, startedAt);
-    } catch (error) {
-      await reservation.release().catch(() => undefined);
-      this.leave();
-      this.record(req, null, startedAt, {
-        status: req.cancel.aborted ? 'cancelled' : 'error',
-        httpStatus: error instanceof ApiError ? error.getStatus() : 502,
-        errorCode: error instanceof ApiError ? String(error.code) : 'upstream_error',
-        usage: null,
-        responseId: null,
-        ttfbMs: null,
-        model: req.model,
-      });
-      throw error;
+  }
+
+  /** A refusal before run() (bad body, model not allowed, concurrency cap): one log row. */
+  refused(exchange: Exchange, key: AuthenticatedKey, route: string, error: unknown): void {
+    const outcome = exchange.aborted
+      ? { ...this.aborted(exchange, null, null), model: null }
+      : this.failure(error, null);
+    this.meter.record(exchange, key, route, null, false, null, outcome, null);
+  }
+
+  /** The same meaning of an upstream answer for every protocol. */
+  private meaning(observed: Observed, ttfbMs: number | null): Outcome {
+    const base = {
+      httpStatus: observed.httpStatus,
+      usage: observed.usage,
+      responseId: observed.responseId,
+      model: observed.model,
+      ttfbMs,
+    };
+    switch (observed.terminal) {
+      case 'completed':
+        return { ...base, status: 'success', errorCode: null };
+      case 'incomplete':
+        return { ...base, status: 'success', errorCode: 'response_incomplete' };
+      case 'failed':
+        return { ...base, status: 'error', errorCode: observed.errorCode ?? 'response_failed' };
+      default:
+        // The body ended (or broke off) without a terminal event.
+        return { ...base, status: 'error', errorCode: 'upstream_disconnected' };
     }
+  }
+
+  private aborted(exchange: Exchange, req: ProxyRequest | null, model: string | null): Outcome {
+    const res = exchange.res;
+    return {
+      status: 'cancelled',
+      // What the client received: the streamed status, or nothing at all (499, as nginx logs it).
+      httpStatus: res.headersSent ? res.statusCode : 499,
+      errorCode: exchange.abortReason ?? 'client_closed',
+      usage: null,
+      responseId: null,
+      ttfbMs: null,
+      model: model ?? req?.model ?? null,
+    };
+  }
+
+  private failure(error: unknown, model: string | null): Outcome {
+    return {
+      status: 'error',
+      httpStatus: error instanceof ApiError ? error.getStatus() : 500,
+      errorCode: error instanceof ApiError ? String(error.code) : 'internal_error',
+      usage: null,
+      responseId: null,
+      ttfbMs: null,
+      model,
+    };
   }
 
   private candidates(key: AuthenticatedKey): PooledAccount[] {
@@ -195,7 +311,12 @@ export class ProxyService {
     return owned.filter((account) => allowed.has(account.id));
   }
 
-  private async attempt(req: ProxyRequest, reservation: Reservation, startedAt: number): Promise<OpenUpstream> {
+  /**
+   * Tries up to three accounts until one answers 200. When every try failed, the last failure's
+   * own cause is the answer (an upstream outage is a 502, not a rate limit).
+   */
+  private async attempt(req: ProxyRequest): Promise<OpenUpstream> {
+    const exchange = req.exchange;
     const tried = new Set<string>();
     let lastError: ApiError | null = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -205,53 +326,53 @@ export class ProxyService {
         softKey: req.softKey,
         exclude: tried,
       });
-      if ('failure' in selection) {
-        if (lastError && selection.failure.code === 'no_accounts') throw lastError;
-        throw selectionError(selection.failure);
-      }
+      if ('failure' in selection) throw lastError ?? selectionError(selection.failure);
       const account = selection.account;
       tried.add(account.id);
       let refreshed = false;
       if (account.tokenExpiresAt !== null && account.tokenExpiresAt - Date.now() < TOKEN_MARGIN_MS) {
         refreshed = await this.refreshToken(account);
-        if (!refreshed) continue;
+        if (exchange.aborted) throw clientClosed();
+        if (!refreshed) {
+          lastError = upstreamUnavailable('The account token could not be refreshed.');
+          continue;
+        }
       }
       const readQuota = this.pool.wantsQuota(account);
       for (;;) {
-        let response: UpstreamResponse;
+        const response = this.upstream.open({
+          method: 'POST',
+          path: req.path,
+          headers: upstreamHeaders(exchange.headers, account, req.accept),
+          body: req.body,
+        });
+        exchange.upstream = response;
         try {
-          response = await this.upstream.call({
-            method: 'POST',
-            path: req.path,
-            headers: upstreamHeaders(req.headers, account, req.accept),
-            body: req.body,
-          });
+          await response.ready;
         } catch (error) {
-          if (req.cancel.aborted) throw new ApiError(499, 'client_closed', 'The client closed the request.');
+          if (exchange.aborted) throw clientClosed();
           this.pool.backOff(account.id, BACKOFF_MS);
-          lastError = upstreamFailure(`The upstream could not be reached: ${(error as Error).message}`);
+          lastError = upstreamUnavailable(`The upstream could not be reached (${(error as Error).message}).`);
           break;
         }
-        if (req.cancel.aborted) {
-          response.destroy();
-          throw new ApiError(499, 'client_closed', 'The client closed the request.');
-        }
+        if (exchange.aborted) throw clientClosed();
         // A 429's headers always count: they say when the account may be used again.
         const quota = readQuota || response.statusCode !== 200 ? quotaFromHeaders(response.headers) : null;
         if (quota) this.pool.observeQuota(account.id, quota);
         if (response.statusCode === 200) {
-          req.cancel.body = response;
           this.selector.remember(account.id, req.hardKeys, req.softKey);
-          return { account, readQuota, response, reservation, startedAt };
+          return { account, readQuota, response };
         }
         const body = await response.json().catch(() => null);
-        if (response.statusCode === 401 && !refreshed) {
+        if (exchange.aborted) throw clientClosed();
+        const status = response.statusCode;
+        if (status === 401 && !refreshed) {
           refreshed = await this.refreshToken(account);
           if (refreshed) continue;
-          lastError = upstreamFailure('The upstream refused the account token.');
+          lastError = upstreamUnavailable('The upstream refused the account token.');
           break;
         }
-        if (response.statusCode === 429) {
+        if (status === 429) {
           const until = resetFrom429(body);
           this.pool.coolDown(account.id, until, 'The upstream usage limit is reached until the window resets.');
           lastError = selectionError({
@@ -261,22 +382,23 @@ export class ProxyService {
           });
           break;
         }
-        if (response.statusCode >= 500 || response.statusCode === 401) {
+        if (status === 402 || status === 403) {
+          // About the account (a deactivated workspace, an unpaid plan): another may serve.
+          const message = detailOf(body) ?? `The upstream answered ${status}.`;
+          this.pool.report(account.id, { type: 'account_refused', status, message });
+          lastError = upstreamUnavailable(`The upstream refused the account (${status}).`);
+          break;
+        }
+        if (status >= 500 || status === 401) {
           this.pool.backOff(account.id, BACKOFF_MS);
-          lastError = upstreamFailure(`The upstream answered ${response.statusCode}.`);
+          lastError = upstreamUnavailable(`The upstream answered ${status}.`);
           break;
         }
         // Any other status is about the request itself: no other account would answer differently.
-        const detail =
-          (body as Record<string, unknown>)?.detail ?? (body as Record<string, { message?: string }>)?.error?.message;
-        throw new ApiError(
-          response.statusCode,
-          'upstream_rejected',
-          String(detail ?? `The upstream answered ${response.statusCode}.`),
-        );
+        throw upstreamRejected(status, detailOf(body) ?? `The upstream answered ${status}.`);
       }
     }
-    throw lastError ?? upstreamFailure('No upstream account answered.');
+    throw lastError ?? upstreamUnavailable('No upstream account answered.');
   }
 
   private async refreshToken(account: PooledAccount): Promise<boolean> {
@@ -291,79 +413,15 @@ export class ProxyService {
     }
   }
 
-  /** Settles limits, remembers the response for stickiness and writes the request log. */
-  async finish(req: ProxyRequest, open: OpenUpstream, outcome: Outcome): Promise<void> {
-    if (outcome.responseId)
-      this.selector.remember(open.account.id, [`${req.key.ownerUserId}:resp:${outcome.responseId}`], null);
-    const usage = outcome.usage;
-    const model = outcome.model ?? req.model;
-    const costUsd =
-      usage && usage.inputTokens !== null && usage.outputTokens !== null
-        ? estimateCostUsd(model, {
-            inputTokens: usage.inputTokens,
-            cachedInputTokens: usage.cachedInputTokens ?? 0,
-            outputTokens: usage.outputTokens,
-          })
-        : null;
-    try {
-      if (outcome.status === 'success' || (usage && usage.inputTokens !== null)) {
-        await open.reservation.settle(
-          usage && usage.inputTokens !== null && usage.outputTokens !== null
-            ? {
-                inputTokens: usage.inputTokens,
-                cachedInputTokens: usage.cachedInputTokens ?? undefined,
-                outputTokens: usage.outputTokens,
-                reasoningTokens: usage.reasoningTokens ?? undefined,
-                costUsd,
-              }
-            : null,
-        );
-      } else {
-        await open.reservation.release();
-      }
-    } catch (error) {
-      this.logger.warn(`Settling limits failed: ${(error as Error).message}`);
-    }
-    outcome.model = model;
-    this.record(req, open.account.id, open.startedAt, outcome, costUsd);
-    this.leave();
-  }
-
-  private record(
-    req: ProxyRequest,
-    accountId: string | null,
-    startedAt: number,
-    outcome: Outcome,
-    costUsd: number | null = null,
-  ) {
-    const usage = outcome.usage;
-    this.logs.record({
-      requestId: req.requestId,
-      requestedAt: new Date(Date.now() - (performance.now() - startedAt)),
-      ownerUserId: req.key.ownerUserId,
-      apiKeyId: req.key.id,
-      accountId,
-      route: req.route,
-      model: outcome.model ?? req.model,
-      stream: req.stream,
-      status: outcome.status,
-      httpStatus: outcome.httpStatus,
-      errorCode: outcome.errorCode,
-      inputTokens: usage?.inputTokens ?? null,
-      cachedInputTokens: usage?.cachedInputTokens ?? null,
-      outputTokens: usage?.outputTokens ?? null,
-      reasoningTokens: usage?.reasoningTokens ?? null,
-      costUsd,
-      latencyMs: Math.round(performance.now() - startedAt),
-      ttfbMs: outcome.ttfbMs,
-      clientIp: req.clientIp,
-      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 256) : null,
-      sessionId: sessionIdOf(req.headers),
-    });
-  }
-
   /** Quota seen in a codex.rate_limits event. */
   observeQuota(accountId: string, quota: Parameters<AccountPool['observeQuota']>[1]): void {
     this.pool.observeQuota(accountId, quota);
   }
+}
+
+function detailOf(body: unknown): string | null {
+  if (!body || typeof body !== 'object') return null;
+  const record = body as Record<string, unknown>;
+  const detail = record.detail ?? (record.error as { message?: unknown } | undefined)?.message;
+  return typeof detail === 'string' ? detail.slice(0, 500) : null;
 }

@@ -7,6 +7,8 @@ import { Pool } from 'undici';
 import { SETTINGS, type Settings } from '../../config/settings';
 import { UpstreamResponse } from './upstream-response';
 
+const CLOSE_DEADLINE_MS = 5_000;
+
 export interface UpstreamCall {
   method: 'GET' | 'POST';
   path: string; // below the backend base, e.g. '/codex/responses'
@@ -26,7 +28,7 @@ export class UpstreamClient implements OnModuleDestroy {
     const base = new URL(settings.upstreamBaseUrl);
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.pool = new Pool(base.origin, {
-      connections: 256,
+      connections: settings.upstreamConnections,
       pipelining: 1,
       keepAliveTimeout: 60_000,
       keepAliveMaxTimeout: 600_000,
@@ -36,18 +38,31 @@ export class UpstreamClient implements OnModuleDestroy {
     });
   }
 
-  /** Resolves once the status and headers are in; the body follows through the response. */
-  call(input: UpstreamCall): Promise<UpstreamResponse> {
+  /**
+   * Sends the request and returns its answer at once: `ready` resolves when the status and
+   * headers are in, and destroy() aborts the request at any point, even before it was sent.
+   */
+  open(input: UpstreamCall): UpstreamResponse {
     const response = new UpstreamResponse();
     this.pool.dispatch(
       { method: input.method, path: this.basePath + input.path, headers: input.headers, body: input.body },
       response,
     );
     if (input.timeoutMs !== undefined) response.expireAfter(input.timeoutMs);
-    return response.ready;
+    return response;
   }
 
+  /** Resolves once the status and headers are in; the body follows through the response. */
+  call(input: UpstreamCall): Promise<UpstreamResponse> {
+    return this.open(input).ready;
+  }
+
+  /** Closes the pool; requests still running after a few seconds are aborted, never waited on. */
   async onModuleDestroy(): Promise<void> {
-    await this.pool.close();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_DEADLINE_MS)));
+    const result = await Promise.race([this.pool.close().then(() => 'closed' as const), deadline]);
+    clearTimeout(timer);
+    if (result === 'late') await this.pool.destroy();
   }
 }

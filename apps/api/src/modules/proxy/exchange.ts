@@ -1,0 +1,123 @@
+// One proxied request from the moment Node hands it over to its log row: its identity, the client's
+// response, what it is waiting on, and how it ends. Created in proxy-http.ts before any await, so
+// a client that goes away at any moment (during the key lookup, in the concurrency queue, before
+// the upstream answered, mid-stream) is noticed: whatever the exchange is waiting on is released
+// and the upstream request, if any, is aborted, which frees its pool connection.
+//
+// Writes to the client go through write(): backpressure pauses the upstream read, and a client
+// that accepts nothing for the stall timeout is cut off (a slow reader cannot hold an upstream
+// connection). ProxyService.run() owns the lifecycle; the protocol adapters only write.
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+
+/** Why an exchange ended early: the client left, stopped reading, or the gateway is stopping. */
+export type AbortReason = 'client_closed' | 'stream_stalled' | 'shutdown';
+
+/** Anything the exchange may have to let go of when it is aborted. */
+interface Abortable {
+  destroy(): unknown;
+}
+
+export class Exchange {
+  readonly id = randomUUID();
+  readonly startedAt = performance.now();
+  /** Set once; the first reason wins. */
+  abortReason: AbortReason | null = null;
+  /** The upstream answer being read (aborted with the exchange). */
+  upstream: Abortable | null = null;
+  /** A wait (the concurrency queue) to cancel when the exchange is aborted. */
+  waiting: (() => void) | null = null;
+  /** Bytes of an answer that reached the client's socket buffer. */
+  bytesWritten = 0;
+  /** The body's raw bytes (POST routes), once read. */
+  body: Buffer | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private onDrain: (() => void) | null = null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** The query string without its '?' ('' when there is none). */
+    readonly search: string,
+    readonly ip: string | null,
+    private readonly stallTimeoutMs: number,
+  ) {
+    res.once('close', () => {
+      if (!res.writableFinished) this.abort('client_closed');
+    });
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  get aborted(): boolean {
+    return this.abortReason !== null;
+  }
+
+  /** Ends the exchange early: stops any wait, aborts the upstream request, drops the client. */
+  abort(reason: AbortReason): void {
+    if (this.abortReason !== null) return;
+    this.abortReason = reason;
+    this.clearStall();
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.();
+    this.upstream?.destroy();
+    // A stalled or shut-down client may still have the socket: it gets nothing more.
+    if (reason !== 'client_closed' && !this.res.destroyed) this.res.destroy();
+  }
+
+  /** Starts a streamed answer. */
+  streamHead(contentType: string): void {
+    this.res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', 'x-request-id': this.id });
+  }
+
+  /**
+   * Writes a chunk to the client; false when the client is slower than the upstream, and then
+   * `resume` runs once it drains (the upstream read stays paused meanwhile). The socket stays
+   * corked until the end of this event-loop turn, so chunks that arrive together leave in one
+   * write. A client that does not drain within the stall timeout is cut off.
+   */
+  write(chunk: Buffer | string, resume: () => void): boolean {
+    const res = this.res;
+    if (this.abortReason !== null || res.destroyed) return true;
+    if (!res.writableCorked) {
+      res.cork();
+      setImmediate(uncork, res);
+    }
+    this.bytesWritten += chunk.length;
+    if (res.write(chunk)) return true;
+    this.onDrain = () => {
+      this.clearStall();
+      resume();
+    };
+    res.once('drain', this.onDrain);
+    this.stallTimer = setTimeout(() => this.abort('stream_stalled'), this.stallTimeoutMs);
+    return false;
+  }
+
+  /** Ends a streamed answer (no-op when the client is gone). */
+  end(chunk?: Buffer | string): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (chunk !== undefined) this.bytesWritten += chunk.length;
+    this.res.end(chunk);
+  }
+
+  private clearStall(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    if (this.onDrain) this.res.removeListener('drain', this.onDrain);
+    this.onDrain = null;
+  }
+
+  /** Releases the stall timer on every path (called by ProxyService.run's finally). */
+  dispose(): void {
+    this.clearStall();
+  }
+}
+
+function uncork(res: ServerResponse): void {
+  // end() uncorks fully; a finished response's socket may already serve the next request.
+  if (!res.writableEnded && res.writableCorked) res.uncork();
+}
