@@ -1,9 +1,12 @@
 // Every error leaves through here. Dashboard routes (/api/*) answer {error: {code, message}};
 // the OpenAI-compatible proxy routes answer OpenAI's {error: {message, type, code, param}}.
 // A 500 never shows internals: it carries a request id that matches the server log line.
+// Database outages and timeouts are a 503 database_unavailable with Retry-After, not a 500. No
+// error body grows with its input: messages and details are cut to a fixed size.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../database/data-source';
 import { ApiError } from './api-error';
 
 export interface Normalized {
@@ -34,12 +37,71 @@ const OPENAI_TYPES: Record<number, string> = {
   429: 'rate_limit_error',
 };
 
+/** Longest message an error answers with; longer ones are cut with an ellipsis. */
+export const MAX_ERROR_MESSAGE_CHARS = 500;
+/** Largest `details` an error answers with, as JSON; beyond it items are dropped. */
+export const MAX_ERROR_DETAILS_CHARS = 4096;
+/** How long a client should wait before retrying during a database outage. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** A message cut to MAX_ERROR_MESSAGE_CHARS, never splitting a surrogate pair. */
+export function capMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  let end = MAX_ERROR_MESSAGE_CHARS - 1;
+  const last = message.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${message.slice(0, end)}…`;
+}
+
+function jsonLength(value: unknown): number {
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Details as they are when small; a list keeps its leading items that fit; otherwise none. */
+export function capDetails(details: unknown): unknown {
+  if (details === undefined || jsonLength(details) <= MAX_ERROR_DETAILS_CHARS) return details;
+  if (!Array.isArray(details)) return undefined;
+  const kept: unknown[] = [];
+  let size = 2;
+  for (const item of details) {
+    const length = jsonLength(item) + 1;
+    if (size + length > MAX_ERROR_DETAILS_CHARS) break;
+    kept.push(item);
+    size += length;
+  }
+  return kept;
+}
+
+/** Joins validation messages, stopping once the joined text is past the message cap. */
+function joinMessages(messages: unknown[]): string {
+  const parts: string[] = [];
+  let length = 0;
+  for (const message of messages) {
+    if (length > MAX_ERROR_MESSAGE_CHARS) break;
+    const text = String(message).slice(0, MAX_ERROR_MESSAGE_CHARS + 1);
+    parts.push(text);
+    length += text.length + 2;
+  }
+  return parts.join('; ');
+}
+
 export function isProxyPath(url: string): boolean {
   return url.startsWith('/v1/') || url === '/v1' || url.startsWith('/backend-api/');
 }
 
 /** The status, code, message and headers an exception answers with; internals never leave. */
 export function normalizeError(exception: unknown, method: string, url: string): Normalized {
+  const error = classify(exception, method, url);
+  error.message = capMessage(error.message);
+  if (error.details !== undefined) error.details = capDetails(error.details);
+  return error;
+}
+
+function classify(exception: unknown, method: string, url: string): Normalized {
   if (exception instanceof ApiError) {
     return {
       status: exception.getStatus(),
@@ -63,16 +125,24 @@ export function normalizeError(exception: unknown, method: string, url: string):
     let message = exception.message;
     if (typeof response === 'object' && response && 'message' in response) {
       const raw = (response as { message: unknown }).message;
-      message = Array.isArray(raw) ? raw.join('; ') : String(raw);
+      message = Array.isArray(raw) ? joinMessages(raw) : String(raw);
     }
     if (status === 404 && message.startsWith('Cannot ')) {
-      message = `No route for ${method} ${url.split('?')[0]}.`;
+      message = `No route for ${method} ${url.split('?')[0].slice(0, 200)}.`;
     }
     const code =
       status === 400 && Array.isArray((response as { message?: unknown })?.message)
         ? 'validation_failed'
         : (STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'));
     return { status, code, message: status >= 500 ? 'Internal server error.' : message, headers: {} };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      status: 503,
+      code: 'database_unavailable',
+      message: 'The database is unavailable. Try again shortly.',
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
   }
   // Errors raised by Fastify itself (bad JSON, body too large, unsupported media type).
   const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
@@ -110,7 +180,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const error = normalizeError(exception, request.method, request.url);
 
-    if (error.status >= 500) {
+    if (error.code === 'database_unavailable') {
+      // Expected during an outage; one line per request, without the stack.
+      this.logger.warn(
+        `request ${request.id} ${request.method} ${request.url.split('?')[0]}: database unavailable (${describe(exception)})`,
+      );
+    } else if (error.status >= 500) {
       this.logger.error(
         `request ${request.id} ${request.method} ${request.url.split('?')[0]} failed`,
         exception instanceof Error ? exception.stack : String(exception),
@@ -132,4 +207,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
         };
     reply.headers(error.headers).status(error.status).send(body);
   }
+}
+
+function describe(exception: unknown): string {
+  const error = exception as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } };
+  const inner = error?.driverError ?? error;
+  return capMessage(`${typeof inner?.code === 'string' ? `${inner.code} ` : ''}${String(inner?.message ?? exception)}`);
 }

@@ -1,5 +1,13 @@
 // TypeORM data source options shared by the app and by tests. `synchronize` stays off: the
 // schema is whatever the committed migrations say.
+//
+// Every query against an external Postgres is bounded, so an outage answers quickly (the filter
+// maps these failures to 503 database_unavailable) instead of hanging: connecting is bounded by
+// the connect timeout, each statement by `statement_timeout` on the server and, for a network
+// path that went silent, by `query_timeout` on the client, after which the connection is dropped
+// rather than reused behind a query that will never answer. TCP keepalive finds dead idle
+// connections before a request picks one up.
+import { Client, type ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -8,6 +16,138 @@ export interface DatabaseTarget {
   url: string;
   /** The embedded database is a single Postgres session: one connection, queued. */
   embedded: boolean;
+  /** Bound on opening a connection and on waiting for a free one (external database only). */
+  connectTimeoutMs?: number;
+  /** Bound on each statement (external database only). */
+  statementTimeoutMs?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** The client-side read bound leaves the server's statement_timeout room to answer first. */
+const READ_TIMEOUT_MARGIN_MS = 2_000;
+const KEEPALIVE_IDLE_MS = 10_000;
+
+// Postgres SQLSTATEs that mean the database cannot serve us now: connection exceptions (class 08),
+// shutdowns and start-ups (57P01-57P03), a statement cut by statement_timeout (57014), too many
+// connections (53300).
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '53300']);
+// Socket-level failures on the way to the database.
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// What pg and pg-pool say when a connection cannot be had or was lost.
+const UNAVAILABLE_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'query read timeout',
+  'connection terminated',
+  'client has encountered a connection error',
+  'client was closed and is not queryable',
+  'is not currently accepting connections',
+];
+
+/** pg's message when `query_timeout` fires; the query may still be running on the connection. */
+const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+/** Errors the database driver raised that mean "unavailable", marked where they were raised. */
+const marked = new WeakSet<object>();
+
+function saysUnavailable(error: { code?: unknown; message?: unknown }): boolean {
+  const code = typeof error.code === 'string' ? error.code : '';
+  if (UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || UNAVAILABLE_ERRNOS.has(code)) return true;
+  const message = typeof error.message === 'string' ? error.message.slice(0, 200).toLowerCase() : '';
+  return UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
+}
+
+function mark(error: unknown, always: boolean): void {
+  if (error && typeof error === 'object' && (always || saysUnavailable(error))) marked.add(error);
+}
+
+/**
+ * Whether an error means the database is unreachable, refusing connections or too slow to answer:
+ * one the driver raised and marked (found inside TypeORM's QueryFailedError, a cause or an
+ * AggregateError too), or the pool's own timeout waiting for a connection. Socket errors from
+ * anything else (an upstream call) are not mistaken for it.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  if (marked.has(error)) return true;
+  const candidate = error as { message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  if (
+    typeof candidate.message === 'string' &&
+    candidate.message.startsWith('timeout exceeded when trying to connect')
+  ) {
+    return true;
+  }
+  const nested = [candidate.driverError, candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : [])];
+  return nested.some((inner) => inner !== error && isDatabaseUnavailable(inner, depth + 1));
+}
+
+/**
+ * The pg client the pools use. It marks the errors that mean "database unavailable" where they
+ * arise (every failure to connect; connection-level failures of a query), and closes its
+ * connection when a query outlives `query_timeout`: otherwise pg keeps the timed-out query
+ * active, the pool takes the connection back, and every later query on it queues behind one that
+ * may never answer.
+ */
+class BoundedClient extends Client {
+  connect(...args: unknown[]): never {
+    const connect = super.connect as unknown as (...a: unknown[]) => unknown;
+    const callback = args[0];
+    if (typeof callback === 'function') {
+      return connect.call(this, (error: unknown, ...rest: unknown[]) => {
+        if (error) mark(error, true);
+        callback(error, ...rest);
+      }) as never;
+    }
+    return (connect.call(this) as Promise<unknown>).catch((error: unknown) => {
+      mark(error, true);
+      throw error;
+    }) as never;
+  }
+
+  query(...args: unknown[]): never {
+    const query = super.query as unknown as (...a: unknown[]) => unknown;
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (error: unknown, ...rest: unknown[]) => {
+        if (error) this.failed(error);
+        callback(error, ...rest);
+      };
+    }
+    const result = query.apply(this, args);
+    if (result instanceof Promise) result.then(undefined, (error: unknown) => this.failed(error));
+    return result as never;
+  }
+
+  private failed(error: unknown): void {
+    mark(error, false);
+    if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
+      (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    }
+  }
+}
+
+/** Pool options for an external Postgres: bounded connects and statements, keepalive on. */
+export function externalPoolOptions(connectTimeoutMs: number, statementTimeoutMs: number) {
+  return {
+    max: 10,
+    idleTimeoutMillis: 30_000,
+    Client: BoundedClient,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + READ_TIMEOUT_MARGIN_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+  } satisfies ClientConfig & Record<string, unknown>;
 }
 
 export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
@@ -19,8 +159,14 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
+    // The embedded database runs in this process: there is no network path to lose, it ignores
+    // statement_timeout, and a bound on the wait for its one connection would fail requests
+    // merely queued behind a batch.
     extra: target.embedded
-      ? { max: 1, idleTimeoutMillis: 0 }
-      : { max: 10, idleTimeoutMillis: 30000, connectionTimeoutMillis: 10000 },
+      ? { max: 1, idleTimeoutMillis: 0, Client: BoundedClient }
+      : externalPoolOptions(
+          target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          target.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+        ),
   };
 }

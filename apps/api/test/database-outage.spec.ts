@@ -1,0 +1,115 @@
+// A database outage on the real app: its own database stops accepting connections and loses the
+// ones it had. The dashboard answers 503 database_unavailable within seconds, the proxy keeps
+// serving from memory, and once the database is back the app recovers and the log rows written
+// during the outage are stored.
+import request from 'supertest';
+import { Client } from 'pg';
+import { ADMIN_DATABASE_URL } from './support/database';
+import { addAccount, codexBody, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
+
+/** Cuts a database off (no new connections, existing ones ended) and brings it back. */
+async function setDatabaseAvailable(name: string, available: boolean): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${available ? 'true' : 'false'}`);
+    if (!available) {
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [name],
+      );
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+async function countLogs(url: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const rows = await client.query<{ n: string }>('SELECT count(*) AS n FROM request_logs');
+    return Number(rows.rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('database outage', () => {
+  let w: World;
+  let key: string;
+  let dbName: string;
+  let down = false;
+
+  beforeAll(async () => {
+    w = await startWorld();
+    dbName = w.app.db!.name;
+    await addAccount(w, w.alice.cookie, 'alice-outage@example.com');
+    key = (await createKey(w, w.alice.cookie)).key;
+    // The key is cached by its first use; during the outage it cannot be looked up.
+    await codexCall().expect(200);
+    await flushLogs(w);
+  });
+  afterAll(async () => {
+    if (down) await setDatabaseAvailable(dbName, true);
+    await w.close();
+  });
+
+  const codexCall = () =>
+    request(w.app.url)
+      .post('/backend-api/codex/responses')
+      .set('authorization', `Bearer ${key}`)
+      .set('accept', 'text/event-stream')
+      .send(codexBody('during the outage'));
+
+  it('answers the dashboard 503 database_unavailable within 5 s, keeps proxying, and recovers', async () => {
+    const logsBefore = await countLogs(w.app.db!.url);
+    await setDatabaseAvailable(dbName, false);
+    down = true;
+
+    for (const [path, cookie] of [
+      ['/api/users', w.admin],
+      ['/api/api-keys', w.alice.cookie],
+      ['/api/health', undefined],
+    ] as const) {
+      const started = Date.now();
+      const call = request(w.app.url).get(path);
+      if (cookie) call.set('cookie', cookie);
+      const response = await call;
+      const elapsed = Date.now() - started;
+      expect([path, response.status, response.body.error?.code]).toEqual([path, 503, 'database_unavailable']);
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(JSON.stringify(response.body)).not.toMatch(/ALLOW_CONNECTIONS|terminat|57P|pg_/i);
+      expect(elapsed).toBeLessThan(5_000);
+    }
+
+    // The proxy serves from memory: the key, the account and its token are cached.
+    const proxied = await codexCall();
+    expect(proxied.status).toBe(200);
+    expect(proxied.text).toContain('response.completed');
+
+    await setDatabaseAvailable(dbName, true);
+    down = false;
+
+    const deadline = Date.now() + 15_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await request(w.app.url).get('/api/users').set('cookie', w.admin)).status;
+      if (status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(status).toBe(200);
+    await request(w.app.url).get('/api/health').expect(200);
+
+    // The row logged during the outage is stored once the database is back.
+    const stored = Date.now() + 15_000;
+    let logs = 0;
+    while (Date.now() < stored) {
+      await flushLogs(w).catch(() => undefined);
+      logs = await countLogs(w.app.db!.url);
+      if (logs > logsBefore) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(logs).toBe(logsBefore + 1);
+  });
+});
