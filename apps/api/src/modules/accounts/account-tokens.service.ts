@@ -10,6 +10,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { TokenVault } from '../../common/crypto/token-vault';
 import { DomainEvents } from '../../common/events';
+import { AccountStateService } from './account-state.service';
 import { AccountsRepository } from './accounts.repository';
 import { accessTokenExpiry } from './id-token';
 import { UpstreamAuthClient, UpstreamAuthError } from './upstream-auth.client';
@@ -47,6 +48,7 @@ export class AccountTokensService {
 
   constructor(
     private readonly accounts: AccountsRepository,
+    private readonly states: AccountStateService,
     private readonly upstream: UpstreamAuthClient,
     private readonly vault: TokenVault,
     private readonly events: DomainEvents,
@@ -86,11 +88,10 @@ export class AccountTokensService {
     const sentDigest = digest(refreshToken);
     try {
       if (this.sentRefreshTokens.has(sentDigest)) {
-        await this.markUnavailable(
-          accountId,
-          'reauth_required',
-          'A previous token refresh did not complete. Sign in again.',
-        );
+        await this.states.applyUnscoped(accountId, {
+          type: 'refresh_refused',
+          message: 'A previous token refresh did not complete. Sign in again.',
+        });
         throw new AccountUnavailableError(accountId, 'reauth_required', 'The account needs a new sign-in.');
       }
       this.sentRefreshTokens.add(sentDigest);
@@ -122,6 +123,7 @@ export class AccountTokensService {
         tokenExpiresAt: expiresAt,
       });
       if (!stored) this.logger.warn(`Account ${accountId} changed during a refresh; kept the newer tokens`);
+      else await this.states.applyUnscoped(accountId, { type: 'refreshed' });
       this.events.emit('account.changed', { accountId, ownerId: before.ownerUserId });
       return stored
         ? { accessToken: tokens.accessToken, chatgptAccountId: before.chatgptAccountId, expiresAt }
@@ -166,21 +168,17 @@ export class AccountTokensService {
 
   private async onRefreshFailure(accountId: string, error: UpstreamAuthError): Promise<void> {
     if (error.kind === 'permanent') {
-      await this.markUnavailable(
-        accountId,
-        'reauth_required',
-        `Sign in again: the refresh token was refused (${error.code}).`,
-      );
+      await this.states.applyUnscoped(accountId, {
+        type: 'refresh_refused',
+        message: `Sign in again: the refresh token was refused (${error.code}).`,
+      });
     } else if (error.kind === 'deactivated') {
-      await this.markUnavailable(accountId, 'deactivated', 'The upstream account is deactivated or deleted.');
+      await this.states.applyUnscoped(accountId, {
+        type: 'account_refused',
+        message: `the auth server says it is deactivated or deleted (${error.code}).`,
+      });
     } else {
       this.logger.warn(`Token refresh for account ${accountId} failed transiently (${error.code}); will retry later`);
     }
-  }
-
-  private async markUnavailable(accountId: string, status: 'reauth_required' | 'deactivated', reason: string) {
-    await this.accounts.setStatus(accountId, { status, reason });
-    const row = await this.accounts.findByIdUnscoped(accountId);
-    if (row) this.events.emit('account.changed', { accountId, ownerId: row.ownerUserId });
   }
 }

@@ -1,4 +1,5 @@
 import type { AccountDto, QuotaWindowDto } from '@codex-lb/shared';
+import { settle, stateOfRow } from './account-state';
 import type { AccountRow } from './accounts.repository';
 
 function window(used: number | null, minutes: number | null, resetsAt: Date | null): QuotaWindowDto | null {
@@ -8,6 +9,8 @@ function window(used: number | null, minutes: number | null, resetsAt: Date | nu
 
 /** The public view of an account: never a token, never a lease. */
 export function toAccountDto(row: AccountRow): AccountDto {
+  // A cooldown that has run out shows as active even before an event rewrites the row.
+  const state = settle(stateOfRow(row), Date.now());
   return {
     id: row.id,
     ownerUserId: row.ownerUserId,
@@ -16,9 +19,9 @@ export function toAccountDto(row: AccountRow): AccountDto {
     alias: row.alias,
     planType: row.planType,
     chatgptAccountId: row.chatgptAccountId,
-    status: row.status,
-    statusReason: row.statusReason,
-    cooldownUntil: row.cooldownUntil?.toISOString() ?? null,
+    status: state.status,
+    statusReason: state.statusReason,
+    cooldownUntil: state.cooldownUntil ? new Date(state.cooldownUntil).toISOString() : null,
     primaryWindow: window(row.primaryUsedPercent, row.primaryWindowMinutes, row.primaryResetsAt),
     secondaryWindow: window(row.secondaryUsedPercent, row.secondaryWindowMinutes, row.secondaryResetsAt),
     quotaFetchedAt: row.quotaFetchedAt?.toISOString() ?? null,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountStateService } from './account-state.service';
 import { AccountTokensService } from './account-tokens.service';
 import { AccountsController } from './accounts.controller';
 import { AccountsRepository } from './accounts.repository';
@@ -14,12 +15,13 @@ import { UpstreamAuthClient } from './upstream-auth.client';
   providers: [
     AccountsRepository,
     AccountsService,
+    AccountStateService,
     AccountTokensService,
     UpstreamAuthClient,
     QuotaPollerService,
     OAuthFlowsRepository,
     OAuthService,
   ],
-  exports: [AccountsRepository, AccountsService, AccountTokensService],
+  exports: [AccountsRepository, AccountsService, AccountStateService, AccountTokensService],
 })
 export class AccountsModule {}

@@ -25,10 +25,11 @@ export interface NewAccount {
   tokenExpiresAt: Date | null;
 }
 
+/** The persisted part of an account's state (see account-state.ts for what the values mean). */
 export interface StatusChange {
   status: AccountStatus;
-  reason: string | null;
-  cooldownUntil?: Date | null;
+  statusReason: string | null;
+  cooldownUntil: Date | null;
 }
 
 const SELECT = `SELECT a.*, u.username AS owner_username FROM accounts a JOIN dashboard_users u ON u.id = a.owner_user_id`;
@@ -110,24 +111,31 @@ export class AccountsRepository {
     return result[1] > 0;
   }
 
-  /** Pause or resume, scoped. Resume clears any cooldown. */
-  async setStatusScoped(scope: OwnerScope, id: string, change: StatusChange): Promise<boolean> {
-    const params: unknown[] = [id, change.status, change.reason, change.cooldownUntil ?? null];
+  /**
+   * Writes a state computed by account-state.ts, compare-and-set on the status and cooldown it was
+   * computed from: false when the row changed meanwhile (or is not in scope). A null scope is for
+   * background work and the proxy only (AccountStateService.applyUnscoped).
+   */
+  async compareAndSetStatus(
+    scope: OwnerScope | null,
+    id: string,
+    expected: Pick<StatusChange, 'status' | 'cooldownUntil'>,
+    change: StatusChange,
+  ): Promise<boolean> {
+    const params: unknown[] = [
+      id,
+      change.status,
+      change.statusReason,
+      change.cooldownUntil,
+      expected.status,
+      expected.cooldownUntil,
+    ];
     const result = await this.dataSource.query(
       `UPDATE accounts a SET status = $2, status_reason = $3, cooldown_until = $4, updated_at = now()
-        WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+        WHERE a.id = $1 AND a.status = $5 AND a.cooldown_until IS NOT DISTINCT FROM $6${scope ? ownerCondition(scope, 'a.owner_user_id', params) : ''}`,
       params,
     );
     return result[1] > 0;
-  }
-
-  /** Background status changes (refresh failures, rate limits); never overrides a pause. */
-  async setStatus(id: string, change: StatusChange): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE accounts SET status = $2, status_reason = $3, cooldown_until = $4, updated_at = now()
-        WHERE id = $1 AND status <> 'paused'`,
-      [id, change.status, change.reason, change.cooldownUntil ?? null],
-    );
   }
 
   async delete(scope: OwnerScope, id: string): Promise<boolean> {
@@ -184,7 +192,10 @@ export class AccountsRepository {
     );
   }
 
-  /** Compare-and-set on the refresh token that was sent: a stale writer changes nothing. */
+  /**
+   * Compare-and-set on the refresh token that was sent: a stale writer changes nothing. Tokens
+   * only: the status follows through AccountStateService ('refreshed').
+   */
   async storeRefreshedTokens(
     id: string,
     previousRefreshTokenEnc: string,
@@ -192,9 +203,7 @@ export class AccountsRepository {
   ): Promise<boolean> {
     const result = await this.dataSource.query(
       `UPDATE accounts SET access_token_enc = $3, refresh_token_enc = $4, id_token_enc = $5, token_expires_at = $6,
-              last_refresh_at = now(), refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = now(),
-              status = CASE WHEN status IN ('reauth_required', 'deactivated') THEN 'active' ELSE status END,
-              status_reason = CASE WHEN status IN ('reauth_required', 'deactivated') THEN NULL ELSE status_reason END
+              last_refresh_at = now(), refresh_lease_until = NULL, refresh_lease_owner = NULL, updated_at = now()
         WHERE id = $1 AND refresh_token_enc = $2`,
       [
         id,
@@ -208,7 +217,7 @@ export class AccountsRepository {
     return result[1] > 0;
   }
 
-  /** Replaces every token of a seat after a new sign-in (re-authentication). */
+  /** Replaces every token of a seat after a new sign-in; the status follows through AccountStateService. */
   async replaceTokens(
     id: string,
     tokens: { accessTokenEnc: string; refreshTokenEnc: string; idTokenEnc: string; tokenExpiresAt: Date | null },
@@ -218,8 +227,7 @@ export class AccountsRepository {
     await this.dataSource.query(
       `UPDATE accounts SET access_token_enc = $2, refresh_token_enc = $3, id_token_enc = $4, token_expires_at = $5,
               plan_type = COALESCE($6, plan_type), email = COALESCE($7, email), last_refresh_at = now(),
-              status = CASE WHEN status = 'paused' THEN status ELSE 'active' END, status_reason = NULL,
-              cooldown_until = NULL, updated_at = now()
+              updated_at = now()
         WHERE id = $1`,
       [id, tokens.accessTokenEnc, tokens.refreshTokenEnc, tokens.idTokenEnc, tokens.tokenExpiresAt, planType, email],
     );

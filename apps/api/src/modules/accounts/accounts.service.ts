@@ -1,5 +1,6 @@
 // The rules for upstream accounts: who sees and changes which (owner scope), how a seat is
-// registered exactly once in the whole system, and how quota snapshots change an account's state.
+// registered exactly once in the whole system, and which events change an account's state (the
+// rules themselves are in account-state.ts).
 import { Injectable } from '@nestjs/common';
 import type { AccountDto } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
@@ -9,6 +10,8 @@ import { ownerForCreate, ownerScopeFor } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
 import { toAccountDto } from './accounts.mapper';
 import { AccountsRepository } from './accounts.repository';
+import { persistedChange, resumeBlocker, stateOfRow } from './account-state';
+import { AccountStateService } from './account-state.service';
 import { AccountTokensService, AccountUnavailableError } from './account-tokens.service';
 import { parseAuthJson } from './auth-json';
 import { accessTokenExpiry, IdTokenError, readSeatClaims } from './id-token';
@@ -24,6 +27,7 @@ export class AccountsService {
   constructor(
     private readonly accounts: AccountsRepository,
     private readonly tokens: AccountTokensService,
+    private readonly states: AccountStateService,
     private readonly upstream: UpstreamAuthClient,
     private readonly vault: TokenVault,
     private readonly events: DomainEvents,
@@ -44,25 +48,21 @@ export class AccountsService {
   }
 
   async pause(principal: Principal, id: string): Promise<AccountDto> {
-    const scope = ownerScopeFor(principal);
-    const changed = await this.accounts.setStatusScoped(scope, id, {
-      status: 'paused',
-      reason: `Paused by ${principal.username}`,
+    const row = await this.states.applyScoped(ownerScopeFor(principal), id, {
+      type: 'paused',
+      message: `Paused by ${principal.username}`,
     });
-    if (!changed) throw ApiError.notFound('Account');
+    if (!row) throw ApiError.notFound('Account');
     return this.changed(principal, id);
   }
 
+  /** Resumes a paused account, ends a cooldown early, or reactivates a deactivated one. */
   async resume(principal: Principal, id: string): Promise<AccountDto> {
-    const current = await this.require(principal, id);
-    if (current.status === 'reauth_required' || current.status === 'deactivated') {
-      throw ApiError.conflict('conflict', 'This account needs a new sign-in before it can be resumed.');
+    const blocker = resumeBlocker(stateOfRow(await this.require(principal, id)));
+    if (blocker) throw ApiError.conflict('conflict', blocker);
+    if (!(await this.states.applyScoped(ownerScopeFor(principal), id, { type: 'resumed' }))) {
+      throw ApiError.notFound('Account');
     }
-    await this.accounts.setStatusScoped(ownerScopeFor(principal), id, {
-      status: 'active',
-      reason: null,
-      cooldownUntil: null,
-    });
     return this.changed(principal, id);
   }
 
@@ -136,6 +136,7 @@ export class AccountsService {
       );
     }
     await this.accounts.replaceTokens(existing.id, encrypted, claims.planType, claims.email);
+    await this.states.applyUnscoped(existing.id, { type: 'reauthenticated' });
     this.events.emit('account.changed', { accountId: existing.id, ownerId });
     return { account: toAccountDto((await this.accounts.findByIdUnscoped(existing.id))!), created: false };
   }
@@ -172,22 +173,18 @@ export class AccountsService {
     await this.accounts.recordQuota(id, snapshot);
     const row = await this.accounts.findByIdUnscoped(id);
     if (!row) return;
-    const exhausted = [snapshot.primary, snapshot.secondary].filter((w) => w && w.usedPercent >= 100);
-    if (exhausted.length > 0 && row.status === 'active') {
-      const until = exhausted
-        .map((w) => w!.resetsAt?.getTime() ?? Date.now() + 5 * 60_000)
-        .reduce((a, b) => Math.max(a, b));
-      await this.accounts.setStatus(id, {
-        status: 'quota_exceeded',
-        reason: 'The usage limit is reached until the window resets.',
-        cooldownUntil: new Date(until),
-      });
-    } else if (exhausted.length === 0 && (row.status === 'quota_exceeded' || row.status === 'rate_limited')) {
-      if (!row.cooldownUntil || row.cooldownUntil.getTime() <= Date.now()) {
-        await this.accounts.setStatus(id, { status: 'active', reason: null, cooldownUntil: null });
-      }
+    // The row holds both windows (this snapshot may carry only one): judge by both.
+    const after = await this.states.applyUnscoped(id, {
+      type: 'quota',
+      primaryUsedPercent: row.primaryUsedPercent,
+      secondaryUsedPercent: row.secondaryUsedPercent,
+      primaryResetsAt: row.primaryResetsAt?.getTime() ?? null,
+      secondaryResetsAt: row.secondaryResetsAt?.getTime() ?? null,
+    });
+    // A status change has already been announced; new windows alone still refresh the caches.
+    if (after && !persistedChange(stateOfRow(row), stateOfRow(after))) {
+      this.events.emit('account.changed', { accountId: id, ownerId: row.ownerUserId });
     }
-    this.events.emit('account.changed', { accountId: id, ownerId: row.ownerUserId });
   }
 
   private async require(principal: Principal, id: string) {

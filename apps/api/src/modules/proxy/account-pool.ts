@@ -1,25 +1,33 @@
-// The proxy's in-memory view of every account: status, cooldown, quota and a decrypted access
-// token, indexed by owner. The hot path reads only this. It is loaded at start and reloaded per
-// account on 'account.changed' (off the request path); changes the proxy observes itself (rate
-// limits, quota headers) land here first and are persisted in the background, debounced.
+// The proxy's in-memory view of every account: state, quota and a decrypted access token,
+// indexed by owner. The hot path reads only this. It is loaded at start and reloaded per account
+// on 'account.changed' (off the request path). The proxy reports what it observes through one
+// entry point, `report(accountId, event)`: the state changes here at once, by the accounts
+// module's own rules (account-state.ts), and is persisted in the background by the accounts
+// module (AccountStateService); quota windows are persisted debounced. Nothing here awaits the
+// database on a request's behalf, and a failed write is logged, never thrown.
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { TokenVault } from '../../common/crypto/token-vault';
 import { DomainEvents } from '../../common/events';
-import type { AccountStatus } from '../accounts/account.entity';
+import {
+  BACKOFF_MS,
+  persistedChange,
+  transition,
+  usability,
+  type AccountEvent,
+  type AccountState,
+  type Usability,
+} from '../accounts/account-state';
+import { AccountStateService } from '../accounts/account-state.service';
 import { AccountsRepository, type AccountRow } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
 import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
 
-export interface PooledAccount {
+/** One account as the proxy sees it; the AccountState fields change only through `report`. */
+export interface PooledAccount extends AccountState {
   id: string;
   ownerUserId: string;
   chatgptAccountId: string;
   email: string | null;
-  status: AccountStatus;
-  /** Epoch ms until which the account must not be used (an upstream 429's reset), or 0. */
-  cooldownUntil: number;
-  /** Epoch ms of a brief in-memory backoff after a 5xx or network error, or 0. */
-  backoffUntil: number;
   primaryUsed: number | null;
   secondaryUsed: number | null;
   primaryResetsAt: number | null;
@@ -47,6 +55,7 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly repository: AccountsRepository,
     private readonly service: AccountsService,
+    private readonly states: AccountStateService,
     private readonly vault: TokenVault,
     events: DomainEvents,
   ) {
@@ -104,21 +113,38 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
     return work;
   }
 
-  /** A 429 from upstream: no request goes to the account until `until`. */
-  coolDown(id: string, until: number, reason: string): void {
+  /**
+   * What the proxy observed about an account: the one way its state changes here. Applied in
+   * memory at once; a change to the persisted state (status, reason, cooldown) is written in the
+   * background, except quota windows, which persistQuota writes debounced with their numbers.
+   */
+  report(id: string, event: AccountEvent, now = Date.now()): void {
     const account = this.accounts.get(id);
     if (!account) return;
-    account.cooldownUntil = Math.max(account.cooldownUntil, until);
-    if (account.status === 'active') account.status = 'rate_limited';
-    void this.repository
-      .setStatus(id, { status: 'rate_limited', reason, cooldownUntil: new Date(account.cooldownUntil) })
-      .catch((error) => this.logger.warn(`Persisting a cooldown failed: ${(error as Error).message}`));
+    const next = transition(account, event, now);
+    if (next === account) return;
+    const persist = persistedChange(account, next) && event.type !== 'quota';
+    account.status = next.status;
+    account.statusReason = next.statusReason;
+    account.cooldownUntil = next.cooldownUntil;
+    account.backoffUntil = next.backoffUntil;
+    if (persist) this.states.report(id, event);
+  }
+
+  /** Whether an account can serve now, and if not why (unknown accounts: null). */
+  usability(id: string, now = Date.now()): Usability | null {
+    const account = this.accounts.get(id);
+    return account ? usability(account, now) : null;
+  }
+
+  /** A 429 from upstream: no request goes to the account until `until`. */
+  coolDown(id: string, until: number, reason: string): void {
+    this.report(id, { type: 'rate_limited', until, message: reason });
   }
 
   /** A brief backoff after a 5xx or a network error; kept in memory only. */
-  backOff(id: string, ms: number): void {
-    const account = this.accounts.get(id);
-    if (account) account.backoffUntil = Math.max(account.backoffUntil, Date.now() + ms);
+  backOff(id: string, ms = BACKOFF_MS): void {
+    this.report(id, { type: 'server_error', backoffMs: ms });
   }
 
   /** Whether a response of this account should be read for quota (not read within the last second). */
@@ -140,6 +166,7 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
       account.secondaryResetsAt = snapshot.secondary.resetsAt?.getTime() ?? account.secondaryResetsAt;
     }
     this.pendingQuota.set(id, snapshot);
+    this.report(id, quotaEvent(account));
   }
 
   setAccessToken(id: string, token: string, expiresAt: Date | null): void {
@@ -176,6 +203,7 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
       chatgptAccountId: row.chatgptAccountId,
       email: row.email,
       status: row.status,
+      statusReason: row.statusReason,
       cooldownUntil: cooldown,
       backoffUntil: previous?.backoffUntil ?? 0,
       // Observations not yet persisted are newer than the row.
@@ -187,6 +215,8 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
       tokenExpiresAt: row.tokenExpiresAt?.getTime() ?? null,
       quotaObservedAt: previous?.quotaObservedAt ?? 0,
     };
+    // Windows observed but not yet persisted have not yet judged the stored status either.
+    if (unsaved) Object.assign(next, transition(next, quotaEvent(next), Date.now()));
     // Update in place: requests in flight hold a reference to this object.
     if (previous) Object.assign(previous, next);
     else this.accounts.set(row.id, next);
@@ -201,4 +231,14 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
     this.accounts.delete(id);
     this.byOwner.get(account.ownerUserId)?.delete(id);
   }
+}
+
+function quotaEvent(account: PooledAccount): AccountEvent {
+  return {
+    type: 'quota',
+    primaryUsedPercent: account.primaryUsed,
+    secondaryUsedPercent: account.secondaryUsed,
+    primaryResetsAt: account.primaryResetsAt,
+    secondaryResetsAt: account.secondaryResetsAt,
+  };
 }

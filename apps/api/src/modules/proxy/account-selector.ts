@@ -7,13 +7,37 @@
 // - Soft stickiness: the same prompt_cache_key stays on one account for 30 minutes (prompt-cache
 //   hits depend on it) unless that account nears its limits.
 // - Otherwise: weighted random by remaining quota of both windows, which spreads load.
+//
+// Whether an account can serve is the accounts module's rule (account-state.ts `usability`).
+// Sticky keys come from the client, so both maps are bounded in entries, and a key longer than
+// STICKY_KEY_MAX_CHARS is stored as its SHA-256 (128 bits, base64url): an entry costs at most
+// ~100 bytes of key whatever the client sends. The usual keys (owner id + a response id, a
+// session uuid or a short cache key) fit and cost no hashing.
+import { hash } from 'node:crypto';
+import { usability } from '../accounts/account-state';
 import type { PooledAccount } from './account-pool';
 
 export const SOFT_STICKY_TTL_MS = 30 * 60_000;
 /** A conversation binding lasts at least this long after its last request, at most twice that. */
 export const HARD_STICKY_MIN_MS = 12 * 3600_000;
+/**
+ * Conversation bindings held at most. The 12-hour lifetime holds while fewer than half of this
+ * many new bindings are made per 12 hours (~4.6 per second); beyond that the oldest go first.
+ */
+export const HARD_STICKY_MAX_ENTRIES = 400_000;
+export const SOFT_STICKY_MAX_ENTRIES = 200_000;
+export const STICKY_KEY_MAX_CHARS = 96;
 const NEAR_LIMIT_PERCENT = 90;
 const UNKNOWN_USED_PERCENT = 50;
+
+/**
+ * The form a sticky key is stored in: itself when short, else a NUL-prefixed digest (a NUL never
+ * starts a key stored as is, so a digest cannot collide with a short key).
+ */
+export function stickyKey(key: string): string {
+  if (key.length <= STICKY_KEY_MAX_CHARS && key.charCodeAt(0) !== 0) return key;
+  return `\0${hash('sha256', key, 'base64url').slice(0, 22)}`;
+}
 
 export type SelectionFailure =
   | { code: 'no_accounts'; message: string }
@@ -22,19 +46,15 @@ export type SelectionFailure =
 
 export type Selection = { account: PooledAccount; sticky: 'hard' | 'soft' | null } | { failure: SelectionFailure };
 
+/** When a temporarily unusable account (cooling down, out of quota, backing off) may serve again; else 0. */
 export function unavailableUntil(account: PooledAccount, now: number): number {
-  return Math.max(account.cooldownUntil, account.backoffUntil) > now
-    ? Math.max(account.cooldownUntil, account.backoffUntil)
-    : 0;
+  const state = usability(account, now);
+  return !state.usable && 'retryAt' in state ? state.retryAt : 0;
 }
 
-/** Usable now: not paused, signed in, upstream-alive and not cooling down. */
+/** Usable now: by its state (account-state.ts), and with an access token this process can use. */
 export function isUsable(account: PooledAccount, now: number): boolean {
-  if (account.status === 'paused' || account.status === 'reauth_required' || account.status === 'deactivated') {
-    return false;
-  }
-  if (!account.accessToken) return false;
-  return unavailableUntil(account, now) === 0;
+  return usability(account, now).usable && account.accessToken !== '';
 }
 
 function headroom(account: PooledAccount): number {
@@ -49,8 +69,12 @@ export class StickyMap {
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxEntries = 200_000,
+    private readonly maxEntries = SOFT_STICKY_MAX_ENTRIES,
   ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   get(key: string, now = Date.now()): string | undefined {
     const entry = this.entries.get(key);
@@ -96,7 +120,7 @@ export class GenerationalMap {
 
   constructor(
     private readonly generationMs: number,
-    private readonly maxEntries = 400_000,
+    private readonly maxEntries = HARD_STICKY_MAX_ENTRIES,
     now = Date.now(),
   ) {
     this.turnedAt = now;
@@ -133,8 +157,13 @@ export interface SelectInput {
 }
 
 export class AccountSelector {
-  readonly hard = new GenerationalMap(HARD_STICKY_MIN_MS);
-  readonly soft = new StickyMap(SOFT_STICKY_TTL_MS);
+  readonly hard: GenerationalMap;
+  readonly soft: StickyMap;
+
+  constructor(limits: { hardMaxEntries?: number; softMaxEntries?: number } = {}) {
+    this.hard = new GenerationalMap(HARD_STICKY_MIN_MS, limits.hardMaxEntries);
+    this.soft = new StickyMap(SOFT_STICKY_TTL_MS, limits.softMaxEntries);
+  }
 
   select(input: SelectInput): Selection {
     const now = input.now ?? Date.now();
@@ -151,7 +180,7 @@ export class AccountSelector {
     const byId = new Map(candidates.map((a) => [a.id, a]));
 
     for (const key of input.hardKeys) {
-      const id = this.hard.get(key, now);
+      const id = this.hard.get(stickyKey(key), now);
       if (!id) continue;
       const account = byId.get(id);
       if (account && isUsable(account, now) && !input.exclude.has(id)) return { account, sticky: 'hard' };
@@ -161,9 +190,7 @@ export class AccountSelector {
           code: 'sticky_account_unavailable',
           message:
             `This conversation is bound to the upstream account that served it, which cannot serve now` +
-            (account
-              ? ` (${until ? `cooling down until ${new Date(until).toISOString()}` : account.status})`
-              : ' (removed)') +
+            (account ? ` (${describe(account, now, input.exclude)})` : ' (removed)') +
             '. Start a new conversation to continue on another account.',
           ...(until ? { retryAfterSeconds: Math.ceil((until - now) / 1000) } : {}),
         },
@@ -172,12 +199,12 @@ export class AccountSelector {
 
     const usable = candidates.filter((a) => isUsable(a, now) && !input.exclude.has(a.id));
     if (usable.length === 0) {
-      const cooling = candidates
-        .filter((a) => a.status !== 'paused' && a.status !== 'reauth_required' && a.status !== 'deactivated')
-        .map((a) => unavailableUntil(a, now))
-        .filter((until) => until > 0);
-      if (cooling.length > 0) {
-        const earliest = Math.min(...cooling);
+      let earliest = Infinity;
+      for (const account of candidates) {
+        const until = unavailableUntil(account, now);
+        if (until > 0 && until < earliest) earliest = until;
+      }
+      if (earliest !== Infinity) {
         return {
           failure: {
             code: 'all_accounts_rate_limited',
@@ -186,7 +213,7 @@ export class AccountSelector {
           },
         };
       }
-      const states = [...new Set(candidates.map((a) => a.status))].join(', ');
+      const states = [...new Set(candidates.map((a) => describe(a, now, input.exclude)))].join(', ');
       return {
         failure: {
           code: 'no_accounts',
@@ -196,7 +223,7 @@ export class AccountSelector {
     }
 
     if (input.softKey) {
-      const id = this.soft.get(input.softKey, now);
+      const id = this.soft.get(stickyKey(input.softKey), now);
       const account = id ? usable.find((a) => a.id === id) : undefined;
       if (
         account &&
@@ -224,7 +251,24 @@ export class AccountSelector {
 
   /** Remembers where a conversation and a prompt cache key went. */
   remember(accountId: string, hardKeys: string[], softKey: string | null): void {
-    for (const key of hardKeys) this.hard.set(key, accountId);
-    if (softKey) this.soft.set(softKey, accountId);
+    for (const key of hardKeys) this.hard.set(stickyKey(key), accountId);
+    if (softKey) this.soft.set(stickyKey(softKey), accountId);
   }
+}
+
+/** Why an account cannot serve, in a few words for an error message. */
+function describe(account: PooledAccount, now: number, exclude: ReadonlySet<string>): string {
+  const state = usability(account, now);
+  if (!state.usable) {
+    if (!('retryAt' in state)) return state.reason;
+    const what =
+      state.reason === 'backing_off'
+        ? 'backing off'
+        : state.reason === 'quota_exhausted'
+          ? 'out of quota'
+          : 'cooling down';
+    return `${what} until ${new Date(state.retryAt).toISOString()}`;
+  }
+  if (!account.accessToken) return 'without a usable token';
+  return exclude.has(account.id) ? 'already tried for this request' : 'active';
 }
