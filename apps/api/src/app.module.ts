@@ -8,11 +8,12 @@ import { TokenVault } from './common/crypto/token-vault';
 import { DomainEvents } from './common/events';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
+import { WriteBehindModule } from './common/write-behind/write-behind.module';
 import { SETTINGS, type Settings } from './config/settings';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
-import { HealthController } from './modules/health/health.controller';
+import { HealthModule } from './modules/health/health.module';
 import { UsageModule } from './modules/usage/usage.module';
 import { ProxyModule } from './modules/proxy/proxy.module';
 import { UsersModule } from './modules/users/users.module';
@@ -49,8 +50,9 @@ export class AppModule {
         ProxyModule,
         ApiKeysModule,
         UsageModule,
+        WriteBehindModule,
+        HealthModule,
       ],
-      controllers: [HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

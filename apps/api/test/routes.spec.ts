@@ -14,6 +14,7 @@ type Access = 'public' | 'user' | 'admin';
 /** Who may call each route. A new route must be added here, or this spec fails. */
 const EXPECTED: Record<string, Access> = {
   'GET /api/health': 'public',
+  'GET /api/health/ready': 'public',
   'POST /api/dashboard-auth/password/login': 'public',
   'GET /api/dashboard-auth/session': 'public',
   'POST /api/dashboard-auth/logout': 'public',

@@ -1,17 +1,22 @@
 import { Controller, Get } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Public } from '../../common/decorators';
+import { HealthService, type Readiness } from './health.service';
 
 @Controller('api/health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly service: HealthService) {}
 
   /** Liveness plus a database round trip, for container health checks. */
   @Get()
   @Public()
-  async health(): Promise<{ status: 'ok' }> {
-    await this.dataSource.query('SELECT 1');
-    return { status: 'ok' };
+  health(): Promise<{ status: 'ok' }> {
+    return this.service.health();
+  }
+
+  /** The database and the background writers (pending, retrying, dead-lettered rows). */
+  @Get('ready')
+  @Public()
+  ready(): Promise<Readiness> {
+    return this.service.readiness();
   }
 }

@@ -1,7 +1,9 @@
 // The entry the proxy hands to RequestLogWriter for every request, and the clean-up applied
-// before it is buffered: one malformed value must not make a whole batch fail forever.
+// before it is buffered: every value made to fit its column (texts without NUL or lone
+// surrogates, cut to the column's length; numbers in range), so Postgres takes the row.
 import { randomUUID } from 'node:crypto';
 import type { RequestLogDto } from '@codex-lb/shared';
+import { storableTextOrNull } from '../../common/write-behind/storable-text';
 
 /**
  * The fields a log row stores, as the dashboard reads them, minus what the read side joins in
@@ -57,13 +59,8 @@ function count(value: unknown): number | null {
   return Math.min(INT_MAX, Math.max(0, Math.round(value)));
 }
 
-function text(value: unknown, max: number): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  // Postgres text cannot hold NUL: a client's user agent must not make a whole batch fail.
-  const clean = value.includes('\0') ? value.replaceAll('\0', '') : value;
-  if (clean === '') return null;
-  return clean.length > max ? clean.slice(0, max) : clean;
-}
+/** Below numeric(18, 8)'s limit of 10^10. */
+const COST_MAX = 9_999_999_999;
 
 /**
  * Cleans the entry in place (the writer owns it from here on) and returns it; null when it cannot
@@ -80,21 +77,21 @@ export function sanitizeEntry(entry: RequestLogEntry): RequestLogEntry | null {
   entry.ownerUserId = ownerUserId;
   entry.apiKeyId = knownUuidOrNull(entry.apiKeyId);
   entry.accountId = knownUuidOrNull(entry.accountId);
-  entry.route = text(entry.route, 200) ?? 'unknown';
-  entry.model = text(entry.model, 128);
+  entry.route = storableTextOrNull(entry.route, 200) ?? 'unknown';
+  entry.model = storableTextOrNull(entry.model, 128);
   entry.stream = entry.stream === true;
   entry.status = status === 'success' || status === 'error' || status === 'cancelled' ? status : 'error';
   entry.httpStatus = Math.min(999, count(entry.httpStatus) ?? 0);
-  entry.errorCode = text(entry.errorCode, 100);
+  entry.errorCode = storableTextOrNull(entry.errorCode, 100);
   entry.inputTokens = count(entry.inputTokens);
   entry.cachedInputTokens = count(entry.cachedInputTokens);
   entry.outputTokens = count(entry.outputTokens);
   entry.reasoningTokens = count(entry.reasoningTokens);
-  entry.costUsd = typeof cost === 'number' && Number.isFinite(cost) ? Math.max(0, cost) : null;
+  entry.costUsd = typeof cost === 'number' && Number.isFinite(cost) ? Math.min(COST_MAX, Math.max(0, cost)) : null;
   entry.latencyMs = count(entry.latencyMs) ?? 0;
   entry.ttfbMs = count(entry.ttfbMs);
-  entry.clientIp = text(entry.clientIp, 64);
-  entry.userAgent = text(entry.userAgent, 500);
-  entry.sessionId = text(entry.sessionId, 200);
+  entry.clientIp = storableTextOrNull(entry.clientIp, 64);
+  entry.userAgent = storableTextOrNull(entry.userAgent, 500);
+  entry.sessionId = storableTextOrNull(entry.sessionId, 200);
   return entry;
 }

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import type { DeadLetterRepository } from '../../common/write-behind/dead-letter.repository';
+import type { DeadLetter } from '../../common/write-behind/write-behind';
+import { WriteBehindRegistry } from '../../common/write-behind/write-behind.registry';
 import type { RequestLogsRepository } from './request-logs.repository';
 import { BATCH_SIZE, RequestLogWriter, type RequestLogEntry } from './request-log.writer';
 
@@ -31,7 +34,10 @@ function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
 }
 
 describe('RequestLogWriter', () => {
-  beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
+  beforeAll(() => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
   afterAll(() => jest.restoreAllMocks());
 
   function writerWith(insertBatch: (batch: readonly RequestLogEntry[]) => Promise<number>) {
@@ -42,7 +48,10 @@ describe('RequestLogWriter', () => {
         return insertBatch(batch);
       },
     } as unknown as RequestLogsRepository;
-    return { writer: new RequestLogWriter(repo), calls };
+    const letters: DeadLetter[] = [];
+    const sink = { store: async (l: readonly DeadLetter[]) => void letters.push(...l) };
+    const registry = new WriteBehindRegistry(sink as unknown as DeadLetterRepository);
+    return { writer: new RequestLogWriter(repo, registry), calls, letters, registry };
   }
 
   it('buffers without I/O and writes in batches of at most BATCH_SIZE on flush', async () => {
@@ -56,7 +65,7 @@ describe('RequestLogWriter', () => {
   it('keeps a failed batch and writes it on the next flush, never throwing at the caller', async () => {
     let fail = true;
     const { writer, calls } = writerWith(async (b) => {
-      if (fail) throw new Error('database down');
+      if (fail) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       return b.length;
     });
     const e = entry();
@@ -69,17 +78,35 @@ describe('RequestLogWriter', () => {
     expect(calls.at(-1)!.map((x) => x.requestId)).toEqual([e.requestId]);
   });
 
-  it('isolates an entry the database rejects as bad data after repeated failures', async () => {
+  it('writes the rest of a batch the database refuses a row of, and dead-letters that row on shutdown', async () => {
     const poison = entry({ route: 'poison' });
-    const { writer } = writerWith(async (b) => {
+    const { writer, letters, registry } = writerWith(async (b) => {
       if (b.some((x) => x.route === 'poison')) throw Object.assign(new Error('bad value'), { code: '22003' });
       return b.length;
     });
     writer.record(entry());
     writer.record(poison);
     writer.record(entry());
-    for (let i = 0; i < 4; i++) await writer.flush();
+    await writer.flush();
+    expect(writer.buffered).toBe(1);
+    expect(registry.stats().requestLogs).toMatchObject({ pending: 1, retrying: 1, deadLettered: 0 });
+    await writer.onModuleDestroy();
     expect(writer.buffered).toBe(0);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ writer: 'requestLogs', error: 'bad value', attempts: 5 });
+    expect((letters[0].payload as RequestLogEntry).requestId).toBe(poison.requestId);
+  });
+
+  it('cleans texts at the boundary: no NUL, no lone surrogate, cut to the column', async () => {
+    const { writer, calls } = writerWith(async (b) => b.length);
+    writer.record(
+      entry({ model: 'gpt\u0000-5', userAgent: 'ua\ud800', sessionId: '\u0000', errorCode: 'e'.repeat(300) }),
+    );
+    writer.record(entry({ model: `${'m'.repeat(127)}\ud83d\ude00` }));
+    await writer.flush();
+    expect(calls[0][0]).toMatchObject({ model: 'gpt-5', userAgent: 'ua\ufffd', sessionId: null });
+    expect(calls[0][0].errorCode).toHaveLength(100);
+    expect(calls[0][1].model).toBe('m'.repeat(127));
   });
 
   it('cleans entries: unknown token counts stay null, bad ids become null, no owner is dropped', async () => {
