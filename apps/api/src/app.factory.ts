@@ -14,9 +14,7 @@ import { AppModule } from './app.module';
 import { dataSourceOptions } from './database/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded';
 import { runMigrations, withStartupLock } from './database/migrate';
-import { ApiError } from './common/api-error';
 import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
-import { jsonShapeProblem } from './common/json-shape';
 import { ProxyHttp } from './modules/proxy/proxy-http';
 import { ProxyService } from './modules/proxy/proxy.service';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
@@ -25,18 +23,10 @@ const DRAIN_TIMEOUT_MS = 30_000;
 
 type BodyParser = NonNullable<Parameters<FastifyAdapter['useBodyParser']>[3]>;
 
-/**
- * Dashboard routes get parsed JSON (prototype-poisoning safe); the proxy reads its own bodies.
- * Bodies over the API limit are a 413 before they are read in full; JSON that nests too deep or
- * has too many members is a 400 before it is parsed (common/json-shape.ts).
- */
-function registerBodyParsers(adapter: FastifyAdapter, json: BodyParser, bodyLimit: number): void {
-  adapter.useBodyParser('application/json', false, { bodyLimit }, (request, body, done) => {
-    const problem = jsonShapeProblem(body as Buffer);
-    if (problem) return done(ApiError.badRequest(problem) as never, undefined);
-    json(request, body, done);
-  });
-  adapter.useBodyParser('application/x-www-form-urlencoded', false, { bodyLimit }, (_request, body, done) => {
+/** Dashboard routes get parsed JSON (prototype-poisoning safe); the proxy reads its own bodies. */
+function registerBodyParsers(adapter: FastifyAdapter, json: BodyParser): void {
+  adapter.useBodyParser('application/json', false, undefined, json);
+  adapter.useBodyParser('application/x-www-form-urlencoded', false, undefined, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
   });
 }
@@ -120,11 +110,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       reply.header('x-request-id', request.id);
       done();
     });
-    registerBodyParsers(
-      adapter,
-      fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser,
-      settings.apiBodyLimitBytes,
-    );
+    registerBodyParsers(adapter, fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
     await app.init();
 
     return {
