@@ -1,4 +1,12 @@
-import { findMember, findString, findValue, JsonMembers } from './json-members';
+import {
+  BadJsonError,
+  BODY_LIMITS,
+  findMember,
+  findString,
+  findValue,
+  JsonLimitError,
+  JsonMembers,
+} from './json-members';
 
 describe('JsonMembers', () => {
   const body = Buffer.from(
@@ -164,5 +172,119 @@ describe('JsonMembers', () => {
     ]) {
       expect(() => JsonMembers.scan(Buffer.from(bad), 'messages')).toThrow(SyntaxError);
     }
+  });
+
+  it('refuses scalars and separators JSON.parse refuses, with a BadJsonError that answers 400', () => {
+    for (const bad of [
+      '{"a":tru}',
+      '{"a":[1 2]}',
+      '{"a":nul}',
+      '{"a":01}',
+      '{"a":1.}',
+      '{"a":.5}',
+      '{"a":1e}',
+      '{"a":-}',
+      '{"a":+1}',
+      '{"a":"\\x"}',
+      '{"a":"\\u12"}',
+      '{"a":"\\u12"}',
+      '{"a":"tab\there"}',
+      '{"a":[1,]}',
+      '{"a":{"b":1,}}',
+      '{"a":[}',
+      '{"a":{"b" 1}}',
+      '{"a":{"b":1]}',
+      '{"a":truefalse}',
+    ]) {
+      expect(() => JSON.parse(bad)).toThrow();
+      let thrown: unknown;
+      try {
+        JsonMembers.scan(Buffer.from(bad));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(BadJsonError);
+      expect(thrown).toBeInstanceOf(SyntaxError);
+      expect((thrown as BadJsonError).statusCode).toBe(400);
+    }
+    const ok = '{"a":[true,false,null,-0,0.5,1E+2,1e-2,"\\u00e9\\/\\b\\f\\n\\r\\t"],"b":{}}';
+    expect(JsonMembers.scan(Buffer.from(ok)).value('a')).toEqual(JSON.parse(ok).a);
+  });
+
+  it('answers a bad escape in a member read later with a BadJsonError, never a plain error', () => {
+    // Bytes a scan never checked (a JsonMembers built by hand) still fail as bad JSON.
+    const buf = Buffer.from('{"model":"\\x","prompt_cache_key":"\\u12"}');
+    const members = new Map([
+      ['model', { start: 1, valueStart: 9, end: 13 }],
+      ['prompt_cache_key', { start: 14, valueStart: 33, end: 39 }],
+    ]);
+    const json = new JsonMembers(buf, members);
+    expect(() => json.string('model')).toThrow(BadJsonError);
+    expect(() => json.string('prompt_cache_key')).toThrow(BadJsonError);
+    expect(() => json.value('model')).toThrow(BadJsonError);
+    // And a scan refuses both up front.
+    expect(() => JsonMembers.scan(buf)).toThrow(BadJsonError);
+  });
+
+  it('refuses duplicate model, stream and store members, and keeps the last of others', () => {
+    for (const name of ['model', 'stream', 'store']) {
+      expect(() => JsonMembers.scan(Buffer.from(`{"${name}":"a","x":1,"${name}":"b"}`))).toThrow(/Duplicate member/);
+    }
+    expect(JsonMembers.scan(Buffer.from('{"x":1,"x":2}')).raw('x')).toBe('2');
+    // Inside a nested object the names are ordinary.
+    expect(JsonMembers.scan(Buffer.from('{"a":{"model":1,"model":2}}')).value('a')).toEqual({ model: 2 });
+  });
+
+  it('bounds nesting without recursion', () => {
+    const nested = (levels: number) => `{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+    expect(JsonMembers.scan(Buffer.from(nested(64))).value('a')).toBeDefined();
+    expect(() => JsonMembers.scan(Buffer.from(nested(65)))).toThrow(JsonLimitError);
+    // A million levels: refused at the bound, no stack overflow.
+    expect(() => JsonMembers.scan(Buffer.from(nested(1_000_000)))).toThrow(/Nested deeper than 64/);
+    expect(() => JsonMembers.scan(Buffer.from(`{"a":${'{"b":'.repeat(100)}1${'}'.repeat(100)}}`))).toThrow(
+      JsonLimitError,
+    );
+    expect(() =>
+      JsonMembers.scan(Buffer.from(`{"messages":[${'['.repeat(70)}${']'.repeat(70)}]}`), 'messages'),
+    ).toThrow(JsonLimitError);
+  });
+
+  it('bounds members per object, values and map entries per body, and expanded elements', () => {
+    const members = (n: number) => `{${Array.from({ length: n }, (_, i) => `"m${i}":0`).join(',')}}`;
+    expect(JsonMembers.scan(Buffer.from(members(BODY_LIMITS.members))).members.size).toBe(1000);
+    expect(() => JsonMembers.scan(Buffer.from(members(BODY_LIMITS.members + 1)))).toThrow(/More than 1000 members/);
+    // Duplicates count: a million repeats of one name are refused too.
+    expect(() => JsonMembers.scan(Buffer.from(`{${'"a":0,'.repeat(1_000_000)}"a":0}`))).toThrow(JsonLimitError);
+    // A message object with too many members.
+    expect(() =>
+      JsonMembers.scan(Buffer.from(`{"messages":[${members(BODY_LIMITS.members + 1)}]}`), 'messages'),
+    ).toThrow(JsonLimitError);
+    // Values anywhere in the body.
+    expect(() => JsonMembers.scan(Buffer.from(`{"input":[${'0,'.repeat(BODY_LIMITS.values)}0]}`))).toThrow(
+      /More than 1000000 values/,
+    );
+    expect(() =>
+      JsonMembers.scan(Buffer.from(`{"messages":[${'{},'.repeat(BODY_LIMITS.items)}{}]}`), 'messages'),
+    ).toThrow(/More than 10000 elements/);
+    // Entries: many objects each within the per-object bound.
+    const wide = `{"messages":[${Array.from({ length: 120 }, () => members(900)).join(',')}]}`;
+    expect(() => JsonMembers.scan(Buffer.from(wide), 'messages')).toThrow(/More than 100000 members in the body/);
+    expect(() => JsonMembers.items(Buffer.from(`[${'{},'.repeat(20)}{}]`), { ...BODY_LIMITS, items: 20 })).toThrow(
+      JsonLimitError,
+    );
+  });
+
+  it('refuses 10 M empty messages (29 MB) early, at the element bound, without walking the rest', () => {
+    const body = Buffer.from(`{"model":"m","messages":[${'{},'.repeat(10_000_000)}{}]}`);
+    expect(body.length).toBeGreaterThan(29_000_000);
+    let thrown: unknown;
+    try {
+      JsonMembers.scan(body, 'messages');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(JsonLimitError);
+    // It stopped within the first 10,001 elements: about 30 KB into 29 MB.
+    expect((thrown as JsonLimitError).offset).toBeLessThan(40_000);
   });
 });

@@ -2,6 +2,20 @@
 // sit in the bytes. The proxy parses only the few small values it needs (model, stream, store,
 // prompt_cache_key, ...) and forwards the client's bytes untouched, or spliced, instead of parsing
 // and re-serializing request bodies of hundreds of kilobytes.
+//
+// What the scan checks: the whole of RFC 8259's grammar, exactly as JSON.parse does on the same
+// bytes decoded as UTF-8. Structure and separators; strings (no raw control byte, every escape one
+// of \" \\ \/ \b \f \n \r \t \uXXXX); numbers (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?); the literals
+// true, false and null; nothing but JSON whitespace after the value. It does not check UTF-8 (nor
+// does JSON.parse: invalid sequences decode to U+FFFD). So a body it accepts is one JSON.parse
+// accepts, and the reverse; the fast-check spec holds it to that. Long strings are checked four
+// bytes at a time (see plainUntil), which keeps a 40 KB body's scan within a few microseconds of
+// the structural walk it replaced.
+//
+// It also bounds the work a body can cause (ScanLimits): members per object, nesting depth,
+// values in the whole body, elements of the expanded array, and map entries allocated. Nesting is
+// walked with an explicit stack, never by recursion. Every refusal is a BadJsonError, which the
+// proxy answers with a 400.
 
 export interface Member {
   /** Offset of the key's opening quote. */
@@ -9,6 +23,89 @@ export interface Member {
   valueStart: number;
   /** Offset just past the value. */
   end: number;
+}
+
+/** The body is not JSON, or not within the limits: a client error (400). */
+export class BadJsonError extends SyntaxError {
+  /** The exception filter answers errors carrying a statusCode below 500 with that status. */
+  readonly statusCode = 400;
+  readonly code = 'invalid_request';
+
+  constructor(
+    message: string,
+    /** Byte offset where the problem was found, or -1. */
+    readonly offset = -1,
+  ) {
+    super(offset >= 0 ? `${message} at byte ${offset}` : message);
+    this.name = 'BadJsonError';
+  }
+}
+
+/** Valid JSON beyond one of the ScanLimits. */
+export class JsonLimitError extends BadJsonError {
+  constructor(message: string, offset = -1) {
+    super(message, offset);
+    this.name = 'JsonLimitError';
+  }
+}
+
+export interface ScanLimits {
+  /** Members of any one object that is scanned into a map (the body; the expanded array's objects). */
+  members: number;
+  /** Nesting of objects and arrays, the body itself being level 1. */
+  depth: number;
+  /** Values of any kind in the whole body, every nested member and element counted. */
+  values: number;
+  /** Elements of the expanded array (scan's `expand`), or of the array items() reads. */
+  items: number;
+  /** Members recorded in maps over one scan (the body's and the expanded elements' together). */
+  entries: number;
+  /** Top-level members that may appear only once (JSON.parse keeps the last; a proxy must not guess). */
+  unique: readonly string[];
+}
+
+/**
+ * The bounds for a client's request body. A Codex first turn (~40 KB) holds about 2,000 values
+ * and 20 members; a long session's body of a few megabytes some tens of thousands of values. A
+ * refusal at these bounds costs at most a few tens of milliseconds and allocates at most
+ * `entries` member records.
+ */
+export const BODY_LIMITS: ScanLimits = Object.freeze({
+  members: 1000,
+  depth: 64,
+  values: 1_000_000,
+  items: 10_000,
+  entries: 100_000,
+  unique: Object.freeze(['model', 'stream', 'store']),
+});
+
+/** The deepest nesting any walk follows (the size of the walker's stack). */
+const MAX_DEPTH = 1024;
+
+/** For events from the upstream, trusted to be bounded by it: only the stack's depth applies. */
+const UPSTREAM_LIMITS: ScanLimits = Object.freeze({
+  members: Infinity,
+  depth: MAX_DEPTH,
+  values: Infinity,
+  items: Infinity,
+  entries: Infinity,
+  unique: Object.freeze([]),
+});
+
+/** The limits of the walk under way, and what is left of its budgets (one walk at a time: sync). */
+let limits: ScanLimits = UPSTREAM_LIMITS;
+let valuesLeft = Infinity;
+let entriesLeft = Infinity;
+
+function begin(next: ScanLimits): void {
+  limits = next;
+  valuesLeft = next.values;
+  entriesLeft = next.entries;
+}
+
+function finish(): void {
+  limits = UPSTREAM_LIMITS;
+  releaseWords();
 }
 
 const QUOTE = 0x22;
@@ -19,38 +116,256 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const LOWER_U = 0x75;
+// `}` and `]` are each two past their opener: close = open + 2.
+const CLOSER_OFFSET = 2;
+
+/** Bytes that may follow a backslash, other than u. */
+const SIMPLE_ESCAPE = new Uint8Array(256);
+for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-/** Strings shorter than this (keys, enum values) are walked in JS; longer ones by indexOf. */
-const SHORT_STRING = 48;
+function isDigit(byte: number): boolean {
+  return byte >= ZERO && byte <= NINE;
+}
 
-/** Offset just past the string whose opening quote is at `at`. */
+function bad(message: string, offset: number): BadJsonError {
+  return new BadJsonError(message, offset);
+}
+
+function skipSpace(buf: Buffer, i: number): number {
+  while (i < buf.length && isSpace(buf[i])) i++;
+  return i;
+}
+
+function countValue(at: number): void {
+  if (--valuesLeft < 0) throw new JsonLimitError(`More than ${limits.values} values in the body`, at);
+}
+
+/** Strings shorter than this (keys, enum values) are walked byte by byte from the start. */
+const SHORT_STRING = 48;
+/** Spans at least this long are checked a 32-bit word at a time. */
+const WORDS_MIN = 64;
+
+/**
+ * A word view of the ArrayBuffer under the bytes being scanned, made once per buffer, and dropped
+ * when a walk ends so that no body outlives its request.
+ */
+let wordsOf: ArrayBufferLike | null = null;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+function releaseWords(): void {
+  wordsOf = null;
+  words = new Int32Array(0);
+}
+
+/**
+ * The first offset in [i, q) holding a backslash or a control byte (< 0x20), else q. Long spans
+ * are tested four bytes at a time: a word has a byte below 0x20 when (w - 0x20202020) & ~w has a
+ * high bit set, and a backslash when the same test for zero holds on w ^ 0x5c5c5c5c. Both are
+ * exact for "has such a byte"; the byte itself is then found one at a time.
+ */
+function plainUntil(buf: Buffer, i: number, q: number): number {
+  if (q - i >= WORDS_MIN) {
+    const base = buf.byteOffset;
+    for (; (base + i) & 3; i++) {
+      const byte = buf[i];
+      if (byte === BACKSLASH || byte < 0x20) return i;
+    }
+    if (wordsOf !== buf.buffer) {
+      wordsOf = buf.buffer;
+      words = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
+    }
+    const view = words;
+    const w0 = (base + i) >> 2;
+    const wEnd = (base + q) >> 2;
+    let w = w0;
+    for (; w < wEnd; w++) {
+      const word = view[w];
+      const slash = word ^ 0x5c5c5c5c;
+      if ((((word - 0x20202020) & ~word) | ((slash - 0x01010101) & ~slash)) & 0x80808080) break;
+    }
+    i += (w - w0) << 2;
+  }
+  for (; i < q; i++) {
+    const byte = buf[i];
+    if (byte === BACKSLASH || byte < 0x20) return i;
+  }
+  return q;
+}
+
+/** Offset just past the escape whose backslash is at `i` (refused unless JSON allows it). */
+function escapeEnd(buf: Buffer, i: number): number {
+  if (i + 1 >= buf.length) throw bad('Unterminated string', i);
+  const kind = buf[i + 1];
+  if (kind === LOWER_U) {
+    if (i + 5 < buf.length && HEX[buf[i + 2]] & HEX[buf[i + 3]] & HEX[buf[i + 4]] & HEX[buf[i + 5]]) return i + 6;
+    throw bad('Bad \\u escape in a string', i);
+  }
+  if (SIMPLE_ESCAPE[kind] === 1) return i + 2;
+  throw bad('Bad escape in a string', i);
+}
+
+/** Offset just past the string whose opening quote is at `at`, its contents checked. */
 function skipString(buf: Buffer, at: number): number {
   let i = at + 1;
   const limit = Math.min(buf.length, i + SHORT_STRING);
-  for (; i < limit; i++) {
+  while (i < limit) {
     const byte = buf[i];
     if (byte === QUOTE) return i + 1;
-    if (byte === BACKSLASH) i++;
+    if (byte === BACKSLASH) i = escapeEnd(buf, i);
+    else if (byte < 0x20) throw bad('Control character in a string', i);
+    else i++;
   }
   for (;;) {
     const quote = buf.indexOf(QUOTE, i);
-    if (quote === -1) throw new SyntaxError('Unterminated string');
-    // The quote is escaped when an odd run of backslashes comes right before it.
-    let backslashes = 0;
-    for (let j = quote - 1; j > at && buf[j] === BACKSLASH; j--) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    i = quote + 1;
+    if (quote === -1) throw bad('Unterminated string', at);
+    i = plainUntil(buf, i, quote);
+    while (i < quote) {
+      if (buf[i] !== BACKSLASH) throw bad('Control character in a string', i);
+      i = escapeEnd(buf, i);
+      if (i < quote) i = plainUntil(buf, i, quote);
+    }
+    if (i === quote) return quote + 1;
+    // The quote was escaped (\"): look for the next one.
   }
+}
+
+function skipLiteral(buf: Buffer, i: number, literal: Buffer): number {
+  for (let k = 1; k < literal.length; k++) {
+    if (buf[i + k] !== literal[k]) throw bad('Expected a value', i);
+  }
+  return i + literal.length;
+}
+
+function skipDigits(buf: Buffer, i: number): number {
+  if (!isDigit(buf[i])) throw bad('Expected a digit', i);
+  i++;
+  while (isDigit(buf[i])) i++;
+  return i;
+}
+
+/** Offset just past the number or literal at `i`. */
+function skipScalar(buf: Buffer, i: number): number {
+  const first = buf[i];
+  if (first === 0x74) return skipLiteral(buf, i, TRUE);
+  if (first === 0x66) return skipLiteral(buf, i, FALSE);
+  if (first === 0x6e) return skipLiteral(buf, i, NULL);
+  const start = i;
+  if (first === MINUS) i++;
+  if (buf[i] === ZERO) i++;
+  else if (isDigit(buf[i])) i = skipDigits(buf, i);
+  else throw bad('Expected a value', start);
+  if (buf[i] === DOT) i = skipDigits(buf, i + 1);
+  if (buf[i] === LOWER_E || buf[i] === UPPER_E) {
+    i++;
+    if (buf[i] === PLUS || buf[i] === MINUS) i++;
+    i = skipDigits(buf, i);
+  }
+  return i;
+}
+
+/** The container kind (its opening byte) at each level of the walk under way. */
+const STACK = new Uint8Array(MAX_DEPTH);
+
+/**
+ * Offset just past the value starting at `i` (any JSON value, checked whole), inside `depth`
+ * enclosing containers. Iterative: a stack of container kinds, no recursion.
+ */
+function skipValue(buf: Buffer, i: number, depth: number): number {
+  countValue(i);
+  let byte = buf[i];
+  if (byte === QUOTE) return skipString(buf, i);
+  if (byte !== OPEN_BRACE && byte !== OPEN_BRACKET) return skipScalar(buf, i);
+  const maxDepth = Math.min(limits.depth, MAX_DEPTH) - depth;
+  let top = 0;
+  for (;;) {
+    if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (top >= maxDepth) throw new JsonLimitError(`Nested deeper than ${limits.depth} levels`, i);
+      const close = byte + CLOSER_OFFSET;
+      i = skipSpace(buf, i + 1);
+      if (buf[i] === close) {
+        i++;
+      } else {
+        STACK[top++] = byte;
+        if (byte === OPEN_BRACE) i = valueOfMemberAt(buf, i);
+        countValue(i);
+        byte = buf[i];
+        continue;
+      }
+    } else if (byte === QUOTE) {
+      i = skipString(buf, i);
+    } else {
+      i = skipScalar(buf, i);
+    }
+    // After a value: close what ends here, then find the next value.
+    for (;;) {
+      if (top === 0) return i;
+      i = skipSpace(buf, i);
+      const open = STACK[top - 1];
+      const next = buf[i];
+      if (next === COMMA) {
+        i = skipSpace(buf, i + 1);
+        if (open === OPEN_BRACE) i = valueOfMemberAt(buf, i);
+        break;
+      }
+      if (next !== open + CLOSER_OFFSET) {
+        throw bad(open === OPEN_BRACE ? 'Expected "," or "}"' : 'Expected "," or "]"', i);
+      }
+      i++;
+      top--;
+    }
+    countValue(i);
+    byte = buf[i];
+  }
+}
+
+/** Where the value starts after a member name ending at `keyEnd` (its colon checked). */
+function valueAfterName(buf: Buffer, keyEnd: number): number {
+  const colon = skipSpace(buf, keyEnd);
+  if (buf[colon] !== COLON) throw bad('Expected ":"', colon);
+  const valueStart = skipSpace(buf, colon + 1);
+  if (valueStart >= buf.length) throw bad('Unexpected end of the body', valueStart);
+  return valueStart;
+}
+
+/** For a member whose name starts at `i`: where its value starts. */
+function valueOfMemberAt(buf: Buffer, i: number): number {
+  if (buf[i] !== QUOTE) throw bad('Expected a member name', i);
+  return valueAfterName(buf, skipString(buf, i));
+}
+
+/**
+ * After a member or element ending at `end`: where the next one starts, or -1 when `close`
+ * (`}` or `]`) ends the object or array there.
+ */
+function nextAfter(buf: Buffer, end: number, close: number): number {
+  const i = skipSpace(buf, end);
+  if (buf[i] === COMMA) return skipSpace(buf, i + 1);
+  if (buf[i] === close) return -1;
+  throw bad(close === CLOSE_BRACE ? 'Expected "," or "}"' : 'Expected "," or "]"', i);
 }
 
 /**
  * Member names repeat from body to body (model, input, type, delta...), so short names are decoded
  * once: a name's bytes are hashed in JS and its string is found in this table, confirmed byte for
- * byte. The table stops growing at a bound; names beyond it are decoded as before.
+ * byte. The table stops growing at a bound (4,096 names of at most 32 bytes); names beyond it are
+ * decoded as before.
  */
 const NAMES = new Map<number, string>();
 const NAMES_MAX = 4096;
@@ -85,9 +400,10 @@ function nameAt(buf: Buffer, start: number, end: number): string {
 /**
  * Tool lists are large (tens of nested schemas) and clients send the same list, byte for byte,
  * with every request of a conversation: Codex CLI and the SDKs alike. A `tools` list seen twice
- * is kept, and a later body whose `tools` starts with the same bytes is skipped by one comparison
- * instead of a walk (a JSON array ends where its bytes say). Other members change from request to
- * request and are always walked. Bounded in count and size.
+ * (and found valid) is kept, and a later body whose `tools` starts with the same bytes is skipped
+ * by one comparison instead of a walk (a JSON array ends where its bytes say; the same bytes at
+ * the same depth are as valid as they were). Other members change from request to request and
+ * are always walked. Bounded: 4 lists of at most 1 MB, and 8 short fingerprints.
  */
 const TOOLS = 'tools';
 const KEPT_MIN = 1024;
@@ -126,73 +442,25 @@ function noteToolsWalked(buf: Buffer, at: number, end: number): void {
   keptTools.push(Buffer.from(buf.subarray(at, end)));
 }
 
-/** A string's text: its bytes decoded directly unless it has escapes to undo. */
+/** A checked string's text: its bytes decoded directly unless it has escapes to undo. */
 function stringAt(buf: Buffer, start: number, end: number): string {
   if (!hasBackslash(buf, start + 1, end - 1)) return buf.toString('utf8', start + 1, end - 1);
-  return JSON.parse(buf.toString('utf8', start, end)) as string;
+  return parse(buf, start, end) as string;
+}
+
+/** JSON.parse of buf[start, end), its failure a BadJsonError (bytes not scanned may be anything). */
+function parse(buf: Buffer, start: number, end: number): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8', start, end));
+  } catch (error) {
+    throw bad(`Invalid JSON value: ${(error as Error).message}`, start);
+  }
 }
 
 function hasBackslash(buf: Buffer, start: number, end: number): boolean {
   if (end - start > SHORT_STRING) return buf.subarray(start, end).includes(BACKSLASH);
   for (let i = start; i < end; i++) if (buf[i] === BACKSLASH) return true;
   return false;
-}
-
-function skipSpace(buf: Buffer, i: number): number {
-  while (i < buf.length && isSpace(buf[i])) i++;
-  return i;
-}
-
-/** Offset just past the value starting at `i` (any JSON value). */
-function skipValue(buf: Buffer, i: number): number {
-  const first = buf[i];
-  if (first === QUOTE) return skipString(buf, i);
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-    let depth = 0;
-    while (i < buf.length) {
-      const byte = buf[i];
-      if (byte === QUOTE) {
-        i = skipString(buf, i);
-        continue;
-      }
-      if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-      else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
-    }
-    throw new SyntaxError('Unterminated object or array');
-  }
-  // number, true, false, null
-  const start = i;
-  while (i < buf.length) {
-    const byte = buf[i];
-    if (byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET || isSpace(byte)) break;
-    i++;
-  }
-  if (i === start) throw new SyntaxError('Expected a value');
-  return i;
-}
-
-/** Where the value starts after a member name ending at `keyEnd` (its colon checked). */
-function valueAfterName(buf: Buffer, keyEnd: number): number {
-  const colon = skipSpace(buf, keyEnd);
-  if (buf[colon] !== COLON) throw new SyntaxError('Expected ":"');
-  const valueStart = skipSpace(buf, colon + 1);
-  if (valueStart >= buf.length) throw new SyntaxError('Unexpected end of the body');
-  return valueStart;
-}
-
-/**
- * After a member or element ending at `end`: where the next one starts, or -1 when `close`
- * (`}` or `]`) ends the object or array there.
- */
-function nextAfter(buf: Buffer, end: number, close: number): number {
-  const i = skipSpace(buf, end);
-  if (buf[i] === COMMA) return skipSpace(buf, i + 1);
-  if (buf[i] === close) return -1;
-  throw new SyntaxError(close === CLOSE_BRACE ? 'Expected "," or "}"' : 'Expected "," or "]"');
 }
 
 /** Whether the member name whose quotes are at `start` and `end - 1` is `name` (ASCII). */
@@ -213,40 +481,55 @@ function nameIs(buf: Buffer, start: number, end: number, name: Buffer): boolean 
  * Where the value of member `name` starts in the object whose `{` is at `at` (after spaces), or
  * -1 when the object has none. Stops at the first match without walking its value, and
  * allocates nothing on the way: for reading one or two members of an event from a trusted
- * upstream, where scan() would build them all. SyntaxError when the bytes on the way are not an
+ * upstream, where scan() would build them all. BadJsonError when the bytes on the way are not an
  * object.
  */
 export function findMemberStart(buf: Buffer, at: number, name: Buffer): number {
-  let i = skipSpace(buf, at);
-  if (buf[i] !== OPEN_BRACE) throw new SyntaxError('Expected an object');
-  i = skipSpace(buf, i + 1);
-  if (buf[i] === CLOSE_BRACE) return -1;
-  for (; i !== -1; i = nextAfter(buf, skipValue(buf, i), CLOSE_BRACE)) {
-    if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
-    const keyEnd = skipString(buf, i);
-    const match = nameIs(buf, i, keyEnd, name);
-    i = valueAfterName(buf, keyEnd);
-    if (match) return i;
+  begin(UPSTREAM_LIMITS);
+  try {
+    let i = skipSpace(buf, at);
+    if (buf[i] !== OPEN_BRACE) throw bad('Expected an object', i);
+    i = skipSpace(buf, i + 1);
+    if (buf[i] === CLOSE_BRACE) return -1;
+    for (; i !== -1; i = nextAfter(buf, skipValue(buf, i, 1), CLOSE_BRACE)) {
+      if (buf[i] !== QUOTE) throw bad('Expected a member name', i);
+      const keyEnd = skipString(buf, i);
+      const match = nameIs(buf, i, keyEnd, name);
+      i = valueAfterName(buf, keyEnd);
+      if (match) return i;
+    }
+    return -1;
+  } finally {
+    finish();
   }
-  return -1;
+}
+
+/** Offset just past the value at `start`, walked under the upstream's limits. */
+function upstreamValueEnd(buf: Buffer, start: number): number {
+  begin(UPSTREAM_LIMITS);
+  try {
+    return skipValue(buf, start, 1);
+  } finally {
+    finish();
+  }
 }
 
 /** The [start, end) of member `name`'s value (see findMemberStart), or null when absent. */
 export function findMember(buf: Buffer, at: number, name: Buffer): [number, number] | null {
   const start = findMemberStart(buf, at, name);
-  return start === -1 ? null : [start, skipValue(buf, start)];
+  return start === -1 ? null : [start, upstreamValueEnd(buf, start)];
 }
 
 /** Member `name`'s text when it is a string, else null (see findMemberStart). */
 export function findString(buf: Buffer, at: number, name: Buffer): string | null {
   const start = findMemberStart(buf, at, name);
-  return start === -1 || buf[start] !== QUOTE ? null : stringAt(buf, start, skipString(buf, start));
+  return start === -1 || buf[start] !== QUOTE ? null : stringAt(buf, start, upstreamValueEnd(buf, start));
 }
 
 /** Member `name`'s value, parsed; undefined when absent (see findMemberStart). */
 export function findValue(buf: Buffer, at: number, name: Buffer): unknown {
   const start = findMemberStart(buf, at, name);
-  return start === -1 ? undefined : JSON.parse(buf.toString('utf8', start, skipValue(buf, start)));
+  return start === -1 ? undefined : parse(buf, start, upstreamValueEnd(buf, start));
 }
 
 /** What scanning one object yields: its members, where it ends, and the expanded array's items. */
@@ -257,53 +540,68 @@ interface Scanned {
 }
 
 /**
- * Scans the object whose `{` is at `i`. When `expand` names a member holding an array, that
- * array's object elements are scanned in the same pass (see JsonMembers.items).
+ * Scans the object whose `{` is at `i`, inside `depth` enclosing containers. When `expand` names
+ * a member holding an array, that array's object elements are scanned in the same pass (see
+ * JsonMembers.items). `top`: the body itself, where `unique` applies.
  */
-function scanObjectAt(buf: Buffer, i: number, expand: string | null): Scanned {
+function scanObjectAt(buf: Buffer, i: number, expand: string | null, depth: number, top: boolean): Scanned {
   const members = new Map<string, Member>();
   let items: (JsonMembers | null)[] | null = null;
-  if (buf[i] !== OPEN_BRACE) throw new SyntaxError('Expected an object');
+  if (buf[i] !== OPEN_BRACE) throw bad('Expected an object', i);
+  if (depth >= limits.depth) throw new JsonLimitError(`Nested deeper than ${limits.depth} levels`, i);
   i = skipSpace(buf, i + 1);
   if (buf[i] === CLOSE_BRACE) return { members, end: i + 1, items };
   let end = i;
+  let count = 0;
   for (; i !== -1; i = nextAfter(buf, end, CLOSE_BRACE)) {
-    if (buf[i] !== QUOTE) throw new SyntaxError('Expected a member name');
+    if (buf[i] !== QUOTE) throw bad('Expected a member name', i);
+    if (++count > limits.members) throw new JsonLimitError(`More than ${limits.members} members in an object`, i);
+    if (--entriesLeft < 0) throw new JsonLimitError(`More than ${limits.entries} members in the body`, i);
     const start = i;
     const keyEnd = skipString(buf, i);
     const key = nameAt(buf, start, keyEnd);
     const valueStart = valueAfterName(buf, keyEnd);
     if (key === expand) items = buf[valueStart] === OPEN_BRACKET ? [] : null;
     if (items !== null && key === expand) {
-      end = scanItems(buf, valueStart, items);
+      countValue(valueStart);
+      end = scanItems(buf, valueStart, items, depth + 1);
     } else if (key === TOOLS && buf[valueStart] === OPEN_BRACKET) {
       end = knownToolsEnd(buf, valueStart);
       if (end === -1) {
-        end = skipValue(buf, valueStart);
+        end = skipValue(buf, valueStart, depth + 1);
         noteToolsWalked(buf, valueStart, end);
+      } else {
+        countValue(valueStart);
       }
     } else {
-      end = skipValue(buf, valueStart);
+      end = skipValue(buf, valueStart, depth + 1);
     }
+    if (top && members.has(key) && limits.unique.includes(key)) throw bad(`Duplicate member "${key}"`, start);
     members.set(key, { start, valueStart, end });
   }
   return { members, end: skipSpace(buf, end) + 1, items };
 }
 
-/** Scans the array at `i` into `items` (objects scanned, anything else null); returns its end. */
-function scanItems(buf: Buffer, i: number, items: (JsonMembers | null)[]): number {
+/**
+ * Scans the array at `i` (inside `depth` containers) into `items` (objects scanned, anything else
+ * null); returns its end.
+ */
+function scanItems(buf: Buffer, i: number, items: (JsonMembers | null)[], depth: number): number {
+  if (depth >= limits.depth) throw new JsonLimitError(`Nested deeper than ${limits.depth} levels`, i);
   i = skipSpace(buf, i + 1);
   if (buf[i] === CLOSE_BRACKET) return i + 1;
   let end = i;
   for (; i !== -1; i = nextAfter(buf, end, CLOSE_BRACKET)) {
-    if (i >= buf.length) throw new SyntaxError('Unterminated array');
+    if (i >= buf.length) throw bad('Unterminated array', i);
+    if (items.length >= limits.items) throw new JsonLimitError(`More than ${limits.items} elements in an array`, i);
     if (buf[i] === OPEN_BRACE) {
-      const item = scanObjectAt(buf, i, null);
+      countValue(i);
+      const item = scanObjectAt(buf, i, null, depth + 1, false);
       items.push(new JsonMembers(buf, item.members));
       end = item.end;
     } else {
       items.push(null);
-      end = skipValue(buf, i);
+      end = skipValue(buf, i, depth + 1);
     }
   }
   return skipSpace(buf, end) + 1;
@@ -324,30 +622,45 @@ export class JsonMembers {
   ) {}
 
   /**
-   * Throws SyntaxError when the bytes are not one JSON object (duplicate keys: the last wins).
-   * `expand` names a member whose array elements are scanned in the same pass (see items).
+   * Throws BadJsonError when the bytes are not one JSON object (see the file's header for what is
+   * checked) or exceed `bounds` (JsonLimitError, a BadJsonError). Duplicate keys: the last wins,
+   * except that those named by `bounds.unique` are refused. `expand` names a member whose array
+   * elements are scanned in the same pass (see items).
    */
-  static scan(buf: Buffer, expand: string | null = null): JsonMembers {
-    const i = skipSpace(buf, 0);
-    if (buf[i] !== OPEN_BRACE) throw new SyntaxError('The body is not a JSON object');
-    const scanned = scanObjectAt(buf, i, expand);
-    if (skipSpace(buf, scanned.end) !== buf.length) throw new SyntaxError('Unexpected data after the object');
-    const json = new JsonMembers(buf, scanned.members);
-    json.items = scanned.items;
-    return json;
+  static scan(buf: Buffer, expand: string | null = null, bounds: ScanLimits = BODY_LIMITS): JsonMembers {
+    begin(bounds);
+    try {
+      countValue(0);
+      const i = skipSpace(buf, 0);
+      if (buf[i] !== OPEN_BRACE) throw bad('The body is not a JSON object', i);
+      const scanned = scanObjectAt(buf, i, expand, 0, true);
+      const after = skipSpace(buf, scanned.end);
+      if (after !== buf.length) throw bad('Unexpected data after the object', after);
+      const json = new JsonMembers(buf, scanned.members);
+      json.items = scanned.items;
+      return json;
+    } finally {
+      finish();
+    }
   }
 
   /**
    * The elements of the JSON array that is the whole of `buf`, as items() gives them for an
-   * expanded member (SyntaxError when it is not one array).
+   * expanded member (BadJsonError when it is not one array, or exceeds `bounds`).
    */
-  static items(buf: Buffer): (JsonMembers | null)[] {
-    const i = skipSpace(buf, 0);
-    if (buf[i] !== OPEN_BRACKET) throw new SyntaxError('Expected an array');
-    const items: (JsonMembers | null)[] = [];
-    if (skipSpace(buf, scanItems(buf, i, items)) !== buf.length)
-      throw new SyntaxError('Unexpected data after the array');
-    return items;
+  static items(buf: Buffer, bounds: ScanLimits = BODY_LIMITS): (JsonMembers | null)[] {
+    begin(bounds);
+    try {
+      countValue(0);
+      const i = skipSpace(buf, 0);
+      if (buf[i] !== OPEN_BRACKET) throw bad('Expected an array', i);
+      const items: (JsonMembers | null)[] = [];
+      const after = skipSpace(buf, scanItems(buf, i, items, 0));
+      if (after !== buf.length) throw bad('Unexpected data after the array', after);
+      return items;
+    } finally {
+      finish();
+    }
   }
 
   has(key: string): boolean {
@@ -358,10 +671,10 @@ export class JsonMembers {
   value(key: string): unknown {
     const member = this.members.get(key);
     if (!member) return undefined;
-    return JSON.parse(this.buf.toString('utf8', member.valueStart, member.end));
+    return parse(this.buf, member.valueStart, member.end);
   }
 
-  /** A string member's value, or null when absent or not a string. */
+  /** A string member's value, or null when absent or not a string (BadJsonError if malformed). */
   string(key: string): string | null {
     const member = this.members.get(key);
     if (!member || this.buf[member.valueStart] !== QUOTE) return null;
