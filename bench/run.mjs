@@ -1,12 +1,16 @@
 // `npm run bench`: the proxy against the limit. Starts the fake upstream, a bare pass-through proxy
-// (no auth, no parsing) and the product on a fresh Postgres database, each as its own process,
-// loads them with Codex-shaped and Chat Completions requests from a separate load process, and
-// prints throughput, latency, CPU per request and RSS, with the product's ratios to the bare proxy
-// measured in the same run. Results also go to bench/results/latest.json. Exits 0 when a target is
-// missed (the table says PASS or MISS); non-zero only when the run itself fails.
+// (no auth, no parsing), nginx as a key-checking pass-through (when `nginx` is on PATH) and the
+// product on a fresh Postgres database, each as its own process, loads them with Codex-shaped and
+// Chat Completions requests from a separate load process, and prints throughput, latency, CPU per
+// request and RSS, with the product's ratios to the bare proxy and to nginx measured in the same
+// run, and the product's RSS after the run. Results also go to bench/results/latest.json. Exits 0
+// when a target is missed (the table says PASS or MISS); non-zero only when the run itself fails.
+// Everything it starts is stopped on every exit path: normal end, error, Ctrl-C/SIGTERM/SIGHUP,
+// and (through bench/reaper.mjs) even when the bench itself is killed.
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -40,13 +44,41 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3000);
 const SINGLE_DURATION_MS = Number(process.env.BENCH_SINGLE_DURATION_MS ?? 5000);
 const MAX_REQUESTS = 500_000;
 const ADMIN_PASSWORD = 'bench-admin-password-1';
-const TARGET_RPS_RATIO = 0.75;
+const TARGET_RPS_RATIO = 0.85;
 const TARGET_ADDED_P50_MS = 1;
+const TARGET_RSS_AFTER_MB = 200;
+// nginx's worker count; 1 matches the single Node process of the bare proxy and of codex-lb.
+const NGINX_WORKERS = Number(process.env.BENCH_NGINX_WORKERS ?? 1);
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const children = new Set();
+const tempDirs = new Set();
 let database = null; // { admin: connection string, name }
 let cleaning = null;
+
+// The reaper outlives this process (own process group, stdin from us): whatever is still listed
+// when our end of the pipe closes, it stops. See bench/reaper.mjs.
+const reaper = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'reaper.mjs')], {
+  detached: true,
+  stdio: ['pipe', 'ignore', 'inherit'],
+});
+reaper.unref();
+reaper.stdin.on('error', () => {});
+function tellReaper(line) {
+  if (reaper.stdin.writable) reaper.stdin.write(`${line}\n`);
+}
+
+/** Registers a started process: tracked for cleanup here and by the reaper. */
+function track(child, name, { group = false } = {}) {
+  child.benchName = name;
+  children.add(child);
+  tellReaper(`${group ? 'group' : 'pid'} ${child.pid}`);
+  child.once('exit', () => {
+    children.delete(child);
+    tellReaper(`gone ${child.pid}`);
+  });
+  return child;
+}
 
 function log(line) {
   process.stderr.write(`[bench] ${line}\n`);
@@ -90,14 +122,16 @@ function freePort() {
   });
 }
 
-function start(name, args, env = {}, ready = null) {
-  const child = spawn(process.execPath, args, {
+function start(name, args, env = {}, ready = null, command = process.execPath) {
+  const group = command !== process.execPath;
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A non-Node target (nginx) gets its own process group, so its workers are stopped with it.
+    detached: group,
   });
-  child.benchName = name;
-  children.add(child);
+  track(child, name, { group });
   let output = '';
   const collect = (d) => {
     output = (output + d.toString()).slice(-4000);
@@ -111,8 +145,8 @@ function start(name, args, env = {}, ready = null) {
     child.stdout.pipe(file);
     child.stderr.pipe(file);
   }
-  child.once('exit', () => children.delete(child));
   const started = new Promise((res, rej) => {
+    child.once('error', (err) => rej(new Error(`${name} could not start: ${err.message}`)));
     const fail = (code) => rej(new Error(`${name} exited (${code}) before it was ready:\n${output}`));
     child.once('exit', fail);
     const check = () => {
@@ -143,18 +177,33 @@ async function waitForHttp(url, child, timeoutMs = 60_000) {
   }
 }
 
+function kill(child, sig) {
+  try {
+    // A detached child leads its own process group: signal the group (nginx master and workers).
+    if (child.spawnargs[0] !== process.execPath && child.pid) process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {}
+}
+
 async function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  kill(child, 'SIGTERM');
+  const timer = setTimeout(() => kill(child, 'SIGKILL'), 3000);
   await exited;
   clearTimeout(timer);
+  // nginx's workers may outlive a killed master by a moment; the group gets a last SIGKILL.
+  if (child.spawnargs[0] !== process.execPath) kill(child, 'SIGKILL');
 }
 
 async function cleanup() {
   cleaning ??= (async () => {
     await Promise.all([...children].map(stopChild));
+    for (const dir of tempDirs) {
+      rmSync(dir, { recursive: true, force: true });
+      tellReaper(`dirgone ${dir}`);
+    }
+    tempDirs.clear();
     if (database) {
       const client = new pg.Client({ connectionString: database.admin });
       try {
@@ -166,26 +215,47 @@ async function cleanup() {
         await client.end().catch(() => {});
       }
       database = null;
+      tellReaper('dbgone');
     }
   })();
   return cleaning;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     log(`${signal}: stopping`);
     void cleanup().finally(() => process.exit(130));
   });
 }
+for (const event of ['uncaughtException', 'unhandledRejection']) {
+  process.on(event, (err) => {
+    log(`${event}: ${err?.stack ?? err}`);
+    void cleanup().finally(() => process.exit(1));
+  });
+}
+// Last resort on a synchronous exit: no waiting is possible here, so SIGKILL what is left (the
+// reaper then drops the database).
+process.on('exit', () => {
+  for (const child of children) kill(child, 'SIGKILL');
+});
 
 // ---------------------------------------------------------------- /proc sampling
 
 /** [user, system] CPU ticks of a process, all threads. */
 function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after "(comm)": state is index 0, so utime (14th overall) is 11, stime is 12.
-  return [Number(fields[11]), Number(fields[12])];
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after "(comm)": state is index 0, so utime (14th overall) is 11, stime is 12.
+    return [Number(fields[11]), Number(fields[12])];
+  } catch {
+    return [0, 0];
+  }
+}
+
+/** Summed over a target's processes (nginx: master and workers). */
+function cpuTicksOf(pids) {
+  return pids.map(cpuTicks).reduce((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
 }
 
 function rssMb(pid) {
@@ -195,6 +265,124 @@ function rssMb(pid) {
   } catch {
     return 0;
   }
+}
+
+const rssMbOf = (pids) => pids.reduce((a, pid) => a + rssMb(pid), 0);
+
+/** Direct children of a process (nginx's workers), from /proc. */
+function childPids(pid) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {}
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- nginx
+
+/** The `nginx` binary's version line, or null when there is none on PATH. */
+function nginxVersion() {
+  if (process.env.BENCH_NGINX === '0') return null;
+  const probe = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return null;
+  return (probe.stderr || probe.stdout).trim().replace(/^nginx version:\s*/, '');
+}
+
+/**
+ * nginx as the key-checking pass-through the product is compared with: the one benchmark key
+ * checked from the Authorization header (401 otherwise), the seat's token and account id set,
+ * everything else passed through, the answer streamed unbuffered over keep-alive HTTP/1.1
+ * upstream connections. Everything it writes stays in its own temp dir.
+ */
+function nginxConf(dir, { port, upstreamPort, apiKey, token, accountId }) {
+  for (const [what, v] of Object.entries({ apiKey, token, accountId })) {
+    if (!/^[\w.~+/=-]+$/.test(v)) throw new Error(`nginx config: unexpected characters in the ${what}`);
+  }
+  const unauthorized = JSON.stringify({
+    error: {
+      message: 'Missing or invalid API key',
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      param: null,
+    },
+  });
+  return `# Generated by bench/run.mjs for one run; removed with its directory.
+daemon off;
+master_process on;
+worker_processes ${NGINX_WORKERS};
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  # Codex sends session_id; nginx drops headers with underscores unless told otherwise.
+  underscores_in_headers on;
+  client_max_body_size 32m;
+  client_body_buffer_size 1m;
+  keepalive_timeout 60s;
+  keepalive_requests 1000000;
+  upstream fake {
+    server 127.0.0.1:${upstreamPort};
+    keepalive 128;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+  }
+  map_hash_bucket_size 256; # room for the whole "Bearer <key>" string
+  map $http_authorization $key_ok {
+    default 0;
+    "Bearer ${apiKey}" 1;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    default_type application/json;
+    location /backend-api/codex/ {
+      if ($key_ok = 0) {
+        return 401 '${unauthorized}';
+      }
+      proxy_pass http://fake;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "Bearer ${token}";
+      proxy_set_header chatgpt-account-id "${accountId}";
+      proxy_buffering off;
+      proxy_read_timeout 60s;
+    }
+    location / {
+      return 404;
+    }
+  }
+}
+`;
+}
+
+async function startNginx(settings) {
+  const dir = mkdtempSync(join(tmpdir(), 'codex-lb-bench-nginx-'));
+  tempDirs.add(dir);
+  tellReaper(`dir ${dir}`);
+  chmodSync(dir, 0o711); // workers run as an unprivileged user when the bench runs as root
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxConf(dir, settings), { mode: 0o600 });
+  const master = await start('nginx', ['-p', `${dir}/`, '-c', conf, '-e', join(dir, 'error.log')], {}, null, 'nginx');
+  const origin = `http://127.0.0.1:${settings.port}`;
+  try {
+    await waitForHttp(`${origin}/`, master, 15_000);
+  } catch (err) {
+    const errors = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
+    throw new Error(`${err.message}\n${errors}`);
+  }
+  const workers = childPids(master.pid);
+  if (workers.length === 0) throw new Error('nginx started no worker process');
+  return { master, workers, origin, dir };
 }
 
 // ---------------------------------------------------------------- setup through the API
@@ -222,22 +410,21 @@ function sessionCookie(headers) {
 function runLoad(target, config) {
   return new Promise((res, rej) => {
     const child = fork(join(BENCH, 'load.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.add(child);
-    child.benchName = 'load';
-    const pids = [target.pid, target.upstreamPid];
+    track(child, 'load');
+    const groups = [target.pids, [target.upstreamPid]];
     let startTicks = null;
     let endTicks = null;
     let peakRss = 0;
     const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, rssMb(target.pid));
+      peakRss = Math.max(peakRss, rssMbOf(target.pids));
     }, 100);
     child.on('message', (msg) => {
       if (msg.type === 'measuring') {
-        startTicks = pids.map(cpuTicks);
-        peakRss = Math.max(peakRss, rssMb(target.pid));
+        startTicks = groups.map(cpuTicksOf);
+        peakRss = Math.max(peakRss, rssMbOf(target.pids));
       } else if (msg.type === 'measured') {
-        endTicks = pids.map(cpuTicks);
-        peakRss = Math.max(peakRss, rssMb(target.pid));
+        endTicks = groups.map(cpuTicksOf);
+        peakRss = Math.max(peakRss, rssMbOf(target.pids));
       } else if (msg.type === 'result') {
         clearInterval(sampler);
         const r = msg.result;
@@ -254,7 +441,6 @@ function runLoad(target, config) {
       }
     });
     child.once('exit', (code) => {
-      children.delete(child);
       clearInterval(sampler);
       if (code !== 0) rej(new Error(`load generator exited with ${code}`));
     });
@@ -265,6 +451,13 @@ function runLoad(target, config) {
 // ---------------------------------------------------------------- output
 
 const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+const times = (v, digits = 2) => (v === undefined || v === null ? '' : `${fmt(v, digits)}x`);
+
+function layout(head, body) {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
 
 function table(rows) {
   const head = [
@@ -277,8 +470,10 @@ function table(rows) {
     'CPU ms/req',
     'RSS MB',
     'req/s vs bare',
+    'req/s vs nginx',
     'added p50 ms',
     'CPU vs bare',
+    'CPU vs nginx',
     'errors',
   ];
   const body = rows.map((r) => [
@@ -288,16 +483,48 @@ function table(rows) {
     fmt(r.rps, 0),
     fmt(r.p50Ms, 2),
     fmt(r.p99Ms, 2),
-    fmt(r.cpuMsPerReq, 2),
+    fmt(r.cpuMsPerReq, 3),
     fmt(r.rssMb, 0),
-    r.rpsRatio === undefined ? '' : `${fmt(r.rpsRatio, 2)}x`,
+    times(r.rpsRatio),
+    times(r.rpsRatioNginx),
     r.addedP50Ms === undefined ? '' : fmt(r.addedP50Ms, 2),
-    r.cpuRatio === undefined ? '' : `${fmt(r.cpuRatio, 1)}x`,
+    times(r.cpuRatio, 1),
+    times(r.cpuRatioNginx, 1),
     String(r.bad),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return layout(head, body);
+}
+
+/** Every codex-lb figure divided by the same figure of each reference (bare proxy, nginx). */
+function ratioTable(rows) {
+  const head = ['scenario', 'vs', 'conns', 'req/s', 'p50', 'p99', 'CPU/req', 'RSS'];
+  const body = [];
+  for (const r of rows) {
+    if (!r.ratios) continue;
+    for (const [vs, q] of Object.entries(r.ratios)) {
+      body.push([
+        r.scenario,
+        vs,
+        String(r.connections),
+        times(q.rps),
+        times(q.p50),
+        times(q.p99),
+        times(q.cpu),
+        times(q.rss),
+      ]);
+    }
+  }
+  return layout(head, body);
+}
+
+function ratiosTo(row, ref) {
+  return {
+    rps: row.rps / ref.rps,
+    p50: row.p50Ms / ref.p50Ms,
+    p99: row.p99Ms / ref.p99Ms,
+    cpu: row.cpuMsPerReq / ref.cpuMsPerReq,
+    rss: row.rssMb / ref.rssMb,
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -308,13 +535,21 @@ const SCENARIOS = [
   { name: 'chat-json', shape: 'chat-json', path: '/v1/chat/completions', bare: 'codex-stream' },
 ];
 
-// BENCH_ONLY=chat-json,... runs a subset (the bare proxy's codex-stream reference always runs).
+// BENCH_ONLY=chat-json,... runs a subset (the references' codex-stream always runs).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const CHOSEN = SCENARIOS.filter((s) => !ONLY || ONLY.has(s.name));
 
 async function main() {
   const began = Date.now();
   buildIfNeeded();
+  const nginxVersionLine = nginxVersion();
+  if (!nginxVersionLine) {
+    log(
+      process.env.BENCH_NGINX === '0'
+        ? 'BENCH_NGINX=0: nginx not measured'
+        : 'nginx is not on PATH: not measured (Debian: apt-get install nginx-light)',
+    );
+  }
 
   // Database.
   const admin = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -324,6 +559,7 @@ async function main() {
   await client.query(`CREATE DATABASE "${name}"`);
   await client.end();
   database = { admin, name };
+  tellReaper(`db ${admin} ${name}`);
   const dbUrl = new URL(admin);
   dbUrl.pathname = `/${name}`;
   log(`database ${name}`);
@@ -345,9 +581,11 @@ async function main() {
     seats.push(json);
   }
 
-  // Bare proxy on its own seat.
+  // Bare proxy on its own seat (nginx uses the same one).
   const barePort = await freePort();
   const bareSeat = seats[4];
+  const bareToken = bareSeat.authJson.tokens.access_token;
+  const bareAccountId = bareSeat.authJson.tokens.account_id ?? bareSeat.chatgptAccountId;
   // BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bare proxy (<dir>/bare) and the product
   // (<dir>/product), on exit, for hot-path analysis.
   // BENCH_NODE_FLAGS adds V8/Node flags to both (e.g. --trace-gc).
@@ -360,18 +598,15 @@ async function main() {
   const bare = await start(
     'bare proxy',
     [...profArgs('bare'), join(BENCH, 'bare-proxy.mjs')],
-    {
-      BARE_PORT: String(barePort),
-      BARE_UPSTREAM: fakeBase,
-      BARE_TOKEN: bareSeat.authJson.tokens.access_token,
-      BARE_ACCOUNT_ID: bareSeat.authJson.tokens.account_id ?? bareSeat.chatgptAccountId,
-    },
+    { BARE_PORT: String(barePort), BARE_UPSTREAM: fakeBase, BARE_TOKEN: bareToken, BARE_ACCOUNT_ID: bareAccountId },
     /listening/,
   );
 
   // The product.
   const apiPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'codex-lb-bench-'));
+  tempDirs.add(dataDir);
+  tellReaper(`dir ${dataDir}`);
   const product = await start(
     'codex-lb',
     [
@@ -409,17 +644,43 @@ async function main() {
   const targets = {
     bare: {
       name: 'bare proxy',
-      pid: bare.pid,
+      pids: [bare.pid],
       upstreamPid: fake.pid,
       origin: `http://127.0.0.1:${barePort}`,
       apiKey: null,
     },
-    product: { name: 'codex-lb', pid: product.pid, upstreamPid: fake.pid, origin: apiBase, apiKey: created.key },
+    product: { name: 'codex-lb', pids: [product.pid], upstreamPid: fake.pid, origin: apiBase, apiKey: created.key },
   };
+  if (nginxVersionLine) {
+    const nginx = await startNginx({
+      port: await freePort(),
+      upstreamPort: fakePort,
+      apiKey: created.key,
+      token: bareToken,
+      accountId: bareAccountId,
+    });
+    // Checked before measuring: a wrong key is refused, the right one streams.
+    const refused = await request(`${nginx.origin}/backend-api/codex/responses`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-the-key', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    await refused.body.dump();
+    if (refused.statusCode !== 401) throw new Error(`nginx answered ${refused.statusCode} to a wrong key, not 401`);
+    targets.nginx = {
+      name: 'nginx',
+      pids: [nginx.master.pid, ...nginx.workers],
+      upstreamPid: fake.pid,
+      origin: nginx.origin,
+      apiKey: created.key,
+    };
+    log(`nginx ${nginxVersionLine} up (${nginx.workers.length} worker${nginx.workers.length === 1 ? '' : 's'})`);
+  }
+  const references = [targets.bare, targets.nginx].filter(Boolean);
 
   // Interleaved slices: each scenario runs ROUNDS times against the product, each time next to a
-  // slice of the bare proxy (alternating which goes first), so load from anything else on the
-  // machine hits both alike. A row sums its slices; ratios compare paired slices only.
+  // slice of each reference (the order rotating every round), so load from anything else on the
+  // machine hits all alike. A row sums its slices; ratios compare slices of the same rounds.
   const slice = async (scenario, target, connections, durationMs) => {
     const result = await runLoad(target, {
       shape: scenario.shape,
@@ -471,38 +732,55 @@ async function main() {
         durationMs: 1,
         maxRequests: MAX_REQUESTS,
       });
-    await warm(reference, targets.bare);
+    for (const ref of references) await warm(reference, ref);
     for (const s of CHOSEN) await warm(s, targets.product);
   }
   for (const connections of [CONNECTIONS, 1]) {
     const durationMs = Math.round((connections === 1 ? SINGLE_DURATION_MS : DURATION_MS) / ROUNDS);
     for (const s of CHOSEN) {
-      const bareSlices = [];
-      const productSlices = [];
+      const order = [...references, targets.product];
+      const slices = new Map(order.map((t) => [t, []]));
       for (let round = 0; round < ROUNDS; round += 1) {
-        const bareFirst = round % 2 === 0;
-        if (bareFirst) bareSlices.push(await slice(reference, targets.bare, connections, durationMs));
-        productSlices.push(await slice(s, targets.product, connections, durationMs));
-        if (!bareFirst) bareSlices.push(await slice(reference, targets.bare, connections, durationMs));
+        const shift = round % order.length;
+        for (const t of [...order.slice(shift), ...order.slice(0, shift)]) {
+          slices.get(t).push(await slice(t === targets.product ? s : reference, t, connections, durationMs));
+        }
       }
-      const bareRow = {
+      const refRows = references.map((t) => ({
         scenario: s.name,
-        target: s === reference ? 'bare proxy' : 'bare proxy (codex req)',
-        ...aggregate(bareSlices),
-      };
-      const productRow = { scenario: s.name, target: 'codex-lb', ...aggregate(productSlices) };
-      if (connections === 1) productRow.addedP50Ms = productRow.p50Ms - bareRow.p50Ms;
-      else productRow.rpsRatio = productRow.rps / bareRow.rps;
+        target: s === reference ? t.name : `${t.name} (codex req)`,
+        ...aggregate(slices.get(t)),
+      }));
+      const [bareRow, nginxRow] = refRows;
+      const productRow = { scenario: s.name, target: 'codex-lb', ...aggregate(slices.get(targets.product)) };
+      productRow.ratios = { bare: ratiosTo(productRow, bareRow) };
+      if (nginxRow) productRow.ratios.nginx = ratiosTo(productRow, nginxRow);
+      if (connections === 1) {
+        productRow.addedP50Ms = productRow.p50Ms - bareRow.p50Ms;
+        if (nginxRow) productRow.addedP50MsNginx = productRow.p50Ms - nginxRow.p50Ms;
+      } else {
+        productRow.rpsRatio = productRow.ratios.bare.rps;
+        if (nginxRow) productRow.rpsRatioNginx = productRow.ratios.nginx.rps;
+      }
       // CPU per request is the figure least moved by other load on the machine.
-      productRow.cpuRatio = productRow.cpuMsPerReq / bareRow.cpuMsPerReq;
-      rows.push(bareRow, productRow);
-      for (const r of [bareRow, productRow]) {
+      productRow.cpuRatio = productRow.ratios.bare.cpu;
+      if (nginxRow) productRow.cpuRatioNginx = productRow.ratios.nginx.cpu;
+      rows.push(...refRows, productRow);
+      for (const r of [...refRows, productRow]) {
         log(
-          `${r.scenario.padEnd(12)} ${r.target.padEnd(22)} c=${String(connections).padStart(2)}  ${fmt(r.rps, 0).padStart(5)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  cpu ${fmt(r.cpuMsPerReq, 2)} ms/req (sys ${fmt(r.sysCpuMsPerReq, 2)})`,
+          `${r.scenario.padEnd(12)} ${r.target.padEnd(22)} c=${String(connections).padStart(2)}  ${fmt(r.rps, 0).padStart(5)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  cpu ${fmt(r.cpuMsPerReq, 3)} ms/req (sys ${fmt(r.sysCpuMsPerReq, 3)})  rss ${fmt(r.rssMb, 0)} MB`,
         );
       }
     }
   }
+
+  // The product's RSS once the load is over and its log batches have been written.
+  await new Promise((r) => setTimeout(r, 2000));
+  const rssAfter = {
+    product: rssMb(product.pid),
+    bare: rssMb(bare.pid),
+    nginx: targets.nginx ? rssMbOf(targets.nginx.pids) : null,
+  };
 
   const verdicts = [];
   for (const s of CHOSEN) {
@@ -521,21 +799,38 @@ async function main() {
       pass: single.addedP50Ms <= TARGET_ADDED_P50_MS && single.bad === 0,
     });
   }
+  verdicts.push({
+    scenario: 'all',
+    check: `codex-lb RSS after the run <= ${TARGET_RSS_AFTER_MB} MB`,
+    value: `${fmt(rssAfter.product, 0)} MB`,
+    pass: rssAfter.product <= TARGET_RSS_AFTER_MB,
+  });
 
   const out = [];
   out.push('');
   out.push(
-    `codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs; each row = ${ROUNDS} slices interleaved with the bare proxy: ${CONNECTIONS} conns ${DURATION_MS / 1000} s, 1 conn ${SINGLE_DURATION_MS / 1000} s measured in total, ${SLICE_WARMUP_MS} ms warm-up per slice after ${WARMUP_MS / 1000} s unmeasured per target and scenario)`,
+    `codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs${nginxVersionLine ? `, nginx ${nginxVersionLine} with ${NGINX_WORKERS} worker(s)` : ', nginx not measured'}; each row = ${ROUNDS} slices interleaved with the references: ${CONNECTIONS} conns ${DURATION_MS / 1000} s, 1 conn ${SINGLE_DURATION_MS / 1000} s measured in total, ${SLICE_WARMUP_MS} ms warm-up per slice after ${WARMUP_MS / 1000} s unmeasured per target and scenario)`,
   );
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
   out.push(
-    "The bare proxy cannot translate chat, so chat rows are compared with its codex-stream figure ('bare proxy (codex req)').",
+    'References: the bare Node proxy (no key check, no parsing) and nginx (key checked against the Authorization header, unbuffered pass-through, keep-alive upstream).',
   );
   out.push(
-    'CPU ms/req and RSS are of the target process only; the fake upstream and the load generator run beside it on the same cores.\nOn a shared machine req/s and latency move with other load; CPU vs bare (CPU ms/req ratio) moves least.',
+    "Neither reference translates chat, so chat rows are compared with their codex-stream figures ('(codex req)').",
   );
+  out.push(
+    'CPU ms/req and RSS are of the target only (nginx: master and workers); the fake upstream and the load generator run beside it on the same cores.\nOn a shared machine req/s and latency move with other load; CPU vs bare (CPU ms/req ratio) moves least.',
+  );
+  if (!nginxVersionLine) out.push('nginx: not on PATH, not measured (Debian: apt-get install nginx-light).');
   out.push('');
   out.push(table(rows));
+  out.push('');
+  out.push('codex-lb figures as ratios (codex-lb / reference; req/s: higher is better, the rest: lower is better):');
+  out.push(ratioTable(rows));
+  out.push('');
+  out.push(
+    `RSS after the run (2 s after the last request): codex-lb ${fmt(rssAfter.product, 0)} MB, bare proxy ${fmt(rssAfter.bare, 0)} MB${rssAfter.nginx === null ? '' : `, nginx ${fmt(rssAfter.nginx, 0)} MB`}`,
+  );
   out.push('');
   for (const v of verdicts)
     out.push(`${v.pass ? 'PASS' : 'MISS'}  ${v.scenario.padEnd(12)} ${v.check.padEnd(36)} ${v.value}`);
@@ -545,9 +840,14 @@ async function main() {
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   let commit = null;
   try {
-    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
-    commit = null;
+    // A tree exported without .git (e.g. `git archive <commit>` to bench a commit) names it here.
+    commit = process.env.BENCH_COMMIT ?? null;
   }
   writeFileSync(
     join(BENCH, 'results', 'latest.json'),
@@ -556,6 +856,7 @@ async function main() {
         at: new Date().toISOString(),
         commit,
         node: process.version,
+        nginx: nginxVersionLine,
         cpus: cpus().length,
         settings: {
           connections: CONNECTIONS,
@@ -564,8 +865,11 @@ async function main() {
           warmupMs: WARMUP_MS,
           durationMs: DURATION_MS,
           singleDurationMs: SINGLE_DURATION_MS,
+          nginxWorkers: nginxVersionLine ? NGINX_WORKERS : null,
+          productFlags: process.env.BENCH_PRODUCT_FLAGS ?? '',
         },
         rows,
+        rssAfterMb: rssAfter,
         verdicts,
       },
       null,
@@ -573,14 +877,14 @@ async function main() {
     )}\n`,
   );
   log(`wrote bench/results/latest.json; total ${((Date.now() - began) / 1000).toFixed(0)} s`);
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 main()
   .then(
     () => cleanup(),
     async (err) => {
-      log(`failed: ${err?.stack ?? err}`);
+      // After Ctrl-C the stopped children fail the run on their way out; that is not news.
+      if (!cleaning) log(`failed: ${err?.stack ?? err}`);
       await cleanup();
       process.exitCode = 1;
     },
