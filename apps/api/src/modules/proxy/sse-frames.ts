@@ -1,44 +1,145 @@
 // Server-sent-event framing on bytes, shared by the stream observer and the Chat Completions
 // translator: event blocks are found with indexOf, and an event's name is compared on its bytes,
 // so the many events the gateway ignores (deltas, mostly) are never decoded.
+//
+// Lines end with LF, CRLF or a lone CR, and a blank line ends an event block (the SSE spec).
+// Each byte is searched once: a block that spans chunks is kept as a list of pieces and joined
+// once when it completes, so a multi-megabyte event in small chunks costs linear time. Blocks are
+// handed over with LF line ends only (CR and CRLF rewritten, in the rare blocks that have them).
 
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 const EVENT_FIELD = Buffer.from('event:');
 const DATA_FIELD = Buffer.from('data:');
-/** A stream without blank-line framing must not grow the buffer forever. */
-const MAX_PENDING = 8 * 1024 * 1024;
+/** One event larger than this is dropped (up to its blank line) rather than held. */
+export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
+/** A block's bytes are buf[start, end), its lines separated by LF; no line end after the last. */
 export type BlockHandler = (buf: Buffer, start: number, end: number) => void;
 
 export class SseFrames {
-  private pending: Buffer | null = null;
+  /** The current block's bytes from earlier chunks. */
+  private pieces: Buffer[] = [];
+  private piecesLength = 0;
+  /** The current block has a CR line end (it must be rewritten). */
+  private blockHasCr = false;
+  /** The current line has no bytes yet. */
+  private lineEmpty = true;
+  /** The last byte seen was a CR: an LF right after it belongs to the same line end. */
+  private afterCr = false;
+  /** The current block outgrew MAX_EVENT_BYTES: skip it up to its blank line. */
+  private dropping = false;
+  /** Events dropped for their size. */
+  dropped = 0;
 
   /** Hands every complete event block in the bytes so far to `onBlock`. */
   push(chunk: Buffer | string, onBlock: BlockHandler): void {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const buf = this.pending ? Buffer.concat([this.pending, bytes]) : bytes;
-    // Blank lines are found newline by newline: indexOf of one byte is a native fast call, several
-    // times cheaper than a two-byte pattern search.
-    let start = 0;
-    let from = 0;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const length = buf.length;
+    if (length === 0) return;
+    // Where the current block and line start in this chunk (0: in an earlier chunk, or here).
+    let blockStart = 0;
+    let lineStart = this.lineEmpty ? 0 : -1;
+    let afterCr = this.afterCr;
+    // indexOf of one byte is a native fast call; CR is looked for only in chunks that have one.
+    let nextLf = buf.indexOf(NEWLINE);
+    let nextCr = buf.indexOf(CR);
     for (;;) {
-      const newline = buf.indexOf(NEWLINE, from);
-      if (newline === -1 || newline + 1 >= buf.length) break;
-      if (buf[newline + 1] !== NEWLINE) {
-        from = newline + 1;
-        continue;
+      let at: number;
+      if (nextCr === -1 || (nextLf !== -1 && nextLf < nextCr)) {
+        if (nextLf === -1) break;
+        at = nextLf;
+        nextLf = buf.indexOf(NEWLINE, at + 1);
+        if (afterCr && (at === 0 ? this.afterCr : buf[at - 1] === CR)) {
+          // The LF of a CRLF: the line ended at the CR.
+          afterCr = false;
+          if (blockStart === at && this.piecesLength === 0) blockStart = at + 1;
+          lineStart = at + 1;
+          continue;
+        }
+      } else {
+        at = nextCr;
+        nextCr = buf.indexOf(CR, at + 1);
       }
-      onBlock(buf, start, newline);
-      start = from = newline + 2;
+      afterCr = buf[at] === CR;
+      if (lineStart === at) {
+        // A blank line: the block (if any) is complete.
+        const blockLength = this.piecesLength + at - blockStart;
+        if (this.dropping) {
+          this.dropping = false;
+          this.dropped++;
+        } else if (blockLength > 0) {
+          this.emit(buf, blockStart, at, onBlock);
+        }
+        this.reset();
+        blockStart = at + 1;
+      } else if (afterCr) {
+        this.blockHasCr = true;
+      }
+      lineStart = at + 1;
     }
-    this.pending = start < buf.length && buf.length - start < MAX_PENDING ? Buffer.from(buf.subarray(start)) : null;
+    this.afterCr = length > 0 ? buf[length - 1] === CR : this.afterCr;
+    this.lineEmpty = lineStart === length;
+    if (blockStart < length && !this.dropping) {
+      if (this.piecesLength + length - blockStart > MAX_EVENT_BYTES) {
+        this.reset();
+        this.dropping = true;
+      } else {
+        this.pieces.push(Buffer.from(buf.subarray(blockStart)));
+        this.piecesLength += length - blockStart;
+      }
+    }
   }
 
   /** The last block, when the stream ended without a blank line after it. */
   end(onBlock: BlockHandler): void {
-    if (this.pending && this.pending.length > 0) onBlock(this.pending, 0, this.pending.length);
-    this.pending = null;
+    if (!this.dropping && this.piecesLength > 0) this.emit(Buffer.alloc(0), 0, 0, onBlock);
+    this.reset();
+    this.dropping = false;
+    this.lineEmpty = true;
+    this.afterCr = false;
   }
+
+  /** Hands over the block made of the pieces and buf[start, end), without its last line end. */
+  private emit(buf: Buffer, start: number, end: number, onBlock: BlockHandler): void {
+    let block = buf;
+    if (this.piecesLength > 0) {
+      this.pieces.push(buf.subarray(start, end));
+      block = Buffer.concat(this.pieces, this.piecesLength + end - start);
+      start = 0;
+      end = block.length;
+    }
+    while (end > start && (block[end - 1] === NEWLINE || block[end - 1] === CR)) end--;
+    if (end === start) return;
+    if (this.blockHasCr) {
+      block = withLfLineEnds(block, start, end);
+      start = 0;
+      end = block.length;
+    }
+    onBlock(block, start, end);
+  }
+
+  private reset(): void {
+    this.pieces = [];
+    this.piecesLength = 0;
+    this.blockHasCr = false;
+  }
+}
+
+/** buf[start, end) with each CRLF and lone CR written as LF. */
+function withLfLineEnds(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  let o = 0;
+  for (let i = start; i < end; i++) {
+    const byte = buf[i];
+    if (byte === CR) {
+      out[o++] = NEWLINE;
+      if (buf[i + 1] === NEWLINE && i + 1 < end) i++;
+    } else {
+      out[o++] = byte;
+    }
+  }
+  return out.subarray(0, o);
 }
 
 function isBlank(byte: number): boolean {
@@ -88,10 +189,11 @@ export function singleDataLine(buf: Buffer, lineEnd: number, end: number): Buffe
 /** The data of a block (its data lines joined), decoded: the slow path for events that matter. */
 export function blockData(buf: Buffer, start: number, end: number): { name: string | null; data: string } {
   let name: string | null = null;
-  let data = '';
+  const data: string[] = [];
   for (const line of buf.toString('utf8', start, end).split('\n')) {
     if (line.startsWith('event:')) name = line.slice(6).trim();
-    else if (line.startsWith('data:')) data += line.slice(5).trimStart();
+    else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
   }
-  return { name, data };
+  // Several data lines are one value joined by LF (the SSE spec).
+  return { name, data: data.join('\n') };
 }
