@@ -1,14 +1,17 @@
 // Authenticates API keys for the proxy, on every request. A cache hit costs a SHA-256 and a Map
 // lookup keyed by it; a miss costs one indexed lookup (which also checks the
 // owner); a well-formed but unknown key is remembered as unknown for a few seconds, and a
-// malformed one is refused without any lookup. last_used_at is collected in memory and written
-// in one statement every few seconds and at shutdown, never per request.
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+// malformed one is refused without any lookup. last_used_at is collected in memory and handed
+// every few seconds (and at shutdown) to the shared write-behind buffer, which writes it in one
+// statement and keeps it through a database outage; never written per request.
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { permissionsForRole } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
 import type { Principal } from '../../common/principal';
+import type { WriteBehind } from '../../common/write-behind/write-behind';
+import { WriteBehindRegistry } from '../../common/write-behind/write-behind.registry';
 import type { AuthenticatedKey } from './api-key.types';
 import { ApiKeysRepository, type ApiKeyAuthRow } from './api-keys.repository';
 import { DEFAULT_KEY_CACHE_OPTIONS, KeyCache, type CachedKeyEntry } from './key-cache';
@@ -26,17 +29,31 @@ interface Entry extends CachedKeyEntry {
 
 @Injectable()
 export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('ApiKeys');
   private readonly cache = new KeyCache<Entry>(DEFAULT_KEY_CACHE_OPTIONS);
   private readonly inflight = new Map<string, Promise<Entry | null>>();
   private lastUsed = new Map<string, number>();
   private flusher?: NodeJS.Timeout;
+  private readonly lastUsedWriter: WriteBehind<{ id: string; at: number }>;
 
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly bus: KeyInvalidationBus,
     private readonly events: DomainEvents,
-  ) {}
+    writers: WriteBehindRegistry,
+  ) {
+    this.lastUsedWriter = writers.create<{ id: string; at: number }>({
+      name: 'keyLastUsed',
+      write: (rows) =>
+        this.keys.touchLastUsed(
+          rows.map((row) => row.id),
+          rows.map((row) => new Date(row.at)),
+        ),
+      // One row per key while waiting: the latest time wins.
+      key: (row) => row.id,
+      merge: (into, row) => void (into.at = Math.max(into.at, row.at)),
+      autoFlush: false,
+    });
+  }
 
   onModuleInit(): void {
     this.bus.subscribe((message) => this.cache.apply(message));
@@ -51,7 +68,8 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     if (this.flusher) clearInterval(this.flusher);
-    await this.flushLastUsed();
+    this.handOverLastUsed();
+    await this.lastUsedWriter.drainAll();
   }
 
   /** For the proxy: the key the request carries, with its owner, allowlists and limits. */
@@ -121,19 +139,15 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
   }
 
   async flushLastUsed(): Promise<void> {
+    this.handOverLastUsed();
+    await this.lastUsedWriter.flush();
+  }
+
+  private handOverLastUsed(): void {
     if (this.lastUsed.size === 0) return;
     const batch = this.lastUsed;
     this.lastUsed = new Map();
-    try {
-      await this.keys.touchLastUsed(
-        [...batch.keys()],
-        [...batch.values()].map((ms) => new Date(ms)),
-      );
-    } catch (error) {
-      // Put the batch back (newer times win) so the next flush retries it.
-      for (const [id, ms] of batch) if ((this.lastUsed.get(id) ?? 0) < ms) this.lastUsed.set(id, ms);
-      this.logger.warn(`Could not record key last-use times: ${(error as Error).message}`);
-    }
+    for (const [id, at] of batch) this.lastUsedWriter.add({ id, at });
   }
 }
 
