@@ -175,7 +175,7 @@ export class BackendRoutes {
       usage,
       rateLimits: snapshot(seat),
     };
-    const frames = rejected === 'in-stream' ? buildFailedFrames(plan) : buildFrames(plan);
+    const frames = this.shape(rejected === 'in-stream' ? buildFailedFrames(plan) : buildFrames(plan));
     const headers: OutgoingHttpHeaders = {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -210,6 +210,17 @@ export class BackendRoutes {
       await this.pace();
     }
     res.end();
+  }
+
+  /** Test shapes of the same stream: CRLF framing, a padded (multi-MB) terminal event. */
+  private shape(frames: string[]): string[] {
+    const { crlf, terminalPaddingChars } = this.ctx.opts;
+    if (terminalPaddingChars && terminalPaddingChars > 0) {
+      const last = frames.length - 1;
+      const pad = JSON.stringify('x'.repeat(terminalPaddingChars));
+      frames[last] = frames[last].replace('"response":{', `"response":{"instructions":${pad},`);
+    }
+    return crlf ? frames.map((f) => f.replace(/\n/g, '\r\n')) : frames;
   }
 
   private async compact(res: ServerResponse, seat: SeatState, body: Json, bytes: number): Promise<void> {

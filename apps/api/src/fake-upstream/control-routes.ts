@@ -6,7 +6,7 @@ import type { AddAccountInput, FailStatus, PlanType, RefreshErrorCode } from './
 
 type Json = Record<string, unknown>;
 
-const FAIL_STATUSES = new Set([401, 429, 500, 502, 503]);
+const FAIL_STATUSES = new Set([401, 402, 403, 429, 500, 502, 503]);
 const REFRESH_CODES = new Set([
   'refresh_token_expired',
   'refresh_token_reused',
@@ -57,7 +57,7 @@ export class ControlRoutes {
       case 'fail-next': {
         const status = body.status === 'response.failed' ? 'response.failed' : Number(body.status);
         if (status !== 'response.failed' && !FAIL_STATUSES.has(status)) {
-          throw new Error("status must be one of 401, 429, 500, 502, 503 or 'response.failed'");
+          throw new Error("status must be one of 401, 402, 403, 429, 500, 502, 503 or 'response.failed'");
         }
         f.failNext(seatOf(body), {
           status: status as FailStatus | 'response.failed',

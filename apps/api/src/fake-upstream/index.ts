@@ -50,6 +50,8 @@ export class FakeUpstream implements UpstreamContext {
       autoApproveDevice: options.autoApproveDevice ?? true,
       deviceIntervalSeconds: options.deviceIntervalSeconds ?? 5,
       eventDelayMs: options.eventDelayMs ?? 0,
+      crlf: options.crlf ?? false,
+      terminalPaddingChars: options.terminalPaddingChars ?? 0,
       usageGrowth: { primary: options.usageGrowth?.primary ?? 0.1, secondary: options.usageGrowth?.secondary ?? 0.02 },
     };
     this.store = new SeatStore(this.opts.accessTokenTtlSeconds);
@@ -132,6 +134,8 @@ export class FakeUpstream implements UpstreamContext {
     if (options.autoApproveDevice !== undefined) o.autoApproveDevice = options.autoApproveDevice;
     if (options.deviceIntervalSeconds !== undefined) o.deviceIntervalSeconds = options.deviceIntervalSeconds;
     if (options.eventDelayMs !== undefined) o.eventDelayMs = options.eventDelayMs;
+    if (options.crlf !== undefined) o.crlf = options.crlf;
+    if (options.terminalPaddingChars !== undefined) o.terminalPaddingChars = options.terminalPaddingChars;
     if (options.usageGrowth?.primary !== undefined) o.usageGrowth.primary = options.usageGrowth.primary;
     if (options.usageGrowth?.secondary !== undefined) o.usageGrowth.secondary = options.usageGrowth.secondary;
   }

@@ -46,15 +46,26 @@ export interface FakeUpstreamOptions {
   usageGrowth?: { primary?: number; secondary?: number };
   /** Pause between SSE events (0 writes the whole stream at once). */
   eventDelayMs?: number;
+  /** Frame SSE events with CRLF line endings (legal SSE; the real backend uses LF). */
+  crlf?: boolean;
+  /** Pad the terminal event's response with instructions of this many characters (a long session). */
+  terminalPaddingChars?: number;
 }
 
 /** Options a running fake can change through `configure()` or `POST /__fake/config`. */
 export type RuntimeOptions = Pick<
   FakeUpstreamOptions,
-  'recordRequests' | 'requestLogCap' | 'autoApproveDevice' | 'deviceIntervalSeconds' | 'usageGrowth' | 'eventDelayMs'
+  | 'recordRequests'
+  | 'requestLogCap'
+  | 'autoApproveDevice'
+  | 'deviceIntervalSeconds'
+  | 'usageGrowth'
+  | 'eventDelayMs'
+  | 'crlf'
+  | 'terminalPaddingChars'
 >;
 
-export type FailStatus = 401 | 429 | 500 | 502 | 503;
+export type FailStatus = 401 | 402 | 403 | 429 | 500 | 502 | 503;
 
 export interface FailNextOptions {
   /** An HTTP status, or 'response.failed': a 200 stream that ends in a response.failed event. */

@@ -15,7 +15,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
+export async function startWorld(env: Record<string, string> = {}): Promise<World> {
   const fake = await FakeUpstream.start({ usageGrowth: { primary: 0, secondary: 0 } });
   const tap = await startTap(fake.baseUrl);
   const app = await startTestApp({
@@ -24,6 +24,7 @@ export async function startWorld(): Promise<World> {
       CODEX_LB_UPSTREAM_BASE_URL: `${tap.url}/backend-api`,
       CODEX_LB_OAUTH_CALLBACK_PORT: '0',
       CODEX_LB_LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+      ...env,
     },
   });
   const admin = await login(app, 'admin', ADMIN_PASSWORD);

@@ -92,7 +92,7 @@ export class ConcurrencyGate {
 
   /** Hands freed slots to the oldest waiters that fit (a waiter of a full key lets others pass). */
   private wake(ownerId: string, owner: OwnerState): void {
-    for (let i = 0; i < owner.queue.length && owner.inFlight < this.limits.perOwner; ) {
+    for (let i = 0; i < owner.queue.length && owner.inFlight < this.limits.perOwner;) {
       const waiter = owner.queue[i];
       if (!this.hasRoom(owner, waiter.keyId)) {
         i++;

@@ -88,13 +88,27 @@ export class Exchange {
     }
     this.bytesWritten += chunk.length;
     if (res.write(chunk)) return true;
+    // Already waiting for this client to drain (chunks that arrived with the one that filled it).
+    if (this.onDrain !== null) return false;
     this.onDrain = () => {
       this.clearStall();
       resume();
     };
     res.once('drain', this.onDrain);
-    this.stallTimer = setTimeout(() => this.abort('stream_stalled'), this.stallTimeoutMs);
+    this.armStall(this.bytesWritten - res.writableLength);
     return false;
+  }
+
+  /**
+   * Cuts the client off unless its socket takes some of the buffered bytes within the stall
+   * timeout: a client that reads slowly but steadily is never cut, one that stopped reading is.
+   */
+  private armStall(flushed: number): void {
+    this.stallTimer = setTimeout(() => {
+      const now = this.bytesWritten - this.res.writableLength;
+      if (now > flushed) this.armStall(now);
+      else this.abort('stream_stalled');
+    }, this.stallTimeoutMs);
   }
 
   /** Ends a streamed answer (no-op when the client is gone). */

@@ -125,7 +125,10 @@ export class ProxyHttp {
     if (bound.route.method === 'POST') {
       const type = req.headers['content-type'];
       if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
-        this.refuse(exchange, new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
+        this.refuse(
+          exchange,
+          new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.'),
+        );
         return true;
       }
       const length = Number(req.headers['content-length']);

@@ -15,7 +15,14 @@ import { JsonMembers } from './json-members';
 import { ModelsService } from './models.service';
 import { sendJson, sendJsonText } from './proxy-call';
 import { badBody, streamError } from './proxy-errors';
-import { ProxyService, type Adapter, type OpenUpstream, type ProxyRequest, type StringFields, type Terminal } from './proxy.service';
+import {
+  ProxyService,
+  type Adapter,
+  type OpenUpstream,
+  type ProxyRequest,
+  type StringFields,
+  type Terminal,
+} from './proxy.service';
 import { SseObserver, usageFrom } from './sse-observer';
 import { upstreamResponsesBody } from './upstream-request';
 
@@ -76,7 +83,12 @@ function sendIncomplete(exchange: Exchange, code: string | null): number {
 
 /** The last event of a Codex stream the upstream broke off: Codex reports response.failed. */
 function codexFailedEvent(responseId: string | null): string {
-  const response = { id: responseId, object: 'response', status: 'failed', error: streamError('upstream_disconnected', DISCONNECTED) };
+  const response = {
+    id: responseId,
+    object: 'response',
+    status: 'failed',
+    error: streamError('upstream_disconnected', DISCONNECTED),
+  };
   return `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', response })}\n\n`;
 }
 
@@ -127,7 +139,12 @@ export class ProxyRoutes {
     return this.responsesRoute(exchange, key, '/v1/responses', true);
   }
 
-  private async responsesRoute(exchange: Exchange, key: AuthenticatedKey, route: string, fromV1: boolean): Promise<void> {
+  private async responsesRoute(
+    exchange: Exchange,
+    key: AuthenticatedKey,
+    route: string,
+    fromV1: boolean,
+  ): Promise<void> {
     const json = parse(() => membersOf(exchange));
     const model = parse(() => json.string('model'));
     this.proxy.checkModel(key, model);

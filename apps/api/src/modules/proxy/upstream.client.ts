@@ -57,6 +57,12 @@ export class UpstreamClient implements OnModuleDestroy {
     return this.open(input).ready;
   }
 
+  /** Requests running on and queued for the pool (health, specs). */
+  stats(): { running: number; pending: number; connected: number } {
+    const { running, pending, connected } = this.pool.stats;
+    return { running, pending, connected };
+  }
+
   /** Closes the pool; requests still running after a few seconds are aborted, never waited on. */
   async onModuleDestroy(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
