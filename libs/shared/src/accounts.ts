@@ -1,3 +1,14 @@
+/**
+ * An upstream account's persisted status (the rules: apps/api/src/modules/accounts/account-state.ts).
+ * - active: serves requests.
+ * - paused: by its owner; nothing else changes it until the owner resumes it.
+ * - rate_limited: cooling down after an upstream 429 until `cooldownUntil`.
+ * - quota_exceeded: a quota window is at 100% until its reset (`cooldownUntil`).
+ * - reauth_required: the refresh token was refused; a new sign-in ends it.
+ * - deactivated: upstream refused the account itself (402/403, e.g. a deactivated workspace; the
+ *   reason says why); a new sign-in or the owner's resume ends it.
+ * A cooldown that has run out is shown as active. A short backoff after a 5xx is not shown.
+ */
 export const ACCOUNT_STATUS_VALUES = [
   'active',
   'paused',
