@@ -41,7 +41,9 @@ export class ConcurrencyGate {
   acquire(ownerId: string, keyId: string, exchange: Exchange): Release | Promise<Release> {
     let owner = this.owners.get(ownerId);
     if (!owner) this.owners.set(ownerId, (owner = { inFlight: 0, perKey: new Map(), queue: [] }));
-    if (owner.queue.length === 0 && this.hasRoom(owner, keyId)) return this.take(ownerId, owner, keyId);
+    // Waiters are woken whenever a slot frees up, so those still queued are all held by a full
+    // key or the owner cap: a request with room passes them without taking a slot they could use.
+    if (this.hasRoom(owner, keyId)) return this.take(ownerId, owner, keyId);
     if (this.limits.queueTimeoutMs === 0 || owner.queue.length >= this.limits.perOwner * QUEUE_FACTOR) {
       throw busy(this.limits.queueTimeoutMs);
     }
