@@ -15,6 +15,7 @@ import { dataSourceOptions } from './database/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded';
 import { runMigrations, withStartupLock } from './database/migrate';
 import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
+import { boundedJsonParser } from './common/json-body-parser';
 import { ProxyHttp } from './modules/proxy/proxy-http';
 import { ProxyService } from './modules/proxy/proxy.service';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
@@ -23,10 +24,14 @@ const DRAIN_TIMEOUT_MS = 30_000;
 
 type BodyParser = NonNullable<Parameters<FastifyAdapter['useBodyParser']>[3]>;
 
-/** Dashboard routes get parsed JSON (prototype-poisoning safe); the proxy reads its own bodies. */
-function registerBodyParsers(adapter: FastifyAdapter, json: BodyParser): void {
-  adapter.useBodyParser('application/json', false, undefined, json);
-  adapter.useBodyParser('application/x-www-form-urlencoded', false, undefined, (_request, body, done) => {
+/**
+ * Dashboard routes get parsed JSON (prototype-poisoning safe); the proxy reads its own bodies.
+ * Bodies over the API limit are a 413 and JSON that nests too deep or has too many members is a
+ * 400, both as soon as the body shows it (common/json-body-parser.ts).
+ */
+function registerBodyParsers(adapter: FastifyAdapter, json: BodyParser, bodyLimit: number): void {
+  adapter.getInstance().addContentTypeParser('application/json', boundedJsonParser(bodyLimit, json as never));
+  adapter.useBodyParser('application/x-www-form-urlencoded', false, { bodyLimit }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
   });
 }
@@ -110,7 +115,11 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       reply.header('x-request-id', request.id);
       done();
     });
-    registerBodyParsers(adapter, fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser);
+    registerBodyParsers(
+      adapter,
+      fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser,
+      settings.apiBodyLimitBytes,
+    );
     await app.init();
 
     return {

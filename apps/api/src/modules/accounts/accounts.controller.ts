@@ -1,20 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountDto } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
+import { IdParam } from '../../common/validation';
 import type { Principal } from '../../common/principal';
 import { AccountsService } from './accounts.service';
 import { readImportPayload } from './auth-json';
@@ -50,7 +38,7 @@ export class AccountsController {
 
   @Get(':id')
   @RequirePermission('accounts:read')
-  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+  get(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<AccountDto> {
     return this.accounts.get(principal, id);
   }
 
@@ -58,7 +46,7 @@ export class AccountsController {
   @RequirePermission('accounts:write')
   rename(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @IdParam() id: string,
     @Body() dto: UpdateAccountDto,
   ): Promise<AccountDto> {
     return this.accounts.rename(principal, id, dto.alias);
@@ -67,28 +55,28 @@ export class AccountsController {
   @Post(':id/pause')
   @HttpCode(200)
   @RequirePermission('accounts:write')
-  pause(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+  pause(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<AccountDto> {
     return this.accounts.pause(principal, id);
   }
 
   @Post(':id/resume')
   @HttpCode(200)
   @RequirePermission('accounts:write')
-  resume(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+  resume(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<AccountDto> {
     return this.accounts.resume(principal, id);
   }
 
   @Post(':id/refresh-usage')
   @HttpCode(200)
   @RequirePermission('accounts:write')
-  refreshUsage(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AccountDto> {
+  refreshUsage(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<AccountDto> {
     return this.accounts.refreshUsage(principal, id);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @RequirePermission('accounts:write')
-  delete(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  delete(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<void> {
     return this.accounts.delete(principal, id);
   }
 
@@ -96,7 +84,7 @@ export class AccountsController {
   @RequirePermission('accounts:assign-owner')
   reassign(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @IdParam() id: string,
     @Body() dto: ReassignOwnerDto,
   ): Promise<AccountDto> {
     return this.accounts.reassign(principal, id, dto.ownerId);

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import type { ApiKeyDto, ApiKeySecretResponse } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
+import { IdParam } from '../../common/validation';
 import type { Principal } from '../../common/principal';
 import { ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto, ListApiKeysQueryDto, UpdateApiKeyDto } from './dto/api-key.dto';
@@ -23,7 +24,7 @@ export class ApiKeysController {
 
   @Get(':id')
   @RequirePermission('api-keys:read')
-  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ApiKeyDto> {
+  get(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<ApiKeyDto> {
     return this.apiKeys.get(principal, id);
   }
 
@@ -31,7 +32,7 @@ export class ApiKeysController {
   @RequirePermission('api-keys:write')
   update(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @IdParam() id: string,
     @Body() dto: UpdateApiKeyDto,
   ): Promise<ApiKeyDto> {
     return this.apiKeys.update(principal, id, dto);
@@ -40,10 +41,7 @@ export class ApiKeysController {
   @Post(':id/regenerate')
   @HttpCode(200)
   @RequirePermission('api-keys:write')
-  regenerate(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<ApiKeySecretResponse> {
+  regenerate(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<ApiKeySecretResponse> {
     return this.apiKeys.regenerate(principal, id);
   }
 
@@ -51,7 +49,7 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePermission('api-keys:write')
-  revoke(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  revoke(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<void> {
     return this.apiKeys.revoke(principal, id);
   }
 }

@@ -4,6 +4,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { PASSWORD_MAX_LENGTH } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
+import { textProblem } from '../../common/validation';
 
 @Injectable()
 export class LocalAuthGuard extends AuthGuard('local') {
@@ -11,12 +12,18 @@ export class LocalAuthGuard extends AuthGuard('local') {
     const body = context.switchToHttp().getRequest().body as Record<string, unknown> | undefined;
     const username = body?.username;
     const password = body?.password;
-    if (typeof username !== 'string' || username.trim() === '' || username.length > 64) {
-      throw ApiError.badRequest('username is required (at most 64 characters).', 'validation_failed');
+    // The same string rules as every DTO: no NUL, control characters or unpaired surrogates
+    // reach the users query. Passwords are only compared with a hash, so any character but NUL
+    // may be typed.
+    const usernameProblem =
+      typeof username === 'string' && username.trim() === '' ? 'is required' : textProblem(username, { max: 64 });
+    if (usernameProblem) {
+      throw ApiError.badRequest(`username ${usernameProblem} (at most 64 characters).`, 'validation_failed');
     }
-    if (typeof password !== 'string' || password === '' || password.length > PASSWORD_MAX_LENGTH) {
+    const passwordProblem = textProblem(password, { max: PASSWORD_MAX_LENGTH, min: 1, allowControl: true });
+    if (passwordProblem) {
       throw ApiError.badRequest(
-        `password is required (at most ${PASSWORD_MAX_LENGTH} characters).`,
+        `password ${passwordProblem} (at most ${PASSWORD_MAX_LENGTH} characters).`,
         'validation_failed',
       );
     }

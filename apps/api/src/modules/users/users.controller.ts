@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import type { Page, UserDto } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
+import { IdParam } from '../../common/validation';
 import type { Principal } from '../../common/principal';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './dto/user.dto';
 import { UsersService } from './users.service';
@@ -23,7 +24,7 @@ export class UsersController {
 
   @Get(':id')
   @RequirePermission('users:manage')
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<UserDto> {
+  get(@IdParam() id: string): Promise<UserDto> {
     return this.users.get(id);
   }
 
@@ -31,7 +32,7 @@ export class UsersController {
   @RequirePermission('users:manage')
   update(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @IdParam() id: string,
     @Body() dto: UpdateUserDto,
   ): Promise<UserDto> {
     return this.users.update(principal, id, dto);
@@ -40,7 +41,7 @@ export class UsersController {
   @Delete(':id')
   @HttpCode(204)
   @RequirePermission('users:manage')
-  delete(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  delete(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<void> {
     return this.users.delete(principal, id);
   }
 }

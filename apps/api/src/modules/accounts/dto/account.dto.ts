@@ -1,41 +1,40 @@
-import { IsIn, IsOptional, IsString, IsUrl, IsUUID, MaxLength, ValidateIf } from 'class-validator';
+// Request bodies and queries for /api/accounts and the OAuth sign-in flows. Lengths follow the
+// columns in the accounts migration; the rules themselves live in common/validation.ts.
+import { Nullable, OneOf, Optional, Text, Uuid } from '../../../common/validation';
 
 export class OwnerQueryDto {
-  @IsOptional()
-  @IsUUID('all', { message: 'ownerId must be a user id (UUID)' })
+  @Optional()
+  @Uuid({ what: 'a user id' })
   ownerId?: string;
 }
 
 export class UpdateAccountDto {
-  @ValidateIf((_, value) => value !== null)
-  @IsString()
-  @MaxLength(100)
+  /** null (or an empty string) clears the alias. */
+  @Nullable()
+  @Text({ max: 100 })
   alias: string | null;
 }
 
 export class ReassignOwnerDto {
-  @IsUUID('all', { message: 'ownerId must be a user id (UUID)' })
+  @Uuid({ what: 'a user id' })
   ownerId: string;
 }
 
 export class StartOAuthDto {
-  @IsIn(['browser', 'device'], { message: 'flow must be "browser" or "device"' })
+  @OneOf(['browser', 'device'])
   flow: 'browser' | 'device';
 
-  @IsOptional()
-  @IsUUID('all', { message: 'ownerId must be a user id (UUID)' })
+  @Optional()
+  @Uuid({ what: 'a user id' })
   ownerId?: string;
 }
 
+const CALLBACK_URL = /^https?:\/\/[^\s]+$/i;
+
 export class ManualCallbackDto {
-  @IsUUID('all', { message: 'flowId must be a flow id (UUID)' })
+  @Uuid({ what: 'a flow id' })
   flowId: string;
 
-  @IsString()
-  @IsUrl(
-    { require_tld: false, require_protocol: true },
-    { message: 'callbackUrl must be the full URL from the browser' },
-  )
-  @MaxLength(8192)
+  @Text({ max: 8192, min: 1, pattern: CALLBACK_URL, patternMessage: 'must be the full URL from the browser' })
   callbackUrl: string;
 }

@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import type { OAuthStatusResponse, StartOAuthResponse } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../../common/decorators';
+import { IdParam } from '../../../common/validation';
 import type { Principal } from '../../../common/principal';
 import { ManualCallbackDto, StartOAuthDto } from '../dto/account.dto';
 import { OAuthService } from './oauth.service';
@@ -17,10 +18,7 @@ export class OAuthController {
 
   @Get('status/:flowId')
   @RequirePermission('accounts:write')
-  status(
-    @CurrentPrincipal() principal: Principal,
-    @Param('flowId', ParseUUIDPipe) flowId: string,
-  ): Promise<OAuthStatusResponse> {
+  status(@CurrentPrincipal() principal: Principal, @IdParam('flowId') flowId: string): Promise<OAuthStatusResponse> {
     return this.oauth.status(principal, flowId);
   }
 

@@ -1,13 +1,13 @@
-import { IsString, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type ChangePasswordRequest } from '@codex-lb/shared';
+import { Text } from '../../../common/validation';
+
+/** Passwords are taken as typed: never trimmed, any character but NUL and unpaired surrogates. */
+export const PASSWORD_RULES = { max: PASSWORD_MAX_LENGTH, trim: false, allowControl: true } as const;
 
 export class ChangePasswordDto implements ChangePasswordRequest {
-  @IsString()
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @Text({ ...PASSWORD_RULES, min: 1 })
   currentPassword: string;
 
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH, { message: `newPassword must be at least ${PASSWORD_MIN_LENGTH} characters` })
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @Text({ ...PASSWORD_RULES, min: PASSWORD_MIN_LENGTH })
   newPassword: string;
 }

@@ -1,7 +1,5 @@
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+// Request bodies and queries for /api/users. Lengths follow the dashboard_users columns.
 import {
-  PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
   ROLES,
   USERNAME_PATTERN,
@@ -9,60 +7,52 @@ import {
   type Role,
   type UpdateUserRequest,
 } from '@codex-lb/shared';
+import { Bool, Int, OneOf, Optional, Text } from '../../../common/validation';
+import { PASSWORD_RULES } from '../../auth/dto/auth.dto';
 
 const USERNAME_MESSAGE =
-  'username must be 2-64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit';
+  'must be 2-64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit';
 
 export class CreateUserDto implements CreateUserRequest {
-  @IsString()
-  @Matches(USERNAME_PATTERN, { message: USERNAME_MESSAGE })
+  @Text({ max: 64, pattern: USERNAME_PATTERN, patternMessage: USERNAME_MESSAGE })
   username: string;
 
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH)
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @Text({ ...PASSWORD_RULES, min: PASSWORD_MIN_LENGTH })
   password: string;
 
-  @IsIn(ROLES)
+  @OneOf(ROLES)
   role: Role;
 }
 
 export class UpdateUserDto implements UpdateUserRequest {
-  @IsOptional()
-  @IsIn(ROLES)
+  @Optional()
+  @OneOf(ROLES)
   role?: Role;
 
-  @IsOptional()
-  @IsBoolean()
+  @Optional()
+  @Bool()
   isActive?: boolean;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH)
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @Optional()
+  @Text({ ...PASSWORD_RULES, min: PASSWORD_MIN_LENGTH })
   password?: string;
 }
 
 export class ListUsersQueryDto {
-  @IsOptional()
-  @IsIn(ROLES)
+  @Optional()
+  @OneOf(ROLES)
   role?: Role;
 
-  @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
-  @IsBoolean({ message: 'active must be true or false' })
+  @Optional()
+  @Bool({ query: true })
   active?: boolean;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @Optional()
+  @Int({ min: 1, max: 200, query: true })
   limit?: number;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  /** Beyond any real user count, and far inside Postgres's bigint. */
+  @Optional()
+  @Int({ min: 0, max: 1_000_000, query: true })
   offset?: number;
 }
