@@ -194,8 +194,9 @@ export class WriteBehind<T> implements WriterSource {
     this.queue.push(item);
     if (key !== null) this.byKey.set(key, item);
     this.live++;
+    // Full: the database has been failing for a while, and the timer keeps retrying it.
     if (this.live > this.maxBuffered) this.dropOldest();
-    if (this.options.autoFlush !== false && this.live % this.batchSize === 0 && !this.running) void this.flush();
+    else if (this.options.autoFlush !== false && this.live % this.batchSize === 0 && !this.running) void this.flush();
   }
 
   /** Rows waiting to be written, oldest first (a seed counts them as settled). */
