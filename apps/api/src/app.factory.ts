@@ -92,7 +92,8 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
         createServer((req, res) => {
           if (!proxyFront?.dispatch(req, res)) handler(req, res);
         }),
-      bodyLimit: 32 * 1024 * 1024,
+      // Fastify serves the dashboard API only (the proxy reads its own bodies, under its own limit).
+      bodyLimit: settings.apiBodyLimitBytes,
       trustProxy: settings.trustProxy,
       genReqId: () => randomUUID(),
       requestIdHeader: false,

@@ -15,7 +15,13 @@ interface Answer {
 }
 
 /** Sends a prepared body over a plain socket and times it to the last byte of the answer. */
-function send(app: TestApp, cookie: string, path: string, body: Buffer | string): Promise<Answer> {
+function send(
+  app: TestApp,
+  cookie: string,
+  path: string,
+  body: Buffer | string,
+  contentType = 'application/json',
+): Promise<Answer> {
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
   const url = new URL(path, app.url);
   return new Promise((resolve, reject) => {
@@ -24,7 +30,7 @@ function send(app: TestApp, cookie: string, path: string, body: Buffer | string)
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': payload.length, cookie },
+        headers: { 'content-type': contentType, 'content-length': payload.length, cookie },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -92,6 +98,15 @@ describe('input limits on the dashboard API', () => {
     const answer = await send(app, alice.cookie, '/api/api-keys', big);
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body).error.code).toBe('payload_too_large');
+    // Every body Fastify reads for the API has the same limit, whatever its type.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const other = await send(app, alice.cookie, '/api/api-keys', `name=${'a'.repeat(4096 * 1024)}`, type);
+      expect(other.status).toBe(413);
+      expect(JSON.parse(other.body).error.code).toBe('payload_too_large');
+    }
+    // Within the limit, a body that is not a JSON object is a 400, not a 500.
+    const text = await send(app, alice.cookie, '/api/api-keys', 'name=k', 'text/plain');
+    expect(text.status).toBe(400);
   });
 
   it('refuses 10,000-deep JSON with a 400, on a DTO route and on the public login route', async () => {
