@@ -1,4 +1,6 @@
-import { chatToResponsesBytes } from './chat-request';
+import fc from 'fast-check';
+import { ApiError } from '../../common/api-error';
+import { chatToResponsesBytes, MAX_MESSAGES, MAX_TOOLS, toolsMemoSize } from './chat-request';
 
 type Json = Record<string, unknown>;
 
@@ -177,5 +179,209 @@ describe('chatToResponsesBytes', () => {
     ]) {
       expect(() => chatToResponsesBytes(Buffer.from(bad))).toThrow(expect.objectContaining({ status: 400 }));
     }
+  });
+});
+
+/** The error chatToResponsesBytes threw, or null. */
+function refusal(buf: Buffer): unknown {
+  try {
+    chatToResponsesBytes(buf);
+    return null;
+  } catch (error) {
+    return error;
+  }
+}
+
+function expect400(buf: Buffer): void {
+  const error = refusal(buf);
+  expect(error).toBeInstanceOf(ApiError);
+  expect((error as ApiError).getStatus()).toBe(400);
+  expect((error as ApiError).code).toBe('invalid_request');
+}
+
+describe('chatToResponsesBytes bounds and refusals', () => {
+  it('answers a bad escape in model or prompt_cache_key with a 400, like any bad JSON', () => {
+    for (const body of [
+      '{"model":"\\x","messages":[{"role":"user","content":"x"}]}',
+      '{"model":"\\u12","messages":[{"role":"user","content":"x"}]}',
+      '{"model":"m","prompt_cache_key":"\\x","messages":[{"role":"user","content":"x"}]}',
+      '{"model":"m","prompt_cache_key":"\\u12","messages":[{"role":"user","content":"x"}]}',
+      '{"model":"m","messages":[{"role":"u\\ser","content":"x"}]}',
+      '{"model":"m","messages":[{"role":"user","content":tru}]}',
+      '{"model":"m","messages":[{"role":"user","content":[1 2]}]}',
+    ]) {
+      expect400(Buffer.from(body));
+    }
+  });
+
+  it('refuses duplicate model, stream and store members', () => {
+    for (const name of ['model', 'stream', 'store']) {
+      const body = `{"model":"m","stream":true,"store":false,"${name}":"again","messages":[{"role":"user","content":"x"}]}`;
+      expect400(Buffer.from(body));
+    }
+  });
+
+  it(`accepts ${MAX_MESSAGES} messages and ${MAX_TOOLS} tools, and refuses one more of either`, () => {
+    const message = '{"role":"user","content":"x"}';
+    const messages = (n: number) => `[${Array.from({ length: n }, () => message).join(',')}]`;
+    const tools = (n: number) =>
+      `[${Array.from({ length: n }, (_, i) => `{"type":"function","function":{"name":"t${i}"}}`).join(',')}]`;
+    expect(
+      chatToResponsesBytes(Buffer.from(`{"model":"m","messages":${messages(MAX_MESSAGES)}}`)).body.length,
+    ).toBeGreaterThan(0);
+    expect400(Buffer.from(`{"model":"m","messages":${messages(MAX_MESSAGES + 1)}}`));
+    const ok = chatToResponsesBytes(Buffer.from(`{"model":"m","messages":${messages(1)},"tools":${tools(MAX_TOOLS)}}`));
+    expect((JSON.parse(ok.body.toString()) as Json).tools).toHaveLength(MAX_TOOLS);
+    expect400(Buffer.from(`{"model":"m","messages":${messages(1)},"tools":${tools(MAX_TOOLS + 1)}}`));
+  });
+
+  it('refuses a 29 MB body of 10 M empty messages with a 400 after a bounded amount of work', () => {
+    const body = Buffer.from(`{"model":"m","messages":[${'{},'.repeat(10_000_000)}{}]}`);
+    const error = refusal(body) as ApiError;
+    expect(error.getStatus()).toBe(400);
+    expect(error.message).toMatch(/exceeds a limit: More than 10000 elements/);
+  });
+
+  it('keeps its tool-list memo within its entry and byte bounds', () => {
+    const big = 'd'.repeat(300 * 1024);
+    for (let i = 0; i < 40; i++) {
+      const tools = [{ type: 'function', function: { name: `t${i}`, description: big } }];
+      chatToResponsesBytes(
+        Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools })),
+      );
+    }
+    const { entries, bytes } = toolsMemoSize();
+    expect(entries).toBeLessThanOrEqual(64);
+    expect(bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+    // A list over 2 MB is translated but not kept.
+    const huge = [{ type: 'function', function: { name: 'h', description: 'h'.repeat(3 * 1024 * 1024) } }];
+    const out = chatToResponsesBytes(
+      Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: huge })),
+    );
+    expect((JSON.parse(out.body.toString()) as Json).tools).toEqual([{ type: 'function', ...huge[0].function }]);
+    expect(toolsMemoSize().bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+  });
+});
+
+describe('chatToResponsesBytes against the object translation (generated)', () => {
+  const text = fc.string({
+    unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '\t', 'é', '☃', '\u2028', '😀', '{', ']'),
+    maxLength: 12,
+  });
+  const part = fc.oneof(
+    fc.record({ type: fc.constant('text'), text }),
+    fc.record({ type: fc.constant('image_url'), image_url: fc.oneof(fc.record({ url: text }), text) }),
+    text,
+  );
+  const content = fc.oneof(text, fc.array(part, { maxLength: 3 }));
+  const call = fc.record({
+    id: text,
+    type: fc.constant('function'),
+    function: fc.record({ name: text, arguments: text }),
+  });
+  const message = fc.oneof(
+    fc.record({ role: fc.constantFrom('system', 'developer', 'user'), content }),
+    fc.record(
+      {
+        role: fc.constant('assistant'),
+        content: fc.oneof(content, fc.constant(null)),
+        tool_calls: fc.array(call, { maxLength: 2 }),
+      },
+      { requiredKeys: ['role'] },
+    ),
+    fc.record({ role: fc.constant('tool'), tool_call_id: text, content }, { requiredKeys: ['role', 'content'] }),
+  );
+  const tool = fc.record({
+    type: fc.constant('function'),
+    function: fc.record(
+      {
+        name: text,
+        description: text,
+        parameters: fc.jsonValue({ maxDepth: 2 }),
+        strict: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+  });
+  const body = fc.record(
+    {
+      model: text.filter((m) => m.length > 0),
+      messages: fc.array(message, { minLength: 1, maxLength: 5 }),
+      stream: fc.boolean(),
+      stream_options: fc.record({ include_usage: fc.boolean() }),
+      tools: fc.array(tool, { maxLength: 3 }),
+      tool_choice: fc.oneof(
+        fc.constantFrom('auto', 'none', 'required'),
+        fc.record({ type: fc.constant('function'), function: fc.record({ name: text }) }),
+      ),
+      parallel_tool_calls: fc.boolean(),
+      response_format: fc.oneof(
+        fc.record({ type: fc.constant('json_object') }),
+        fc.record({
+          type: fc.constant('json_schema'),
+          json_schema: fc.record(
+            { name: text, schema: fc.jsonValue({ maxDepth: 2 }), strict: fc.boolean() },
+            { requiredKeys: [] },
+          ),
+        }),
+        fc.record({ type: fc.constant('text') }),
+      ),
+      reasoning_effort: fc.constantFrom('low', 'medium', 'high'),
+      prompt_cache_key: text,
+      temperature: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    },
+    { requiredKeys: ['model', 'messages'] },
+  );
+
+  it('translates generated chat bodies key for key as the object translation does', () => {
+    fc.assert(
+      fc.property(body, fc.constantFrom(0, 2), (chat, space) => {
+        const raw = Buffer.from(JSON.stringify(chat, null, space || undefined));
+        const out = chatToResponsesBytes(raw);
+        expect(JSON.parse(out.body.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(reference(chat))));
+        expect(out.model).toBe(chat.model);
+        expect(out.stream).toBe(chat.stream === true);
+        expect(out.includeUsage).toBe(chat.stream_options?.include_usage === true);
+        expect(out.promptCacheKey).toBe(chat.prompt_cache_key ?? null);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers edited bodies with a 400 or with the object translation, never anything else', () => {
+    const edit = fc.record({
+      at: fc.nat(),
+      kind: fc.constantFrom('delete', 'insert', 'truncate'),
+      char: fc.constantFrom(...'{}[]",:\\ tfn0-.eu'),
+    });
+    fc.assert(
+      fc.property(body, fc.array(edit, { minLength: 1, maxLength: 2 }), (chat, edits) => {
+        let textBody = JSON.stringify(chat);
+        for (const e of edits) {
+          const at = e.at % (textBody.length + 1);
+          if (e.kind === 'delete') textBody = textBody.slice(0, at) + textBody.slice(at + 1);
+          else if (e.kind === 'truncate') textBody = textBody.slice(0, at);
+          else textBody = textBody.slice(0, at) + e.char + textBody.slice(at);
+        }
+        const raw = Buffer.from(textBody);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(textBody);
+        } catch {
+          expect400(raw);
+          return;
+        }
+        const error = refusal(raw);
+        if (error !== null) {
+          expect(error).toBeInstanceOf(ApiError);
+          expect((error as ApiError).getStatus()).toBe(400);
+          return;
+        }
+        expect(JSON.parse(chatToResponsesBytes(raw).body.toString('utf8'))).toEqual(
+          JSON.parse(JSON.stringify(reference(parsed as Json))),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 });

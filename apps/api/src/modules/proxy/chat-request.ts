@@ -4,8 +4,20 @@
 // texts, tool schemas and arguments are copied as the client's JSON bytes; only the small members
 // (roles, ids, choices, formats) are parsed. A 40 KB chat body is neither parsed nor serialized
 // whole.
-import { JsonMembers } from './json-members';
+import { LRUCache } from 'lru-cache';
+import { BadJsonError, BODY_LIMITS, JsonLimitError, JsonMembers, type ScanLimits } from './json-members';
 import { badBody } from './proxy-errors';
+
+/**
+ * Bounds on a chat body, beyond the scanner's own (BODY_LIMITS: 1,000 top-level members, depth 64,
+ * 1 M values). 10,000 messages is far past what fits a model's context (400 k tokens at even 40
+ * tokens a message), so no real conversation meets it, while a body of millions of empty messages
+ * is refused after scanning ~30 KB. OpenAI's own chat API takes at most 128 tools; 512 leaves room.
+ */
+export const MAX_MESSAGES = 10_000;
+export const MAX_TOOLS = 512;
+const CHAT_LIMITS: ScanLimits = Object.freeze({ ...BODY_LIMITS, items: MAX_MESSAGES });
+const TOOL_LIMITS: ScanLimits = Object.freeze({ ...BODY_LIMITS, items: MAX_TOOLS });
 
 type Json = Record<string, unknown>;
 
@@ -103,10 +115,10 @@ function prefixOf(texts: Buffer[], max: number): Buffer {
 /** Chat tools as Responses tools: each function's name, description, parameters and strict. */
 function translateTools(tools: Buffer): Buffer {
   const parts: (Buffer | string)[] = ['['];
-  JsonMembers.items(tools).forEach((tool, i) => {
+  JsonMembers.items(tools, TOOL_LIMITS).forEach((tool, i) => {
     if (!tool) throw badBody('Each of tools must be an object.');
     const fnRaw = rawOf(tool, 'function');
-    const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw) : null;
+    const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw, null, NESTED_LIMITS) : null;
     parts.push(i > 0 ? ',{"type":"function"' : '{"type":"function"');
     for (const name of ['name', 'description', 'parameters', 'strict']) {
       const value = fn ? rawOf(fn, name) : null;
@@ -118,38 +130,70 @@ function translateTools(tools: Buffer): Buffer {
   return concat(parts);
 }
 
+/** A function object inside a checked body: its names are ordinary (no unique members). */
+const NESTED_LIMITS: ScanLimits = Object.freeze({ ...BODY_LIMITS, unique: Object.freeze([]) });
+
 /**
  * Clients send the same tool list with every request of a conversation: translations are kept
- * for the last few distinct lists, found by length and edges and confirmed byte for byte.
+ * for recent distinct lists, least recently used first out, at most 64 lists and 8 MB in all
+ * (a list over 2 MB is not kept). The key is a hash of the list's length and edges (the client's
+ * bytes never become a key); a hit is confirmed byte for byte, so a colliding list just misses.
  */
-const TOOLS_MEMO = new Map<string, { raw: Buffer; translated: Buffer }>();
-const TOOLS_MEMO_MAX = 256;
-const EDGE = 48;
+const TOOLS_MEMO = new LRUCache<string, { raw: Buffer; translated: Buffer }>({
+  max: 64,
+  maxSize: 8 * 1024 * 1024,
+  maxEntrySize: 2 * 1024 * 1024,
+  sizeCalculation: (entry) => entry.raw.length + entry.translated.length,
+});
+const EDGE = 64;
+
+/** FNV-1a over the list's first and last EDGE bytes, with its length. */
+function toolsKey(raw: Buffer): string {
+  let hash = 0x811c9dc5;
+  const head = Math.min(EDGE, raw.length);
+  for (let i = 0; i < head; i++) hash = Math.imul(hash ^ raw[i], 0x01000193);
+  for (let i = Math.max(head, raw.length - EDGE); i < raw.length; i++) hash = Math.imul(hash ^ raw[i], 0x01000193);
+  return `${raw.length}:${(hash >>> 0).toString(36)}`;
+}
 
 function translatedTools(raw: Buffer): Buffer {
-  const key = `${raw.length}:${raw.toString('latin1', 0, EDGE)}:${raw.toString('latin1', Math.max(0, raw.length - EDGE))}`;
+  const key = toolsKey(raw);
   const memo = TOOLS_MEMO.get(key);
   if (memo && memo.raw.equals(raw)) return memo.translated;
   const translated = translateTools(raw);
-  if (TOOLS_MEMO.size >= TOOLS_MEMO_MAX) TOOLS_MEMO.delete(TOOLS_MEMO.keys().next().value as string);
   TOOLS_MEMO.set(key, { raw: Buffer.from(raw), translated });
   return translated;
 }
 
+/** How many tool lists the memo holds and their bytes (for specs and diagnostics). */
+export function toolsMemoSize(): { entries: number; bytes: number } {
+  return { entries: TOOLS_MEMO.size, bytes: TOOLS_MEMO.calculatedSize };
+}
+
+/**
+ * The Responses body for a chat body. Throws the proxy's 400 (ApiError invalid_request) for a body
+ * that is not JSON, exceeds the bounds (MAX_MESSAGES, MAX_TOOLS, BODY_LIMITS), repeats model,
+ * stream or store, or is not a chat request.
+ */
 export function chatToResponsesBytes(buf: Buffer): ChatRequest {
   let json: JsonMembers;
   try {
     // The messages' own members are found in the same pass over the bytes.
-    json = JsonMembers.scan(buf, 'messages');
-  } catch {
-    throw badBody('The request body is not valid JSON.');
+    json = JsonMembers.scan(buf, 'messages', CHAT_LIMITS);
+  } catch (error) {
+    throw refused(error);
   }
   try {
     return translate(json);
   } catch (error) {
-    if (error instanceof SyntaxError) throw badBody('The request body is not valid JSON.');
-    throw error;
+    throw error instanceof BadJsonError ? refused(error) : error;
   }
+}
+
+function refused(error: unknown): Error {
+  const message = (error as Error).message;
+  if (error instanceof JsonLimitError) return badBody(`The request body exceeds a limit: ${message}.`);
+  return badBody(`The request body is not valid JSON: ${message}.`);
 }
 
 function translate(json: JsonMembers): ChatRequest {
