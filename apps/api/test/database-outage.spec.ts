@@ -83,6 +83,12 @@ describe('database outage', () => {
       expect(elapsed).toBeLessThan(5_000);
     }
 
+    // Readiness stays up (the proxy still serves) and says the database is away.
+    const startedReady = Date.now();
+    const ready = await request(w.app.url).get('/api/health/ready');
+    expect(Date.now() - startedReady).toBeLessThan(5_000);
+    expect(ready.body).toMatchObject({ status: 'degraded', database: 'unavailable' });
+
     // The proxy serves from memory: the key, the account and its token are cached.
     const proxied = await codexCall();
     expect(proxied.status).toBe(200);

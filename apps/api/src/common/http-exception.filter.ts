@@ -5,7 +5,7 @@
 // error body grows with its input: messages and details are cut to a fixed size.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/data-source';
 import { ApiError } from './api-error';
 
@@ -168,6 +168,28 @@ export function openAiErrorBody(error: Normalized) {
       param: null,
     },
   };
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: errors its router raises before any route or filter
+ * runs (a path that does not decode, FST_ERR_BAD_URL), answered in the same envelopes and caps
+ * instead of Fastify's default body, which echoes the whole URL.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
+  const normalized: Normalized = {
+    status,
+    code: STATUS_CODES[status] ?? 'bad_request',
+    message:
+      error.code === 'FST_ERR_BAD_URL'
+        ? 'The URL does not decode (bad percent-encoding or UTF-8).'
+        : capMessage(error.message),
+    headers: {},
+  };
+  const body = isProxyPath(request.url)
+    ? openAiErrorBody(normalized)
+    : { error: { code: normalized.code, message: normalized.message } };
+  void reply.status(status).send(body);
 }
 
 @Catch()
