@@ -313,6 +313,11 @@ describe('honest errors from the upstream', () => {
     expect(body.error.message).toContain('503');
     const rows = await logRows(id);
     expect(rows[0]).toMatchObject({ status: 'error', http_status: 502, error_code: 'upstream_unavailable' });
+    // Right after, both accounts back off: that is still the upstream's trouble, not a rate limit.
+    const again = await codex(key, codexBody('still there?'));
+    expect(again.status).toBe(503);
+    expect(again.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await again.json()) as object).toMatchObject({ error: { code: 'upstream_unavailable' } });
     void seat;
   });
 
@@ -343,13 +348,23 @@ describe('honest errors from the upstream', () => {
   });
 
   it('fails a 402/403 account over to another account and marks it deactivated', async () => {
-    const first = await addAccount(w, w.admin, 'admin-402@example.com');
-    const { key } = await createKey(w, w.admin, { name: 'refused', accountIds: [first.id] });
-    w.fake.failNext(first.seat, { status: 402 });
-    const refused = await codex(key, codexBody('pay up'));
-    expect(refused.status).toBe(502);
-    expect((await refused.json()) as object).toMatchObject({ error: { code: 'upstream_unavailable' } });
-    const accounts = await fetch(`${w.app.url}/api/accounts/${first.id}`, { headers: { cookie: w.admin } });
-    expect(((await accounts.json()) as { status: string }).status).toBe('deactivated');
+    const refused = await addAccount(w, w.admin, 'admin-402@example.com');
+    const spare = await addAccount(w, w.admin, 'admin-spare@example.com');
+    const { key } = await createKey(w, w.admin, { name: 'refused', accountIds: [refused.id, spare.id] });
+    w.fake.failNext(refused.seat, { status: 402, count: 100 });
+    const statusOf = async (id: string) => {
+      const response = await fetch(`${w.app.url}/api/accounts/${id}`, { headers: { cookie: w.admin } });
+      return ((await response.json()) as { status: string }).status;
+    };
+    // The choice is weighted at random: within a few requests the refused account is tried once,
+    // fails over to the spare within the same request, and is not chosen again.
+    for (let i = 0; i < 20 && (await statusOf(refused.id)) !== 'deactivated'; i++) {
+      const response = await codex(key, codexBody(`try ${i}`));
+      expect(response.status).toBe(200);
+      await response.text();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await statusOf(refused.id)).toBe('deactivated');
+    for (let i = 0; i < 3; i++) expect((await codex(key, codexBody('spare only'))).status).toBe(200);
   });
 });

@@ -18,10 +18,10 @@ class ScriptedAnswer {
   statusCode = 200;
   headers = {};
   destroyed = false;
-  ready: Promise<this>;
+  ready: Promise<ScriptedAnswer>;
   private sink: ((chunk: Buffer) => boolean | void) | null = null;
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  private answer!: { resolve: (v: this) => void; reject: (e: Error) => void };
+  private answer!: { resolve: (v: ScriptedAnswer) => void; reject: (e: Error) => void };
 
   constructor() {
     this.ready = new Promise((resolve, reject) => (this.answer = { resolve, reject }));

@@ -12,7 +12,8 @@ import { AccountTokensService } from '../accounts/account-tokens.service';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeyLimiter, type Reservation } from '../api-keys/limits/api-key-limiter';
 import { AccountPool, type PooledAccount } from './account-pool';
-import { AccountSelector } from './account-selector';
+import { usability } from '../accounts/account-state';
+import { AccountSelector, type SelectionFailure } from './account-selector';
 import type { Exchange } from './exchange';
 import {
   badBody,
@@ -326,7 +327,7 @@ export class ProxyService {
         softKey: req.softKey,
         exclude: tried,
       });
-      if ('failure' in selection) throw lastError ?? selectionError(selection.failure);
+      if ('failure' in selection) throw lastError ?? this.selectionFailure(selection.failure, req.key);
       const account = selection.account;
       tried.add(account.id);
       let refreshed = false;
@@ -399,6 +400,27 @@ export class ProxyService {
       }
     }
     throw lastError ?? upstreamUnavailable('No upstream account answered.');
+  }
+
+  /**
+   * Accounts that are only backing off after upstream errors are not rate-limited: the client is
+   * told the upstream is unavailable (503), with when to retry, rather than a 429 it would
+   * attribute to its own usage.
+   */
+  private selectionFailure(failure: SelectionFailure, key: AuthenticatedKey): ApiError {
+    if (failure.code !== 'all_accounts_rate_limited') return selectionError(failure);
+    const now = Date.now();
+    const limited = this.candidates(key).some((account) => {
+      const reason = usability(account, now).reason;
+      return reason === 'cooling_down' || reason === 'quota_exhausted';
+    });
+    if (limited) return selectionError(failure);
+    return new ApiError(
+      503,
+      'upstream_unavailable',
+      `Every upstream account available to this key failed moments ago (upstream errors or no connection); retry in ${failure.retryAfterSeconds} s.`,
+      { 'retry-after': String(failure.retryAfterSeconds) },
+    );
   }
 
   private async refreshToken(account: PooledAccount): Promise<boolean> {
