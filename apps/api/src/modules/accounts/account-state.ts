@@ -198,6 +198,9 @@ export function resumeBlocker(state: AccountState): string | null {
   return state.status === 'reauth_required' ? 'This account needs a new sign-in before it can be resumed.' : null;
 }
 
+/** Shared answer for the common case: the selector asks for every candidate on every request. */
+const USABLE: Usability = Object.freeze({ usable: true, reason: 'active' });
+
 /** Whether the account can serve a request at `now`, and if not, why and until when. */
 export function usability(state: AccountState, now: number): Usability {
   switch (state.status) {
@@ -214,7 +217,7 @@ export function usability(state: AccountState, now: number): Usability {
     };
   }
   if (state.backoffUntil > now) return { usable: false, reason: 'backing_off', retryAt: state.backoffUntil };
-  return { usable: true, reason: 'active' };
+  return USABLE;
 }
 
 /** Whether two states differ in what is persisted (status, reason, cooldown). */
