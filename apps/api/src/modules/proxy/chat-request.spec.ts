@@ -366,7 +366,8 @@ describe('chatToResponsesBytes against the object translation (generated)', () =
         const raw = Buffer.from(textBody);
         let parsed: unknown;
         try {
-          parsed = JSON.parse(textBody);
+          // The bytes, as the proxy sees them (an edit may have split a surrogate pair).
+          parsed = JSON.parse(raw.toString('utf8'));
         } catch {
           expect400(raw);
           return;
