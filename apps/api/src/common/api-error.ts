@@ -5,7 +5,7 @@ import type { ErrorCode } from '@codex-lb/shared';
 export class ApiError extends HttpException {
   constructor(
     status: number,
-    readonly code: ErrorCode | string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
     readonly details?: unknown,

@@ -3,7 +3,7 @@
 // lives in the database with its secrets encrypted, and expires after 15 minutes.
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import type { OAuthStatusResponse, StartOAuthResponse } from '@codex-lb/shared';
+import type { ErrorCode, OAuthStatusResponse, StartOAuthResponse } from '@codex-lb/shared';
 import { ApiError } from '../../../common/api-error';
 import { TokenVault } from '../../../common/crypto/token-vault';
 import type { Principal } from '../../../common/principal';
@@ -170,7 +170,7 @@ export class OAuthService implements OnModuleDestroy {
   private async completeBrowser(
     flow: FlowRow,
     params: URLSearchParams,
-  ): Promise<{ ok: boolean; message: string; status?: number; code?: string }> {
+  ): Promise<{ ok: boolean; message: string; status?: number; code?: ErrorCode }> {
     if (flow.status !== 'pending') {
       return flow.status === 'success'
         ? { ok: true, message: 'The account was already added. You can close this window.' }
