@@ -27,6 +27,9 @@ export function AccountRow({
 }) {
   const name = accountName(account);
   const paused = account.status === 'paused';
+  // A deactivated account (the upstream refused it with 402/403) is resumed by its owner once the
+  // workspace or plan is fixed.
+  const resumable = paused || account.status === 'deactivated';
   return (
     <tr>
       <Td>
@@ -61,8 +64,8 @@ export function AccountRow({
         <ActionMenu
           label={`Actions for ${name}`}
           items={[
-            { label: 'Pause', onSelect: () => actions.pause(account), hidden: paused },
-            { label: 'Resume', onSelect: () => actions.resume(account), hidden: !paused },
+            { label: 'Pause', onSelect: () => actions.pause(account), hidden: resumable },
+            { label: 'Resume', onSelect: () => actions.resume(account), hidden: !resumable },
             { label: 'Refresh usage', onSelect: () => actions.refresh(account) },
             { label: 'Rename', onSelect: () => actions.rename(account) },
             { label: 'Sign in again', onSelect: () => actions.reauthenticate(account) },
