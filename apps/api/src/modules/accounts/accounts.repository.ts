@@ -7,7 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
 import { AccountEntity, type AccountStatus } from './account.entity';
-import type { QuotaSnapshot } from './upstream-auth.client';
+import type { QuotaSnapshot } from './quota';
 
 export interface AccountRow extends AccountEntity {
   ownerUsername: string;

@@ -15,7 +15,8 @@ import { AccountStateService } from './account-state.service';
 import { AccountTokensService, AccountUnavailableError } from './account-tokens.service';
 import { parseAuthJson } from './auth-json';
 import { accessTokenExpiry, IdTokenError, readSeatClaims } from './id-token';
-import { UpstreamAuthClient, UpstreamAuthError, type QuotaSnapshot, type TokenSet } from './upstream-auth.client';
+import type { QuotaSnapshot } from './quota';
+import { UpstreamAuthClient, UpstreamAuthError, type TokenSet } from './upstream-auth.client';
 
 export interface RegisterResult {
   account: AccountDto;

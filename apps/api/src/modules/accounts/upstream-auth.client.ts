@@ -4,6 +4,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import { SETTINGS, type Settings } from '../../config/settings';
+import type { QuotaSnapshot, QuotaWindow } from './quota';
 
 export const OAUTH_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 export const BROWSER_REDIRECT_URI = 'http://localhost:1455/auth/callback';
@@ -31,20 +32,6 @@ export class UpstreamAuthError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface QuotaWindow {
-  usedPercent: number;
-  windowMinutes: number | null;
-  resetsAt: Date | null;
-}
-
-export interface QuotaSnapshot {
-  planType: string | null;
-  primary: QuotaWindow | null;
-  secondary: QuotaWindow | null;
-  creditsBalance: number | null;
-  creditsUnlimited: boolean | null;
 }
 
 const PERMANENT = new Set([

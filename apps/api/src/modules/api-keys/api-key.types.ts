@@ -2,7 +2,7 @@
 // may reach, and its limits. Built once per cache fill, then shared read-only by every request.
 import type { ApiKeyLimitKind, ApiKeyLimitWindow, Role } from '@codex-lb/shared';
 import type { Principal } from '../../common/principal';
-import { modelMatches } from './pricing';
+import { modelMatches } from '../usage/pricing';
 
 export interface KeyLimit {
   kind: ApiKeyLimitKind;

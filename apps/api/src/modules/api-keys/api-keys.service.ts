@@ -14,7 +14,7 @@ import { ApiKeysRepository, type ApiKeyPatch, type ApiKeyRow } from './api-keys.
 import type { ApiKeyLimitDtoIn, CreateApiKeyDto, ListApiKeysQueryDto, UpdateApiKeyDto } from './dto/api-key.dto';
 import { generateSecret } from './key-secret';
 import { ApiKeyLimiter } from './limits/api-key-limiter';
-import { normalizeModel } from './pricing';
+import { normalizeModel } from '../usage/pricing';
 
 @Injectable()
 export class ApiKeysService {

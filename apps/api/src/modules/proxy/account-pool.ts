@@ -20,7 +20,7 @@ import {
 import { AccountStateService } from '../accounts/account-state.service';
 import { AccountsRepository, type AccountRow } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
-import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
+import type { QuotaSnapshot } from '../accounts/quota';
 
 /** One account as the proxy sees it; the AccountState fields change only through `report`. */
 export interface PooledAccount extends AccountState {

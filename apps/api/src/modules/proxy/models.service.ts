@@ -5,7 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
-import { MODEL_PRICES } from '../api-keys/pricing';
+import { MODEL_PRICES } from '../usage/pricing';
 import { AccountPool } from './account-pool';
 import { isUsable } from './account-selector';
 import { upstreamHeaders } from './upstream-request';

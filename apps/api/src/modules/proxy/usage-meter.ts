@@ -5,7 +5,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import type { Reservation } from '../api-keys/limits/api-key-limiter';
-import { estimateCostUsd } from '../api-keys/pricing';
+import { estimateCostUsd } from '../usage/pricing';
 import { RequestLogWriter } from '../usage/request-log.writer';
 import type { Exchange } from './exchange';
 import type { ProxyRequest } from './proxy.service';

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiKeyLimitDto, ApiKeyLimitKind, ApiKeyLimitWindow } from '@codex-lb/shared';
 import { ApiError } from '../../../common/api-error';
 import type { KeyLimit } from '../api-key.types';
-import { estimateCostUsd, modelMatches, normalizeModel, priceFor } from '../pricing';
+import { estimateCostUsd, modelMatches, normalizeModel, priceFor } from '../../usage/pricing';
 import type { UsageRow } from '../api-keys.repository';
 import { LimitCounterStore, type CounterClaim } from './limit-counter-store';
 import { KeyUsageRecorder, type UsageAmounts } from './usage-recorder';
