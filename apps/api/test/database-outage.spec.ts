@@ -1,10 +1,13 @@
 // A database outage on the real app: its own database stops accepting connections and loses the
 // ones it had. The dashboard answers 503 database_unavailable within seconds, the proxy keeps
 // serving from memory, and once the database is back the app recovers and the log rows written
-// during the outage are stored.
+// during the outage are stored. Then the worse case: the network path to the database goes
+// silent (nothing refused, nothing answered), which only the app's own deadlines can end.
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import request from 'supertest';
 import { Client } from 'pg';
-import { ADMIN_DATABASE_URL } from './support/database';
+import { ADMIN_PASSWORD, login, startTestApp, type TestApp } from './support/app';
+import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from './support/database';
 import { addAccount, codexBody, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
 
 /** Cuts a database off (no new connections, existing ones ended) and brings it back. */
@@ -117,5 +120,102 @@ describe('database outage', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(logs).toBe(logsBefore + 1);
+  });
+});
+
+/** A TCP relay to Postgres that can go silent: bytes stop flowing both ways, nothing is closed. */
+interface Relay {
+  port: number;
+  silence(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+async function startRelay(target: URL): Promise<Relay> {
+  let silent = false;
+  const open = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => undefined);
+    if (silent) return; // accepted, never answered
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    open.add(upstream);
+    upstream.on('close', () => open.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('data', (chunk) => silent || upstream.write(chunk));
+    upstream.on('data', (chunk) => silent || client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    silence: () => (silent = true),
+    restore() {
+      silent = false;
+      // Connections that lost bytes while silent are beyond repair; the app must open new ones.
+      for (const socket of open) socket.destroy();
+    },
+    async close() {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('database behind a silent network path', () => {
+  let db: TestDatabase;
+  let relay: Relay;
+  let app: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const target = new URL(db.url);
+    relay = await startRelay(target);
+    const relayed = new URL(db.url);
+    relayed.hostname = '127.0.0.1';
+    relayed.port = String(relay.port);
+    app = await startTestApp({
+      db,
+      env: {
+        CODEX_LB_DATABASE_URL: relayed.toString(),
+        CODEX_LB_DATABASE_CONNECT_TIMEOUT_SECONDS: '1',
+        CODEX_LB_DATABASE_STATEMENT_TIMEOUT_SECONDS: '1',
+      },
+    });
+    admin = await login(app, 'admin', ADMIN_PASSWORD);
+  });
+  afterAll(async () => {
+    relay.restore();
+    await app?.close();
+    await relay?.close();
+    await db?.drop();
+  });
+
+  it('answers 503 database_unavailable within seconds instead of hanging, and recovers', async () => {
+    await request(app.url).get('/api/users').set('cookie', admin).expect(200);
+    relay.silence();
+
+    // Pooled connections hit the client read deadline (statement timeout + 2 s); new ones the
+    // connect deadline. Either way the answer comes well before the old 45 s.
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const response = await request(app.url).get('/api/users').set('cookie', admin);
+      expect([response.status, response.body.error?.code]).toEqual([503, 'database_unavailable']);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+
+    relay.restore();
+    const deadline = Date.now() + 15_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await request(app.url).get('/api/users').set('cookie', admin)).status;
+      if (status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(status).toBe(200);
   });
 });

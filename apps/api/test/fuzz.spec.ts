@@ -17,6 +17,7 @@ import {
   authJsonArbitrary,
   bodyArbitrary,
   excerpt,
+  HEAVY,
   paramArbitrary,
   queryArbitrary,
   type WireBody,
@@ -178,11 +179,20 @@ describe('fuzz: every route, hostile input, every principal', () => {
       query: queryArbitrary,
       body: hasBody ? fc.option(body, { freq: 8 }) : fc.constant(null),
     });
-    return fc.sample(arbitrary, { numRuns: RUNS, seed: SEED ^ hash(`${route.key} ${principal}`) }).map((drawn) => {
-      let path = route.path;
-      params.forEach((name, i) => (path = path.replace(name, drawn.params[i] as string)));
-      return { path, query: drawn.query, body: drawn.body ?? undefined };
-    });
+    const cases: Case[] = fc
+      .sample(arbitrary, { numRuns: RUNS, seed: SEED ^ hash(`${route.key} ${principal}`) })
+      .map((drawn) => {
+        let path = route.path;
+        params.forEach((name, i) => (path = path.replace(name, drawn.params[i] as string)));
+        return { path, query: drawn.query, body: drawn.body ?? undefined };
+      });
+    // The heavy bodies (deep, wide, huge) reach every body-taking route once per run, as the
+    // principal that gets furthest into it.
+    if (hasBody && principal === (route.apiKey ? 'key' : 'admin')) {
+      const path = route.path.replace(/:[A-Za-z]+/g, ids[0] ?? MISSING_ID);
+      for (const body of HEAVY) cases.push({ path, query: '', body });
+    }
+    return cases;
   }
 
   async function send(

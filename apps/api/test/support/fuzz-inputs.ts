@@ -180,7 +180,8 @@ function longArray(count: number): string {
   return `{"accountIds":[${'"00000000-0000-4000-8000-000000000000",'.repeat(count)}"x"]}`;
 }
 
-const HEAVY: WireBody[] = [
+/** Bodies every body-taking route gets once per run, whatever the sample draws. */
+export const HEAVY: WireBody[] = [
   { contentType: 'application/json', body: deepArray(100), label: 'nested arrays, depth 100' },
   { contentType: 'application/json', body: deepArray(10_000), label: 'nested arrays, depth 10,000' },
   { contentType: 'application/json', body: deepArray(100_000), label: 'nested arrays, depth 100,000' },
