@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { buildFrames, chunkText, type StreamPlan } from '../../fake-upstream/sse';
-import { ChatTranslator } from './chat-translate';
+import { ChatTranslator, finishReasonOf } from './chat-translate';
 
 type Json = Record<string, unknown>;
 
@@ -114,5 +115,257 @@ describe('ChatTranslator', () => {
       ],
       usage: { prompt_tokens: 120, completion_tokens: 30 },
     });
+  });
+});
+
+// Generated event streams: each the bytes of a sequence of Responses events, with or without
+// event lines, LF or CRLF framing, split at random points. The oracle is the same translator on
+// the same events without event lines, fed whole: every event then takes the object path.
+
+interface Plan {
+  text: string[];
+  call: { name: string; args: string[] } | null;
+  terminal:
+    | { kind: 'completed' | 'none' }
+    | { kind: 'incomplete'; reason: string | null }
+    | { kind: 'done'; status: string }
+    | { kind: 'failed'; code: string | null }
+    | { kind: 'error'; code: string };
+  usage: Json | null;
+  late: boolean;
+  escapeUnicode: boolean;
+}
+
+const piece = fc.string({
+  unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '\t', 'é', '☃', '\u2028', '😀', '{', '}'),
+  maxLength: 6,
+});
+
+const planArb: fc.Arbitrary<Plan> = fc.record({
+  text: fc.array(piece, { maxLength: 5 }),
+  call: fc.option(fc.record({ name: piece, args: fc.array(piece, { maxLength: 3 }) }), { nil: null }),
+  terminal: fc.oneof(
+    fc.record({ kind: fc.constantFrom('completed' as const, 'none' as const) }),
+    fc.record({
+      kind: fc.constant('incomplete' as const),
+      reason: fc.constantFrom('max_output_tokens', 'content_filter', null),
+    }),
+    fc.record({ kind: fc.constant('done' as const), status: fc.constantFrom('completed', 'incomplete', 'failed') }),
+    fc.record({ kind: fc.constant('failed' as const), code: fc.constantFrom('server_error', null) }),
+    fc.record({ kind: fc.constant('error' as const), code: fc.constantFrom('context_length_exceeded', 'x') }),
+  ),
+  usage: fc.option(
+    fc.record(
+      {
+        input_tokens: fc.nat(1000),
+        output_tokens: fc.nat(1000),
+        input_tokens_details: fc.record({ cached_tokens: fc.nat(9) }),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: null },
+  ),
+  late: fc.boolean(),
+  escapeUnicode: fc.boolean(),
+});
+
+function eventsOf(plan: Plan): Json[] {
+  const response = (extra: Json) => ({
+    id: 'resp_gen1',
+    object: 'response',
+    created_at: 1_700_000_123,
+    model: 'gpt-gen',
+    instructions: 'i "x"',
+    ...extra,
+  });
+  const events: Json[] = [
+    { type: 'response.created', response: response({ status: 'in_progress', usage: null }) },
+    { type: 'response.in_progress', response: response({ status: 'in_progress' }) },
+    { type: 'response.output_item.added', output_index: 0, item: { id: 'msg_1', type: 'message', role: 'assistant' } },
+  ];
+  for (const delta of plan.text)
+    events.push({ type: 'response.output_text.delta', item_id: 'msg_1', delta, logprobs: [] });
+  if (plan.call) {
+    events.push({
+      type: 'response.output_item.added',
+      output_index: 1,
+      item: { id: 'fc_1', type: 'function_call', call_id: 'call_1', name: plan.call.name, arguments: '' },
+    });
+    for (const delta of plan.call.args)
+      events.push({ type: 'response.function_call_arguments.delta', item_id: 'fc_1', delta });
+  }
+  const t = plan.terminal;
+  const usage = plan.usage;
+  if (t.kind === 'completed')
+    events.push({ type: 'response.completed', response: response({ status: 'completed', usage }) });
+  if (t.kind === 'incomplete') {
+    events.push({
+      type: 'response.incomplete',
+      response: response({ status: 'incomplete', incomplete_details: t.reason ? { reason: t.reason } : null, usage }),
+    });
+  }
+  if (t.kind === 'done') {
+    const extra = t.status === 'failed' ? { error: { code: 'done_failed', message: 'm' } } : {};
+    events.push({
+      type: 'response.done',
+      response: response({ status: t.status, usage, ...extra, incomplete_details: null }),
+    });
+  }
+  if (t.kind === 'failed') {
+    events.push({
+      type: 'response.failed',
+      response: response({ status: 'failed', error: t.code ? { code: t.code, message: 'boom' } : null, usage }),
+    });
+  }
+  if (t.kind === 'error') events.push({ type: 'error', code: t.code, message: 'bad', param: null });
+  if (plan.late)
+    events.push({
+      type: 'response.completed',
+      response: response({ status: 'completed', usage: { input_tokens: 999999 } }),
+    });
+  return events;
+}
+
+function streamText(events: Json[], eventLines: boolean, escapeUnicode: boolean): string {
+  return events
+    .map((event) => {
+      let data = JSON.stringify(event);
+      // Upstreams may escape non-ASCII text: both paths must read it the same.
+      if (escapeUnicode)
+        data = data.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      return `${eventLines ? `event: ${String(event.type)}\n` : ''}data: ${data}\n\n`;
+    })
+    .join('');
+}
+
+function run(text: string, stream: boolean, cuts: number[]): [string, ChatTranslator] {
+  const translator = new ChatTranslator('requested', stream, true);
+  const bytes = Buffer.from(text);
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  let out = '';
+  let at = 0;
+  for (const point of [...points, bytes.length]) {
+    out += translator.push(bytes.subarray(at, point));
+    at = point;
+  }
+  return [out, translator];
+}
+
+describe('ChatTranslator on generated event streams', () => {
+  it('answers the same from bytes as from parsed events, for any framing and split', () => {
+    fc.assert(
+      fc.property(
+        planArb,
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (plan, stream, crlf, cuts) => {
+          const events = eventsOf(plan);
+          let text = streamText(events, true, plan.escapeUnicode);
+          if (crlf) text = text.replace(/\n\n/g, '\r\n\r\n').replace(/([^\r])\n/g, '$1\r\n');
+          const [out, translator] = run(text, stream, cuts);
+          const [expected, reference] = run(streamText(events, false, plan.escapeUnicode), stream, []);
+          expect(chunksOf(out)).toEqual(chunksOf(expected));
+          for (const key of [
+            'usage',
+            'responseId',
+            'model',
+            'finished',
+            'failed',
+            'terminal',
+            'incompleteReason',
+            'id',
+            'created',
+          ] as const) {
+            expect(translator[key]).toEqual(reference[key]);
+          }
+          // A streaming translator sends the text as it comes and does not collect it.
+          if (!stream) {
+            expect(translator.completion()).toEqual(reference.completion());
+            expect(JSON.parse(translator.completionJson())).toEqual(translator.completion());
+          }
+
+          // And against the plan itself.
+          const t = plan.terminal;
+          const terminal =
+            t.kind === 'none'
+              ? null
+              : t.kind === 'done'
+                ? (t.status as 'completed' | 'incomplete' | 'failed')
+                : t.kind === 'error'
+                  ? 'failed'
+                  : t.kind;
+          expect(translator.terminal).toBe(terminal === null && plan.late ? 'completed' : terminal);
+          const reason = finishReasonOf(
+            translator.terminal,
+            t.kind === 'incomplete' ? t.reason : null,
+            plan.call !== null,
+          );
+          if (stream) {
+            if (translator.terminal === null || translator.terminal === 'failed') return;
+            const objects = chunksOf(out).filter(
+              (c): c is Json => typeof c === 'object' && Array.isArray(c.choices) && (c.choices as Json[]).length > 0,
+            );
+            expect((objects[objects.length - 1].choices as Json[])[0].finish_reason).toBe(reason);
+            return;
+          }
+          const completion = translator.completion() as { choices: { finish_reason: string; message: Json }[] };
+          expect(completion.choices[0].message.content).toBe(plan.text.join('') || (plan.call ? null : ''));
+          expect(completion.choices[0].finish_reason).toBe(reason);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('ChatTranslator finish reasons', () => {
+  const incomplete = (reason: string | null) =>
+    buildFrames(textPlan)
+      .join('')
+      .replace(
+        /event: response\.completed\ndata: \{"type":"response\.completed"/,
+        'event: response.incomplete\ndata: {"type":"response.incomplete"',
+      )
+      .replace(
+        '"incomplete_details":null,"status":"completed","output"',
+        `"incomplete_details":${JSON.stringify(reason ? { reason } : null)},"status":"incomplete","output"`,
+      );
+
+  it('says "length" for an incomplete response, streamed or not, and "content_filter" when filtered', () => {
+    for (const [reason, expected] of [
+      ['max_output_tokens', 'length'],
+      [null, 'length'],
+      ['content_filter', 'content_filter'],
+    ] as const) {
+      for (const eventLines of [true, false]) {
+        let text = incomplete(reason);
+        if (!eventLines) text = text.replace(/^event: .*\n/gm, '');
+        const streamed = new ChatTranslator('m', true, false);
+        const chunks = chunksOf(streamed.push(text)).filter((c): c is Json => typeof c === 'object');
+        expect((chunks[chunks.length - 1].choices as Json[])[0].finish_reason).toBe(expected);
+        const whole = new ChatTranslator('m', false, false);
+        whole.push(text);
+        expect(whole.terminal).toBe('incomplete');
+        expect((whole.completion().choices as Json[])[0].finish_reason).toBe(expected);
+        expect(JSON.parse(whole.completionJson()).choices[0].finish_reason).toBe(expected);
+      }
+    }
+  });
+
+  it('ends a stream with an error chunk on an error event, and marks it failed', () => {
+    const translator = new ChatTranslator('m', true, false);
+    const out = translator.push(
+      'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_9"}}\n\nevent: error\ndata: {"type":"error","code":"context_length_exceeded","message":"Too long."}\n\n',
+    );
+    expect(chunksOf(out)).toEqual([
+      { error: { message: 'Too long.', type: 'server_error', code: 'context_length_exceeded', param: null } },
+      '[DONE]',
+    ]);
+    expect([translator.terminal, translator.failed, translator.finished]).toEqual([
+      'failed',
+      'context_length_exceeded',
+      true,
+    ]);
   });
 });

@@ -1,10 +1,18 @@
 // Chat Completions on top of the Responses API: the Responses event stream back to
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
-import type { QuotaSnapshot } from '../accounts/upstream-auth.client';
+import type { QuotaSnapshot } from '../accounts/quota';
 import { findMember, findMemberStart, findString, findValue } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
-import { quotaFromRateLimitsEvent, usageFrom, type ObservedUsage } from './sse-observer';
+import {
+  failureCode,
+  incompleteReasonOf,
+  quotaFromRateLimitsEvent,
+  terminalOf,
+  usageFrom,
+  type ObservedUsage,
+  type TerminalStatus,
+} from './sse-observer';
 
 type Json = Record<string, unknown>;
 
@@ -35,10 +43,12 @@ const HANDLED = [
   { name: 'response.function_call_arguments.delta', fast: false },
   { name: 'response.completed', fast: true },
   { name: 'response.incomplete', fast: true },
+  { name: 'response.done', fast: true },
   { name: 'response.failed', fast: false },
+  { name: 'error', fast: false },
 ].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
 
-const [DELTA, RESPONSE, ID, MODEL, CREATED_AT, USAGE, ITEM, TYPE] = [
+const [DELTA, RESPONSE, ID, MODEL, CREATED_AT, USAGE, ITEM, TYPE, STATUS, INCOMPLETE_DETAILS] = [
   'delta',
   'response',
   'id',
@@ -47,7 +57,20 @@ const [DELTA, RESPONSE, ID, MODEL, CREATED_AT, USAGE, ITEM, TYPE] = [
   'usage',
   'item',
   'type',
+  'status',
+  'incomplete_details',
 ].map((name) => Buffer.from(name));
+
+/**
+ * Chat's finish_reason for how the response ended, the same for chunks and whole completions:
+ * tool calls win; an incomplete response stopped by a content filter says so, any other
+ * incomplete one says "length"; everything else "stop".
+ */
+export function finishReasonOf(terminal: TerminalStatus, incompleteReason: string | null, toolCalls: boolean): string {
+  if (toolCalls) return 'tool_calls';
+  if (terminal === 'incomplete') return incompleteReason === 'content_filter' ? 'content_filter' : 'length';
+  return 'stop';
+}
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
 
@@ -58,7 +81,13 @@ export class ChatTranslator {
   model: string;
   text = '';
   usage: ObservedUsage | null = null;
+  /** How the response ended (see TerminalStatus in sse-observer.ts); null until it does. */
+  terminal: TerminalStatus = null;
+  /** For an incomplete response: why it stopped (e.g. max_output_tokens, content_filter). */
+  incompleteReason: string | null = null;
+  /** The error code when terminal is 'failed'. */
   failed: string | null = null;
+  /** A terminal event arrived (terminal !== null). */
   finished = false;
   responseId: string | null = null;
   quota: QuotaSnapshot | null = null;
@@ -156,10 +185,17 @@ export class ChatTranslator {
         return true;
       }
       case 'response.completed':
-      case 'response.incomplete': {
+      case 'response.incomplete':
+      case 'response.done': {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
-        this.out += this.onFinished(name, usageFrom(findValue(data, response, USAGE)));
+        const status = name === 'response.done' ? findString(data, response, STATUS) : null;
+        const terminal = terminalOf(name, status);
+        // A failure wants its error object whole: the slow path reads it.
+        if (terminal === 'failed') return false;
+        const details = name === 'response.completed' ? null : findValue(data, response, INCOMPLETE_DETAILS);
+        const usage = findValue(data, response, USAGE);
+        this.out += this.onTerminal(terminal, usageFrom(usage), incompleteReasonOf(details), null);
         return true;
       }
       default:
@@ -177,18 +213,41 @@ export class ChatTranslator {
     this.head = null;
   }
 
-  private onFinished(type: string, usage: ObservedUsage | null): string {
-    this.usage = usage;
+  /**
+   * The response ended (the first terminal event decides; later ones are ignored): records how,
+   * and for a streaming client returns the last chunks (finish reason, usage, [DONE]) or, on
+   * failure, an error event and [DONE].
+   */
+  private onTerminal(
+    terminal: TerminalStatus,
+    usage: ObservedUsage | null,
+    incompleteReason: string | null,
+    failure: { code: string; message: string } | null,
+  ): string {
+    if (this.finished || terminal === null) return '';
+    this.terminal = terminal;
     this.finished = true;
+    this.usage = usage ?? this.usage;
+    if (terminal === 'incomplete') this.incompleteReason = incompleteReason;
+    if (terminal === 'failed') {
+      this.failed = failure?.code ?? 'response_failed';
+      if (!this.stream) return '';
+      const message = failure?.message ?? 'The upstream response failed.';
+      return `data: ${JSON.stringify({ error: { message, type: 'server_error', code: this.failed, param: null } })}\n\ndata: [DONE]\n\n`;
+    }
     if (!this.stream) return '';
-    const reason = this.toolCalls.size > 0 ? 'tool_calls' : type === 'response.incomplete' ? 'length' : 'stop';
     const role = this.roleSent ? '' : '"role":"assistant"';
     this.roleSent = true;
-    let out = `${this.chunkHead()}${role}},"finish_reason":"${reason}"}]}\n\n`;
+    let out = `${this.chunkHead()}${role}},"finish_reason":"${this.finishReason()}"}]}\n\n`;
     if (this.includeUsage) {
       out += `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[],"usage":${JSON.stringify(chatUsage(this.usage))}}\n\n`;
     }
     return `${out}data: [DONE]\n\n`;
+  }
+
+  /** The finish_reason for the stream's last chunk and for the whole completion alike. */
+  finishReason(): string {
+    return finishReasonOf(this.terminal, this.incompleteReason, this.toolCalls.size > 0);
   }
 
   /** `data: {"id":…,"choices":[{"index":0,"delta":{` for this response, built once. */
@@ -265,14 +324,24 @@ export class ChatTranslator {
       }
       case 'response.completed':
       case 'response.incomplete':
-        return this.onFinished(event.type, usageFrom(response.usage));
-      case 'response.failed': {
-        const error = (response.error ?? {}) as Json;
-        this.failed = String(error.code ?? 'response_failed');
-        this.usage = usageFrom(response.usage);
-        this.finished = true;
-        if (!this.stream) return '';
-        return `data: ${JSON.stringify({ error: { message: String(error.message ?? 'The upstream response failed.'), type: 'server_error', code: this.failed, param: null } })}\n\ndata: [DONE]\n\n`;
+      case 'response.done':
+      case 'response.failed':
+      case 'error': {
+        const terminal = terminalOf(event.type, response.status);
+        const error = (event.type === 'error' ? (event.error ?? event) : (response.error ?? {})) as Json;
+        const failure =
+          terminal === 'failed'
+            ? {
+                code: failureCode(event.type, event),
+                message: typeof error.message === 'string' ? error.message : 'The upstream response failed.',
+              }
+            : null;
+        return this.onTerminal(
+          terminal,
+          usageFrom(response.usage),
+          incompleteReasonOf(response.incomplete_details),
+          failure,
+        );
       }
       default:
         return '';
@@ -288,7 +357,7 @@ export class ChatTranslator {
           calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
         )}`
       : '';
-    const reason = calls.length ? 'tool_calls' : 'stop';
+    const reason = this.finishReason();
     return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${JSON.stringify(chatUsage(this.usage))}}`;
   }
 
@@ -316,7 +385,7 @@ export class ChatTranslator {
                 }
               : {}),
           },
-          finish_reason: calls.length ? 'tool_calls' : 'stop',
+          finish_reason: this.finishReason(),
         },
       ],
       usage: chatUsage(this.usage),

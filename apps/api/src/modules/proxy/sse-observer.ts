@@ -1,7 +1,7 @@
 // Watches a Responses SSE stream as it passes through, without changing a byte: it finds event
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
-import type { QuotaSnapshot, QuotaWindow } from '../accounts/upstream-auth.client';
+import type { QuotaSnapshot, QuotaWindow } from '../accounts/quota';
 import { findMemberStart, findString, findValue } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 
@@ -12,7 +12,47 @@ export interface ObservedUsage {
   reasoningTokens: number | null;
 }
 
+/**
+ * How an upstream response ended, one meaning for every route: `completed` (response.completed,
+ * or response.done without a failed or incomplete status), `incomplete` (response.incomplete: cut
+ * short, e.g. by max tokens or a content filter; the output so far is an answer), `failed`
+ * (response.failed, an `error` event, or response.done with status failed or cancelled), null (the
+ * stream ended without any of them). The first terminal event decides; later ones are ignored.
+ */
 export type TerminalStatus = 'completed' | 'failed' | 'incomplete' | null;
+
+/** The terminal status an event of `type` means (see TerminalStatus), or null when it is not terminal. */
+export function terminalOf(type: string, status: unknown = null): TerminalStatus {
+  switch (type) {
+    case 'response.completed':
+      return 'completed';
+    case 'response.incomplete':
+      return 'incomplete';
+    case 'response.failed':
+    case 'error':
+      return 'failed';
+    case 'response.done':
+      if (status === 'incomplete') return 'incomplete';
+      return status === 'failed' || status === 'cancelled' ? 'failed' : 'completed';
+    default:
+      return null;
+  }
+}
+
+/** The error code of a failed ending: the response's error code, the error event's, or a default. */
+export function failureCode(type: string, event: Record<string, unknown>): string {
+  const response = (event.response ?? {}) as Record<string, unknown>;
+  const error = ((type === 'error' ? (event.error ?? event) : response.error) ?? {}) as Record<string, unknown>;
+  if (typeof error.code === 'string' && error.code) return error.code;
+  if (type === 'error') return typeof error.type === 'string' && error.type ? error.type : 'stream_error';
+  return response.status === 'cancelled' ? 'response_cancelled' : 'response_failed';
+}
+
+/** Why an incomplete response stopped (incomplete_details.reason, e.g. max_output_tokens). */
+export function incompleteReasonOf(details: unknown): string | null {
+  const reason = (details as Record<string, unknown> | null | undefined)?.reason;
+  return typeof reason === 'string' ? reason : null;
+}
 
 /** The events worth decoding, matched against the event line's bytes (deltas match none). */
 const INTERESTING_NAMES = [
@@ -24,9 +64,14 @@ const INTERESTING_NAMES = [
   { name: 'error', kind: 'error' as const },
 ].map((event) => ({ ...event, bytes: Buffer.from(event.name) }));
 
-const [RESPONSE, ID, MODEL, USAGE, ERROR] = ['response', 'id', 'model', 'usage', 'error'].map((name) =>
-  Buffer.from(name),
-);
+const [RESPONSE, ID, MODEL, USAGE, STATUS, INCOMPLETE_DETAILS] = [
+  'response',
+  'id',
+  'model',
+  'usage',
+  'status',
+  'incomplete_details',
+].map((name) => Buffer.from(name));
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -109,7 +154,12 @@ export class SseObserver {
   responseId: string | null = null;
   model: string | null = null;
   usage: ObservedUsage | null = null;
+  /** How the response ended (see TerminalStatus); null until a terminal event arrives. */
   terminal: TerminalStatus = null;
+  /** The terminal event's name (response.completed, response.done, error, ...). */
+  terminalEvent: string | null = null;
+  /** For an incomplete response: why it stopped (e.g. max_output_tokens, content_filter). */
+  incompleteReason: string | null = null;
   errorCode: string | null = null;
   quota: QuotaSnapshot | null = null;
   /** The completed response object (for non-stream clients). */
@@ -154,40 +204,61 @@ export class SseObserver {
     this.onEvent(blockData(buf, start, end));
   };
 
-  /** True when the event was read from its bytes; false to fall back to a full parse. */
+  /**
+   * True when the event was read from its bytes; false to fall back to a full parse (always so
+   * for failures, which are rare and whose error object is wanted whole).
+   */
   private onTerminalBytes(name: string, data: Buffer): boolean {
+    if (name === 'response.failed') return false;
     let usage: unknown;
     let id: string | null = null;
     let model: string | null = null;
-    let error: unknown;
+    let status: string | null = null;
+    let details: unknown;
     try {
       const at = findMemberStart(data, 0, RESPONSE);
-      if (at !== -1 && data[at] === 0x7b) {
-        usage = findValue(data, at, USAGE);
-        id = findString(data, at, ID);
-        model = findString(data, at, MODEL);
-        if (name === 'response.failed') error = findValue(data, at, ERROR);
-      }
+      if (at === -1 || data[at] !== 0x7b) return false;
+      usage = findValue(data, at, USAGE);
+      id = findString(data, at, ID);
+      model = findString(data, at, MODEL);
+      if (name === 'response.done') status = findString(data, at, STATUS);
+      if (name !== 'response.completed') details = findValue(data, at, INCOMPLETE_DETAILS);
     } catch {
       return false;
     }
-    this.terminal = name === 'response.failed' ? 'failed' : name === 'response.incomplete' ? 'incomplete' : 'completed';
-    this.usage = usageFrom(usage) ?? this.usage;
-    this.responseId = id ?? this.responseId;
-    this.model = model ?? this.model;
-    if (name === 'response.failed') {
-      const code = (error as Record<string, unknown> | null | undefined)?.code;
-      this.errorCode = String(code ?? 'response_failed');
-    }
+    const terminal = terminalOf(name, status);
+    // A failed response.done wants its error object: the slow path reads it.
+    if (terminal === 'failed') return false;
+    this.onTerminal(name, terminal, usage, id, model, incompleteReasonOf(details), null);
     return true;
   }
 
+  private onTerminal(
+    type: string,
+    terminal: TerminalStatus,
+    usage: unknown,
+    id: string | null,
+    model: string | null,
+    incompleteReason: string | null,
+    errorCode: string | null,
+  ): void {
+    if (this.terminal !== null) return;
+    this.terminal = terminal;
+    this.terminalEvent = type;
+    this.usage = usageFrom(usage) ?? this.usage;
+    this.responseId = id ?? this.responseId;
+    this.model = model ?? this.model;
+    if (terminal === 'incomplete') this.incompleteReason = incompleteReason;
+    if (terminal === 'failed') this.errorCode = errorCode;
+  }
+
   private onEvent({ name, data }: { name: string | null; data: string }): void {
-    // response.created is not parsed: the terminal event carries the same id and model.
+    // response.created is not parsed, with or without its event line: the terminal event carries
+    // the same id and model.
     if (name !== null && !INTERESTING_NAMES.some((event) => event.name === name)) return;
     if (
       name === null &&
-      !/"type":"(response\.(created|completed|done|failed|incomplete)|codex\.rate_limits|error)"/.test(data)
+      !/"type":"(response\.(completed|done|failed|incomplete)|codex\.rate_limits|error)"/.test(data)
     ) {
       return;
     }
@@ -197,36 +268,29 @@ export class SseObserver {
     } catch {
       return;
     }
-    const type = (event.type as string) ?? name;
+    const type = typeof event.type === 'string' ? event.type : (name ?? '');
     const response = (event.response ?? null) as Record<string, unknown> | null;
     switch (type) {
-      case 'response.created':
-        this.responseId = (response?.id as string) ?? this.responseId;
-        this.model = (response?.model as string) ?? this.model;
-        break;
       case 'response.completed':
       case 'response.done':
       case 'response.incomplete':
-      case 'response.failed': {
-        this.terminal =
-          type === 'response.failed' ? 'failed' : type === 'response.incomplete' ? 'incomplete' : 'completed';
-        this.usage = usageFrom(response?.usage) ?? this.usage;
-        this.responseId = (response?.id as string) ?? this.responseId;
-        this.model = (response?.model as string) ?? this.model;
-        if (type === 'response.failed') {
-          const error = (response?.error ?? {}) as Record<string, unknown>;
-          this.errorCode = String(error.code ?? 'response_failed');
-        }
-        if (this.keepResponse && response) this.completedResponse = response;
+      case 'response.failed':
+      case 'error': {
+        const terminal = terminalOf(type, response?.status);
+        if (this.keepResponse && response && this.terminal === null) this.completedResponse = response;
+        this.onTerminal(
+          type,
+          terminal,
+          response?.usage,
+          typeof response?.id === 'string' ? response.id : null,
+          typeof response?.model === 'string' ? response.model : null,
+          incompleteReasonOf(response?.incomplete_details),
+          terminal === 'failed' ? failureCode(type, event) : null,
+        );
         break;
       }
       case 'codex.rate_limits':
         if (this.readQuota) this.quota = quotaFromRateLimitsEvent(event) ?? this.quota;
-        break;
-      case 'error':
-        this.errorCode = String(
-          (event.error as Record<string, unknown> | undefined)?.code ?? event.code ?? 'stream_error',
-        );
         break;
     }
   }
