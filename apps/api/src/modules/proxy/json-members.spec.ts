@@ -287,4 +287,23 @@ describe('JsonMembers', () => {
     // It stopped within the first 10,001 elements: about 30 KB into 29 MB.
     expect((thrown as JsonLimitError).offset).toBeLessThan(40_000);
   });
+
+  it('skips repeated instructions by comparison, and never past a lower depth bound than they were checked under', () => {
+    const instructions = `You are Codex.\n${'Use "rg" to search.\n'.repeat(100)}`;
+    const body = (input: string) => Buffer.from(JSON.stringify({ model: 'm', instructions, input, stream: true }));
+    for (let round = 0; round < 3; round++) {
+      const json = JsonMembers.scan(body(`turn ${round}`));
+      expect(json.string('instructions')).toBe(instructions);
+      expect(json.string('input')).toBe(`turn ${round}`);
+    }
+    // Same instructions but a bad byte right after them: still refused.
+    const bad = body('x').toString().replace('"input"', '"input" x');
+    expect(() => JsonMembers.scan(Buffer.from(bad))).toThrow(BadJsonError);
+    // A deep tool list seen twice under a generous bound is kept, yet walked (and refused) under the body's.
+    const deep = `[${'['.repeat(80)}${'"p",'.repeat(300)}1${']'.repeat(80)}]`;
+    const deepBody = Buffer.from(`{"model":"m","tools":${deep}}`);
+    const generous = { ...BODY_LIMITS, depth: 200 };
+    for (let i = 0; i < 3; i++) expect(JsonMembers.scan(deepBody, null, generous).has('tools')).toBe(true);
+    expect(() => JsonMembers.scan(deepBody)).toThrow(JsonLimitError);
+  });
 });
