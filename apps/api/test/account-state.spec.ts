@@ -5,7 +5,7 @@ import request from 'supertest';
 import { FakeUpstream, type FakeSeat } from '../src/fake-upstream';
 import { AccountStateService } from '../src/modules/accounts/account-state.service';
 import { AccountsRepository } from '../src/modules/accounts/accounts.repository';
-import { AccountPool } from '../src/modules/proxy/account-pool';
+import { AccountPool } from '../src/modules/proxy/routing/account-pool';
 import { ADMIN_PASSWORD, createUserSession, login, startTestApp, type TestApp } from './support/app';
 
 async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, ms = 5_000): Promise<T> {

@@ -7,7 +7,7 @@ import { fetch } from 'undici';
 import OpenAI from 'openai';
 import { ApiKeyAuthService } from '../src/modules/api-keys/api-key-auth.service';
 import { ProxyService } from '../src/modules/proxy/proxy.service';
-import { UpstreamClient } from '../src/modules/proxy/upstream.client';
+import { UpstreamClient } from '../src/modules/proxy/upstream/upstream.client';
 import { addAccount, codexBody, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
 
 const STALL_SECONDS = 1;

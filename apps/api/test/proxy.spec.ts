@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { fetch } from 'undici';
 import { parseSse } from '../src/fake-upstream';
-import { AccountPool } from '../src/modules/proxy/account-pool';
+import { AccountPool } from '../src/modules/proxy/routing/account-pool';
 import { addAccount, codexBody, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
 
 describe('proxy: Codex and OpenAI routes', () => {

@@ -6,10 +6,10 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
 import { MODEL_PRICES } from '../usage/pricing';
-import { AccountPool } from './account-pool';
-import { isUsable } from './account-selector';
-import { upstreamHeaders } from './upstream-request';
-import { UpstreamClient } from './upstream.client';
+import { AccountPool } from './routing/account-pool';
+import { isUsable } from './routing/account-selector';
+import { upstreamHeaders } from './upstream/upstream-request';
+import { UpstreamClient } from './upstream/upstream.client';
 
 const CACHE_MS = 5 * 60_000;
 const CACHE_ENTRIES = 1_000;

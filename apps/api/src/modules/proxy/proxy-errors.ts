@@ -1,7 +1,7 @@
 // Errors the proxy answers with, in OpenAI's envelope (the global filter renders ApiError that way
 // on /v1 and /backend-api paths).
 import { ApiError } from '../../common/api-error';
-import type { SelectionFailure } from './account-selector';
+import type { SelectionFailure } from './routing/account-selector';
 
 export function selectionError(failure: SelectionFailure): ApiError {
   switch (failure.code) {

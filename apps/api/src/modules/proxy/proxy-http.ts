@@ -15,7 +15,7 @@ import { normalizeError, openAiErrorBody } from '../../common/http-exception.fil
 import { SETTINGS, type Settings } from '../../config/settings';
 import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
-import { ConcurrencyGate, type Release } from './concurrency-gate';
+import { ConcurrencyGate, type Release } from './admission/concurrency-gate';
 import { Exchange } from './exchange';
 import { sendJson } from './proxy-call';
 import { ProxyRoutes } from './proxy-routes.service';

@@ -8,10 +8,10 @@ import { Injectable } from '@nestjs/common';
 import { ApiError } from '../../common/api-error';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { chatToResponsesBytes } from './chat-request';
-import { ChatTranslator } from './chat-translate';
+import { chatToResponsesBytes } from './wire/chat-request';
+import { ChatTranslator } from './wire/chat-translate';
 import type { Exchange } from './exchange';
-import { JsonMembers } from './json-members';
+import { JsonMembers } from './wire/json-members';
 import { ModelsService } from './models.service';
 import { sendJson, sendJsonText } from './proxy-call';
 import { badBody, streamError } from './proxy-errors';
@@ -23,8 +23,8 @@ import {
   type StringFields,
   type Terminal,
 } from './proxy.service';
-import { SseObserver, usageFrom } from './sse-observer';
-import { upstreamResponsesBody } from './upstream-request';
+import { SseObserver, usageFrom } from './wire/sse-observer';
+import { upstreamResponsesBody } from './upstream/upstream-request';
 
 type Json = Record<string, unknown>;
 
@@ -228,7 +228,7 @@ export class ProxyRoutes {
       },
       finish: (_cut, open) => {
         if (translator.quota) this.proxy.observeQuota(open.account.id, translator.quota);
-        const terminal = chatTerminal(translator);
+        const terminal = translator.terminal;
         let httpStatus = 200;
         if (stream) {
           // A failed response already ended the stream with its own error chunk.
@@ -317,12 +317,4 @@ export class ProxyRoutes {
     const usage = await this.apiKeys.usageForKey(key.id);
     return { object: 'usage', api_key: { id: key.id, name: key.name }, ...usage };
   }
-}
-
-/** A chat translation's terminal, in the lifecycle's one vocabulary. */
-function chatTerminal(translator: ChatTranslator): Terminal {
-  const own = (translator as unknown as { terminal?: Terminal }).terminal;
-  if (own !== undefined) return own;
-  if (translator.failed) return 'failed';
-  return translator.finished ? 'completed' : null;
 }

@@ -2,13 +2,13 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { UsageModule } from '../usage/usage.module';
-import { AccountPool } from './account-pool';
+import { AccountPool } from './routing/account-pool';
 import { ModelsService } from './models.service';
 import { ProxyHttp } from './proxy-http';
 import { ProxyRoutes } from './proxy-routes.service';
 import { ProxyService } from './proxy.service';
-import { UpstreamClient } from './upstream.client';
-import { UsageMeter } from './usage-meter';
+import { UpstreamClient } from './upstream/upstream.client';
+import { UsageMeter } from './metering/usage-meter';
 
 @Module({
   imports: [AccountsModule, ApiKeysModule, UsageModule],

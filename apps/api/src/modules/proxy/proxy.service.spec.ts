@@ -7,11 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../../common/api-error';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import type { Reservation } from '../api-keys/limits/api-key-limiter';
-import type { AccountPool, PooledAccount } from './account-pool';
+import type { AccountPool, PooledAccount } from './routing/account-pool';
 import { Exchange } from './exchange';
 import { ProxyService, type Adapter, type ProxyRequest } from './proxy.service';
-import type { UpstreamClient } from './upstream.client';
-import type { UsageMeter, Outcome } from './usage-meter';
+import type { UpstreamClient } from './upstream/upstream.client';
+import type { UsageMeter, Outcome } from './metering/usage-meter';
 
 /** An upstream answer driven by the spec. */
 class ScriptedAnswer {

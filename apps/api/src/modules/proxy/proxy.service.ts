@@ -11,9 +11,9 @@ import { ApiError } from '../../common/api-error';
 import { AccountTokensService } from '../accounts/account-tokens.service';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeyLimiter, type Reservation } from '../api-keys/limits/api-key-limiter';
-import { AccountPool, type PooledAccount } from './account-pool';
+import { AccountPool, type PooledAccount } from './routing/account-pool';
 import { usability } from '../accounts/account-state';
-import { AccountSelector, type SelectionFailure } from './account-selector';
+import { AccountSelector, type SelectionFailure } from './routing/account-selector';
 import type { Exchange } from './exchange';
 import {
   badBody,
@@ -24,14 +24,14 @@ import {
   upstreamRejected,
   upstreamUnavailable,
 } from './proxy-errors';
-import type { ObservedUsage } from './sse-observer';
-import { quotaFromHeaders } from './sse-observer';
-import { UsageMeter, type Outcome } from './usage-meter';
-import { sessionIdOf, upstreamHeaders } from './upstream-request';
-import { UpstreamClient } from './upstream.client';
-import type { UpstreamResponse } from './upstream-response';
+import type { ObservedUsage } from './wire/sse-observer';
+import { quotaFromHeaders } from './wire/sse-observer';
+import { UsageMeter, type Outcome } from './metering/usage-meter';
+import { sessionIdOf, upstreamHeaders } from './upstream/upstream-request';
+import { UpstreamClient } from './upstream/upstream.client';
+import type { UpstreamResponse } from './upstream/upstream-response';
 
-export type { Outcome } from './usage-meter';
+export type { Outcome } from './metering/usage-meter';
 
 const MAX_ATTEMPTS = 3;
 const BACKOFF_MS = 5_000;

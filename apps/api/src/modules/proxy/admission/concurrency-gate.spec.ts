@@ -1,4 +1,4 @@
-import type { Exchange } from './exchange';
+import type { Exchange } from '../exchange';
 import { ConcurrencyGate, type Release } from './concurrency-gate';
 
 function exchange(): Exchange {

@@ -3,14 +3,14 @@
 // the protocol adapter), the cost computed once here, and both the limits and the log get the same
 // figures.
 import { Injectable, Logger } from '@nestjs/common';
-import type { AuthenticatedKey } from '../api-keys/api-key.types';
-import type { Reservation } from '../api-keys/limits/api-key-limiter';
-import { estimateCostUsd } from '../usage/pricing';
-import { RequestLogWriter } from '../usage/request-log.writer';
-import type { Exchange } from './exchange';
-import type { ProxyRequest } from './proxy.service';
-import type { ObservedUsage } from './sse-observer';
-import { sessionIdOf } from './upstream-request';
+import type { AuthenticatedKey } from '../../api-keys/api-key.types';
+import type { Reservation } from '../../api-keys/limits/api-key-limiter';
+import { estimateCostUsd } from '../../usage/pricing';
+import { RequestLogWriter } from '../../usage/request-log.writer';
+import type { Exchange } from '../exchange';
+import type { ProxyRequest } from '../proxy.service';
+import type { ObservedUsage } from '../wire/sse-observer';
+import { sessionIdOf } from '../upstream/upstream-request';
 
 export interface Outcome {
   status: 'success' | 'error' | 'cancelled';

@@ -1,7 +1,7 @@
 // Watches a Responses SSE stream as it passes through, without changing a byte: it finds event
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
-import type { QuotaSnapshot, QuotaWindow } from '../accounts/quota';
+import type { QuotaSnapshot, QuotaWindow } from '../../accounts/quota';
 import { findMemberStart, findString, findValue } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 

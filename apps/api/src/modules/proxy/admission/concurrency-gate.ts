@@ -3,8 +3,8 @@
 // its own frees up or the queue deadline passes (then 429 concurrency_limit_exceeded with
 // Retry-After). Slots and queues are per owner, so one tenant at its cap never delays another
 // tenant's request; the upstream pool is sized above the per-owner cap for the same reason.
-import { ApiError } from '../../common/api-error';
-import type { Exchange } from './exchange';
+import { ApiError } from '../../../common/api-error';
+import type { Exchange } from '../exchange';
 
 /** Gives the slot back; safe to call more than once. */
 export type Release = () => void;

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
-import type { TokenVault } from '../../common/crypto/token-vault';
-import { DomainEvents } from '../../common/events';
-import type { AccountEvent } from '../accounts/account-state';
-import type { AccountStateService } from '../accounts/account-state.service';
-import type { AccountRow, AccountsRepository } from '../accounts/accounts.repository';
-import type { AccountsService } from '../accounts/accounts.service';
+import type { TokenVault } from '../../../common/crypto/token-vault';
+import { DomainEvents } from '../../../common/events';
+import type { AccountEvent } from '../../accounts/account-state';
+import type { AccountStateService } from '../../accounts/account-state.service';
+import type { AccountRow, AccountsRepository } from '../../accounts/accounts.repository';
+import type { AccountsService } from '../../accounts/accounts.service';
 import { AccountPool } from './account-pool';
 
 const NOW = Date.now();

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ApiError } from '../../common/api-error';
+import { ApiError } from '../../../common/api-error';
 import { chatToResponsesBytes, MAX_MESSAGES, MAX_TOOLS, toolsMemoSize } from './chat-request';
 
 type Json = Record<string, unknown>;

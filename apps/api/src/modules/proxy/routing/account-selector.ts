@@ -14,7 +14,7 @@
 // ~100 bytes of key whatever the client sends. The usual keys (owner id + a response id, a
 // session uuid or a short cache key) fit and cost no hashing.
 import { hash } from 'node:crypto';
-import { usability } from '../accounts/account-state';
+import { usability } from '../../accounts/account-state';
 import type { PooledAccount } from './account-pool';
 
 export const SOFT_STICKY_TTL_MS = 30 * 60_000;

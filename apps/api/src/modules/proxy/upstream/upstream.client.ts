@@ -4,7 +4,7 @@
 // response when its client goes away, which aborts the upstream request.
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'undici';
-import { SETTINGS, type Settings } from '../../config/settings';
+import { SETTINGS, type Settings } from '../../../config/settings';
 import { UpstreamResponse } from './upstream-response';
 
 const CLOSE_DEADLINE_MS = 5_000;

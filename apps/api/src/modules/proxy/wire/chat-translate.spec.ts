@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { buildFrames, chunkText, type StreamPlan } from '../../fake-upstream/sse';
+import { buildFrames, chunkText, type StreamPlan } from '../../../fake-upstream/sse';
 import { ChatTranslator, finishReasonOf } from './chat-translate';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Chat Completions on top of the Responses API: the Responses event stream back to
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
-import type { QuotaSnapshot } from '../accounts/quota';
+import type { QuotaSnapshot } from '../../accounts/quota';
 import { findMember, findMemberStart, findString, findValue } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 import {

@@ -6,8 +6,8 @@
 // module (AccountStateService); quota windows are persisted debounced. Nothing here awaits the
 // database on a request's behalf, and a failed write is logged, never thrown.
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { TokenVault } from '../../common/crypto/token-vault';
-import { DomainEvents } from '../../common/events';
+import { TokenVault } from '../../../common/crypto/token-vault';
+import { DomainEvents } from '../../../common/events';
 import {
   BACKOFF_MS,
   persistedChange,
@@ -16,11 +16,11 @@ import {
   type AccountEvent,
   type AccountState,
   type Usability,
-} from '../accounts/account-state';
-import { AccountStateService } from '../accounts/account-state.service';
-import { AccountsRepository, type AccountRow } from '../accounts/accounts.repository';
-import { AccountsService } from '../accounts/accounts.service';
-import type { QuotaSnapshot } from '../accounts/quota';
+} from '../../accounts/account-state';
+import { AccountStateService } from '../../accounts/account-state.service';
+import { AccountsRepository, type AccountRow } from '../../accounts/accounts.repository';
+import { AccountsService } from '../../accounts/accounts.service';
+import type { QuotaSnapshot } from '../../accounts/quota';
 
 /** One account as the proxy sees it; the AccountState fields change only through `report`. */
 export interface PooledAccount extends AccountState {

@@ -2,7 +2,7 @@
 // `stream: true, store: false` forced; the account's token and id; the client's Codex headers.
 // The client's own Authorization (the gateway key) never goes up.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { JsonMembers } from './json-members';
+import type { JsonMembers } from '../wire/json-members';
 
 export const UNSUPPORTED_FIELDS = [
   'max_output_tokens',

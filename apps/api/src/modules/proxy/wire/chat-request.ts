@@ -6,7 +6,7 @@
 // whole.
 import { LRUCache } from 'lru-cache';
 import { BadJsonError, BODY_LIMITS, JsonLimitError, JsonMembers, type ScanLimits } from './json-members';
-import { badBody } from './proxy-errors';
+import { badBody } from '../proxy-errors';
 
 /**
  * Bounds on a chat body, beyond the scanner's own (BODY_LIMITS: 1,000 top-level members, depth 64,
