@@ -1,7 +1,14 @@
+import Fastify from 'fastify';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../database/data-source';
 import { ApiError } from './api-error';
-import { MAX_ERROR_DETAILS_CHARS, MAX_ERROR_MESSAGE_CHARS, capMessage, normalizeError } from './http-exception.filter';
+import {
+  MAX_ERROR_DETAILS_CHARS,
+  MAX_ERROR_MESSAGE_CHARS,
+  answerFrameworkError,
+  capMessage,
+  normalizeError,
+} from './http-exception.filter';
 
 describe('normalizeError', () => {
   it('answers a database that refuses connections with 503 database_unavailable and Retry-After', async () => {
@@ -45,5 +52,21 @@ describe('normalizeError', () => {
     const cut = capMessage(`${'a'.repeat(MAX_ERROR_MESSAGE_CHARS - 2)}😀😀😀`);
     expect(cut.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_CHARS);
     expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
+});
+
+describe('answerFrameworkError', () => {
+  it("answers a path that does not decode in the API's envelope, without echoing the URL", async () => {
+    const app = Fastify({ frameworkErrors: answerFrameworkError });
+    app.get('/api/users/:id', async () => ({ ok: true }));
+    app.post('/v1/responses/:id', async () => ({ ok: true }));
+    const query = `?q=${'a'.repeat(10_000)}`;
+    const api = await app.inject({ method: 'GET', url: `/api/users/%ED%A0%80${query}` });
+    expect(api.statusCode).toBe(400);
+    expect(api.json()).toEqual({ error: { code: 'bad_request', message: expect.any(String) } });
+    expect(api.body.length).toBeLessThan(300);
+    const proxy = await app.inject({ method: 'POST', url: `/v1/responses/%FF${query}` });
+    expect(proxy.json().error).toMatchObject({ code: 'bad_request', type: 'invalid_request_error', param: null });
+    await app.close();
   });
 });
