@@ -2,7 +2,7 @@ import request from 'supertest';
 import { fetch } from 'undici';
 import { parseSse } from '../src/fake-upstream';
 import { AccountPool } from '../src/modules/proxy/routing/account-pool';
-import { addAccount, codexBody, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
+import { addAccount, codexBody, createKey, flushLogs, startWorld, type World, postCodex } from './support/proxy-world';
 
 describe('proxy: Codex and OpenAI routes', () => {
   let w: World;
@@ -20,13 +20,7 @@ describe('proxy: Codex and OpenAI routes', () => {
   });
   afterAll(() => w.close());
 
-  const codex = (key: string, body: object, headers: Record<string, string> = {}) =>
-    request(w.app.url)
-      .post('/backend-api/codex/responses')
-      .set('authorization', `Bearer ${key}`)
-      .set('accept', 'text/event-stream')
-      .set(headers)
-      .send(body);
+  const codex = (key: string, body: object, headers: Record<string, string> = {}) => postCodex(w, key, body, headers);
 
   const pool = () => w.app.instance.app.get(AccountPool);
   const seatOfLastRequest = () => w.fake.requests[w.fake.requests.length - 1];

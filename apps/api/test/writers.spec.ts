@@ -8,7 +8,7 @@ import { WriteBehindRegistry } from '../src/common/write-behind/write-behind.reg
 import { KeyUsageRecorder } from '../src/modules/api-keys/limits/usage-recorder';
 import { RequestLogWriter } from '../src/modules/usage/request-log.writer';
 import { ADMIN_DATABASE_URL } from './support/database';
-import { addAccount, codexBody, createKey, startWorld, type World } from './support/proxy-world';
+import { addAccount, codexBody, createKey, startWorld, type World, postCodex } from './support/proxy-world';
 
 describe('background writers under bad input and faults', () => {
   let w: World;
@@ -34,13 +34,7 @@ describe('background writers under bad input and faults', () => {
     }
   }
 
-  const proxy = (key: string, body: object, headers: Record<string, string> = {}) =>
-    request(w.app.url)
-      .post('/backend-api/codex/responses')
-      .set('authorization', `Bearer ${key}`)
-      .set('accept', 'text/event-stream')
-      .set(headers)
-      .send(body);
+  const proxy = (key: string, body: object, headers: Record<string, string> = {}) => postCodex(w, key, body, headers);
 
   /** What the timers would do within a few seconds: one ordinary flush of each writer. */
   async function flushWriters(): Promise<void> {

@@ -84,6 +84,16 @@ export function codexBody(text: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** A Codex CLI request through the gateway (supertest). */
+export function postCodex(world: World, key: string, body: object, headers: Record<string, string> = {}) {
+  return request(world.app.url)
+    .post('/backend-api/codex/responses')
+    .set('authorization', `Bearer ${key}`)
+    .set('accept', 'text/event-stream')
+    .set(headers)
+    .send(body);
+}
+
 export async function flushLogs(world: World): Promise<void> {
   await world.app.instance.app.get(RequestLogWriter).flush();
 }

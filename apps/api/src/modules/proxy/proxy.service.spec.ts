@@ -231,6 +231,14 @@ function passthrough(ex: Exchange, seen: { text: string }): Adapter {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** The upstream answers 200 and one delta reaches the adapter. */
+async function midStream(w: World): Promise<void> {
+  await tick();
+  w.answers[0].respond();
+  await tick();
+  w.answers[0].send('event: response.output_text.delta\n\n');
+}
+
 describe('ProxyService.run: cleanup on every exit path', () => {
   it('success: settled once, one success row, nothing in flight', async () => {
     const w = world();
@@ -303,10 +311,7 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     const w = world();
     const { exchange: ex, res } = exchange();
     const run = w.service.run(request(ex), passthrough(ex, { text: '' }));
-    await tick();
-    w.answers[0].respond();
-    await tick();
-    w.answers[0].send('event: response.output_text.delta\n\n');
+    await midStream(w);
     res.hangUp();
     await run;
     expect(w.answers[0].destroyed).toBe(true);
@@ -319,10 +324,7 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     const { exchange: ex, res } = exchange(30);
     res.accepting = false;
     const run = w.service.run(request(ex), passthrough(ex, { text: '' }));
-    await tick();
-    w.answers[0].respond();
-    await tick();
-    w.answers[0].send('event: response.output_text.delta\n\n');
+    await midStream(w);
     await run;
     expect(res.destroyed).toBe(true);
     expect(w.answers[0].destroyed).toBe(true);
@@ -334,10 +336,7 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     const w = world();
     const { exchange: ex } = exchange();
     const run = w.service.run(request(ex), passthrough(ex, { text: '' }));
-    await tick();
-    w.answers[0].respond();
-    await tick();
-    w.answers[0].send('event: response.output_text.delta\n\n');
+    await midStream(w);
     w.answers[0].cut();
     await run;
     expect(w.settled).toEqual(['released']);
@@ -370,10 +369,7 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     const w = world();
     const { exchange: ex } = exchange(10_000);
     const run = w.service.run(request(ex), passthrough(ex, { text: '' }));
-    await tick();
-    w.answers[0].respond();
-    await tick();
-    w.answers[0].send('event: response.output_text.delta\n\n');
+    await midStream(w);
     await w.service.drain(20);
     await run;
     expect(w.answers[0].destroyed).toBe(true);
