@@ -219,3 +219,30 @@ describe('database behind a silent network path', () => {
     expect(status).toBe(200);
   });
 });
+
+describe('database deadlines at startup', () => {
+  it("waits out another instance's startup lock and migrations, however long, then bound requests again", async () => {
+    const db = await createTestDatabase();
+    // Another instance holding the startup lock (migrate.ts) for longer than a statement may run.
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1)', [7_346_201_455]);
+    const starting = startTestApp({ db, env: { CODEX_LB_DATABASE_STATEMENT_TIMEOUT_SECONDS: '1' } });
+    const failed = starting.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 4_000)); // past 1 s + the 2 s read margin
+    await holder.query('SELECT pg_advisory_unlock($1)', [7_346_201_455]);
+    await holder.end();
+    expect(await failed).toBeNull();
+    const app = await starting;
+    try {
+      const rows: { statement_timeout: string }[] = await app.instance.dataSource.query('SHOW statement_timeout');
+      expect(rows[0].statement_timeout).toBe('1s');
+    } finally {
+      await app.close();
+      await db.drop();
+    }
+  });
+});

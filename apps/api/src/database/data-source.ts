@@ -8,7 +8,7 @@
 // rather than reused behind a query that will never answer. TCP keepalive finds dead idle
 // connections before a request picks one up.
 import { Client, type ClientConfig } from 'pg';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, QueryRunner } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -128,11 +128,44 @@ class BoundedClient extends Client {
     return result as never;
   }
 
+  private suspendedReadTimeout: unknown;
+
+  /** No client-side read deadline until `restoreReadTimeout` (see withoutDeadlines). */
+  suspendReadTimeout(): void {
+    const parameters = (this as unknown as { connectionParameters: { query_timeout?: unknown } }).connectionParameters;
+    this.suspendedReadTimeout = parameters.query_timeout;
+    parameters.query_timeout = undefined;
+  }
+
+  restoreReadTimeout(): void {
+    const parameters = (this as unknown as { connectionParameters: { query_timeout?: unknown } }).connectionParameters;
+    parameters.query_timeout = this.suspendedReadTimeout;
+  }
+
   private failed(error: unknown): void {
     mark(error, false);
     if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
       (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     }
+  }
+}
+
+/**
+ * Runs `work` on the runner's connection without the statement and read deadlines: waiting for
+ * another instance's migrations, and migrating a large table, may rightly take longer than any
+ * request should. The deadlines return when `work` ends.
+ */
+export async function withoutDeadlines<T>(runner: QueryRunner, work: () => Promise<T>): Promise<T> {
+  const client: unknown = await runner.connect();
+  const bounded = client instanceof BoundedClient ? client : null;
+  await runner.query('SET statement_timeout = 0');
+  bounded?.suspendReadTimeout();
+  try {
+    return await work();
+  } finally {
+    bounded?.restoreReadTimeout();
+    // Back to the connection's default (the configured deadline); a lost connection has none.
+    await runner.query('RESET statement_timeout').catch(() => undefined);
   }
 }
 
