@@ -16,6 +16,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedde
 import { runMigrations, withStartupLock } from './database/migrate';
 import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
 import { boundedJsonParser } from './common/json-body-parser';
+import { answerFrameworkError } from './common/http-exception.filter';
 import { ProxyHttp } from './modules/proxy/proxy-http';
 import { ProxyService } from './modules/proxy/proxy.service';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
@@ -98,6 +99,8 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       genReqId: () => randomUUID(),
       requestIdHeader: false,
       return503OnClosing: true,
+      // Router errors (a path that does not decode) in our envelope, without echoing the URL.
+      frameworkErrors: answerFrameworkError,
     });
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(settings, dataSource, vault),
