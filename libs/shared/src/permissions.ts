@@ -13,6 +13,10 @@ export const PERMISSIONS = [
   'owners:all',
   'profile:write',
   'proxy:use',
+  'groups:read',
+  'groups:write',
+  'service-accounts:read',
+  'service-accounts:write',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -28,6 +32,12 @@ const USER_PERMISSIONS: readonly Permission[] = [
   'usage:read',
   'profile:write',
   'proxy:use',
+  // Groups a user belongs to (their group role decides what they may change), and the service
+  // accounts of groups they own.
+  'groups:read',
+  'groups:write',
+  'service-accounts:read',
+  'service-accounts:write',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {

@@ -6,6 +6,7 @@ import { RequestLogs1764000003000 } from './1764000003000-request-logs';
 import { RequestLogsHistory1764000004000 } from './1764000004000-request-logs-history';
 import { DropUsageHistory1764000005000 } from './1764000005000-drop-usage-history';
 import { WriteDeadLetters1764000006000 } from './1764000006000-write-dead-letters';
+import { Groups1764000007000 } from './1764000007000-groups';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   RequestLogsHistory1764000004000,
   DropUsageHistory1764000005000,
   WriteDeadLetters1764000006000,
+  Groups1764000007000,
 ];
