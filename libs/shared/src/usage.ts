@@ -35,6 +35,11 @@ export interface RequestLogDto {
   clientIp: string | null;
   userAgent: string | null;
   sessionId: string | null;
+  /**
+   * The caller's own label for the person behind the request (the x-codex-lb-end-user header),
+   * so a tool behind one service key keeps per-person attribution. Not verified by the gateway.
+   */
+  endUser: string | null;
 }
 
 /** Newest first. Pass nextCursor back as `cursor` for the next page; null means no more rows. */
@@ -54,6 +59,8 @@ export interface RequestLogQuery {
   model?: string;
   status?: RequestLogStatus;
   route?: string;
+  /** Exactly this end-user label. */
+  endUser?: string;
   /** Case-insensitive substring of the error code. */
   q?: string;
   /** 1..500, default 50. */

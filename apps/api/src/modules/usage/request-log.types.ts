@@ -11,12 +11,44 @@ import { storableTextOrNull } from '../../common/write-behind/storable-text';
  */
 export type RequestLogEntry = Omit<
   RequestLogDto,
-  'id' | 'requestedAt' | 'ownerUsername' | 'apiKeyName' | 'accountLabel'
+  'id' | 'requestedAt' | 'ownerUsername' | 'apiKeyName' | 'accountLabel' | 'endUser'
 > & {
   /** The request's uuid; a repeated id is stored (and counted) once. */
   requestId: string;
   requestedAt: Date;
+  /** The raw x-codex-lb-end-user header (cleaned by sanitizeEntry); absent means none. */
+  endUser?: string | string[] | null;
 };
+
+/** The header a caller names its own end user in (never forwarded upstream). */
+export const END_USER_HEADER = 'x-codex-lb-end-user';
+/** request_logs.end_user is varchar(128). */
+export const END_USER_MAX = 128;
+
+// C0 and C1 controls (tab, newline and NUL included), DEL, and the invisible format characters
+// that could make a label look like another one (bidi overrides and isolates, zero-width marks).
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+const HIGH_LATIN1 = /[\u0080-\u00ff]/;
+// eslint-disable-next-line no-control-regex -- the whole Latin-1 range, NUL included
+const ABOVE_LATIN1 = /[^\u0000-\u00ff]/;
+
+/**
+ * The end-user label a caller sent, made fit to store and show: the first value when the header
+ * was repeated; UTF-8 bytes that Node read as Latin-1 decoded back (a client sending `José` means
+ * José); control and invisible format characters removed; spaces trimmed; lone surrogates
+ * replaced; cut to 128 characters. Null when nothing printable is left.
+ */
+export function endUserLabel(value: unknown): string | null {
+  let text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== 'string' || text === '') return null;
+  if (text.length > END_USER_MAX * 4) text = text.slice(0, END_USER_MAX * 4);
+  if (HIGH_LATIN1.test(text) && !ABOVE_LATIN1.test(text)) {
+    const decoded = Buffer.from(text, 'latin1').toString('utf8');
+    if (!decoded.includes('\ufffd')) text = decoded;
+  }
+  return storableTextOrNull(text.replace(UNPRINTABLE, '').trim(), END_USER_MAX);
+}
 
 const INT_MAX = 2_147_483_647;
 
@@ -93,5 +125,6 @@ export function sanitizeEntry(entry: RequestLogEntry): RequestLogEntry | null {
   entry.clientIp = storableTextOrNull(entry.clientIp, 64);
   entry.userAgent = storableTextOrNull(entry.userAgent, 500);
   entry.sessionId = storableTextOrNull(entry.sessionId, 200);
+  entry.endUser = entry.endUser ? endUserLabel(entry.endUser) : null;
   return entry;
 }

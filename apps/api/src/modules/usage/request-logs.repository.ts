@@ -11,7 +11,10 @@ import { rollupDeltas, seriesDeltas, type RollupUnit } from './rollup-batch';
 import type { RequestLogEntry } from './request-log.types';
 
 /** The query's filters once parsed: a resolved range and a decoded cursor. */
-export type RequestLogFilter = Pick<RequestLogQuery, 'apiKeyId' | 'accountId' | 'model' | 'status' | 'route' | 'q'> & {
+export type RequestLogFilter = Pick<
+  RequestLogQuery,
+  'apiKeyId' | 'accountId' | 'model' | 'status' | 'route' | 'endUser' | 'q'
+> & {
   from: Date;
   to: Date;
   cursor?: LogCursor;
@@ -43,6 +46,7 @@ export interface RequestLogRow {
   client_ip: string | null;
   user_agent: string | null;
   session_id: string | null;
+  end_user: string | null;
 }
 
 // A log keeps the id of a key or account deleted since (as the rollups do); rows of a deleted
@@ -73,6 +77,7 @@ const LOG_COLUMNS: [string, string, (e: RequestLogEntry) => unknown][] = [
   ['client_ip', 'text', (e) => e.clientIp],
   ['user_agent', 'text', (e) => e.userAgent],
   ['session_id', 'text', (e) => e.sessionId],
+  ['end_user', 'text', (e) => e.endUser ?? null],
 ];
 
 const INSERT_LOGS = `
@@ -195,6 +200,7 @@ function filterWhere(scope: OwnerScope, filter: RequestLogFilter, params: unknow
   if (filter.model) where += ` AND l.model = ${add(filter.model)}`;
   if (filter.status) where += ` AND l.status = ${add(filter.status)}`;
   if (filter.route) where += ` AND l.route = ${add(filter.route)}`;
+  if (filter.endUser) where += ` AND l.end_user = ${add(filter.endUser)}`;
   if (filter.q) where += ` AND l.error_code IS NOT NULL AND l.error_code ILIKE ${add(`%${escapeLike(filter.q)}%`)}`;
   if (filter.cursor) {
     where += ` AND (l.requested_at, l.id) < (${add(filter.cursor.at)}::timestamptz, ${add(filter.cursor.id)}::uuid)`;

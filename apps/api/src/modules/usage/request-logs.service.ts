@@ -85,6 +85,7 @@ export class RequestLogsService {
       model: query.model,
       status: query.status,
       route: query.route,
+      endUser: query.endUser,
       q: query.q?.trim() || undefined,
     };
   }

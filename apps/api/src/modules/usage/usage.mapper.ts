@@ -32,6 +32,7 @@ export function toRequestLogDto(row: RequestLogRow): RequestLogDto {
     clientIp: row.client_ip,
     userAgent: row.user_agent,
     sessionId: row.session_id,
+    endUser: row.end_user,
   };
 }
 
@@ -87,6 +88,7 @@ export const CSV_COLUMNS: (keyof RequestLogDto)[] = [
   'clientIp',
   'userAgent',
   'sessionId',
+  'endUser',
 ];
 
 /**

@@ -6,6 +6,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { AuthenticatedKey } from '../../api-keys/api-key.types';
 import type { Reservation } from '../../api-keys/limits/api-key-limiter';
 import { estimateCostUsd } from '../../usage/pricing';
+import { END_USER_HEADER } from '../../usage/request-log.types';
 import { RequestLogWriter } from '../../usage/request-log.writer';
 import type { Exchange } from '../exchange';
 import type { ProxyRequest } from '../proxy.service';
@@ -110,6 +111,8 @@ export class UsageMeter {
       clientIp: exchange.ip,
       userAgent: typeof agent === 'string' ? agent.slice(0, 256) : null,
       sessionId: sessionIdOf(headers),
+      // Cleaned off the request path, by the writer (only when the header was sent).
+      endUser: headers[END_USER_HEADER],
     });
   }
 }

@@ -49,7 +49,8 @@ export function upstreamHeaders(
     if (typeof value === 'string') headers[name] = value;
   }
   for (const name in client) {
-    if (name.startsWith('x-codex-')) {
+    // x-codex-lb-* are this gateway's own headers (the end-user label): they stay here.
+    if (name.startsWith('x-codex-') && !name.startsWith('x-codex-lb-')) {
       const value = client[name];
       if (typeof value === 'string') headers[name] = value;
     }

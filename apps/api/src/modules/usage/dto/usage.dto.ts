@@ -64,6 +64,11 @@ export class RequestLogFilterQueryDto extends RangeQueryDto {
   @Text({ max: 200 })
   route?: string;
 
+  /** Exactly this end-user label (request_logs.end_user is varchar(128)). */
+  @Optional()
+  @Text({ max: 128 })
+  endUser?: string;
+
   /** Case-insensitive substring of the error code. */
   @Optional()
   @Text({ max: 100 })
