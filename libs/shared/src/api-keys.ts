@@ -11,6 +11,18 @@ export type ApiKeyLimitWindow = (typeof API_KEY_LIMIT_WINDOWS)[number];
 export const API_KEY_MAX_LIMITS = 20;
 export const API_KEY_MAX_MODELS = 50;
 export const API_KEY_MAX_ACCOUNTS = 200;
+export const API_KEY_MAX_GROUPS = 50;
+
+/** What a key is for: `proxy` (the default) and management permissions for the /api routes. */
+export const API_KEY_DEFAULT_SCOPES = ['proxy'] as const;
+/** Permissions a key may never carry as a scope: keys never manage users, roles or owners. */
+export const API_KEY_FORBIDDEN_SCOPES = [
+  'users:manage',
+  'users:read',
+  'owners:all',
+  'accounts:assign-owner',
+  'profile:write',
+] as const;
 
 export interface ApiKeyLimitInput {
   kind: ApiKeyLimitKind;
@@ -51,6 +63,10 @@ export interface ApiKeyDto {
   accountIds: string[];
   /** True when the key may only use accountIds (even if all of them were since removed). */
   accountsRestricted: boolean;
+  /** Groups whose pool the key draws on (while its owner is a member or owner of each). */
+  groupIds: string[];
+  /** `proxy` and/or management permissions. */
+  scopes: string[];
   limits: ApiKeyLimitDto[];
   createdAt: string;
   updatedAt: string;
@@ -62,6 +78,10 @@ export interface CreateApiKeyRequest {
   allowedModels?: string[];
   accountIds?: string[];
   limits?: ApiKeyLimitInput[];
+  /** Groups to draw on; the key's owner must be a member or owner of each. */
+  groupIds?: string[];
+  /** Default ['proxy']. */
+  scopes?: string[];
   /** Admins only: create the key for another user. */
   ownerId?: string;
 }
@@ -74,6 +94,10 @@ export interface UpdateApiKeyRequest {
   accountIds?: string[];
   /** Replaces every limit. */
   limits?: ApiKeyLimitInput[];
+  /** Replaces the attached groups. */
+  groupIds?: string[];
+  /** Replaces the scopes. */
+  scopes?: string[];
   isActive?: boolean;
 }
 

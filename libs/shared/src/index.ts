@@ -5,3 +5,4 @@ export * from './users';
 export * from './accounts';
 export * from './api-keys';
 export * from './usage';
+export * from './groups';

@@ -181,6 +181,8 @@ function toEntry(row: ApiKeyAuthRow): Entry {
       ownerRole: row.ownerRole,
       allowedModels: Object.freeze([...row.allowedModels]),
       accountIds,
+      groupIds: Object.freeze([...row.groupIds]),
+      scopes: Object.freeze([...row.scopes]),
       limits: Object.freeze(row.limits.map((limit) => Object.freeze({ ...limit }))),
       expiresAt: row.expiresAt ? new Date(row.expiresAt).getTime() : null,
       principal,

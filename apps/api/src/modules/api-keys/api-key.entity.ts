@@ -40,6 +40,10 @@ export class ApiKeyEntity {
   @Column({ name: 'accounts_restricted', type: 'boolean' })
   accountsRestricted: boolean;
 
+  /** `proxy` and/or management permissions (never user or role management). */
+  @Column({ type: 'text', array: true })
+  scopes: string[];
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
@@ -77,6 +81,16 @@ export class ApiKeyAccountEntity {
   accountId: string;
 }
 
+/** Groups whose pool the key draws on, while its owner is a member or owner of each. */
+@Entity('api_key_groups')
+export class ApiKeyGroupEntity {
+  @PrimaryColumn({ name: 'api_key_id', type: 'uuid' })
+  apiKeyId: string;
+
+  @PrimaryColumn({ name: 'group_id', type: 'uuid' })
+  groupId: string;
+}
+
 /** Settled usage per key, window and model; limit counters are seeded from it after a restart. */
 @Entity('api_key_usage')
 export class ApiKeyUsageEntity {
@@ -108,4 +122,10 @@ export class ApiKeyUsageEntity {
   costUsd: string;
 }
 
-export const API_KEY_ENTITIES = [ApiKeyEntity, ApiKeyLimitEntity, ApiKeyAccountEntity, ApiKeyUsageEntity];
+export const API_KEY_ENTITIES = [
+  ApiKeyEntity,
+  ApiKeyLimitEntity,
+  ApiKeyAccountEntity,
+  ApiKeyGroupEntity,
+  ApiKeyUsageEntity,
+];

@@ -22,6 +22,10 @@ export interface AuthenticatedKey {
   allowedModels: readonly string[];
   /** null = every account the owner may use; otherwise only these (possibly none). */
   accountIds: readonly string[] | null;
+  /** Groups whose pool the key draws on while its owner is a member or owner of each. */
+  groupIds: readonly string[];
+  /** `proxy` and/or management permissions. */
+  scopes: readonly string[];
   limits: readonly KeyLimit[];
   /** Epoch milliseconds, or null for a key that never expires. */
   expiresAt: number | null;

@@ -16,6 +16,8 @@ export function toApiKeyDto(row: ApiKeyRow, limits: ApiKeyLimitDto[]): ApiKeyDto
     allowedModels: row.allowedModels,
     accountIds: row.accountIds,
     accountsRestricted: row.accountsRestricted,
+    groupIds: row.groupIds,
+    scopes: row.scopes,
     limits,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -20,8 +20,11 @@ export interface ApiKeyRow {
   lastUsedAt: Date | null;
   allowedModels: string[];
   accountsRestricted: boolean;
-  /** Allowlisted accounts the owner still owns (a reassigned account drops out). */
+  /** Allowlisted accounts the owner may still route to (a reassigned account drops out). */
   accountIds: string[];
+  /** Attached groups (the owner's membership is checked where the pool is computed). */
+  groupIds: string[];
+  scopes: string[];
   limits: KeyLimit[];
   createdAt: Date;
   updatedAt: Date;
@@ -43,6 +46,8 @@ export interface NewApiKey {
   expiresAt: Date | null;
   allowedModels: string[];
   accountIds: string[] | null;
+  groupIds: string[];
+  scopes: string[];
   limits: KeyLimit[];
 }
 
@@ -53,6 +58,9 @@ export interface ApiKeyPatch {
   isActive?: boolean;
   /** null lifts the restriction; a list replaces the allowlist. */
   accountIds?: string[] | null;
+  /** Replaces the attached groups. */
+  groupIds?: string[];
+  scopes?: string[];
   limits?: KeyLimit[];
 }
 
@@ -68,14 +76,26 @@ export interface UsageRow {
   costUsd: number;
 }
 
+/** SQL: account `a` is owned by or shared into a group where `owner` (trusted SQL) is a member or owner. */
+const routingGroupAccount = (owner: string) => `EXISTS (
+  SELECT 1 FROM group_members gm
+   WHERE gm.principal_id = ${owner} AND gm.role IN ('owner', 'member')
+     AND (gm.group_id = a.owner_group_id
+          OR gm.group_id IN (SELECT s.group_id FROM account_shares s WHERE s.account_id = a.id)))`;
+
 const SELECT_KEY = `
   SELECT k.id, k.owner_user_id AS "ownerUserId", u.username AS "ownerUsername", k.name, k.prefix,
          k.is_active AS "isActive", k.expires_at AS "expiresAt", k.revoked_at AS "revokedAt",
          k.last_used_at AS "lastUsedAt", k.allowed_models AS "allowedModels",
          k.accounts_restricted AS "accountsRestricted", k.created_at AS "createdAt", k.updated_at AS "updatedAt",
          ARRAY(SELECT ka.account_id::text FROM api_key_accounts ka
-                 JOIN accounts a ON a.id = ka.account_id AND a.owner_user_id = k.owner_user_id
-                WHERE ka.api_key_id = k.id ORDER BY ka.account_id) AS "accountIds",
+                 JOIN accounts a ON a.id = ka.account_id
+                WHERE ka.api_key_id = k.id
+                  AND (a.owner_user_id = k.owner_user_id OR ${routingGroupAccount('k.owner_user_id')})
+                ORDER BY ka.account_id) AS "accountIds",
+         ARRAY(SELECT kg.group_id::text FROM api_key_groups kg
+                WHERE kg.api_key_id = k.id ORDER BY kg.group_id) AS "groupIds",
+         k.scopes,
          COALESCE((SELECT json_agg(json_build_object('kind', l.kind, 'window', l."window", 'max', l.max,
                                                      'model', l.model) ORDER BY l.kind, l."window", l.model)
                      FROM api_key_limits l WHERE l.api_key_id = k.id), '[]') AS limits`;
@@ -131,11 +151,16 @@ export class ApiKeysRepository {
     return rows.length > 0;
   }
 
-  /** Set-based allowlist check: of these account ids, which does this owner own? */
-  async ownedAccountIds(ownerUserId: string, accountIds: string[], manager?: EntityManager): Promise<Set<string>> {
+  /**
+   * Set-based allowlist check: of these account ids, which may this owner route to (their own, or
+   * owned by or shared into a group where they are a member or owner)?
+   */
+  async usableAccountIds(ownerUserId: string, accountIds: string[], manager?: EntityManager): Promise<Set<string>> {
     if (accountIds.length === 0) return new Set();
     const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT id::text AS id FROM accounts WHERE owner_user_id = $1 AND id = ANY($2::uuid[])`,
+      `SELECT a.id::text AS id FROM accounts a
+        WHERE a.id = ANY($2::uuid[])
+          AND (a.owner_user_id = $1 OR ${routingGroupAccount('$1')})`,
       [ownerUserId, accountIds],
     );
     return new Set(rows.map((row) => row.id));
@@ -143,12 +168,23 @@ export class ApiKeysRepository {
 
   async create(key: NewApiKey, manager: EntityManager): Promise<string> {
     const rows: { id: string }[] = await manager.query(
-      `INSERT INTO api_keys (owner_user_id, name, prefix, key_digest, expires_at, allowed_models, accounts_restricted)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [key.ownerUserId, key.name, key.prefix, key.keyDigest, key.expiresAt, key.allowedModels, key.accountIds !== null],
+      `INSERT INTO api_keys (owner_user_id, name, prefix, key_digest, expires_at, allowed_models, accounts_restricted,
+                             scopes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [
+        key.ownerUserId,
+        key.name,
+        key.prefix,
+        key.keyDigest,
+        key.expiresAt,
+        key.allowedModels,
+        key.accountIds !== null,
+        key.scopes,
+      ],
     );
     const id = rows[0].id;
     if (key.accountIds) await this.replaceAccounts(id, key.accountIds, manager);
+    await this.replaceGroups(id, key.groupIds, manager);
     await this.replaceLimits(id, key.limits, manager);
     return id;
   }
@@ -165,6 +201,7 @@ export class ApiKeysRepository {
     if (patch.expiresAt !== undefined) set('expires_at', patch.expiresAt);
     if (patch.allowedModels !== undefined) set('allowed_models', patch.allowedModels);
     if (patch.isActive !== undefined) set('is_active', patch.isActive);
+    if (patch.scopes !== undefined) set('scopes', patch.scopes);
     if (patch.accountIds !== undefined) set('accounts_restricted', patch.accountIds !== null);
     const result: [unknown[], number] = await manager.query(
       `UPDATE api_keys SET ${sets.join(', ')} WHERE id = $1 AND owner_user_id = $2`,
@@ -173,6 +210,7 @@ export class ApiKeysRepository {
     if ((result[1] ?? 0) === 0) return false;
     if (patch.accountIds !== undefined) await this.replaceAccounts(id, patch.accountIds ?? [], manager);
     if (patch.limits !== undefined) await this.replaceLimits(id, patch.limits, manager);
+    if (patch.groupIds !== undefined) await this.replaceGroups(id, patch.groupIds, manager);
     return true;
   }
 
@@ -273,6 +311,26 @@ export class ApiKeysRepository {
     await manager.query(
       `INSERT INTO api_key_accounts (api_key_id, account_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
       [id, accountIds],
+    );
+  }
+
+  /** Set-based attach check: of these group ids, in which is this principal a member or owner? */
+  async routingGroupIds(principalId: string, groupIds: string[], manager?: EntityManager): Promise<Set<string>> {
+    if (groupIds.length === 0) return new Set();
+    const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT group_id::text AS id FROM group_members
+        WHERE principal_id = $1 AND group_id = ANY($2::uuid[]) AND role IN ('owner', 'member')`,
+      [principalId, groupIds],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  private async replaceGroups(id: string, groupIds: string[], manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM api_key_groups WHERE api_key_id = $1`, [id]);
+    if (groupIds.length === 0) return;
+    await manager.query(
+      `INSERT INTO api_key_groups (api_key_id, group_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
+      [id, groupIds],
     );
   }
 

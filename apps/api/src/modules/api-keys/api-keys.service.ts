@@ -3,7 +3,13 @@
 // rotated key is refused on the very next request. Secrets exist only in the create and
 // regenerate responses.
 import { Injectable } from '@nestjs/common';
-import type { ApiKeyDto, ApiKeySecretResponse, ApiKeyUsageResponse } from '@codex-lb/shared';
+import {
+  API_KEY_DEFAULT_SCOPES,
+  API_KEY_FORBIDDEN_SCOPES,
+  type ApiKeyDto,
+  type ApiKeySecretResponse,
+  type ApiKeyUsageResponse,
+} from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
 import { ownerForCreate, ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
@@ -48,6 +54,7 @@ export class ApiKeysService {
     const secret = generateSecret();
     const id = await this.keys.transaction(async (manager) => {
       const accountIds = dto.accountIds?.length ? await this.checkAccounts(ownerUserId, dto.accountIds, manager) : null;
+      const groupIds = await this.checkGroups(ownerUserId, dto.groupIds ?? [], manager);
       return this.keys.create(
         {
           ownerUserId,
@@ -57,6 +64,8 @@ export class ApiKeysService {
           expiresAt,
           allowedModels,
           accountIds,
+          groupIds,
+          scopes: checkScopes(dto.scopes),
           limits,
         },
         manager,
@@ -75,6 +84,7 @@ export class ApiKeysService {
     if (dto.allowedModels !== undefined) patch.allowedModels = normalizeModels(dto.allowedModels);
     if (dto.isActive !== undefined) patch.isActive = dto.isActive;
     if (dto.limits !== undefined) patch.limits = checkLimits(dto.limits);
+    if (dto.scopes !== undefined) patch.scopes = checkScopes(dto.scopes);
     const row = await this.keys.transaction(async (manager) => {
       const current = await this.keys.findOwned(scope, id, manager, true);
       if (!current) throw ApiError.notFound('API key');
@@ -86,6 +96,8 @@ export class ApiKeysService {
           ? await this.checkAccounts(current.ownerUserId, dto.accountIds, manager)
           : null;
       }
+      if (dto.groupIds !== undefined)
+        patch.groupIds = await this.checkGroups(current.ownerUserId, dto.groupIds, manager);
       await this.keys.update(id, current.ownerUserId, patch, manager);
       return (await this.keys.findOwned(scope, id, manager))!;
     });
@@ -130,10 +142,10 @@ export class ApiKeysService {
   private async checkAccounts(
     ownerUserId: string,
     accountIds: string[],
-    manager: Parameters<ApiKeysRepository['ownedAccountIds']>[2],
+    manager: Parameters<ApiKeysRepository['usableAccountIds']>[2],
   ): Promise<string[]> {
     const wanted = [...new Set(accountIds.map((id) => id.toLowerCase()))];
-    const owned = await this.keys.ownedAccountIds(ownerUserId, wanted, manager);
+    const owned = await this.keys.usableAccountIds(ownerUserId, wanted, manager);
     const unknown = wanted.filter((id) => !owned.has(id));
     if (unknown.length > 0) {
       throw new ApiError(
@@ -144,6 +156,39 @@ export class ApiKeysService {
     }
     return wanted;
   }
+
+  /** Attaching a group needs the key owner's membership as member or owner; others read as unknown. */
+  private async checkGroups(
+    ownerUserId: string,
+    groupIds: string[],
+    manager: Parameters<ApiKeysRepository['routingGroupIds']>[2],
+  ): Promise<string[]> {
+    const wanted = [...new Set(groupIds.map((id) => id.toLowerCase()))];
+    const allowed = await this.keys.routingGroupIds(ownerUserId, wanted, manager);
+    const refused = wanted.filter((id) => !allowed.has(id));
+    if (refused.length > 0) {
+      throw new ApiError(
+        400,
+        'invalid_group_ids',
+        `The key's owner is not a member or owner of these groups: ${refused.join(', ')}.`,
+      );
+    }
+    return wanted.sort();
+  }
+}
+
+/** `proxy` by default; management scopes from the permission list, never user or role management. */
+export function checkScopes(scopes: string[] | undefined): string[] {
+  if (scopes === undefined) return [...API_KEY_DEFAULT_SCOPES];
+  const forbidden = scopes.filter((scope) => (API_KEY_FORBIDDEN_SCOPES as readonly string[]).includes(scope));
+  if (forbidden.length > 0) {
+    throw new ApiError(
+      400,
+      'invalid_scopes',
+      `An API key cannot carry these scopes (keys never manage users, roles or owners): ${forbidden.join(', ')}.`,
+    );
+  }
+  return [...new Set(scopes)].sort();
 }
 
 function parseExpiry(value: string | null | undefined, creating: boolean): Date | null {

@@ -6,8 +6,10 @@ import {
   API_KEY_LIMIT_KINDS,
   API_KEY_LIMIT_WINDOWS,
   API_KEY_MAX_ACCOUNTS,
+  API_KEY_MAX_GROUPS,
   API_KEY_MAX_LIMITS,
   API_KEY_MAX_MODELS,
+  PERMISSIONS,
   type ApiKeyLimitInput,
   type ApiKeyLimitKind,
   type ApiKeyLimitWindow,
@@ -59,6 +61,17 @@ class ApiKeyFieldsDto {
   @ValidateNested({ each: true })
   @Type(() => ApiKeyLimitDtoIn)
   limits?: ApiKeyLimitDtoIn[];
+
+  @Optional()
+  @List({ max: API_KEY_MAX_GROUPS })
+  @Uuid({ each: true, what: 'group ids' })
+  groupIds?: string[];
+
+  /** `proxy` and management permissions; the service refuses user and role management. */
+  @Optional()
+  @List({ max: PERMISSIONS.length + 1 })
+  @OneOf(['proxy', ...PERMISSIONS], { each: true })
+  scopes?: string[];
 }
 
 export class CreateApiKeyDto extends ApiKeyFieldsDto implements CreateApiKeyRequest {
