@@ -8,7 +8,8 @@
 // rather than reused behind a query that will never answer. TCP keepalive finds dead idle
 // connections before a request picks one up.
 import { Client, type ClientConfig } from 'pg';
-import type { DataSourceOptions, QueryRunner } from 'typeorm';
+import { Logger as NestLogger } from '@nestjs/common';
+import type { DataSourceOptions, Logger, QueryRunner } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -183,6 +184,26 @@ export function externalPoolOptions(connectTimeoutMs: number, statementTimeoutMs
   } satisfies ClientConfig & Record<string, unknown>;
 }
 
+const SQL_EXCERPT = 120;
+
+/** TypeORM's error log, through Nest's logger, without query parameters. */
+class QueryErrorLogger implements Logger {
+  private readonly logger = new NestLogger('Database');
+
+  logQueryError(error: string | Error, query: string): void {
+    const message = error instanceof Error ? error.message : error;
+    const sql = query.replace(/\s+/g, ' ').trim().slice(0, SQL_EXCERPT);
+    this.logger.warn(`Query failed (${message}): ${sql}`);
+  }
+  logQuery(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger.warn(String(message));
+  }
+}
+
 export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
   return {
     type: 'postgres',
@@ -191,7 +212,10 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,
+    // Failed queries are logged by their error and the start of their SQL, never their
+    // parameters (digests, encrypted tokens, usernames); callers handle the error itself.
     logging: ['error'],
+    logger: new QueryErrorLogger(),
     // The embedded database runs in this process: there is no network path to lose, it ignores
     // statement_timeout, and a bound on the wait for its one connection would fail requests
     // merely queued behind a batch.
