@@ -16,6 +16,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { title: 'API keys', href: '/api-keys', permission: 'api-keys:read', section: 'workspace' },
   { title: 'Usage', href: '/usage', permission: 'usage:read', section: 'workspace' },
   { title: 'Request logs', href: '/request-logs', permission: 'usage:read', section: 'workspace' },
+  { title: 'Groups', href: '/groups', permission: 'groups:read', section: 'workspace' },
+  { title: 'Service accounts', href: '/service-accounts', permission: 'service-accounts:read', section: 'workspace' },
   { title: 'Users', href: '/users', permission: 'users:manage', section: 'admin' },
   { title: 'Settings', href: '/settings', section: 'account' },
 ];

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { accountsApi } from '@/lib/api/accounts';
 import { queryKeys } from '@/lib/query-keys';
-import type { UpdateAccountRequest } from '@/lib/api/accounts';
+import type { MoveAccountOwnerRequest, UpdateAccountRequest } from '@/lib/api/accounts';
 
 export function useAccounts(ownerId?: string) {
   return useQuery({
@@ -16,6 +16,13 @@ export function useAccounts(ownerId?: string) {
 export function useAccountMutations() {
   const queryClient = useQueryClient();
   const invalidate = () => queryClient.invalidateQueries({ queryKey: queryKeys.accounts() });
+  // Shares and ownership change group pools and so what keys may use.
+  const invalidatePools = () =>
+    Promise.all([
+      invalidate(),
+      queryClient.invalidateQueries({ queryKey: queryKeys.groups() }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() }),
+    ]);
   return {
     update: useMutation({
       mutationFn: ({ id, body }: { id: string; body: UpdateAccountRequest }) => accountsApi.update(id, body),
@@ -28,6 +35,18 @@ export function useAccountMutations() {
     reassignOwner: useMutation({
       mutationFn: ({ id, ownerId }: { id: string; ownerId: string }) => accountsApi.reassignOwner(id, ownerId),
       onSuccess: invalidate,
+    }),
+    moveOwner: useMutation({
+      mutationFn: ({ id, body }: { id: string; body: MoveAccountOwnerRequest }) => accountsApi.moveOwner(id, body),
+      onSuccess: invalidatePools,
+    }),
+    share: useMutation({
+      mutationFn: ({ id, groupId }: { id: string; groupId: string }) => accountsApi.share(id, groupId),
+      onSuccess: invalidatePools,
+    }),
+    withdraw: useMutation({
+      mutationFn: ({ id, groupId }: { id: string; groupId: string }) => accountsApi.withdraw(id, groupId),
+      onSuccess: invalidatePools,
     }),
     importAuthJson: useMutation({ mutationFn: accountsApi.importAuthJson, onSuccess: invalidate }),
   };

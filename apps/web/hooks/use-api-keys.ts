@@ -21,3 +21,12 @@ export function useApiKeyMutations() {
     regenerate: useMutation({ mutationFn: apiKeysApi.regenerate, onSuccess: invalidate }),
   };
 }
+
+/** The effective-accounts explainer of one key; asked only while its drawer is open. */
+export function useEffectiveAccounts(keyId: string | null) {
+  return useQuery({
+    queryKey: queryKeys.effectiveAccounts(keyId ?? ''),
+    queryFn: () => apiKeysApi.effectiveAccounts(keyId as string),
+    enabled: Boolean(keyId),
+  });
+}

@@ -15,4 +15,12 @@ export const queryKeys = {
   overview: () => ['usage', 'overview'] as const,
   requestLogs: (filters: RequestLogFilters) => ['request-logs', filters] as const,
   requestLog: (id: string) => ['request-log', id] as const,
+  // Everything under 'groups', so a membership or pool change refreshes the list and the detail.
+  groups: () => ['groups'] as const,
+  group: (id: string) => ['groups', id] as const,
+  groupMembers: (id: string) => ['groups', id, 'members'] as const,
+  groupImpact: (id: string, principalId: string) => ['groups', id, 'impact', principalId] as const,
+  effectiveAccounts: (keyId: string) => ['api-keys', keyId, 'effective-accounts'] as const,
+  serviceAccounts: () => ['service-accounts'] as const,
+  serviceAccountKeys: (id: string) => ['service-accounts', id, 'keys'] as const,
 };

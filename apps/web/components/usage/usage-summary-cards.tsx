@@ -15,6 +15,7 @@ export function UsageSummaryCards({
   range,
   compareWith,
   ownerId,
+  groupId,
   periodLabel,
 }: {
   range: DateRange;
@@ -25,10 +26,13 @@ export function UsageSummaryCards({
    */
   compareWith?: DateRange;
   ownerId?: string;
+  /** Only what the group accounts for. */
+  groupId?: string;
   periodLabel: string;
 }) {
-  const current = useUsageSummary({ ...range, ownerId: ownerId || undefined });
-  const other = useUsageSummary({ ...(compareWith ?? range), ownerId: ownerId || undefined }, Boolean(compareWith));
+  const scope = { ownerId: ownerId || undefined, groupId: groupId || undefined };
+  const current = useUsageSummary({ ...range, ...scope });
+  const other = useUsageSummary({ ...(compareWith ?? range), ...scope }, Boolean(compareWith));
   const now = current.data?.current;
   const before = compareWith ? other.data?.current : current.data?.previous;
   return (

@@ -1,5 +1,11 @@
 import { apiRequest } from '@/lib/api-client';
-import type { ApiKeyDto, ApiKeySecretResponse, CreateApiKeyRequest, UpdateApiKeyRequest } from '@codex-lb/shared';
+import type {
+  ApiKeyDto,
+  ApiKeySecretResponse,
+  CreateApiKeyRequest,
+  EffectiveAccountsResponse,
+  UpdateApiKeyRequest,
+} from '@codex-lb/shared';
 
 const path = (id: string) => `/api-keys/${encodeURIComponent(id)}`;
 
@@ -11,4 +17,6 @@ export const apiKeysApi = {
   /** Revoking is a delete: the API keeps the row for logs and marks it revoked. */
   revoke: (id: string) => apiRequest<void>(path(id), { method: 'DELETE' }),
   regenerate: (id: string) => apiRequest<ApiKeySecretResponse>(`${path(id)}/regenerate`, { method: 'POST' }),
+  /** Account by account: whether the key may use it, through what, and why not. */
+  effectiveAccounts: (id: string) => apiRequest<EffectiveAccountsResponse>(`${path(id)}/effective-accounts`),
 };

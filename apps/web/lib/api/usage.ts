@@ -15,10 +15,15 @@ export interface UsageRange {
   from: string;
   to: string;
   ownerId?: string;
+  /** Only requests the group's pool or keys account for. */
+  groupId?: string;
 }
 
 /** The log filters as the filter bar edits them: '' means "any" for the status select. */
-export type RequestLogFilters = Omit<RequestLogQuery, 'cursor' | 'status'> & { status?: RequestLogStatus | '' };
+export type RequestLogFilters = Omit<RequestLogQuery, 'cursor' | 'status'> & {
+  status?: RequestLogStatus | '';
+  groupId?: string;
+};
 
 export const usageApi = {
   summary: (range: UsageRange) => apiRequest<UsageSummaryResponse>('/usage/summary', { query: { ...range } }),
