@@ -4,7 +4,7 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { AccessGuard, SessionAuthenticator } from '../src/common/access.guard';
+import { AccessGuard, KeyAuthenticator, SessionAuthenticator } from '../src/common/access.guard';
 import { loadSettings, SETTINGS } from '../src/config/settings';
 import { ADMIN_PASSWORD, createUserSession, login, startTestApp, type TestApp } from './support/app';
 import { collectRoutes, undeclaredRoutes } from './support/routes';
@@ -132,6 +132,7 @@ describe('a route someone forgot to declare', () => {
     providers: [
       { provide: SETTINGS, useValue: loadSettings({}) },
       { provide: SessionAuthenticator, useValue: { authenticate: async () => null } },
+      { provide: KeyAuthenticator, useValue: { authenticate: async () => null } },
       { provide: APP_GUARD, useClass: AccessGuard },
     ],
   })

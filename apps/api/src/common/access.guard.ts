@@ -2,6 +2,12 @@
 // @RequirePermission() is refused, so a forgotten declaration fails closed (and the route
 // meta-spec catches it first). The API-key routes of the proxy are not Nest routes: see
 // modules/proxy/proxy-http.ts, which authenticates every one of them the same way.
+//
+// A request is authenticated by its session cookie or, when it carries no session cookie, by an
+// API key (Authorization: Bearer sk-clb-... or x-api-key). Both resolve to the same principal;
+// a key's permissions are its scopes intersected with its owner's (common/key-permissions.ts).
+// The Origin check guards cookies against cross-site use; a key request has no cookie to abuse,
+// so it is not checked.
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
@@ -22,6 +28,15 @@ export abstract class SessionAuthenticator {
   abstract authenticate(token: string): Promise<Principal | null>;
 }
 
+/**
+ * Resolves the API key a request carries to its principal (implemented by the auth module over
+ * the API-key authenticator): null when the request carries no key; a 401 ApiError for a key
+ * that is malformed, unknown, revoked, disabled, expired or whose owner is inactive.
+ */
+export abstract class KeyAuthenticator {
+  abstract authenticate(headers: FastifyRequest['headers']): Promise<Principal | null>;
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 @Injectable()
@@ -32,6 +47,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionAuthenticator,
+    private readonly keys: KeyAuthenticator,
     @Inject(SETTINGS) settings: Settings,
   ) {
     this.allowedOrigins = new Set(settings.dashboardOrigins);
@@ -43,9 +59,19 @@ export class AccessGuard implements CanActivate {
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
     const request = context.switchToHttp().getRequest<PrincipalRequest>();
 
-    this.checkOrigin(request);
     const token = request.cookies?.[SESSION_COOKIE];
-    if (token) request.principal = (await this.sessions.authenticate(token)) ?? undefined;
+    if (token) {
+      this.checkOrigin(request);
+      request.principal = (await this.sessions.authenticate(token)) ?? undefined;
+    } else {
+      const byKey = await this.keys.authenticate(request.headers).catch((error: unknown) => {
+        // A public route answers as for anyone (a stale key header does not break sign-in).
+        if (isPublic) return null;
+        throw error;
+      });
+      if (byKey) request.principal = byKey;
+      else this.checkOrigin(request);
+    }
 
     if (isPublic) return true;
     if (!permission) {

@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { SessionAuthenticator } from '../../common/access.guard';
+import { KeyAuthenticator, SessionAuthenticator } from '../../common/access.guard';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { ApiKeyPrincipals } from './key-authenticator';
 import { LocalStrategy } from './local.strategy';
 import { LoginBackoff } from './login-backoff';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  imports: [PassportModule, UsersModule],
+  imports: [PassportModule, UsersModule, ApiKeysModule],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -19,7 +21,8 @@ import { SessionsService } from './sessions.service';
     SessionsRepository,
     SessionsService,
     { provide: SessionAuthenticator, useExisting: SessionsService },
+    { provide: KeyAuthenticator, useClass: ApiKeyPrincipals },
   ],
-  exports: [SessionAuthenticator, SessionsService],
+  exports: [SessionAuthenticator, KeyAuthenticator, SessionsService],
 })
 export class AuthModule {}

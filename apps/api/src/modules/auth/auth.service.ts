@@ -1,5 +1,6 @@
-// Credentials, the session payload and password changes. Unknown user, wrong password and
-// inactive user fail identically and in the same time (bcrypt runs in every case).
+// Credentials, the session payload and password changes. Unknown user, wrong password, inactive
+// user and service account fail identically and in the same time (bcrypt runs in every case: a
+// service account has no hash, so it is compared with the same dummy hash as an unknown name).
 import { Injectable } from '@nestjs/common';
 import { permissionsForRole, type AuthenticatedSession, type SessionResponse } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
@@ -35,7 +36,7 @@ export class AuthService {
     }
     const user = await this.users.findByUsername(username);
     const valid = await verifyPassword(password, user?.passwordHash ?? null);
-    if (!user || !valid || !user.isActive) {
+    if (!user || !valid || !user.isActive || user.kind !== 'human') {
       this.backoff.recordFailure(username);
       throw INVALID();
     }
@@ -44,6 +45,7 @@ export class AuthService {
   }
 
   async login(user: UserEntity, meta: ClientMeta): Promise<{ token: string; session: AuthenticatedSession }> {
+    if (user.kind !== 'human') throw INVALID();
     const token = await this.sessions.create(user.id, meta);
     await this.users.recordLogin(user.id);
     return {
@@ -81,7 +83,8 @@ export class AuthService {
     meta: ClientMeta,
   ): Promise<{ token: string; session: AuthenticatedSession }> {
     const user = await this.users.findById(principal.userId);
-    if (!user || !(await verifyPassword(dto.currentPassword, user.passwordHash))) {
+    const valid = await verifyPassword(dto.currentPassword, user?.passwordHash ?? null);
+    if (!user || !valid || user.kind !== 'human') {
       throw ApiError.unauthenticated('The current password is not correct.', 'invalid_credentials');
     }
     if (dto.currentPassword === dto.newPassword) {

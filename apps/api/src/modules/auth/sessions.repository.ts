@@ -33,8 +33,9 @@ export class SessionsRepository {
   }
 
   /**
-   * A session is valid while it is under its absolute cap and idle timeout, its user is active,
-   * and it was created after the user's last password change.
+   * A session is valid while it is under its absolute cap and idle timeout, its user is an
+   * active human (a service account never has a session, however its row came to be), and it was
+   * created after the user's last password change.
    */
   async findValid(tokenHash: string, idleSeconds: number): Promise<ActiveSessionRow | null> {
     const rows: ActiveSessionRow[] = await this.dataSource.query(
@@ -46,6 +47,7 @@ export class SessionsRepository {
           AND s.expires_at > now()
           AND s.last_seen_at > now() - make_interval(secs => $2)
           AND u.is_active
+          AND u.kind = 'human'
           AND s.created_at >= u.password_changed_at`,
       [tokenHash, idleSeconds],
     );
@@ -72,7 +74,7 @@ export class SessionsRepository {
     await this.dataSource.query(
       `DELETE FROM dashboard_sessions s USING dashboard_users u
         WHERE s.user_id = u.id AND u.id = $1
-          AND (NOT u.is_active OR s.created_at < u.password_changed_at)`,
+          AND (NOT u.is_active OR u.kind <> 'human' OR s.created_at < u.password_changed_at)`,
       [userId],
     );
   }

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { Role } from '@codex-lb/shared';
 
+/** Humans sign in with a password; service accounts only hold keys and never have a session. */
+export type PrincipalKind = 'human' | 'service';
+
 @Entity('dashboard_users')
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -9,8 +12,16 @@ export class UserEntity {
   @Column({ type: 'varchar' })
   username: string;
 
-  @Column({ name: 'password_hash', type: 'varchar' })
-  passwordHash: string;
+  /** Null for a service account (never for a human: a CHECK constraint holds it). */
+  @Column({ name: 'password_hash', type: 'varchar', nullable: true })
+  passwordHash: string | null;
+
+  @Column({ type: 'varchar' })
+  kind: PrincipalKind;
+
+  /** A service account's group; null for humans and for the admins' service accounts. */
+  @Column({ name: 'service_group_id', type: 'uuid', nullable: true })
+  serviceGroupId: string | null;
 
   @Column({ type: 'varchar' })
   role: Role;

@@ -1,5 +1,7 @@
 // The only code that touches dashboard_users. Users are not owned rows (only admins manage them),
-// so these methods take no OwnerScope; the controller's permission is the gate.
+// so these methods take no OwnerScope; the controller's permission is the gate. The table also
+// holds service accounts (kind 'service'); user management sees humans only (list and
+// findHumanById), and the service-accounts module manages the rest.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -40,12 +42,17 @@ export class UsersRepository {
     return this.repo(manager).findOne({ where: { id } });
   }
 
+  /** A human user by id: what user management may see and change (a service account is not found). */
+  findHumanById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOne({ where: { id, kind: 'human' } });
+  }
+
   findByUsername(username: string): Promise<UserEntity | null> {
     return this.repo().createQueryBuilder('u').where('lower(u.username) = lower(:username)', { username }).getOne();
   }
 
   async list(filter: UserListFilter): Promise<{ items: UserEntity[]; total: number }> {
-    const query = this.repo().createQueryBuilder('u');
+    const query = this.repo().createQueryBuilder('u').where(`u.kind = 'human'`);
     if (filter.role) query.andWhere('u.role = :role', { role: filter.role });
     if (filter.isActive !== undefined) query.andWhere('u.is_active = :active', { active: filter.isActive });
     const [items, total] = await query

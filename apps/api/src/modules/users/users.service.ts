@@ -1,5 +1,6 @@
 // The rules for dashboard users: unique names, the last active admin stays, nobody deletes
-// themselves, and any change that must end sessions does so in the same transaction.
+// themselves, and any change that must end sessions does so in the same transaction. Service
+// accounts share the table but are not users here: every route answers 404 for one.
 import { Injectable } from '@nestjs/common';
 import type { Page, UserDto } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
@@ -25,7 +26,7 @@ export class UsersService {
   }
 
   async get(id: string): Promise<UserDto> {
-    const user = await this.users.findById(id);
+    const user = await this.users.findHumanById(id);
     if (!user) throw ApiError.notFound('User');
     return toUserDto(user);
   }
@@ -45,7 +46,7 @@ export class UsersService {
     const passwordHash = dto.password !== undefined ? await hashPassword(dto.password) : undefined;
     const updated = await this.users.transaction(async (manager) => {
       const admins = await this.users.lockActiveAdminIds(manager);
-      const user = await this.users.findById(id, manager);
+      const user = await this.users.findHumanById(id, manager);
       if (!user) throw ApiError.notFound('User');
       const losesAdmin = user.role === 'admin' && user.isActive && (dto.role === 'user' || dto.isActive === false);
       if (losesAdmin && admins.length <= 1) {
@@ -65,7 +66,7 @@ export class UsersService {
         patch.mustChangePassword = true;
       }
       if (Object.keys(patch).length > 0) await this.users.update(id, patch, manager);
-      return (await this.users.findById(id, manager))!;
+      return (await this.users.findHumanById(id, manager))!;
     });
     this.events.emit('user.changed', { userId: id });
     return toUserDto(updated);
@@ -77,7 +78,7 @@ export class UsersService {
     }
     await this.users.transaction(async (manager) => {
       const admins = await this.users.lockActiveAdminIds(manager);
-      const user = await this.users.findById(id, manager);
+      const user = await this.users.findHumanById(id, manager);
       if (!user) throw ApiError.notFound('User');
       if (user.role === 'admin' && user.isActive && admins.length <= 1) {
         throw ApiError.conflict('last_admin', 'This is the last active admin and cannot be deleted.');
