@@ -3,6 +3,9 @@ import { ActionMenu } from '@/components/ui/action-menu';
 import { QuotaBar } from '@/components/ui/quota-bar';
 import { Td } from '@/components/ui/table';
 import { formatDateTime, formatRelative } from '@/lib/format';
+import { accountOwner } from '@/components/groups/group-access';
+import { Badge } from '@/components/ui/badge';
+import type { GroupAwareAccount } from '@/lib/api/accounts';
 import type { AccountDto } from '@codex-lb/shared';
 import { AccountStatusBadge, accountName } from './account-status-badge';
 
@@ -13,6 +16,8 @@ export interface AccountRowActions {
   rename: (account: AccountDto) => void;
   reauthenticate: (account: AccountDto) => void;
   reassign?: (account: AccountDto) => void;
+  /** Share into / withdraw from groups, move into a group: only for accounts the caller owns. */
+  groups?: (account: GroupAwareAccount) => void;
   remove: (account: AccountDto) => void;
 }
 
@@ -20,16 +25,23 @@ export function AccountRow({
   account,
   showOwner,
   actions,
+  groupNames,
+  mayManageGroups,
 }: {
-  account: AccountDto;
+  account: GroupAwareAccount;
   showOwner: boolean;
   actions: AccountRowActions;
+  groupNames: ReadonlyMap<string, string>;
+  /** The caller owns it personally (or is an admin). */
+  mayManageGroups: boolean;
 }) {
   const name = accountName(account);
   const paused = account.status === 'paused';
   // A deactivated account (the upstream refused it with 402/403) is resumed by its owner once the
   // workspace or plan is fixed.
   const resumable = paused || account.status === 'deactivated';
+  const owner = accountOwner(account);
+  const shared = (account.sharedWith ?? []).map((id) => groupNames.get(id) ?? 'a group');
   return (
     <tr>
       <Td>
@@ -38,8 +50,17 @@ export function AccountRow({
           {account.alias && account.email ? `${account.email} · ` : ''}
           {account.planType ?? 'unknown plan'}
         </div>
+        {shared.length ? <div className="text-xs text-sky-700">Shared into {shared.join(', ')}</div> : null}
       </Td>
-      {showOwner ? <Td className="text-zinc-700">{account.ownerUsername}</Td> : null}
+      {showOwner ? (
+        <Td className="text-zinc-700">
+          {owner.type === 'group' ? (
+            <Badge tone="violet">Group: {groupNames.get(owner.id) ?? 'a group'}</Badge>
+          ) : (
+            account.ownerUsername
+          )}
+        </Td>
+      ) : null}
       <Td>
         <AccountStatusBadge account={account} />
       </Td>
@@ -69,6 +90,11 @@ export function AccountRow({
             { label: 'Refresh usage', onSelect: () => actions.refresh(account) },
             { label: 'Rename', onSelect: () => actions.rename(account) },
             { label: 'Sign in again', onSelect: () => actions.reauthenticate(account) },
+            {
+              label: 'Groups…',
+              onSelect: () => actions.groups?.(account),
+              hidden: !actions.groups || !mayManageGroups,
+            },
             { label: 'Change owner', onSelect: () => actions.reassign?.(account), hidden: !actions.reassign },
             { label: 'Delete', onSelect: () => actions.remove(account), danger: true },
           ]}

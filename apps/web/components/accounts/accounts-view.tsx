@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { toast } from 'sonner';
 import { OwnerFilter } from '@/components/owner-select';
-import { useCan } from '@/components/session-provider';
+import { useCan, useCurrentSession } from '@/components/session-provider';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
@@ -13,6 +13,10 @@ import { Table, Th } from '@/components/ui/table';
 import { useAccountMutations, useAccounts } from '@/hooks/use-accounts';
 import { errorMessage } from '@/lib/api-client';
 import type { AccountDto } from '@codex-lb/shared';
+import { accountOwner } from '@/components/groups/group-access';
+import { useGroups } from '@/hooks/use-groups';
+import type { GroupAwareAccount } from '@/lib/api/accounts';
+import { AccountGroupsDialog } from './account-groups-dialog';
 import { AccountRow, type AccountRowActions } from './account-row';
 import { accountName } from './account-status-badge';
 import { AddAccountDialog } from './add-account-dialog';
@@ -23,6 +27,11 @@ export function AccountsView() {
   const seesAllOwners = useCan('owners:all');
   const canAssign = useCan('accounts:assign-owner');
   const canWrite = useCan('accounts:write');
+  const readsGroups = useCan('groups:read');
+  const session = useCurrentSession();
+  const groups = useGroups({ enabled: readsGroups });
+  const groupNames = new Map((groups.data?.items ?? []).map((group) => [group.id, group.name]));
+  const [grouping, setGrouping] = useState<GroupAwareAccount | null>(null);
   const [ownerId, setOwnerId] = useState('');
   const accounts = useAccounts(ownerId);
   const mutations = useAccountMutations();
@@ -42,10 +51,15 @@ export function AccountsView() {
     rename: setRenaming,
     reauthenticate: () => setAdding('reauth'),
     reassign: canAssign ? setReassigning : undefined,
+    groups: readsGroups && canWrite ? setGrouping : undefined,
     remove: setDeleting,
   };
 
   const list = accounts.data ?? [];
+  // Accounts reach the page through groups too: show whose each one is when any is not yours.
+  const showOwner =
+    seesAllOwners || list.some((a) => accountOwner(a).type === 'group' || accountOwner(a).id !== session.user.id);
+  const isAdmin = session.user.role === 'admin';
   const addButton = canWrite ? <Button onClick={() => setAdding('add')}>Add account</Button> : null;
 
   return (
@@ -73,7 +87,7 @@ export function AccountsView() {
               <thead>
                 <tr>
                   <Th>Account</Th>
-                  {seesAllOwners ? <Th>Owner</Th> : null}
+                  {showOwner ? <Th>Owner</Th> : null}
                   <Th>Status</Th>
                   <Th>5-hour quota</Th>
                   <Th>Weekly quota</Th>
@@ -85,7 +99,16 @@ export function AccountsView() {
               </thead>
               <tbody>
                 {list.map((account) => (
-                  <AccountRow key={account.id} account={account} showOwner={seesAllOwners} actions={actions} />
+                  <AccountRow
+                    key={account.id}
+                    account={account}
+                    showOwner={showOwner}
+                    actions={actions}
+                    groupNames={groupNames}
+                    mayManageGroups={
+                      isAdmin || (accountOwner(account).type === 'user' && accountOwner(account).id === session.user.id)
+                    }
+                  />
                 ))}
               </tbody>
             </Table>
@@ -97,6 +120,10 @@ export function AccountsView() {
         open={adding !== null}
         title={adding === 'reauth' ? 'Sign the account in again' : undefined}
         onClose={() => setAdding(null)}
+      />
+      <AccountGroupsDialog
+        account={grouping && (list.find((a) => a.id === grouping.id) ?? grouping)}
+        onClose={() => setGrouping(null)}
       />
       <RenameAccountDialog account={renaming} onClose={() => setRenaming(null)} />
       <ReassignOwnerDialog account={reassigning} onClose={() => setReassigning(null)} />

@@ -11,16 +11,20 @@ export interface ApiKeyRowActions {
   regenerate: (key: ApiKeyDto) => void;
   revoke: (key: ApiKeyDto) => void;
   toggleActive: (key: ApiKeyDto) => void;
+  explain: (key: ApiKeyDto) => void;
+  editAccess?: (key: ApiKeyDto) => void;
 }
 
 export function ApiKeyRow({
   apiKey,
   showOwner,
   actions,
+  groupNames,
 }: {
   apiKey: ApiKeyDto;
   showOwner: boolean;
   actions: ApiKeyRowActions;
+  groupNames: ReadonlyMap<string, string>;
 }) {
   const status = apiKeyStatus(apiKey);
   const revoked = Boolean(apiKey.revokedAt);
@@ -31,12 +35,18 @@ export function ApiKeyRow({
       ? `${apiKey.accountIds.length} account${apiKey.accountIds.length === 1 ? '' : 's'}`
       : 'All accounts',
   ].join(' · ');
+  const groups = (apiKey.groupIds ?? []).map((id) => groupNames.get(id) ?? 'a group');
+  const management = (apiKey.scopes ?? []).filter((scope) => scope !== 'proxy');
   return (
     <tr className={revoked ? 'text-zinc-400' : undefined}>
       <Td>
         <div className="font-medium text-zinc-900">{apiKey.name}</div>
         <div className="font-mono text-xs text-zinc-500">{apiKey.prefix}…</div>
         <div className="mt-0.5 max-w-64 text-xs text-zinc-500">{scope}</div>
+        {groups.length ? <div className="max-w-64 text-xs text-zinc-500">Groups: {groups.join(', ')}</div> : null}
+        {management.length ? (
+          <div className="max-w-64 text-xs text-zinc-500">API scopes: {management.join(', ')}</div>
+        ) : null}
       </Td>
       {showOwner ? <Td className="text-zinc-700">{apiKey.ownerUsername}</Td> : null}
       <Td>
@@ -57,6 +67,12 @@ export function ApiKeyRow({
           <ActionMenu
             label={`Actions for key ${apiKey.name}`}
             items={[
+              { label: 'Accounts it may use', onSelect: () => actions.explain(apiKey) },
+              {
+                label: 'Groups and scopes',
+                onSelect: () => actions.editAccess?.(apiKey),
+                hidden: !actions.editAccess,
+              },
               { label: apiKey.isActive ? 'Disable' : 'Enable', onSelect: () => actions.toggleActive(apiKey) },
               { label: 'Regenerate secret', onSelect: () => actions.regenerate(apiKey) },
               { label: 'Revoke', onSelect: () => actions.revoke(apiKey), danger: true },

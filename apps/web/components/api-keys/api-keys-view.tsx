@@ -11,11 +11,14 @@ import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
 import { Table, Th } from '@/components/ui/table';
 import { useApiKeyMutations, useApiKeys } from '@/hooks/use-api-keys';
+import { useGroups } from '@/hooks/use-groups';
 import { errorMessage } from '@/lib/api-client';
 import type { GatewayHint } from '@/lib/client-snippets';
 import type { ApiKeyDto, ApiKeySecretResponse } from '@codex-lb/shared';
 import { ApiKeyRow, type ApiKeyRowActions } from './api-key-row';
 import { CreateApiKeyDialog } from './create-api-key-dialog';
+import { EditKeyAccessDialog } from './edit-key-access-dialog';
+import { EffectiveAccountsDrawer } from './effective-accounts-drawer';
 import { KeySecretDialog } from './key-secret-dialog';
 
 export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
@@ -26,11 +29,17 @@ export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
   const mutations = useApiKeyMutations();
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<ApiKeySecretResponse | null>(null);
+  const groups = useGroups({ enabled: useCan('groups:read') });
+  const groupNames = new Map((groups.data?.items ?? []).map((group) => [group.id, group.name]));
+  const [explaining, setExplaining] = useState<ApiKeyDto | null>(null);
+  const [editing, setEditing] = useState<ApiKeyDto | null>(null);
   const [confirm, setConfirm] = useState<{ kind: 'revoke' | 'regenerate'; key: ApiKeyDto } | null>(null);
 
   const actions: ApiKeyRowActions = {
     regenerate: (key) => setConfirm({ kind: 'regenerate', key }),
     revoke: (key) => setConfirm({ kind: 'revoke', key }),
+    explain: setExplaining,
+    editAccess: canWrite ? setEditing : undefined,
     toggleActive: (key) =>
       mutations.update.mutate(
         { id: key.id, body: { isActive: !key.isActive } },
@@ -57,7 +66,7 @@ export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
     <>
       <PageHeader
         title="API keys"
-        description="Codex CLI and OpenAI-compatible clients authenticate with these keys. Each key is served only by its owner's accounts."
+        description="Codex CLI and OpenAI-compatible clients authenticate with these keys. Each key is served by its owner's accounts and the pools of the groups it is attached to."
         actions={createButton}
       />
       {seesAllOwners ? (
@@ -90,7 +99,13 @@ export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
               </thead>
               <tbody>
                 {list.map((key) => (
-                  <ApiKeyRow key={key.id} apiKey={key} showOwner={seesAllOwners} actions={actions} />
+                  <ApiKeyRow
+                    key={key.id}
+                    apiKey={key}
+                    showOwner={seesAllOwners}
+                    actions={actions}
+                    groupNames={groupNames}
+                  />
                 ))}
               </tbody>
             </Table>
@@ -99,6 +114,8 @@ export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
       </QueryState>
 
       <CreateApiKeyDialog open={creating} onClose={() => setCreating(false)} onCreated={setSecret} />
+      <EffectiveAccountsDrawer apiKey={explaining} onClose={() => setExplaining(null)} />
+      <EditKeyAccessDialog apiKey={editing} onClose={() => setEditing(null)} />
       <KeySecretDialog secret={secret} gateway={gateway} onClose={() => setSecret(null)} />
       <ConfirmDialog
         open={Boolean(confirm)}

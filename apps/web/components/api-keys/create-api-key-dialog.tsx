@@ -12,6 +12,8 @@ import { useApiKeyMutations } from '@/hooks/use-api-keys';
 import { errorMessage } from '@/lib/api-client';
 import type { ApiKeySecretResponse } from '@codex-lb/shared';
 import { emptyApiKeyDraft, parseApiKeyDraft, type ApiKeyDraft, type ApiKeyFormErrors } from './api-key-form';
+import { emptyKeyAccessDraft, scopesFromDraft, type KeyAccessDraft } from './key-access';
+import { KeyAccessFields } from './key-access-fields';
 import { LimitsEditor } from './limits-editor';
 
 export function CreateApiKeyDialog({
@@ -29,11 +31,15 @@ export function CreateApiKeyDialog({
   const accounts = useAccounts(useCan('owners:all') ? session.user.id : undefined);
   const [draft, setDraft] = useState<ApiKeyDraft>(emptyApiKeyDraft);
   const [errors, setErrors] = useState<ApiKeyFormErrors>({ limits: {} });
+  const [access, setAccess] = useState<KeyAccessDraft>(emptyKeyAccessDraft);
+  const [accessError, setAccessError] = useState<string>();
   const set = (patch: Partial<ApiKeyDraft>) => setDraft((current) => ({ ...current, ...patch }));
 
   function close() {
     setDraft(emptyApiKeyDraft());
     setErrors({ limits: {} });
+    setAccess(emptyKeyAccessDraft());
+    setAccessError(undefined);
     create.reset();
     onClose();
   }
@@ -41,9 +47,17 @@ export function CreateApiKeyDialog({
   function submit(event: FormEvent) {
     event.preventDefault();
     const parsed = parseApiKeyDraft(draft);
+    const scopes = scopesFromDraft(access);
+    setAccessError(scopes.ok ? undefined : scopes.error);
     if (!parsed.ok) return setErrors(parsed.errors);
     setErrors({ limits: {} });
-    create.mutate(parsed.request, {
+    if (!scopes.ok) return;
+    const request = {
+      ...parsed.request,
+      ...(access.groupIds.length ? { groupIds: access.groupIds } : {}),
+      ...(scopes.scopes.join() !== 'proxy' ? { scopes: scopes.scopes } : {}),
+    };
+    create.mutate(request, {
       onSuccess: (secret) => {
         close();
         onCreated(secret);
@@ -106,6 +120,7 @@ export function CreateApiKeyDialog({
             </p>
           )}
         </fieldset>
+        <KeyAccessFields draft={access} error={accessError} onChange={setAccess} />
         <LimitsEditor limits={draft.limits} errors={errors.limits} onChange={(limits) => set({ limits })} />
         <div className="flex justify-end gap-2 border-t border-zinc-100 pt-4">
           <Button variant="outline" onClick={close}>

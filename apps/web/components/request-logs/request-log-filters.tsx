@@ -1,5 +1,6 @@
 'use client';
 import { accountName } from '@/components/accounts/account-status-badge';
+import { GroupFilter } from '@/components/groups/group-filter';
 import { OwnerFilter } from '@/components/owner-select';
 import { Input, Select } from '@/components/ui/input';
 import { useAccounts } from '@/hooks/use-accounts';
@@ -93,6 +94,11 @@ export function RequestLogFiltersBar({
           ))}
         </Select>
       </label>
+      <GroupFilter
+        className="self-end text-xs text-zinc-600 lg:w-48 [&>select]:mt-0.5 flex flex-col"
+        value={filters.groupId ?? ''}
+        onChange={(groupId) => onChange({ groupId })}
+      />
       {seesAllOwners ? (
         <div className="self-end">
           <OwnerFilter

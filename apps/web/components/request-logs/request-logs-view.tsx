@@ -27,7 +27,9 @@ export function RequestLogsView() {
   const logs = useRequestLogs(settled);
   const [open, setOpen] = useState<RequestLogDto | null>(null);
   const rows = useMemo(() => logs.data?.pages.flatMap((page) => page.items) ?? [], [logs.data]);
-  const filtered = Boolean(filters.model || filters.status || filters.apiKeyId || filters.accountId || filters.ownerId);
+  const filtered = Boolean(
+    filters.model || filters.status || filters.apiKeyId || filters.accountId || filters.ownerId || filters.groupId,
+  );
 
   return (
     <>

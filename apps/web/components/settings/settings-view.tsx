@@ -5,6 +5,7 @@ import { SignOutButton } from '@/components/layout/sign-out-button';
 import { useCurrentSession } from '@/components/session-provider';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardBody, CardHeader } from '@/components/ui/card';
+import { CopyButton } from '@/components/ui/copy-button';
 import { PageHeader } from '@/components/ui/page-header';
 
 export function SettingsView() {
@@ -23,7 +24,15 @@ export function SettingsView() {
               <dd>
                 <Badge tone={user.role === 'admin' ? 'violet' : 'neutral'}>{user.role}</Badge>
               </dd>
+              <dt className="text-zinc-500">User id</dt>
+              <dd className="flex min-w-0 items-center gap-2">
+                <code className="truncate font-mono text-xs" data-testid="user-id">
+                  {user.id}
+                </code>
+                <CopyButton text={user.id} label="Copy user id" />
+              </dd>
             </dl>
+            <p className="text-sm text-zinc-500">A group owner adds you to their group with your user id.</p>
             <p className="text-sm text-zinc-500">Signing out ends this browser&apos;s session only.</p>
             <SignOutButton />
           </CardBody>

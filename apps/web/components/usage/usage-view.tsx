@@ -1,5 +1,6 @@
 'use client';
 import { useState } from 'react';
+import { GroupFilter } from '@/components/groups/group-filter';
 import { OwnerFilter } from '@/components/owner-select';
 import { useCan } from '@/components/session-provider';
 import { buttonClasses } from '@/components/ui/button';
@@ -36,10 +37,12 @@ export function UsageView() {
   const [preset, setPreset] = useState<RangePreset>('7d');
   const [range, setRange] = useState<DateRange>(() => rangeForPreset('7d'));
   const [ownerId, setOwnerId] = useState('');
+  const [groupId, setGroupId] = useState('');
+  const scope = { ownerId: ownerId || undefined, groupId: groupId || undefined };
   const [groupBy, setGroupBy] = useState<UsageGroupBy>('model');
   const [metric, setMetric] = useState<UsageMetric>('requests');
   const bucket = bucketFor(range);
-  const series = useUsageTimeseries({ ...range, ownerId: ownerId || undefined }, bucket, groupBy);
+  const series = useUsageTimeseries({ ...range, ...scope }, bucket, groupBy);
 
   return (
     <>
@@ -47,11 +50,7 @@ export function UsageView() {
         title="Usage"
         description="Requests, tokens and estimated cost across your keys and accounts."
         actions={
-          <a
-            className={buttonClasses('outline')}
-            href={requestLogsApi.exportUrl({ ...range, ownerId: ownerId || undefined })}
-            download
-          >
+          <a className={buttonClasses('outline')} href={requestLogsApi.exportUrl({ ...range, ...scope })} download>
             Export CSV
           </a>
         }
@@ -66,8 +65,9 @@ export function UsageView() {
           }}
         />
         {seesAllOwners ? <OwnerFilter value={ownerId} onChange={setOwnerId} /> : null}
+        <GroupFilter value={groupId} onChange={setGroupId} />
       </div>
-      <UsageSummaryCards range={range} ownerId={ownerId} periodLabel="previous period" />
+      <UsageSummaryCards range={range} ownerId={ownerId} groupId={groupId} periodLabel="previous period" />
       <Card className="mt-6">
         <CardHeader
           title="Over time"
