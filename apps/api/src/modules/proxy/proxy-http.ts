@@ -244,7 +244,7 @@ export class ProxyHttp {
       return;
     }
     const req = exchange.req;
-    if (!req.complete && exchange.body === null) {
+    if (req.method === 'POST' && !req.complete && exchange.body === null) {
       res.setHeader('connection', 'close');
       res.once('finish', () => setTimeout(() => req.socket.destroy(), LINGER_MS).unref());
     }
