@@ -13,6 +13,7 @@ import { SETTINGS, type Settings } from './config/settings';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { GroupsModule } from './modules/groups/groups.module';
 import { HealthModule } from './modules/health/health.module';
 import { UsageModule } from './modules/usage/usage.module';
 import { ProxyModule } from './modules/proxy/proxy.module';
@@ -47,6 +48,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         AccountsModule,
+        GroupsModule,
         ProxyModule,
         ApiKeysModule,
         UsageModule,

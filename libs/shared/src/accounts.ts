@@ -27,8 +27,16 @@ export interface QuotaWindowDto {
 
 export interface AccountDto {
   id: string;
-  ownerUserId: string;
-  ownerUsername: string;
+  /** The owning user; null when a group owns the account. */
+  ownerUserId: string | null;
+  ownerUsername: string | null;
+  /** Who owns the account: a user or a group (ownerId names it). */
+  ownerType: 'user' | 'group';
+  ownerId: string;
+  /** The owning group's name when ownerType is 'group'. */
+  ownerGroupName: string | null;
+  /** Groups the account is shared into, among those the caller may see. */
+  sharedWith: string[];
   email: string | null;
   alias: string | null;
   planType: string | null;

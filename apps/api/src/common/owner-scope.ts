@@ -3,7 +3,15 @@
 // narrow "all" to one owner.
 import type { Principal } from './principal';
 
-export type OwnerScope = { readonly userId: string } | { readonly all: true; readonly ownerId?: string };
+export type OwnerScope =
+  | {
+      readonly userId: string;
+      /** Groups the user belongs to (any group role): what they may read through groups. */
+      readonly groupIds?: readonly string[];
+      /** Groups the user owns: group-owned rows they may change. */
+      readonly ownedGroupIds?: readonly string[];
+    }
+  | { readonly all: true; readonly ownerId?: string };
 
 export function ownerScopeFor(principal: Principal, requestedOwnerId?: string): OwnerScope {
   if (principal.permissions.has('owners:all')) {

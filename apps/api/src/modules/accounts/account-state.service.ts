@@ -2,6 +2,7 @@
 // compare-and-set on the status and cooldown that were read (so a pause made meanwhile, here or
 // in another process, is never overwritten), and tell the caches. Every status write of the
 // accounts module and every outcome the proxy reports goes through here.
+import { ownerIdOf } from './accounts.mapper';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainEvents } from '../../common/events';
 import type { OwnerScope } from '../../common/owner-scope';
@@ -53,7 +54,7 @@ export class AccountStateService {
       const after = transition(before, event, now);
       if (!persistedChange(before, after)) return row;
       if (await this.accounts.compareAndSetStatus(scope, id, row, toChange(after))) {
-        this.events.emit('account.changed', { accountId: id, ownerId: row.ownerUserId });
+        this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(row) });
         return { ...row, ...toChange(after) } as AccountRow;
       }
     }

@@ -6,6 +6,7 @@
 // - a refresh token that was sent once is never sent again. A definite upstream answer (an error
 //   status) leaves the token unused and may be retried later; a send whose outcome is unknown
 //   (timeout, reset connection) burns it, and the account then needs a new sign-in.
+import { ownerIdOf } from './accounts.mapper';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { TokenVault } from '../../common/crypto/token-vault';
@@ -124,7 +125,7 @@ export class AccountTokensService {
       });
       if (!stored) this.logger.warn(`Account ${accountId} changed during a refresh; kept the newer tokens`);
       else await this.states.applyUnscoped(accountId, { type: 'refreshed' });
-      this.events.emit('account.changed', { accountId, ownerId: before.ownerUserId });
+      this.events.emit('account.changed', { accountId, ownerId: ownerIdOf(before) });
       return stored
         ? { accessToken: tokens.accessToken, chatgptAccountId: before.chatgptAccountId, expiresAt }
         : this.getAccessWithoutRefresh(accountId);

@@ -15,7 +15,9 @@ const numeric = { to: (v: number | null) => v, from: (v: string | number | null)
 @Entity('accounts')
 export class AccountEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
-  @Column({ name: 'owner_user_id', type: 'uuid' }) ownerUserId: string;
+  /** Exactly one of ownerUserId and ownerGroupId is set. */
+  @Column({ name: 'owner_user_id', type: 'uuid', nullable: true }) ownerUserId: string | null;
+  @Column({ name: 'owner_group_id', type: 'uuid', nullable: true }) ownerGroupId: string | null;
   @Column({ name: 'chatgpt_account_id', type: 'varchar' }) chatgptAccountId: string;
   @Column({ name: 'chatgpt_user_id', type: 'varchar' }) chatgptUserId: string;
   @Column({ type: 'varchar', nullable: true }) email: string | null;

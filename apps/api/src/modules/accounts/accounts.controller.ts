@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AccountDto } from '@codex-lb/shared';
+import type { AccountDto, ShareAccountResponse } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
 import { IdParam } from '../../common/validation';
 import type { Principal } from '../../common/principal';
@@ -80,13 +80,36 @@ export class AccountsController {
     return this.accounts.delete(principal, id);
   }
 
+  /** Admins move any account; its owner may move it into a group they own. */
   @Patch(':id/owner')
-  @RequirePermission('accounts:assign-owner')
+  @RequirePermission('accounts:write')
   reassign(
     @CurrentPrincipal() principal: Principal,
     @IdParam() id: string,
     @Body() dto: ReassignOwnerDto,
   ): Promise<AccountDto> {
-    return this.accounts.reassign(principal, id, dto.ownerId);
+    return this.accounts.moveOwner(principal, id, { userId: dto.userId ?? dto.ownerId, groupId: dto.groupId });
+  }
+
+  /** Shares the account into a group its owner belongs to as member or owner. */
+  @Put(':id/shares/:groupId')
+  @RequirePermission('accounts:write')
+  share(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: string,
+    @IdParam('groupId') groupId: string,
+  ): Promise<ShareAccountResponse> {
+    return this.accounts.share(principal, id, groupId);
+  }
+
+  @Delete(':id/shares/:groupId')
+  @HttpCode(204)
+  @RequirePermission('accounts:write')
+  unshare(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: string,
+    @IdParam('groupId') groupId: string,
+  ): Promise<void> {
+    return this.accounts.unshare(principal, id, groupId);
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module';
 import { AccountStateService } from './account-state.service';
 import { AccountTokensService } from './account-tokens.service';
 import { AccountsController } from './accounts.controller';
@@ -11,6 +12,7 @@ import { QuotaPollerService } from './quota-poller.service';
 import { UpstreamAuthClient } from './upstream-auth.client';
 
 @Module({
+  imports: [GroupsModule],
   controllers: [AccountsController, OAuthController],
   providers: [
     AccountsRepository,
@@ -22,6 +24,7 @@ import { UpstreamAuthClient } from './upstream-auth.client';
     OAuthFlowsRepository,
     OAuthService,
   ],
-  exports: [AccountsRepository, AccountsService, AccountStateService, AccountTokensService],
+  // GroupsModule goes along: the proxy's pool reads its GroupIndex.
+  exports: [AccountsRepository, AccountsService, AccountStateService, AccountTokensService, GroupsModule],
 })
 export class AccountsModule {}

@@ -10,7 +10,34 @@ import { AccountEntity, type AccountStatus } from './account.entity';
 import type { QuotaSnapshot } from './quota';
 
 export interface AccountRow extends AccountEntity {
-  ownerUsername: string;
+  /** Null for a group-owned account. */
+  ownerUsername: string | null;
+  /** The owning group's name, for a group-owned account. */
+  ownerGroupName: string | null;
+  /** Every group the account is shared into (the service shows the caller only theirs). */
+  sharedWith: string[];
+}
+
+/** Reading reaches shared and group-owned accounts of the caller's groups; writing does not. */
+export type AccountAccess = 'read' | 'write';
+
+/**
+ * The account access condition for a WHERE clause. A user reads their own accounts, those their
+ * groups own and those shared into their groups; they change their own and those of groups they
+ * own. An admin ("all") reaches every account, optionally narrowed to one owning user.
+ */
+export function accountCondition(scope: OwnerScope, access: AccountAccess, params: unknown[]): string {
+  if (!('userId' in scope)) return ownerCondition(scope, 'a.owner_user_id', params);
+  params.push(scope.userId);
+  const user = `$${params.length}`;
+  if (access === 'write') {
+    params.push(scope.ownedGroupIds ?? []);
+    return ` AND (a.owner_user_id = ${user} OR a.owner_group_id = ANY($${params.length}::uuid[]))`;
+  }
+  params.push(scope.groupIds ?? []);
+  const groups = `$${params.length}::uuid[]`;
+  return ` AND (a.owner_user_id = ${user} OR a.owner_group_id = ANY(${groups})
+            OR EXISTS (SELECT 1 FROM account_shares s WHERE s.account_id = a.id AND s.group_id = ANY(${groups})))`;
 }
 
 export interface NewAccount {
@@ -32,7 +59,12 @@ export interface StatusChange {
   cooldownUntil: Date | null;
 }
 
-const SELECT = `SELECT a.*, u.username AS owner_username FROM accounts a JOIN dashboard_users u ON u.id = a.owner_user_id`;
+const SELECT = `
+  SELECT a.*, u.username AS owner_username, g.name AS owner_group_name,
+         ARRAY(SELECT s.group_id::text FROM account_shares s WHERE s.account_id = a.id ORDER BY s.group_id) AS shared_with
+    FROM accounts a
+    LEFT JOIN dashboard_users u ON u.id = a.owner_user_id
+    LEFT JOIN groups g ON g.id = a.owner_group_id`;
 
 function toRow(raw: Record<string, unknown>, dataSource: DataSource): AccountRow {
   const metadata = dataSource.getMetadata(AccountEntity);
@@ -42,7 +74,9 @@ function toRow(raw: Record<string, unknown>, dataSource: DataSource): AccountRow
     (entity as unknown as Record<string, unknown>)[column.propertyName] =
       column.transformer && !Array.isArray(column.transformer) ? column.transformer.from(value) : value;
   }
-  entity.ownerUsername = String(raw.owner_username);
+  entity.ownerUsername = (raw.owner_username as string | null) ?? null;
+  entity.ownerGroupName = (raw.owner_group_name as string | null) ?? null;
+  entity.sharedWith = (raw.shared_with as string[] | null) ?? [];
   return entity;
 }
 
@@ -53,16 +87,16 @@ export class AccountsRepository {
   async list(scope: OwnerScope): Promise<AccountRow[]> {
     const params: unknown[] = [];
     const rows = await this.dataSource.query(
-      `${SELECT} WHERE true${ownerCondition(scope, 'a.owner_user_id', params)} ORDER BY a.created_at, a.id`,
+      `${SELECT} WHERE true${accountCondition(scope, 'read', params)} ORDER BY a.created_at, a.id`,
       params,
     );
     return rows.map((row: Record<string, unknown>) => toRow(row, this.dataSource));
   }
 
-  async find(scope: OwnerScope, id: string): Promise<AccountRow | null> {
+  async find(scope: OwnerScope, id: string, access: AccountAccess = 'read'): Promise<AccountRow | null> {
     const params: unknown[] = [id];
     const rows = await this.dataSource.query(
-      `${SELECT} WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+      `${SELECT} WHERE a.id = $1${accountCondition(scope, access, params)}`,
       params,
     );
     return rows[0] ? toRow(rows[0], this.dataSource) : null;
@@ -105,7 +139,7 @@ export class AccountsRepository {
   async setAlias(scope: OwnerScope, id: string, alias: string | null): Promise<boolean> {
     const params: unknown[] = [id, alias];
     const result = await this.dataSource.query(
-      `UPDATE accounts a SET alias = $2, updated_at = now() WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+      `UPDATE accounts a SET alias = $2, updated_at = now() WHERE a.id = $1${accountCondition(scope, 'write', params)}`,
       params,
     );
     return result[1] > 0;
@@ -132,7 +166,7 @@ export class AccountsRepository {
     ];
     const result = await this.dataSource.query(
       `UPDATE accounts a SET status = $2, status_reason = $3, cooldown_until = $4, updated_at = now()
-        WHERE a.id = $1 AND a.status = $5 AND a.cooldown_until IS NOT DISTINCT FROM $6${scope ? ownerCondition(scope, 'a.owner_user_id', params) : ''}`,
+        WHERE a.id = $1 AND a.status = $5 AND a.cooldown_until IS NOT DISTINCT FROM $6${scope ? accountCondition(scope, 'write', params) : ''}`,
       params,
     );
     return result[1] > 0;
@@ -141,17 +175,51 @@ export class AccountsRepository {
   async delete(scope: OwnerScope, id: string): Promise<boolean> {
     const params: unknown[] = [id];
     const result = await this.dataSource.query(
-      `DELETE FROM accounts a WHERE a.id = $1${ownerCondition(scope, 'a.owner_user_id', params)}`,
+      `DELETE FROM accounts a WHERE a.id = $1${accountCondition(scope, 'write', params)}`,
       params,
     );
     return result[1] > 0;
   }
 
   async reassignOwner(id: string, ownerId: string): Promise<boolean> {
-    const result = await this.dataSource.query(
-      `UPDATE accounts SET owner_user_id = $2, updated_at = now() WHERE id = $1`,
-      [id, ownerId],
+    return this.moveOwner(id, { userId: ownerId });
+  }
+
+  /**
+   * Moves an account to a user or a group (the caller checked the right to). Its shares go: they
+   * were the previous owner's decision. Returns the groups whose pools changed.
+   */
+  async moveOwner(id: string, to: { userId?: string; groupId?: string }): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.query(
+        `UPDATE accounts SET owner_user_id = $2, owner_group_id = $3, updated_at = now() WHERE id = $1`,
+        [id, to.userId ?? null, to.groupId ?? null],
+      );
+      if (result[1] === 0) return false;
+      await manager.query(`DELETE FROM account_shares WHERE account_id = $1`, [id]);
+      return true;
+    });
+  }
+
+  async groupExists(groupId: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM groups WHERE id = $1`, [groupId]);
+    return rows.length > 0;
+  }
+
+  /** Shares an account into a group (idempotent). */
+  async share(accountId: string, groupId: string, sharedBy: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO account_shares (account_id, group_id, shared_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [accountId, groupId, sharedBy],
     );
+  }
+
+  /** Withdraws a share; false when there was none. */
+  async unshare(accountId: string, groupId: string): Promise<boolean> {
+    const result = await this.dataSource.query(`DELETE FROM account_shares WHERE account_id = $1 AND group_id = $2`, [
+      accountId,
+      groupId,
+    ]);
     return result[1] > 0;
   }
 
@@ -233,7 +301,10 @@ export class AccountsRepository {
     );
   }
 
-  async findSeat(chatgptAccountId: string, chatgptUserId: string): Promise<{ id: string; ownerUserId: string } | null> {
+  async findSeat(
+    chatgptAccountId: string,
+    chatgptUserId: string,
+  ): Promise<{ id: string; ownerUserId: string | null } | null> {
     const rows = await this.dataSource.query(
       `SELECT id, owner_user_id FROM accounts WHERE chatgpt_account_id = $1 AND chatgpt_user_id = $2`,
       [chatgptAccountId, chatgptUserId],

@@ -6,10 +6,12 @@ import type { AccountDto } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
 import { TokenVault } from '../../common/crypto/token-vault';
 import { DomainEvents } from '../../common/events';
-import { ownerForCreate, ownerScopeFor } from '../../common/owner-scope';
+import { ownerForCreate, type OwnerScope } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
-import { toAccountDto } from './accounts.mapper';
-import { AccountsRepository } from './accounts.repository';
+import { GroupIndex } from '../groups/group-index';
+import { groupScopeFor, readableGroupIds } from '../groups/group-scope';
+import { ownerIdOf, toAccountDto } from './accounts.mapper';
+import { AccountsRepository, type AccountAccess, type AccountRow } from './accounts.repository';
 import { persistedChange, resumeBlocker, stateOfRow } from './account-state';
 import { AccountStateService } from './account-state.service';
 import { AccountTokensService, AccountUnavailableError } from './account-tokens.service';
@@ -32,56 +34,120 @@ export class AccountsService {
     private readonly upstream: UpstreamAuthClient,
     private readonly vault: TokenVault,
     private readonly events: DomainEvents,
+    private readonly groups: GroupIndex,
   ) {}
 
   async list(principal: Principal, ownerId?: string): Promise<AccountDto[]> {
-    return (await this.accounts.list(ownerScopeFor(principal, ownerId))).map(toAccountDto);
+    const scope = this.scope(principal, ownerId);
+    return (await this.accounts.list(scope)).map((row) => this.toDto(scope, row));
   }
 
   async get(principal: Principal, id: string): Promise<AccountDto> {
-    return toAccountDto(await this.require(principal, id));
+    const scope = this.scope(principal);
+    return this.toDto(scope, await this.require(principal, id));
   }
 
   async rename(principal: Principal, id: string, alias: string | null): Promise<AccountDto> {
     const cleaned = alias?.trim() ? alias.trim() : null;
-    if (!(await this.accounts.setAlias(ownerScopeFor(principal), id, cleaned))) throw ApiError.notFound('Account');
+    if (!(await this.accounts.setAlias(this.scope(principal), id, cleaned))) await this.requireWritable(principal, id);
     return this.get(principal, id);
   }
 
   async pause(principal: Principal, id: string): Promise<AccountDto> {
-    const row = await this.states.applyScoped(ownerScopeFor(principal), id, {
+    const row = await this.states.applyScoped(this.scope(principal), id, {
       type: 'paused',
       message: `Paused by ${principal.username}`,
     });
-    if (!row) throw ApiError.notFound('Account');
+    if (!row) await this.requireWritable(principal, id);
     return this.changed(principal, id);
   }
 
   /** Resumes a paused account, ends a cooldown early, or reactivates a deactivated one. */
   async resume(principal: Principal, id: string): Promise<AccountDto> {
-    const blocker = resumeBlocker(stateOfRow(await this.require(principal, id)));
+    const blocker = resumeBlocker(stateOfRow(await this.requireWritable(principal, id)));
     if (blocker) throw ApiError.conflict('conflict', blocker);
-    if (!(await this.states.applyScoped(ownerScopeFor(principal), id, { type: 'resumed' }))) {
+    if (!(await this.states.applyScoped(this.scope(principal), id, { type: 'resumed' }))) {
       throw ApiError.notFound('Account');
     }
     return this.changed(principal, id);
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
+    const current = await this.requireWritable(principal, id);
+    if (!(await this.accounts.delete(this.scope(principal), id))) throw ApiError.notFound('Account');
+    await this.groups.reload(...groupsOf(current));
+    this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(current), deleted: true });
+  }
+
+  /**
+   * Moves an account to a user or a group. Admins move any account anywhere; the owning user may
+   * move their own account into a group they own. Shares go with the old owner.
+   */
+  async moveOwner(principal: Principal, id: string, to: { userId?: string; groupId?: string }): Promise<AccountDto> {
+    if (!to.userId === !to.groupId) throw ApiError.badRequest('Name exactly one of userId and groupId.');
+    const admin = principal.permissions.has('accounts:assign-owner');
     const current = await this.require(principal, id);
-    if (!(await this.accounts.delete(ownerScopeFor(principal), id))) throw ApiError.notFound('Account');
-    this.events.emit('account.changed', { accountId: id, ownerId: current.ownerUserId, deleted: true });
+    if (!admin) {
+      if (current.ownerUserId !== principal.userId) {
+        throw ApiError.forbidden('Only the account’s owner or an admin can move it.');
+      }
+      if (!to.groupId || this.groups.roleOf(to.groupId, principal.userId) !== 'owner') {
+        throw ApiError.forbidden('You can move your own account only into a group you own.');
+      }
+    } else if (to.userId && !(await this.accounts.userExists(to.userId))) {
+      throw ApiError.badRequest('The new owner does not exist.', 'validation_failed');
+    } else if (to.groupId && !(await this.accounts.groupExists(to.groupId))) {
+      throw ApiError.badRequest('The group does not exist.', 'validation_failed');
+    }
+    if (!(await this.accounts.moveOwner(id, to))) throw ApiError.notFound('Account');
+    // The group index first (synchronously awaited), so the very next request routes by it.
+    await this.groups.reload(...groupsOf(current), ...(to.groupId ? [to.groupId] : []));
+    // Both the old owner's and the new owner's caches (keys, pools) must forget the account.
+    this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(current) });
+    this.events.emit('account.changed', { accountId: id, ownerId: to.userId ?? to.groupId! });
+    return this.get(principal, id);
   }
 
   async reassign(principal: Principal, id: string, ownerId: string): Promise<AccountDto> {
+    return this.moveOwner(principal, id, { userId: ownerId });
+  }
+
+  /** Shares an account its owner holds into a group they belong to as member or owner. */
+  async share(
+    principal: Principal,
+    id: string,
+    groupId: string,
+  ): Promise<{ accountId: string; groupId: string; shared: boolean }> {
+    const admin = principal.permissions.has('owners:all');
+    const role = this.groups.roleOf(groupId, principal.userId);
+    if (!admin && role === undefined) throw ApiError.notFound('Group');
     const current = await this.require(principal, id);
-    if (!(await this.accounts.userExists(ownerId)))
-      throw ApiError.badRequest('The new owner does not exist.', 'validation_failed');
-    await this.accounts.reassignOwner(id, ownerId);
-    // Both the old owner's and the new owner's caches (keys, pools) must forget the account.
+    if (current.ownerUserId === null) {
+      throw ApiError.conflict('conflict', 'A group-owned account is in its group’s pool already; it cannot be shared.');
+    }
+    if (!admin && current.ownerUserId !== principal.userId) {
+      throw ApiError.forbidden('Only the account’s owner can share it.');
+    }
+    if (!admin && role === 'viewer') throw ApiError.forbidden('A viewer of the group cannot share accounts into it.');
+    if (admin && !(await this.accounts.groupExists(groupId))) throw ApiError.notFound('Group');
+    await this.accounts.share(id, groupId, principal.userId);
+    await this.groups.reload(groupId);
     this.events.emit('account.changed', { accountId: id, ownerId: current.ownerUserId });
-    this.events.emit('account.changed', { accountId: id, ownerId });
-    return this.get(principal, id);
+    return { accountId: id, groupId, shared: true };
+  }
+
+  /** Withdraws a share: the account's owner, an owner of the group, or an admin. */
+  async unshare(principal: Principal, id: string, groupId: string): Promise<void> {
+    const admin = principal.permissions.has('owners:all');
+    const role = this.groups.roleOf(groupId, principal.userId);
+    if (!admin && role === undefined) throw ApiError.notFound('Group');
+    const current = await this.require(principal, id);
+    if (!admin && current.ownerUserId !== principal.userId && role !== 'owner') {
+      throw ApiError.forbidden('Only the account’s owner or an owner of the group can withdraw it.');
+    }
+    if (!(await this.accounts.unshare(id, groupId))) throw ApiError.notFound('Share');
+    await this.groups.reload(groupId);
+    this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(current) });
   }
 
   /** Polls wham/usage now for one account the caller may see. */
@@ -127,10 +193,11 @@ export class AccountsService {
     if (id) {
       this.events.emit('account.changed', { accountId: id, ownerId });
       const row = (await this.accounts.findByIdUnscoped(id))!;
-      return { account: toAccountDto(row), created: true };
+      return { account: toAccountDto(row, undefined), created: true };
     }
     const existing = await this.accounts.findSeat(claims.chatgptAccountId, claims.chatgptUserId);
     if (!existing || existing.ownerUserId !== ownerId) {
+      // A seat a group owns is re-signed by its group's owners through the group, not here.
       throw ApiError.conflict(
         'account_already_registered',
         'This ChatGPT account is already registered in codex-lb. Each seat can be added only once.',
@@ -139,7 +206,7 @@ export class AccountsService {
     await this.accounts.replaceTokens(existing.id, encrypted, claims.planType, claims.email);
     await this.states.applyUnscoped(existing.id, { type: 'reauthenticated' });
     this.events.emit('account.changed', { accountId: existing.id, ownerId });
-    return { account: toAccountDto((await this.accounts.findByIdUnscoped(existing.id))!), created: false };
+    return { account: toAccountDto((await this.accounts.findByIdUnscoped(existing.id))!, undefined), created: false };
   }
 
   async importAuthJson(principal: Principal, payload: unknown, requestedOwnerId?: string): Promise<RegisterResult> {
@@ -184,19 +251,41 @@ export class AccountsService {
     });
     // A status change has already been announced; new windows alone still refresh the caches.
     if (after && !persistedChange(stateOfRow(row), stateOfRow(after))) {
-      this.events.emit('account.changed', { accountId: id, ownerId: row.ownerUserId });
+      this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(row) });
     }
   }
 
-  private async require(principal: Principal, id: string) {
-    const row = await this.accounts.find(ownerScopeFor(principal), id);
+  /** The caller's scope with their groups (read through any group role, write as group owner). */
+  scope(principal: Principal, ownerId?: string): OwnerScope {
+    return groupScopeFor(principal, this.groups, ownerId);
+  }
+
+  private async require(principal: Principal, id: string, access: AccountAccess = 'read'): Promise<AccountRow> {
+    const row = await this.accounts.find(this.scope(principal), id, access);
     if (!row) throw ApiError.notFound('Account');
     return row;
   }
 
+  /** An account the caller may read but not change is a 403; one they cannot read a 404. */
+  private async requireWritable(principal: Principal, id: string): Promise<AccountRow> {
+    const row = await this.accounts.find(this.scope(principal), id, 'write');
+    if (row) return row;
+    await this.require(principal, id);
+    throw ApiError.forbidden('You can see this account through a group but cannot change it.');
+  }
+
+  private toDto(scope: OwnerScope, row: AccountRow): AccountDto {
+    return toAccountDto(row, readableGroupIds(scope));
+  }
+
   private async changed(principal: Principal, id: string): Promise<AccountDto> {
     const row = await this.require(principal, id);
-    this.events.emit('account.changed', { accountId: id, ownerId: row.ownerUserId });
-    return toAccountDto(row);
+    this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(row) });
+    return this.toDto(this.scope(principal), row);
   }
+}
+
+/** Groups whose pools hold the account: its owning group and the groups it is shared into. */
+function groupsOf(row: AccountRow): string[] {
+  return [...(row.ownerGroupId ? [row.ownerGroupId] : []), ...row.sharedWith];
 }

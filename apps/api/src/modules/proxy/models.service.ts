@@ -67,10 +67,7 @@ export class ModelsService {
     clientVersion: string,
   ): Promise<{ models: Json[]; fromUpstream: boolean }> {
     const now = Date.now();
-    const allowed = key.accountIds ? new Set(key.accountIds) : null;
-    const account = this.pool
-      .forOwner(key.ownerUserId)
-      .find((a) => isUsable(a, now) && (!allowed || allowed.has(a.id)));
+    const account = this.pool.effectivePool(key).find((a) => isUsable(a, now));
     if (account) {
       try {
         const response = await this.upstream.call({

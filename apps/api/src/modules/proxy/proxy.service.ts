@@ -306,10 +306,7 @@ export class ProxyService {
   }
 
   private candidates(key: AuthenticatedKey): PooledAccount[] {
-    const owned = this.pool.forOwner(key.ownerUserId);
-    if (key.accountIds === null) return owned;
-    const allowed = new Set(key.accountIds);
-    return owned.filter((account) => allowed.has(account.id));
+    return this.pool.effectivePool(key);
   }
 
   /**

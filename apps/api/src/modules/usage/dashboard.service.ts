@@ -4,8 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { ApiKeyDto, DashboardOverviewResponse, KeyNearLimitDto } from '@codex-lb/shared';
 import { ownerScopeFor } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
-import { toAccountDto } from '../accounts/accounts.mapper';
-import { AccountsRepository } from '../accounts/accounts.repository';
+import { AccountsService } from '../accounts/accounts.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import type { OwnerFilterQueryDto } from './dto/usage.dto';
 import { DAY_MS, HOUR_MS } from './time-range';
@@ -16,7 +15,7 @@ export const KEYS_NEAR_LIMIT = 5;
 @Injectable()
 export class DashboardService {
   constructor(
-    private readonly accounts: AccountsRepository,
+    private readonly accounts: AccountsService,
     private readonly usage: UsageService,
     private readonly apiKeys: ApiKeysService,
   ) {}
@@ -30,11 +29,11 @@ export class DashboardService {
     const from = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
     const to = new Date(Math.max(from.getTime() + HOUR_MS, Math.ceil(now.getTime() / HOUR_MS) * HOUR_MS));
     const [accounts, today, keys] = await Promise.all([
-      this.accounts.list(scope),
+      this.accounts.list(principal, query.ownerId),
       this.usage.period(scope, { from, to }),
       this.apiKeys.list(principal, { ownerId: query.ownerId }),
     ]);
-    return { accounts: accounts.map(toAccountDto), today, keysNearLimit: keysNearLimit(keys, now) };
+    return { accounts, today, keysNearLimit: keysNearLimit(keys, now) };
   }
 }
 

@@ -1,5 +1,6 @@
 // Request bodies and queries for /api/accounts and the OAuth sign-in flows. Lengths follow the
 // columns in the accounts migration; the rules themselves live in common/validation.ts.
+import type { MoveAccountOwnerRequest } from '@codex-lb/shared';
 import { Nullable, OneOf, Optional, Text, Uuid } from '../../../common/validation';
 
 export class OwnerQueryDto {
@@ -15,9 +16,19 @@ export class UpdateAccountDto {
   alias: string | null;
 }
 
-export class ReassignOwnerDto {
+/** Exactly one of userId / groupId (ownerId: the older name of userId). */
+export class ReassignOwnerDto implements MoveAccountOwnerRequest {
+  @Optional()
   @Uuid({ what: 'a user id' })
-  ownerId: string;
+  userId?: string;
+
+  @Optional()
+  @Uuid({ what: 'a group id' })
+  groupId?: string;
+
+  @Optional()
+  @Uuid({ what: 'a user id' })
+  ownerId?: string;
 }
 
 export class StartOAuthDto {

@@ -129,7 +129,7 @@ export class OAuthService implements OnModuleDestroy {
     if (flow.error) response.error = flow.error;
     if (flow.accountId) {
       const row = await this.accountsRepo.findByIdUnscoped(flow.accountId);
-      if (row) response.account = toAccountDto(row);
+      if (row) response.account = toAccountDto(row, undefined);
     }
     return response;
   }

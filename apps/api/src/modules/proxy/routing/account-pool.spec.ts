@@ -5,6 +5,7 @@ import type { AccountEvent } from '../../accounts/account-state';
 import type { AccountStateService } from '../../accounts/account-state.service';
 import type { AccountRow, AccountsRepository } from '../../accounts/accounts.repository';
 import type { AccountsService } from '../../accounts/accounts.service';
+import { GroupIndex } from '../../groups/group-index';
 import { AccountPool } from './account-pool';
 
 const NOW = Date.now();
@@ -60,6 +61,7 @@ async function pool(rows: AccountRow[]) {
     states as unknown as AccountStateService,
     vault,
     new DomainEvents(),
+    new GroupIndex({ relationsUnscoped: async () => ({ members: [], owned: [], shares: [] }) } as never),
   );
   await instance.load();
   return { instance, reported, recorded };

@@ -21,11 +21,14 @@ import { AccountStateService } from '../../accounts/account-state.service';
 import { AccountsRepository, type AccountRow } from '../../accounts/accounts.repository';
 import { AccountsService } from '../../accounts/accounts.service';
 import type { QuotaSnapshot } from '../../accounts/quota';
+import { GroupIndex } from '../../groups/group-index';
+import { effectivePool, explainPool, type Explained, type PoolKey } from './effective-pool';
 
 /** One account as the proxy sees it; the AccountState fields change only through `report`. */
 export interface PooledAccount extends AccountState {
   id: string;
-  ownerUserId: string;
+  /** The owning user; null for an account a group owns (the GroupIndex knows which). */
+  ownerUserId: string | null;
   chatgptAccountId: string;
   email: string | null;
   primaryUsed: number | null;
@@ -58,6 +61,7 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly states: AccountStateService,
     private readonly vault: TokenVault,
     events: DomainEvents,
+    private readonly groups: GroupIndex,
   ) {
     events.on('account.changed', ({ accountId, deleted }) => {
       if (deleted) this.remove(accountId);
@@ -98,6 +102,16 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
 
   get(id: string): PooledAccount | undefined {
     return this.accounts.get(id);
+  }
+
+  /** The router's candidates for a key: its effective pool (see effective-pool.ts), from memory. */
+  effectivePool(key: PoolKey): PooledAccount[] {
+    return effectivePool(key, this, this.groups);
+  }
+
+  /** The same rule, account by account with reasons, for GET /api/api-keys/:id/effective-accounts. */
+  explain(key: PoolKey, now = Date.now()): Explained[] {
+    return explainPool(key, this, this.groups, now);
   }
 
   /** Reloads one account from the database (after a change made anywhere). */
@@ -188,7 +202,9 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
 
   private put(row: AccountRow): void {
     const previous = this.accounts.get(row.id);
-    if (previous && previous.ownerUserId !== row.ownerUserId) this.byOwner.get(previous.ownerUserId)?.delete(row.id);
+    if (previous?.ownerUserId && previous.ownerUserId !== row.ownerUserId) {
+      this.byOwner.get(previous.ownerUserId)?.delete(row.id);
+    }
     let accessToken = '';
     try {
       accessToken = this.vault.decrypt(row.accessTokenEnc);
@@ -220,6 +236,7 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
     // Update in place: requests in flight hold a reference to this object.
     if (previous) Object.assign(previous, next);
     else this.accounts.set(row.id, next);
+    if (row.ownerUserId === null) return;
     let owned = this.byOwner.get(row.ownerUserId);
     if (!owned) this.byOwner.set(row.ownerUserId, (owned = new Set()));
     owned.add(row.id);
@@ -229,7 +246,7 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
     const account = this.accounts.get(id);
     if (!account) return;
     this.accounts.delete(id);
-    this.byOwner.get(account.ownerUserId)?.delete(id);
+    if (account.ownerUserId) this.byOwner.get(account.ownerUserId)?.delete(id);
   }
 }
 
