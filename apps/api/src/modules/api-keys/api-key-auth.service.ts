@@ -157,8 +157,10 @@ function invalidKey(): ApiError {
 
 function toEntry(row: ApiKeyAuthRow): Entry {
   const usable = row.isActive && row.revokedAt === null && row.ownerActive;
-  const accountIds = row.accountsRestricted ? Object.freeze([...row.accountIds]) : null;
+  // The raw allowlist: the effective pool (computed per request from memory) drops the accounts
+  // the owner can no longer use, so a membership change needs no reload of the key.
   const allowlist = row.accountsRestricted ? Object.freeze([...row.allowlistIds]) : null;
+  const accountIds = allowlist;
   const principal: Principal = {
     kind: 'api_key',
     userId: row.ownerUserId,

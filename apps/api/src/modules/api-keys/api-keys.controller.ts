@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import type { ApiKeyDto, ApiKeySecretResponse } from '@codex-lb/shared';
+import type { ApiKeyDto, ApiKeySecretResponse, EffectiveAccountsResponse } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
 import { IdParam } from '../../common/validation';
 import type { Principal } from '../../common/principal';
@@ -26,6 +26,16 @@ export class ApiKeysController {
   @RequirePermission('api-keys:read')
   get(@CurrentPrincipal() principal: Principal, @IdParam() id: string): Promise<ApiKeyDto> {
     return this.apiKeys.get(principal, id);
+  }
+
+  /** Why the key may use each account, or why not (the router's own rule). */
+  @Get(':id/effective-accounts')
+  @RequirePermission('api-keys:read')
+  effectiveAccounts(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: string,
+  ): Promise<EffectiveAccountsResponse> {
+    return this.apiKeys.effectiveAccounts(principal, id);
   }
 
   @Patch(':id')

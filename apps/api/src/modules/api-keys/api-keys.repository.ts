@@ -25,6 +25,8 @@ export interface ApiKeyRow {
   /** Attached groups (the owner's membership is checked where the pool is computed). */
   groupIds: string[];
   scopes: string[];
+  /** Every allowlisted account id, including ones the owner can no longer use (the pool drops those). */
+  allowlistIds: string[];
   limits: KeyLimit[];
   createdAt: Date;
   updatedAt: Date;
@@ -32,8 +34,6 @@ export interface ApiKeyRow {
 
 export interface ApiKeyAuthRow extends ApiKeyRow {
   keyDigest: string;
-  /** Every allowlisted account id, including ones now owned by someone else. */
-  allowlistIds: string[];
   ownerRole: Role;
   ownerActive: boolean;
 }
@@ -96,6 +96,7 @@ const SELECT_KEY = `
          ARRAY(SELECT kg.group_id::text FROM api_key_groups kg
                 WHERE kg.api_key_id = k.id ORDER BY kg.group_id) AS "groupIds",
          k.scopes,
+         ARRAY(SELECT ka.account_id::text FROM api_key_accounts ka WHERE ka.api_key_id = k.id) AS "allowlistIds",
          COALESCE((SELECT json_agg(json_build_object('kind', l.kind, 'window', l."window", 'max', l.max,
                                                      'model', l.model) ORDER BY l.kind, l."window", l.model)
                      FROM api_key_limits l WHERE l.api_key_id = k.id), '[]') AS limits`;
@@ -137,8 +138,7 @@ export class ApiKeysRepository {
   /** Authentication's one indexed lookup: the key, its owner's state, allowlist and limits. */
   async findByDigest(keyDigest: string): Promise<ApiKeyAuthRow | null> {
     const rows: ApiKeyAuthRow[] = await this.dataSource.query(
-      `${SELECT_KEY}, k.key_digest AS "keyDigest", u.role AS "ownerRole", u.is_active AS "ownerActive",
-              ARRAY(SELECT ka.account_id::text FROM api_key_accounts ka WHERE ka.api_key_id = k.id) AS "allowlistIds"
+      `${SELECT_KEY}, k.key_digest AS "keyDigest", u.role AS "ownerRole", u.is_active AS "ownerActive"
          FROM api_keys k JOIN dashboard_users u ON u.id = k.owner_user_id
         WHERE k.key_digest = $1`,
       [keyDigest],

@@ -3,13 +3,17 @@
 // rotated key is refused on the very next request. Secrets exist only in the create and
 // regenerate responses.
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import {
   API_KEY_DEFAULT_SCOPES,
   API_KEY_FORBIDDEN_SCOPES,
   type ApiKeyDto,
   type ApiKeySecretResponse,
   type ApiKeyUsageResponse,
+  type EffectiveAccountsResponse,
 } from '@codex-lb/shared';
+import { AccountPool } from '../proxy/routing/account-pool';
+import type { PoolKey } from '../proxy/routing/effective-pool';
 import { ApiError } from '../../common/api-error';
 import { ownerForCreate, ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
@@ -28,6 +32,7 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly auth: ApiKeyAuthService,
     private readonly limiter: ApiKeyLimiter,
+    private readonly modules: ModuleRef,
   ) {}
 
   async list(principal: Principal, query: ListApiKeysQueryDto): Promise<ApiKeyDto[]> {
@@ -122,6 +127,21 @@ export class ApiKeysService {
     this.auth.invalidateKey(id);
   }
 
+  /**
+   * Account by account, why the key may use it or why not, by the router's own rule and memory
+   * (AccountPool.explain): `usable` is true exactly for the accounts a request may be routed to.
+   */
+  async effectiveAccounts(principal: Principal, id: string): Promise<EffectiveAccountsResponse> {
+    const row = await this.requireOwned(ownerScopeFor(principal), id);
+    const pool = this.modules.get(AccountPool, { strict: false });
+    const items = pool.explain(poolKeyOf(row));
+    if (row.revokedAt || !row.isActive) {
+      for (const item of items)
+        if (item.usable) Object.assign(item, { usable: false, reason: 'the key is not active' });
+    }
+    return { items };
+  }
+
   /** A key's limits with their current use, for GET /v1/usage (the key is already authenticated). */
   async usageForKey(keyId: string): Promise<ApiKeyUsageResponse> {
     const limits = await this.keys.findLimits(keyId);
@@ -189,6 +209,15 @@ export function checkScopes(scopes: string[] | undefined): string[] {
     );
   }
   return [...new Set(scopes)].sort();
+}
+
+/** What the pool rule reads of a key row: the same fields the authenticated key carries. */
+export function poolKeyOf(row: ApiKeyRow): PoolKey {
+  return {
+    ownerUserId: row.ownerUserId,
+    groupIds: row.groupIds,
+    accountIds: row.accountsRestricted ? row.allowlistIds : null,
+  };
 }
 
 function parseExpiry(value: string | null | undefined, creating: boolean): Date | null {
