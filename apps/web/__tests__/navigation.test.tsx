@@ -16,6 +16,12 @@ describe('navigation as data', () => {
     }
   });
 
+  it('shows a user Groups and Service accounts (their group role decides the rest)', () => {
+    expect(titles('user')).toEqual(expect.arrayContaining(['Groups', 'Service accounts']));
+    expect(permissionForPath('/groups/some-id')).toBe('groups:read');
+    expect(visibleNavItems(['usage:read']).map((item) => item.title)).not.toContain('Groups');
+  });
+
   it('shows every item to an admin', () => {
     expect(titles('admin')).toEqual(NAV_ITEMS.map((item) => item.title));
   });

@@ -7,10 +7,29 @@ import { assert } from './lib/harness.mjs';
 import { ADMIN_PASSWORD } from './lib/stack.mjs';
 import { authJsonFile, createUserInBrowser, requestWithKey, secondUserThroughApi } from './steps/people.mjs';
 import { changeFirstPassword, checkLoginTabOrder, signIn, signInWithKeyboard } from './steps/sign-in.mjs';
+import {
+  addMemberById,
+  createGroup,
+  createGroupKey,
+  explainKey,
+  previewRemoval,
+  shareAccountIntoGroup,
+  waitForGroupUsage,
+} from './steps/groups.mjs';
 import { adminSeesBothAndFilters, userSeesNoUsersPage, userSeesOnlyOwnRows } from './steps/visibility.mjs';
 import { checkLogDetail, checkUsageChart, createAndCopyKey, importAccount, waitForLogRow } from './steps/workspace.mjs';
 
-const PAGES = ['/overview', '/accounts', '/api-keys', '/usage', '/request-logs', '/users', '/settings'];
+const PAGES = [
+  '/overview',
+  '/accounts',
+  '/api-keys',
+  '/usage',
+  '/request-logs',
+  '/groups',
+  '/service-accounts',
+  '/users',
+  '/settings',
+];
 const MODEL = 'gpt-5.1-codex';
 
 export async function runScenario({ harness, stack, browser, webRoot }) {
@@ -133,6 +152,65 @@ export async function runScenario({ harness, stack, browser, webRoot }) {
     {
       requires: [proxied, 'a second user with an account, a key and a request (through the API)'],
     },
+  );
+
+  // Issue 15: a team pools an account through a group and routes a key through it.
+  const team = { name: 'Platform team', slug: 'platform-team', keyName: 'alice team key' };
+  const accountImported = 'the user imports an account by uploading auth.json';
+  const bobReady = 'a second user with an account, a key and a request (through the API)';
+  let groupId;
+  await step(
+    'the user creates a group and becomes its owner',
+    async () => {
+      groupId = await createGroup(user, team.name, team.slug);
+    },
+    { requires: [signedIn] },
+  );
+
+  const grouped = 'the user creates a group and becomes its owner';
+  await step(
+    'the group owner adds a member by user id, and sees the impact preview before a removal',
+    async () => {
+      await addMemberById(user, { principalId: bobData.user.id, username: bob.username, role: 'member' });
+      await previewRemoval(user, bob.username);
+    },
+    { requires: [grouped, bobReady] },
+  );
+
+  await step('the owner shares their account into the group', () => shareAccountIntoGroup(user, alice.email), {
+    requires: [grouped, accountImported],
+  });
+
+  let teamKey;
+  await step(
+    'the user creates a key attached to the group; its explainer lists the shared account',
+    async () => {
+      teamKey = await createGroupKey(user, team.keyName, team.name);
+      await explainKey(user, team.keyName, { email: alice.email, groupName: team.name });
+    },
+    { requires: [grouped, 'the owner shares their account into the group'] },
+  );
+
+  const teamKeyMade = 'the user creates a key attached to the group; its explainer lists the shared account';
+  await step(
+    'a request with the group key is served through the proxy',
+    async () => {
+      const answer = await requestWithKey(stack, teamKey, 'hello from the platform team');
+      assert(/platform team/.test(answer.choices[0].message.content), 'the fake did not echo the prompt');
+    },
+    { requires: [teamKeyMade] },
+  );
+
+  await step(
+    "the request appears in the group's usage",
+    async () => {
+      await waitForGroupUsage(user, groupId);
+      await user.locator('[role="img"][aria-label^="Usage chart"]').getByText(team.keyName).first().waitFor();
+      await shot(user, 'user-group-detail');
+      await user.goto('/groups');
+      await shot(user, 'user-groups');
+    },
+    { requires: ['a request with the group key is served through the proxy'] },
   );
 
   for (const [role, page, requires] of [

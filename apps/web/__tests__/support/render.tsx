@@ -41,3 +41,20 @@ export function mockFetch(...responses: ReturnType<typeof jsonResponse>[]) {
   global.fetch = mock as unknown as typeof fetch;
   return mock;
 }
+
+type Answer = ReturnType<typeof jsonResponse>;
+
+/**
+ * Stubs fetch by route: `'GET /api/groups'` (query string ignored) → an answer, or a function of
+ * the request body for writes. Unknown routes answer 404 so a test notices an unexpected call.
+ */
+export function routeFetch(routes: Record<string, Answer | ((body: unknown) => Answer)>) {
+  const mock = jest.fn(async (url: string, init: RequestInit = {}) => {
+    const key = `${init.method ?? 'GET'} ${String(url).split('?')[0]}`;
+    const answer = routes[key];
+    if (!answer) return jsonResponse(404, { error: { code: 'not_found', message: `no stub for ${key}` } });
+    return typeof answer === 'function' ? answer(init.body ? JSON.parse(String(init.body)) : undefined) : answer;
+  });
+  global.fetch = mock as unknown as typeof fetch;
+  return mock;
+}
