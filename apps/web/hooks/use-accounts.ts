@@ -2,7 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { accountsApi } from '@/lib/api/accounts';
 import { queryKeys } from '@/lib/query-keys';
-import type { MoveAccountOwnerRequest, UpdateAccountRequest } from '@/lib/api/accounts';
+import type { UpdateAccountRequest } from '@/lib/api/accounts';
+import type { MoveAccountOwnerRequest } from '@codex-lb/shared';
 
 export function useAccounts(ownerId?: string) {
   return useQuery({

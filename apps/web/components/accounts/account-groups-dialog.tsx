@@ -2,6 +2,7 @@
 // Sharing an account into groups, withdrawing it, and moving it into a group's ownership. The
 // owner does this (or an admin); a share takes effect on the next request of each member's key.
 import { useState } from 'react';
+import type { AccountDto } from '@codex-lb/shared';
 import { toast } from 'sonner';
 import { accountOwner, attachableGroups } from '@/components/groups/group-access';
 import { useCurrentSession } from '@/components/session-provider';
@@ -13,10 +14,9 @@ import { Select } from '@/components/ui/input';
 import { useAccountMutations } from '@/hooks/use-accounts';
 import { useGroups } from '@/hooks/use-groups';
 import { errorMessage } from '@/lib/api-client';
-import type { GroupAwareAccount } from '@/lib/api/accounts';
 import { accountName } from './account-status-badge';
 
-export function AccountGroupsDialog({ account, onClose }: { account: GroupAwareAccount | null; onClose: () => void }) {
+export function AccountGroupsDialog({ account, onClose }: { account: AccountDto | null; onClose: () => void }) {
   const session = useCurrentSession();
   const isAdmin = session.user.role === 'admin';
   const groups = useGroups({ enabled: Boolean(account) });

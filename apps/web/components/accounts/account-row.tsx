@@ -5,7 +5,6 @@ import { Td } from '@/components/ui/table';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { accountOwner } from '@/components/groups/group-access';
 import { Badge } from '@/components/ui/badge';
-import type { GroupAwareAccount } from '@/lib/api/accounts';
 import type { AccountDto } from '@codex-lb/shared';
 import { AccountStatusBadge, accountName } from './account-status-badge';
 
@@ -17,7 +16,7 @@ export interface AccountRowActions {
   reauthenticate: (account: AccountDto) => void;
   reassign?: (account: AccountDto) => void;
   /** Share into / withdraw from groups, move into a group: only for accounts the caller owns. */
-  groups?: (account: GroupAwareAccount) => void;
+  groups?: (account: AccountDto) => void;
   remove: (account: AccountDto) => void;
 }
 
@@ -28,7 +27,7 @@ export function AccountRow({
   groupNames,
   mayManageGroups,
 }: {
-  account: GroupAwareAccount;
+  account: AccountDto;
   showOwner: boolean;
   actions: AccountRowActions;
   groupNames: ReadonlyMap<string, string>;
@@ -55,7 +54,7 @@ export function AccountRow({
       {showOwner ? (
         <Td className="text-zinc-700">
           {owner.type === 'group' ? (
-            <Badge tone="violet">Group: {groupNames.get(owner.id) ?? 'a group'}</Badge>
+            <Badge tone="violet">Group: {account.ownerGroupName ?? groupNames.get(owner.id) ?? 'a group'}</Badge>
           ) : (
             account.ownerUsername
           )}

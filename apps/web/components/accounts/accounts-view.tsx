@@ -15,7 +15,6 @@ import { errorMessage } from '@/lib/api-client';
 import type { AccountDto } from '@codex-lb/shared';
 import { accountOwner } from '@/components/groups/group-access';
 import { useGroups } from '@/hooks/use-groups';
-import type { GroupAwareAccount } from '@/lib/api/accounts';
 import { AccountGroupsDialog } from './account-groups-dialog';
 import { AccountRow, type AccountRowActions } from './account-row';
 import { accountName } from './account-status-badge';
@@ -31,7 +30,7 @@ export function AccountsView() {
   const session = useCurrentSession();
   const groups = useGroups({ enabled: readsGroups });
   const groupNames = new Map((groups.data?.items ?? []).map((group) => [group.id, group.name]));
-  const [grouping, setGrouping] = useState<GroupAwareAccount | null>(null);
+  const [grouping, setGrouping] = useState<AccountDto | null>(null);
   const [ownerId, setOwnerId] = useState('');
   const accounts = useAccounts(ownerId);
   const mutations = useAccountMutations();

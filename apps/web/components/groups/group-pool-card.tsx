@@ -1,5 +1,6 @@
 'use client';
 import { useState, type FormEvent } from 'react';
+import type { AccountDto } from '@codex-lb/shared';
 import { toast } from 'sonner';
 import { AccountStatusBadge, accountName } from '@/components/accounts/account-status-badge';
 import { useCurrentSession } from '@/components/session-provider';
@@ -15,7 +16,6 @@ import { QueryState } from '@/components/ui/query-state';
 import { Table, Td, Th } from '@/components/ui/table';
 import { useAccountMutations, useAccounts } from '@/hooks/use-accounts';
 import { errorMessage } from '@/lib/api-client';
-import type { GroupAwareAccount } from '@/lib/api/accounts';
 import type { GroupDto } from '@codex-lb/shared';
 import { accountOwner, groupPool, personalAccounts } from './group-access';
 
@@ -31,7 +31,7 @@ export function GroupPoolCard({ group, canManage }: { group: GroupDto; canManage
   // Only a member who may route through the group shares into it (viewers only look).
   const mayShare = group.myRole === 'owner' || group.myRole === 'member' || isAdmin;
   const shareable = personalAccounts(all, session.user.id).filter((a) => !a.sharedWith?.includes(group.id));
-  const rows: Array<{ account: GroupAwareAccount; how: 'owned' | 'shared' }> = [
+  const rows: Array<{ account: AccountDto; how: 'owned' | 'shared' }> = [
     ...owned.map((account) => ({ account, how: 'owned' as const })),
     ...shared.map((account) => ({ account, how: 'shared' as const })),
   ];
@@ -127,7 +127,7 @@ export function ShareAccountDialog({
 }: {
   open: boolean;
   group: Pick<GroupDto, 'id' | 'name'>;
-  accounts: readonly GroupAwareAccount[];
+  accounts: readonly AccountDto[];
   onClose: () => void;
 }) {
   const { share } = useAccountMutations();

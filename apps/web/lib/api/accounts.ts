@@ -1,4 +1,10 @@
-import type { AccountDto, OAuthFlowKind, OAuthStatusResponse, StartOAuthResponse } from '@codex-lb/shared';
+import type {
+  AccountDto,
+  MoveAccountOwnerRequest,
+  OAuthFlowKind,
+  OAuthStatusResponse,
+  StartOAuthResponse,
+} from '@codex-lb/shared';
 import { apiRequest } from '@/lib/api-client';
 
 /** PATCH /api/accounts/:id body (the API's UpdateAccountDto): null clears the display name. */
@@ -6,25 +12,11 @@ export interface UpdateAccountRequest {
   alias: string | null;
 }
 
-/**
- * What the groups work adds to an account (libs/shared's AccountDto gains these): who owns it, a
- * user or a group, and the groups (visible to the caller) it is shared into.
- */
-export interface AccountOwnership {
-  ownerType?: 'user' | 'group';
-  ownerId?: string;
-  sharedWith?: string[];
-}
-export type GroupAwareAccount = AccountDto & AccountOwnership;
-
-/** PATCH /api/accounts/:id/owner: exactly one of the two. */
-export type MoveAccountOwnerRequest = { groupId: string } | { userId: string };
-
 const path = (id: string) => `/accounts/${encodeURIComponent(id)}`;
 const sharePath = (id: string, groupId: string) => `${path(id)}/shares/${encodeURIComponent(groupId)}`;
 
 export const accountsApi = {
-  list: (ownerId?: string) => apiRequest<GroupAwareAccount[]>('/accounts', { query: { ownerId } }),
+  list: (ownerId?: string) => apiRequest<AccountDto[]>('/accounts', { query: { ownerId } }),
   get: (id: string) => apiRequest<AccountDto>(path(id)),
   update: (id: string, body: UpdateAccountRequest) => apiRequest<AccountDto>(path(id), { method: 'PATCH', body }),
   remove: (id: string) => apiRequest<void>(path(id), { method: 'DELETE' }),
@@ -32,9 +24,9 @@ export const accountsApi = {
   resume: (id: string) => apiRequest<AccountDto>(`${path(id)}/resume`, { method: 'POST' }),
   refreshUsage: (id: string) => apiRequest<AccountDto>(`${path(id)}/refresh-usage`, { method: 'POST' }),
   reassignOwner: (id: string, ownerId: string) =>
-    apiRequest<AccountDto>(`${path(id)}/owner`, { method: 'PATCH', body: { ownerId } }),
+    apiRequest<AccountDto>(`${path(id)}/owner`, { method: 'PATCH', body: { userId: ownerId } }),
   moveOwner: (id: string, body: MoveAccountOwnerRequest) =>
-    apiRequest<GroupAwareAccount>(`${path(id)}/owner`, { method: 'PATCH', body }),
+    apiRequest<AccountDto>(`${path(id)}/owner`, { method: 'PATCH', body }),
   /** Lets the group's members route through the account; the caller keeps owning it. */
   share: (id: string, groupId: string) => apiRequest<unknown>(sharePath(id, groupId), { method: 'PUT' }),
   withdraw: (id: string, groupId: string) => apiRequest<void>(sharePath(id, groupId), { method: 'DELETE' }),
