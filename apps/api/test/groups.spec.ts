@@ -5,7 +5,7 @@
 import request from 'supertest';
 import type { FakeSeat } from '../src/fake-upstream';
 import { createUserSession } from './support/app';
-import { addAccount, codexBody, createKey, postCodex, startWorld, type World } from './support/proxy-world';
+import { addAccount, codexBody, createKey, flushLogs, postCodex, startWorld, type World } from './support/proxy-world';
 
 type Who = 'alice' | 'gina' | 'mem' | 'vic' | 'fred' | 'otto' | 'admin';
 type Column = 'personal' | 'groupOwned' | 'shared' | 'unshared';
@@ -198,6 +198,18 @@ describe('groups', () => {
     expect([refused.status, refused.body.error.code]).toEqual([409, 'group_has_accounts']);
     await api('otto').put(`/api/accounts/${personal.otto.id}/shares/${groupId}`).expect(404);
     await api('vic').put(`/api/accounts/${personal.vic.id}/shares/${groupId}`).expect(403);
+  });
+
+  it('filters request logs by group: requests served by the group’s own and shared accounts', async () => {
+    await flushLogs(w);
+    const items = (await api('admin').get(`/api/request-logs?groupId=${groupId}&limit=500`).expect(200)).body.items as {
+      accountId: string;
+    }[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(new Set(items.map((i) => i.accountId))).toEqual(new Set([groupOwned.id, shared.id]));
+    const mine = (await api('mem').get(`/api/request-logs?groupId=${groupId}&limit=500`).expect(200)).body.items;
+    expect(mine.length).toBeGreaterThan(0);
+    await api('otto').get(`/api/request-logs?groupId=${groupId}`).expect(404);
   });
 
   it('previews the impact of removing a member, then a removed member’s next request avoids the group’s accounts', async () => {

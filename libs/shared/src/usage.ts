@@ -60,6 +60,8 @@ export interface RequestLogQuery {
   status?: RequestLogStatus;
   route?: string;
   /** Exactly this end-user label. */
+  /** Requests served by accounts this group owns or that are shared into it (members and admins). */
+  groupId?: string;
   endUser?: string;
   /** Case-insensitive substring of the error code. */
   q?: string;

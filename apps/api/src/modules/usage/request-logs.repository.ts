@@ -13,7 +13,7 @@ import type { RequestLogEntry } from './request-log.types';
 /** The query's filters once parsed: a resolved range and a decoded cursor. */
 export type RequestLogFilter = Pick<
   RequestLogQuery,
-  'apiKeyId' | 'accountId' | 'model' | 'status' | 'route' | 'endUser' | 'q'
+  'apiKeyId' | 'accountId' | 'groupId' | 'model' | 'status' | 'route' | 'endUser' | 'q'
 > & {
   from: Date;
   to: Date;
@@ -197,6 +197,11 @@ function filterWhere(scope: OwnerScope, filter: RequestLogFilter, params: unknow
   where += ownerCondition(scope, 'l.owner_user_id', params);
   if (filter.apiKeyId) where += ` AND l.api_key_id = ${add(filter.apiKeyId)}`;
   if (filter.accountId) where += ` AND l.account_id = ${add(filter.accountId)}`;
+  if (filter.groupId) {
+    const group = add(filter.groupId);
+    where += ` AND l.account_id IN (SELECT a.id FROM accounts a WHERE a.owner_group_id = ${group}
+                                    UNION SELECT s.account_id FROM account_shares s WHERE s.group_id = ${group})`;
+  }
   if (filter.model) where += ` AND l.model = ${add(filter.model)}`;
   if (filter.status) where += ` AND l.status = ${add(filter.status)}`;
   if (filter.route) where += ` AND l.route = ${add(filter.route)}`;

@@ -1,6 +1,7 @@
 // The rules for reading request logs: scope from the principal, default range (last 30 days),
 // keyset pages newest first, and the CSV export that walks the same pages in batches.
 import { Injectable } from '@nestjs/common';
+import { GroupIndex } from '../groups/group-index';
 import type { RequestLogDto, RequestLogPage } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
 import { ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
@@ -23,10 +24,14 @@ export interface CsvExport {
 
 @Injectable()
 export class RequestLogsService {
-  constructor(private readonly logs: RequestLogsRepository) {}
+  constructor(
+    private readonly logs: RequestLogsRepository,
+    private readonly groups: GroupIndex,
+  ) {}
 
   async list(principal: Principal, query: RequestLogListQueryDto): Promise<RequestLogPage> {
     const scope = ownerScopeFor(principal, query.ownerId);
+    this.checkGroup(principal, query.groupId);
     const filter = this.filter(query);
     if (query.cursor) filter.cursor = decodeCursor(query.cursor);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
@@ -48,6 +53,7 @@ export class RequestLogsService {
   /** Validates now (so a bad query is a 400), then yields CSV lazily, one piece per batch. */
   export(principal: Principal, query: RequestLogFilterQueryDto): CsvExport {
     const scope = ownerScopeFor(principal, query.ownerId);
+    this.checkGroup(principal, query.groupId);
     const filter = this.filter(query);
     const stamp = filter.to.toISOString().slice(0, 19).replace(/[:T]/g, '-');
     return { filename: `request-logs-${stamp}.csv`, chunks: this.csvChunks(scope, filter) };
@@ -76,12 +82,19 @@ export class RequestLogsService {
     }
   }
 
+  /** A user filters only by groups they belong to; another group is a 404, as everywhere. */
+  private checkGroup(principal: Principal, groupId: string | undefined): void {
+    if (!groupId || principal.permissions.has('owners:all')) return;
+    if (this.groups.groupsOf(principal.userId).get(groupId) === undefined) throw ApiError.notFound('Group');
+  }
+
   private filter(query: RequestLogFilterQueryDto): RequestLogFilter {
     const range = resolveRange(query.from, query.to, DEFAULT_SPAN_MS);
     return {
       ...range,
       apiKeyId: query.apiKeyId,
       accountId: query.accountId,
+      groupId: query.groupId,
       model: query.model,
       status: query.status,
       route: query.route,

@@ -64,6 +64,11 @@ export class RequestLogFilterQueryDto extends RangeQueryDto {
   @Text({ max: 200 })
   route?: string;
 
+  /** Requests served by accounts of this group (owned or shared into it); callers must belong to it. */
+  @Optional()
+  @Uuid({ what: 'a group id' })
+  groupId?: string;
+
   /** Exactly this end-user label (request_logs.end_user is varchar(128)). */
   @Optional()
   @Text({ max: 128 })
