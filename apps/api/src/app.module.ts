@@ -17,6 +17,7 @@ import { GroupsModule } from './modules/groups/groups.module';
 import { HealthModule } from './modules/health/health.module';
 import { UsageModule } from './modules/usage/usage.module';
 import { ProxyModule } from './modules/proxy/proxy.module';
+import { ServiceAccountsModule } from './modules/service-accounts/service-accounts.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Global()
@@ -52,6 +53,7 @@ export class AppModule {
         ProxyModule,
         ApiKeysModule,
         UsageModule,
+        ServiceAccountsModule,
         WriteBehindModule,
         HealthModule,
       ],

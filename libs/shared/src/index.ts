@@ -6,3 +6,4 @@ export * from './accounts';
 export * from './api-keys';
 export * from './usage';
 export * from './groups';
+export * from './service-accounts';

@@ -3,7 +3,11 @@
 import type { Permission, Role } from '@codex-lb/shared';
 
 export interface Principal {
-  kind: 'session' | 'api_key';
+  /**
+   * How it was authenticated: a dashboard session or an API key; `internal` is a principal the
+   * server builds to act as a service account (to own and list its keys), never from a request.
+   */
+  kind: 'session' | 'api_key' | 'internal';
   userId: string;
   username: string;
   role: Role;

@@ -8,6 +8,7 @@ export function as(app: TestApp, cookie: string) {
     get: (path: string) => request(app.url).get(path).set('cookie', cookie),
     post: (path: string, body?: object) => request(app.url).post(path).set('cookie', cookie).send(body),
     patch: (path: string, body?: object) => request(app.url).patch(path).set('cookie', cookie).send(body),
+    put: (path: string, body?: object) => request(app.url).put(path).set('cookie', cookie).send(body),
     delete: (path: string) => request(app.url).delete(path).set('cookie', cookie),
   };
 }
