@@ -6,9 +6,9 @@
 // statement and keeps it through a database outage; never written per request.
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { permissionsForRole } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
+import { keyPermissions } from '../../common/key-permissions';
 import type { Principal } from '../../common/principal';
 import type { WriteBehind } from '../../common/write-behind/write-behind';
 import { WriteBehindRegistry } from '../../common/write-behind/write-behind.registry';
@@ -166,7 +166,8 @@ function toEntry(row: ApiKeyAuthRow): Entry {
     userId: row.ownerUserId,
     username: row.ownerUsername,
     role: row.ownerRole,
-    permissions: new Set(permissionsForRole(row.ownerRole)),
+    // The key's scopes within its owner's permissions: a key without `proxy` cannot use the proxy.
+    permissions: keyPermissions(row.ownerRole, row.scopes),
     mustChangePassword: false,
     apiKeyId: row.id,
   };
