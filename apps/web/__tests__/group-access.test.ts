@@ -90,6 +90,9 @@ describe('the effective-pool explainer in words', () => {
     expect(describeReason('not_in_allowlist')).toBe('Not in the key’s account list');
     expect(describeReason('some_new_reason')).toBe('Some new reason');
     expect(describeReason(null)).toBe('');
+    expect(describeReason('the key’s owner is only a viewer of group:g1', names)).toBe(
+      'The key’s owner is only a viewer of the group Platform',
+    );
   });
 });
 

@@ -51,7 +51,7 @@ export function EffectiveAccountsDrawer({ apiKey, onClose }: { apiKey: ApiKeyDto
                     </div>
                     <div className="text-xs text-zinc-600">{describeVia(item.via, groupNames)}</div>
                     {!item.usable && item.reason ? (
-                      <div className="text-xs text-amber-800">{describeReason(item.reason)}</div>
+                      <div className="text-xs text-amber-800">{describeReason(item.reason, groupNames)}</div>
                     ) : null}
                   </div>
                   <Badge tone={item.usable ? 'green' : 'neutral'}>{item.usable ? 'Usable' : 'Not used'}</Badge>

@@ -101,10 +101,16 @@ const REASONS: Record<string, string> = {
   group_not_attached: 'The key is not attached to the group',
 };
 
-/** Why an account is not usable, in words; unknown codes are shown readably rather than hidden. */
-export function describeReason(reason: string | null | undefined): string {
+/**
+ * Why an account is not usable, in words. The API answers sentences that may name a group as
+ * `group:<id>`; those read with the group's name. Bare codes are mapped or made readable.
+ */
+export function describeReason(reason: string | null | undefined, names: GroupNames = new Map()): string {
   if (!reason) return '';
-  return REASONS[reason] ?? reason.replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  if (REASONS[reason]) return REASONS[reason];
+  const text = /\s/.test(reason) ? reason : reason.replace(/_+/g, ' ');
+  const named = text.replace(/group:([0-9a-zA-Z-]+)/g, (_, id: string) => `the group ${groupName(names, id)}`);
+  return named.replace(/^./, (c) => c.toUpperCase());
 }
 
 export interface ImpactLine {

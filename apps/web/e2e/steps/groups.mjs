@@ -53,7 +53,7 @@ export async function previewRemoval(page, username) {
 export async function shareAccountIntoGroup(page, email) {
   await page.getByRole('button', { name: 'Share an account' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Account').selectOption({ label: email });
+  await dialog.getByLabel('Account', { exact: true }).selectOption({ label: email });
   await dialog.getByRole('button', { name: 'Share account' }).click();
   await dialog.waitFor({ state: 'hidden' });
   const row = page.getByRole('table', { name: 'Pool' }).locator('tr', { hasText: email });

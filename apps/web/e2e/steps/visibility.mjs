@@ -17,7 +17,7 @@ async function visible(page, text) {
 export async function userSeesNoUsersPage(page) {
   await page.goto('/overview');
   const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('link', { name: 'Accounts' }).waitFor();
+  await nav.getByRole('link', { name: 'Accounts', exact: true }).waitFor();
   assert((await nav.getByRole('link', { name: 'Users' }).count()) === 0, 'the Users nav item is shown to a user');
   await page.goto('/users');
   const notAllowed = page.getByTestId('not-allowed');
