@@ -143,6 +143,7 @@ function world(): World {
   } as unknown as World;
   const pool = {
     forOwner: () => w.accounts,
+    effectivePool: () => w.accounts,
     wantsQuota: () => false,
     observeQuota: () => undefined,
     backOff: () => undefined,
