@@ -59,15 +59,31 @@ export interface RequestLogQuery {
   model?: string;
   status?: RequestLogStatus;
   route?: string;
-  /** Exactly this end-user label. */
   /** Requests served by accounts this group owns or that are shared into it (members and admins). */
   groupId?: string;
+  /** Exactly this end-user label. */
   endUser?: string;
   /** Case-insensitive substring of the error code. */
   q?: string;
   /** 1..500, default 50. */
   limit?: number;
   cursor?: string;
+}
+
+/**
+ * The query of /api/usage/summary and /api/usage/timeseries (the latter adds bucket and groupBy).
+ * Without groupId a user reads their own requests plus those served by their groups' accounts or
+ * made with their groups' keys.
+ */
+export interface UsageQuery {
+  /** Default: 24 hours before `to`. */
+  from?: string;
+  /** Default: now. */
+  to?: string;
+  /** Admins only. */
+  ownerId?: string;
+  /** Requests served by accounts this group owns or that are shared into it (members and admins). */
+  groupId?: string;
 }
 
 export interface UsageTotalsDto {

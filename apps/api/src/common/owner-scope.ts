@@ -43,3 +43,44 @@ export function ownerForCreate(principal: Principal, requestedOwnerId?: string):
   if (requestedOwnerId && principal.permissions.has('owners:all')) return requestedOwnerId;
   return principal.userId;
 }
+
+/**
+ * SQL: the accounts the groups in `groups` (a trusted uuid[] expression) own or have shared into
+ * them. The same set the router's effective pool draws on for those groups.
+ */
+export function groupAccountsSql(groups: string): string {
+  return `SELECT ga.id FROM accounts ga WHERE ga.owner_group_id = ANY(${groups})
+          UNION SELECT gs.account_id FROM account_shares gs WHERE gs.group_id = ANY(${groups})`;
+}
+
+/**
+ * SQL: the keys of the groups in `groups` (a trusted uuid[] expression): keys attached to one of
+ * them, and keys of their service accounts.
+ */
+export function groupKeysSql(groups: string): string {
+  return `SELECT gk.api_key_id FROM api_key_groups gk WHERE gk.group_id = ANY(${groups})
+          UNION SELECT sk.id FROM api_keys sk JOIN dashboard_users su ON su.id = sk.owner_user_id
+                 WHERE su.kind = 'service' AND su.service_group_id = ANY(${groups})`;
+}
+
+/**
+ * The read condition on usage rows (request logs, rollups) for a WHERE clause: the caller's own
+ * rows, plus, for each group they belong to (any group role), the requests served by the group's
+ * accounts and the requests made with the group's keys. A user in no group gets exactly
+ * ownerCondition; an admin's scope is ownerCondition too (every owner, or the one named).
+ * Column names are trusted code, never input.
+ */
+export function usageReadCondition(
+  scope: OwnerScope,
+  columns: { owner: string; account: string; apiKey: string },
+  params: unknown[],
+): string {
+  if (!('userId' in scope) || !scope.groupIds?.length) return ownerCondition(scope, columns.owner, params);
+  params.push(scope.userId);
+  const user = `$${params.length}`;
+  params.push(scope.groupIds);
+  const groups = `$${params.length}::uuid[]`;
+  return ` AND (${columns.owner} = ${user}
+            OR ${columns.account} IN (${groupAccountsSql(groups)})
+            OR ${columns.apiKey} IN (${groupKeysSql(groups)}))`;
+}

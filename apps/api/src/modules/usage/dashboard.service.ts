@@ -1,8 +1,8 @@
 // The overview page in one answer: the caller's accounts with their quota windows, today's
-// totals (UTC day, from rollups) and the keys closest to one of their limits.
+// totals (UTC day, from rollups) and the keys closest to one of their limits; each includes what
+// the caller sees through their groups, as the accounts, usage and keys routes do.
 import { Injectable } from '@nestjs/common';
 import type { ApiKeyDto, DashboardOverviewResponse, KeyNearLimitDto } from '@codex-lb/shared';
-import { ownerScopeFor } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
 import { AccountsService } from '../accounts/accounts.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -25,7 +25,7 @@ export class DashboardService {
     query: OwnerFilterQueryDto,
     now = new Date(),
   ): Promise<DashboardOverviewResponse> {
-    const scope = ownerScopeFor(principal, query.ownerId);
+    const scope = this.usage.scope(principal, query.ownerId);
     const from = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
     const to = new Date(Math.max(from.getTime() + HOUR_MS, Math.ceil(now.getTime() / HOUR_MS) * HOUR_MS));
     const [accounts, today, keys] = await Promise.all([

@@ -1,11 +1,12 @@
 // The only code that touches request_logs: the writer's batch insert (with its rollup deltas, in
 // one transaction), scoped reads for lists, detail and export, and the retention purge. Every
-// read takes an OwnerScope and carries it in the WHERE clause.
+// read takes an OwnerScope and carries it in the WHERE clause: the caller's own requests, plus
+// those served by their groups' accounts or made with their groups' keys (usageReadCondition).
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestLogQuery, RequestLogStatus } from '@codex-lb/shared';
-import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
+import { groupAccountsSql, usageReadCondition, type OwnerScope } from '../../common/owner-scope';
 import type { LogCursor } from './log-cursor';
 import { rollupDeltas, seriesDeltas, type RollupUnit } from './rollup-batch';
 import type { RequestLogEntry } from './request-log.types';
@@ -188,19 +189,19 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+const LOG_COLUMNS_READ = { owner: 'l.owner_user_id', account: 'l.account_id', apiKey: 'l.api_key_id' };
+
 function filterWhere(scope: OwnerScope, filter: RequestLogFilter, params: unknown[]): string {
   const add = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
   let where = `l.requested_at >= ${add(filter.from)} AND l.requested_at < ${add(filter.to)}`;
-  where += ownerCondition(scope, 'l.owner_user_id', params);
+  where += usageReadCondition(scope, LOG_COLUMNS_READ, params);
   if (filter.apiKeyId) where += ` AND l.api_key_id = ${add(filter.apiKeyId)}`;
   if (filter.accountId) where += ` AND l.account_id = ${add(filter.accountId)}`;
   if (filter.groupId) {
-    const group = add(filter.groupId);
-    where += ` AND l.account_id IN (SELECT a.id FROM accounts a WHERE a.owner_group_id = ${group}
-                                    UNION SELECT s.account_id FROM account_shares s WHERE s.group_id = ${group})`;
+    where += ` AND l.account_id IN (${groupAccountsSql(`ARRAY[${add(filter.groupId)}::uuid]`)})`;
   }
   if (filter.model) where += ` AND l.model = ${add(filter.model)}`;
   if (filter.status) where += ` AND l.status = ${add(filter.status)}`;
@@ -260,7 +261,7 @@ export class RequestLogsRepository {
     const params: unknown[] = [id];
     const rows = await this.dataSource.query(
       `SELECT ${LIST_COLUMNS} FROM request_logs l ${LABEL_JOINS}
-        WHERE l.id = $1${ownerCondition(scope, 'l.owner_user_id', params)}`,
+        WHERE l.id = $1${usageReadCondition(scope, LOG_COLUMNS_READ, params)}`,
       params,
     );
     return rows[0] ?? null;

@@ -1,16 +1,18 @@
-// The rules for reading request logs: scope from the principal, default range (last 30 days),
+// The rules for reading request logs: scope from the principal and their groups (own requests,
+// plus those their groups' accounts served or their groups' keys made), default range (last 30 days),
 // keyset pages newest first, and the CSV export that walks the same pages in batches.
 import { Injectable } from '@nestjs/common';
 import { GroupIndex } from '../groups/group-index';
 import type { RequestLogDto, RequestLogPage } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
-import { ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
+import type { OwnerScope } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
 import type { RequestLogFilterQueryDto, RequestLogListQueryDto } from './dto/usage.dto';
 import { decodeCursor, encodeCursor } from './log-cursor';
 import { RequestLogsRepository, type RequestLogFilter } from './request-logs.repository';
 import { DAY_MS, resolveRange } from './time-range';
 import { CSV_COLUMNS, csvLine, toRequestLogDto } from './usage.mapper';
+import { requireReadableGroup, usageScopeFor } from './usage-scope';
 
 export const DEFAULT_PAGE_SIZE = 50;
 const DEFAULT_SPAN_MS = 30 * DAY_MS;
@@ -30,8 +32,8 @@ export class RequestLogsService {
   ) {}
 
   async list(principal: Principal, query: RequestLogListQueryDto): Promise<RequestLogPage> {
-    const scope = ownerScopeFor(principal, query.ownerId);
-    this.checkGroup(principal, query.groupId);
+    const scope = usageScopeFor(principal, this.groups, query.ownerId);
+    requireReadableGroup(principal, this.groups, query.groupId);
     const filter = this.filter(query);
     if (query.cursor) filter.cursor = decodeCursor(query.cursor);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
@@ -45,15 +47,15 @@ export class RequestLogsService {
   }
 
   async get(principal: Principal, id: string): Promise<RequestLogDto> {
-    const row = await this.logs.find(ownerScopeFor(principal), id);
+    const row = await this.logs.find(usageScopeFor(principal, this.groups), id);
     if (!row) throw ApiError.notFound('Request log');
     return toRequestLogDto(row);
   }
 
   /** Validates now (so a bad query is a 400), then yields CSV lazily, one piece per batch. */
   export(principal: Principal, query: RequestLogFilterQueryDto): CsvExport {
-    const scope = ownerScopeFor(principal, query.ownerId);
-    this.checkGroup(principal, query.groupId);
+    const scope = usageScopeFor(principal, this.groups, query.ownerId);
+    requireReadableGroup(principal, this.groups, query.groupId);
     const filter = this.filter(query);
     const stamp = filter.to.toISOString().slice(0, 19).replace(/[:T]/g, '-');
     return { filename: `request-logs-${stamp}.csv`, chunks: this.csvChunks(scope, filter) };
@@ -80,12 +82,6 @@ export class RequestLogsService {
       const last = rows[rows.length - 1];
       cursor = { at: last.cursor_at, id: last.id };
     }
-  }
-
-  /** A user filters only by groups they belong to; another group is a 404, as everywhere. */
-  private checkGroup(principal: Principal, groupId: string | undefined): void {
-    if (!groupId || principal.permissions.has('owners:all')) return;
-    if (this.groups.groupsOf(principal.userId).get(groupId) === undefined) throw ApiError.notFound('Group');
   }
 
   private filter(query: RequestLogFilterQueryDto): RequestLogFilter {

@@ -1,11 +1,12 @@
 // Reads the usage rollups (never the raw logs): totals with merged latency histograms, grouped
 // time series, and the names that label series. A range is answered from daily rows for the whole
-// UTC days inside it and hourly rows for the hours at either edge. Every query is owner-scoped.
+// UTC days inside it and hourly rows for the hours at either edge. Every query is scoped: the
+// caller's own rows plus what their groups' accounts served and their groups' keys made.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { UsageBucket, UsageGroupBy, UsageTotalsDto } from '@codex-lb/shared';
-import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
+import { groupAccountsSql, ownerCondition, usageReadCondition, type OwnerScope } from '../../common/owner-scope';
 import { HISTOGRAM_BUCKETS } from './latency-histogram';
 
 /** The summed counters of rollup rows, as a chart point (t, group) carries them. */
@@ -28,7 +29,35 @@ export interface RollupPoint extends RollupCountersDto {
   group: string;
 }
 
+/** Filters on top of the scope. */
+export interface UsageFilter {
+  /** Requests served by the accounts this group owns or that are shared into it. */
+  groupId?: string;
+}
+
 const DAY_MS = 86_400_000;
+
+/** The scope and filter condition on rollup rows (unaliased columns), appended to a WHERE clause. */
+function rowCondition(scope: OwnerScope, filter: UsageFilter, params: unknown[]): string {
+  let where = usageReadCondition(
+    scope,
+    { owner: 'owner_user_id', account: 'account_id', apiKey: 'api_key_id' },
+    params,
+  );
+  if (filter.groupId) {
+    params.push(filter.groupId);
+    where += ` AND account_id IN (${groupAccountsSql(`ARRAY[$${params.length}::uuid]`)})`;
+  }
+  return where;
+}
+
+/**
+ * The hourly series table keeps one row per (hour, owner, value) of one dimension, without the
+ * account or key of each request: it answers only a plain owner scope with no group filter.
+ */
+function seriesAnswers(scope: OwnerScope, filter: UsageFilter): boolean {
+  return !filter.groupId && !('userId' in scope && scope.groupIds?.length);
+}
 
 const TOTALS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors,
   coalesce(sum(cancelled), 0) AS cancelled, coalesce(sum(input_tokens), 0) AS input_tokens,
@@ -48,28 +77,28 @@ const GROUP_COLUMN: Record<UsageGroupBy, string> = {
   owner: 'r.owner_user_id::text',
 };
 
-function hourlySource(scope: OwnerScope, from: Date, to: Date, params: unknown[]): string {
+function hourlySource(scope: OwnerScope, filter: UsageFilter, from: Date, to: Date, params: unknown[]): string {
   params.push(from, to);
   const where = `bucket_start >= $${params.length - 1} AND bucket_start < $${params.length}`;
-  return `(SELECT * FROM usage_rollups_hourly WHERE ${where}${ownerCondition(scope, 'owner_user_id', params)}) r`;
+  return `(SELECT * FROM usage_rollups_hourly WHERE ${where}${rowCondition(scope, filter, params)}) r`;
 }
 
 /**
  * The rows covering [from, to) (both on whole hours) as one derived table `r`, with the owner
  * condition inside each branch so each can use its (owner_user_id, bucket_start) index.
  */
-function rollupSource(scope: OwnerScope, from: Date, to: Date, params: unknown[]): string {
+function rollupSource(scope: OwnerScope, filter: UsageFilter, from: Date, to: Date, params: unknown[]): string {
   const add = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
   const firstDay = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
   const lastDay = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
-  if (firstDay >= lastDay) return hourlySource(scope, from, to, params);
-  const daily = `bucket_start >= ${add(firstDay)} AND bucket_start < ${add(lastDay)}${ownerCondition(scope, 'owner_user_id', params)}`;
+  if (firstDay >= lastDay) return hourlySource(scope, filter, from, to, params);
+  const daily = `bucket_start >= ${add(firstDay)} AND bucket_start < ${add(lastDay)}${rowCondition(scope, filter, params)}`;
   const head = `bucket_start >= ${add(from)} AND bucket_start < ${add(firstDay)}`;
   const tail = `bucket_start >= ${add(lastDay)} AND bucket_start < ${add(to)}`;
-  const hourly = `((${head}) OR (${tail}))${ownerCondition(scope, 'owner_user_id', params)}`;
+  const hourly = `((${head}) OR (${tail}))${rowCondition(scope, filter, params)}`;
   return `(SELECT * FROM usage_rollups_daily WHERE ${daily}
            UNION ALL SELECT * FROM usage_rollups_hourly WHERE ${hourly}) r`;
 }
@@ -80,9 +109,9 @@ const num = (value: unknown) => Number(value ?? 0);
 export class UsageRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async totals(scope: OwnerScope, from: Date, to: Date): Promise<RollupTotals> {
+  async totals(scope: OwnerScope, filter: UsageFilter, from: Date, to: Date): Promise<RollupTotals> {
     const params: unknown[] = [];
-    const source = rollupSource(scope, from, to, params);
+    const source = rollupSource(scope, filter, from, to, params);
     const [row] = await this.dataSource.query(
       `SELECT ${TOTALS}, coalesce(sum(latency_sum_ms), 0) AS latency_sum_ms,
               coalesce(sum(ttfb_sum_ms), 0) AS ttfb_sum_ms, coalesce(sum(ttfb_count), 0) AS ttfb_count,
@@ -110,6 +139,7 @@ export class UsageRepository {
   /** Points per (bucket, group), ordered by group then time. */
   async timeseries(
     scope: OwnerScope,
+    filter: UsageFilter,
     from: Date,
     to: Date,
     bucket: UsageBucket,
@@ -117,7 +147,13 @@ export class UsageRepository {
   ): Promise<RollupPoint[]> {
     const params: unknown[] = [];
     let sql: string;
-    if (bucket === 'hour') {
+    if (bucket === 'hour' && !seriesAnswers(scope, filter)) {
+      // Group reads need each row's account and key: the hourly rollups have them.
+      const source = hourlySource(scope, filter, from, to, params);
+      sql = `SELECT r.bucket_start AS t, ${GROUP_COLUMN[groupBy]} AS grp, ${TOTALS}
+               FROM ${source}
+              GROUP BY 1, 2 ORDER BY 2, 1`;
+    } else if (bucket === 'hour') {
       // Hourly series rows: one per (hour, owner, value) of one dimension; by owner reads the
       // model dimension, which every request has exactly one row in.
       const dimension = groupBy === 'owner' ? 'model' : groupBy;
@@ -129,7 +165,7 @@ export class UsageRepository {
               GROUP BY 1, 2 ORDER BY 2, 1`;
     } else {
       // Daily buckets: daily rows for whole days, hourly rows folded into their day at the edges.
-      const source = rollupSource(scope, from, to, params);
+      const source = rollupSource(scope, filter, from, to, params);
       sql = `SELECT date_bin('1 day', r.bucket_start, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS t,
                     ${GROUP_COLUMN[groupBy]} AS grp, ${TOTALS}
                FROM ${source}

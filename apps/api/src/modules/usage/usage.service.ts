@@ -1,5 +1,7 @@
 // Usage reports from the rollups: a summary with the previous period of equal length, and time
-// series grouped by model, key, account or owner with display labels. Never reads raw logs.
+// series grouped by model, key, account or owner with display labels. Never reads raw logs. A
+// caller reads their own usage plus what their groups' accounts served and their groups' keys
+// made; groupId narrows to the requests one group's accounts served.
 import { Injectable } from '@nestjs/common';
 import type {
   UsageBucket,
@@ -10,13 +12,15 @@ import type {
   UsageTimeseriesResponse,
 } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
-import { ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
+import type { OwnerScope } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
+import { GroupIndex } from '../groups/group-index';
 import type { UsageSummaryQueryDto, UsageTimeseriesQueryDto } from './dto/usage.dto';
 import { NONE_ID } from './rollup-batch';
 import { alignToHours, DAY_MS, previousPeriod, resolveRange, type TimeRange } from './time-range';
 import { toCountersDto, toUsagePeriodDto } from './usage.mapper';
-import { UsageRepository, type RollupPoint } from './usage.repository';
+import { UsageRepository, type RollupPoint, type UsageFilter } from './usage.repository';
+import { requireReadableGroup, usageScopeFor } from './usage-scope';
 
 const DEFAULT_SPAN_MS = DAY_MS;
 /** Hourly points past this span are too many to chart; ask for daily ones instead. */
@@ -35,23 +39,36 @@ const DELETED_LABEL: Record<Exclude<UsageGroupBy, 'model'>, string> = {
 
 @Injectable()
 export class UsageService {
-  constructor(private readonly usage: UsageRepository) {}
+  constructor(
+    private readonly usage: UsageRepository,
+    private readonly groups: GroupIndex,
+  ) {}
+
+  /** The caller's scope with their groups (for the overview, which reads through `period`). */
+  scope(principal: Principal, ownerId?: string): OwnerScope {
+    return usageScopeFor(principal, this.groups, ownerId);
+  }
 
   async summary(principal: Principal, query: UsageSummaryQueryDto): Promise<UsageSummaryResponse> {
-    const scope = ownerScopeFor(principal, query.ownerId);
+    const scope = this.scope(principal, query.ownerId);
+    const filter = this.filter(principal, query.groupId);
     const current = alignToHours(resolveRange(query.from, query.to, DEFAULT_SPAN_MS));
     const previous = previousPeriod(current);
-    const [now, before] = await Promise.all([this.period(scope, current), this.period(scope, previous)]);
+    const [now, before] = await Promise.all([
+      this.period(scope, current, filter),
+      this.period(scope, previous, filter),
+    ]);
     return { current: now, previous: before };
   }
 
   /** Totals for a range already on whole hours (the overview's "today"). */
-  async period(scope: OwnerScope, range: TimeRange): Promise<UsagePeriodDto> {
-    return toUsagePeriodDto(range, await this.usage.totals(scope, range.from, range.to));
+  async period(scope: OwnerScope, range: TimeRange, filter: UsageFilter = {}): Promise<UsagePeriodDto> {
+    return toUsagePeriodDto(range, await this.usage.totals(scope, filter, range.from, range.to));
   }
 
   async timeseries(principal: Principal, query: UsageTimeseriesQueryDto): Promise<UsageTimeseriesResponse> {
-    const scope = ownerScopeFor(principal, query.ownerId);
+    const scope = this.scope(principal, query.ownerId);
+    const filter = this.filter(principal, query.groupId);
     const range = alignToHours(resolveRange(query.from, query.to, DEFAULT_SPAN_MS));
     const span = range.to.getTime() - range.from.getTime();
     const bucket: UsageBucket = query.bucket ?? (span <= 2 * DAY_MS ? 'hour' : 'day');
@@ -62,7 +79,7 @@ export class UsageService {
         'validation_failed',
       );
     }
-    const points = await this.usage.timeseries(scope, range.from, range.to, bucket, groupBy);
+    const points = await this.usage.timeseries(scope, filter, range.from, range.to, bucket, groupBy);
     return {
       from: range.from.toISOString(),
       to: range.to.toISOString(),
@@ -70,6 +87,11 @@ export class UsageService {
       groupBy,
       series: await this.toSeries(points, groupBy),
     };
+  }
+
+  private filter(principal: Principal, groupId: string | undefined): UsageFilter {
+    requireReadableGroup(principal, this.groups, groupId);
+    return { groupId };
   }
 
   private async toSeries(points: RollupPoint[], groupBy: UsageGroupBy): Promise<UsageSeriesDto[]> {

@@ -28,9 +28,19 @@ export class RangeQueryDto extends OwnerFilterQueryDto {
   to?: string;
 }
 
-export class UsageSummaryQueryDto extends RangeQueryDto {}
+export class GroupRangeQueryDto extends RangeQueryDto {
+  /**
+   * Requests served by accounts this group owns or that are shared into it. A user may name only
+   * a group they belong to (another group is a 404); admins any group.
+   */
+  @Optional()
+  @Uuid({ what: 'a group id' })
+  groupId?: string;
+}
 
-export class UsageTimeseriesQueryDto extends RangeQueryDto {
+export class UsageSummaryQueryDto extends GroupRangeQueryDto {}
+
+export class UsageTimeseriesQueryDto extends GroupRangeQueryDto {
   /** Default: hour for ranges up to two days, else day. */
   @Optional()
   @OneOf(USAGE_BUCKETS)
@@ -43,7 +53,7 @@ export class UsageTimeseriesQueryDto extends RangeQueryDto {
 }
 
 // Filter lengths follow the request_logs columns (model 128, route 200, error_code 100).
-export class RequestLogFilterQueryDto extends RangeQueryDto {
+export class RequestLogFilterQueryDto extends GroupRangeQueryDto {
   @Optional()
   @Uuid({ what: 'a key id' })
   apiKeyId?: string;
@@ -63,11 +73,6 @@ export class RequestLogFilterQueryDto extends RangeQueryDto {
   @Optional()
   @Text({ max: 200 })
   route?: string;
-
-  /** Requests served by accounts of this group (owned or shared into it); callers must belong to it. */
-  @Optional()
-  @Uuid({ what: 'a group id' })
-  groupId?: string;
 
   /** Exactly this end-user label (request_logs.end_user is varchar(128)). */
   @Optional()
