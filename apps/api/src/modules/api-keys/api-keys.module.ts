@@ -2,6 +2,7 @@
 // The invalidation bus and the counter store are bound here, so a multi-replica build swaps in
 // Redis implementations in this one place.
 import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module';
 import { ApiKeyAuthService } from './api-key-auth.service';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -12,6 +13,8 @@ import { LimitCounterStore, MemoryLimitCounterStore } from './limits/limit-count
 import { KeyUsageRecorder } from './limits/usage-recorder';
 
 @Module({
+  // The group index decides which keys a user reads through their groups.
+  imports: [GroupsModule],
   controllers: [ApiKeysController],
   providers: [
     ApiKeysRepository,

@@ -1,11 +1,13 @@
 // The only code that touches the api-keys tables. Every read or write of a key a dashboard user
 // asked for takes an OwnerScope and carries it in its WHERE clause, so another owner's key is
-// simply not found. The lookups by digest serve authentication, which has no owner yet.
+// simply not found. Reads (list, findReadable) also reach the keys of the caller's groups
+// (attached to a group they belong to, or owned by its service accounts); writes reach the
+// owner's keys only. The lookups by digest serve authentication, which has no owner yet.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ApiKeyLimitWindow, Role } from '@codex-lb/shared';
-import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
+import { groupKeysSql, ownerCondition, type OwnerScope } from '../../common/owner-scope';
 import type { KeyLimit } from './api-key.types';
 
 export interface ApiKeyRow {
@@ -101,6 +103,13 @@ const SELECT_KEY = `
                                                      'model', l.model) ORDER BY l.kind, l."window", l.model)
                      FROM api_key_limits l WHERE l.api_key_id = k.id), '[]') AS limits`;
 
+/** Who may read key `k`: its owner (or an admin), and any member of a group the key belongs to. */
+function readCondition(scope: OwnerScope, params: unknown[]): string {
+  if (!('userId' in scope) || !scope.groupIds?.length) return ownerCondition(scope, 'k.owner_user_id', params);
+  params.push(scope.userId, scope.groupIds);
+  return ` AND (k.owner_user_id = $${params.length - 1} OR k.id IN (${groupKeysSql(`$${params.length}::uuid[]`)}))`;
+}
+
 function normalizeRow<T extends ApiKeyRow>(row: T): T {
   row.limits = row.limits.map((limit) => ({ ...limit, max: Number(limit.max) }));
   return row;
@@ -114,17 +123,30 @@ export class ApiKeysRepository {
     return this.dataSource.transaction(work);
   }
 
+  /** The keys the scope may read: its own, and its groups' (see readCondition). */
   async list(scope: OwnerScope): Promise<ApiKeyRow[]> {
     const params: unknown[] = [];
     const rows: ApiKeyRow[] = await this.dataSource.query(
       `${SELECT_KEY} FROM api_keys k JOIN dashboard_users u ON u.id = k.owner_user_id
-        WHERE true${ownerCondition(scope, 'k.owner_user_id', params)}
+        WHERE true${readCondition(scope, params)}
         ORDER BY k.created_at DESC, k.id`,
       params,
     );
     return rows.map(normalizeRow);
   }
 
+  /** A key the scope may read: its own, or one of its groups' (see readCondition). */
+  async findReadable(scope: OwnerScope, id: string): Promise<ApiKeyRow | null> {
+    const params: unknown[] = [id];
+    const rows: ApiKeyRow[] = await this.dataSource.query(
+      `${SELECT_KEY} FROM api_keys k JOIN dashboard_users u ON u.id = k.owner_user_id
+        WHERE k.id = $1${readCondition(scope, params)}`,
+      params,
+    );
+    return rows[0] ? normalizeRow(rows[0]) : null;
+  }
+
+  /** A key the scope may change: the owner's (or any for an admin); group membership adds nothing. */
   async findOwned(scope: OwnerScope, id: string, manager?: EntityManager, lock = false): Promise<ApiKeyRow | null> {
     const params: unknown[] = [id];
     const rows: ApiKeyRow[] = await (manager ?? this.dataSource.manager).query(

@@ -1,7 +1,9 @@
 // The rules for API keys: who owns a new key, which accounts and limits it may carry, and that
 // every change reaches the authentication cache before the response is sent, so a revoked or
 // rotated key is refused on the very next request. Secrets exist only in the create and
-// regenerate responses.
+// regenerate responses. A user also reads the keys of their groups (any group role), read-only:
+// changing one they only read is a 403, one they cannot read a 404; what such a key shows of
+// accounts and groups is limited to those the reader sees through their groups.
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import {
@@ -17,6 +19,8 @@ import type { PoolKey } from '../proxy/routing/effective-pool';
 import { ApiError } from '../../common/api-error';
 import { ownerForCreate, ownerScopeFor, type OwnerScope } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
+import { GroupIndex } from '../groups/group-index';
+import { groupScopeFor } from '../groups/group-scope';
 import { ApiKeyAuthService } from './api-key-auth.service';
 import type { KeyLimit } from './api-key.types';
 import { toApiKeyDto } from './api-keys.mapper';
@@ -33,16 +37,19 @@ export class ApiKeysService {
     private readonly auth: ApiKeyAuthService,
     private readonly limiter: ApiKeyLimiter,
     private readonly modules: ModuleRef,
+    private readonly groups: GroupIndex,
   ) {}
 
   async list(principal: Principal, query: ListApiKeysQueryDto): Promise<ApiKeyDto[]> {
-    const rows = await this.keys.list(ownerScopeFor(principal, query.ownerId));
+    const scope = this.readScope(principal, query.ownerId);
+    const rows = (await this.keys.list(scope)).map((row) => this.asSeenBy(scope, row));
     const usage = await this.limiter.usageOfMany(rows);
     return rows.map((row) => toApiKeyDto(row, usage.get(row.id) ?? []));
   }
 
   async get(principal: Principal, id: string): Promise<ApiKeyDto> {
-    return this.toDto(await this.requireOwned(ownerScopeFor(principal), id));
+    const scope = this.readScope(principal);
+    return this.toDto(this.asSeenBy(scope, await this.requireReadable(scope, id)));
   }
 
   async create(principal: Principal, dto: CreateApiKeyDto): Promise<ApiKeySecretResponse> {
@@ -92,7 +99,7 @@ export class ApiKeysService {
     if (dto.scopes !== undefined) patch.scopes = checkScopes(dto.scopes);
     const row = await this.keys.transaction(async (manager) => {
       const current = await this.keys.findOwned(scope, id, manager, true);
-      if (!current) throw ApiError.notFound('API key');
+      if (!current) throw await this.refusal(principal, id);
       if (current.revokedAt)
         throw new ApiError(409, 'api_key_revoked', 'This API key is revoked and can no longer be changed.');
       if (dto.accountIds !== undefined) {
@@ -114,7 +121,7 @@ export class ApiKeysService {
     const scope = ownerScopeFor(principal);
     const secret = generateSecret();
     if (!(await this.keys.rotateSecret(scope, id, { keyDigest: secret.digest, prefix: secret.prefix }))) {
-      await this.requireOwned(scope, id);
+      if (!(await this.keys.findOwned(scope, id))) throw await this.refusal(principal, id);
       throw new ApiError(409, 'api_key_revoked', 'A revoked API key cannot be regenerated.');
     }
     // The old digest's cache entry goes with the key id: the old secret fails from now on.
@@ -123,7 +130,7 @@ export class ApiKeysService {
   }
 
   async revoke(principal: Principal, id: string): Promise<void> {
-    if (!(await this.keys.revoke(ownerScopeFor(principal), id))) throw ApiError.notFound('API key');
+    if (!(await this.keys.revoke(ownerScopeFor(principal), id))) throw await this.refusal(principal, id);
     this.auth.invalidateKey(id);
   }
 
@@ -132,9 +139,11 @@ export class ApiKeysService {
    * (AccountPool.explain): `usable` is true exactly for the accounts a request may be routed to.
    */
   async effectiveAccounts(principal: Principal, id: string): Promise<EffectiveAccountsResponse> {
-    const row = await this.requireOwned(ownerScopeFor(principal), id);
+    const scope = this.readScope(principal);
+    const row = await this.requireReadable(scope, id);
     const pool = this.modules.get(AccountPool, { strict: false });
-    const items = pool.explain(poolKeyOf(row));
+    const seen = this.accountsSeenThroughGroups(scope, row);
+    const items = pool.explain(poolKeyOf(row)).filter((item) => !seen || seen.has(item.accountId));
     if (row.revokedAt || !row.isActive) {
       for (const item of items)
         if (item.usable) Object.assign(item, { usable: false, reason: 'the key is not active' });
@@ -152,6 +161,56 @@ export class ApiKeysService {
     const row = await this.keys.findOwned(scope, id);
     if (!row) throw ApiError.notFound('API key');
     return row;
+  }
+
+  private async requireReadable(scope: OwnerScope, id: string): Promise<ApiKeyRow> {
+    const row = await this.keys.findReadable(scope, id);
+    if (!row) throw ApiError.notFound('API key');
+    return row;
+  }
+
+  /**
+   * What the caller reads: their own keys and their groups' keys. A principal the server builds
+   * for a service account lists that account's own keys only.
+   */
+  private readScope(principal: Principal, ownerId?: string): OwnerScope {
+    return principal.kind === 'internal'
+      ? ownerScopeFor(principal, ownerId)
+      : groupScopeFor(principal, this.groups, ownerId);
+  }
+
+  /** Why a key the caller cannot change was refused: 403 when they read it through a group, else 404. */
+  private async refusal(principal: Principal, id: string): Promise<ApiError> {
+    return (await this.keys.findReadable(this.readScope(principal), id))
+      ? ApiError.forbidden('You can see this API key through a group but only its owner can change it.')
+      : ApiError.notFound('API key');
+  }
+
+  /**
+   * The accounts a user who reads the key only through their groups may see of it: those owned by
+   * or shared into their groups. Undefined when the key is theirs or they are an admin.
+   */
+  private accountsSeenThroughGroups(scope: OwnerScope, row: ApiKeyRow): ReadonlySet<string> | undefined {
+    if (!('userId' in scope) || row.ownerUserId === scope.userId) return undefined;
+    const seen = new Set<string>();
+    for (const groupId of scope.groupIds ?? []) {
+      for (const accountId of this.groups.ownedBy(groupId)) seen.add(accountId);
+      for (const accountId of this.groups.sharedInto(groupId)) seen.add(accountId);
+    }
+    return seen;
+  }
+
+  /** A key read through groups shows only the groups and accounts the reader sees, as accounts do. */
+  private asSeenBy(scope: OwnerScope, row: ApiKeyRow): ApiKeyRow {
+    const seen = this.accountsSeenThroughGroups(scope, row);
+    if (!seen || !('userId' in scope)) return row;
+    const groups = new Set(scope.groupIds ?? []);
+    return {
+      ...row,
+      groupIds: row.groupIds.filter((id) => groups.has(id)),
+      accountIds: row.accountIds.filter((id) => seen.has(id)),
+      allowlistIds: row.allowlistIds.filter((id) => seen.has(id)),
+    };
   }
 
   private async toDto(row: ApiKeyRow): Promise<ApiKeyDto> {
