@@ -1,15 +1,18 @@
 // The rules for groups: an admin manages every group, a user sees only the groups they belong to
 // (another group is a 404) and changes one only as its owner (403 otherwise); a group always
-// keeps an owner; a group that still owns accounts cannot be deleted. Every change reloads the
+// keeps an owner; a group that still owns accounts cannot be deleted, and deleting one disables
+// its service accounts (their keys are refused from the next request on). Every change reloads the
 // group in the in-memory index before answering, so routing follows it on the next request.
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { GroupDto, GroupMemberDto, GroupRole, ImpactDto } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
+import { DomainEvents } from '../../common/events';
 import { ownerScopeFor } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
 import { AccountPool } from '../proxy/routing/account-pool';
 import { effectivePool } from '../proxy/routing/effective-pool';
+import { disableServiceAccountsOfGroup } from '../service-accounts/service-accounts.repository';
 import type { CreateGroupDto, UpdateGroupDto } from './dto/group.dto';
 import { GroupIndex, type GroupView } from './group-index';
 import { toGroupDto, toGroupMemberDto } from './groups.mapper';
@@ -21,6 +24,7 @@ export class GroupsService {
     private readonly groups: GroupsRepository,
     private readonly index: GroupIndex,
     private readonly modules: ModuleRef,
+    private readonly events: DomainEvents,
   ) {}
 
   async list(principal: Principal): Promise<{ items: GroupDto[] }> {
@@ -52,7 +56,7 @@ export class GroupsService {
 
   async delete(principal: Principal, id: string): Promise<void> {
     await this.requireOwner(principal, id);
-    await this.groups.transaction(async (manager) => {
+    const disabled = await this.groups.transaction(async (manager) => {
       await this.groups.lock(id, manager);
       const owned = await this.groups.ownedAccountCount(id, manager);
       if (owned > 0) {
@@ -62,8 +66,14 @@ export class GroupsService {
             `(PATCH /api/accounts/:id/owner), then delete the group.`,
         );
       }
+      // In the same transaction: the group never goes while one of its service accounts stays usable.
+      const serviceAccountIds = await disableServiceAccountsOfGroup(manager, id);
       await this.groups.delete(id, manager);
+      return serviceAccountIds;
     });
+    // After the commit, before the answer: the key cache drops their keys, so the next request
+    // with one is refused.
+    for (const userId of disabled) this.events.emit('user.changed', { userId });
     await this.index.reload(id);
   }
 
