@@ -11,6 +11,7 @@ interface Log {
   id: string;
   apiKeyId: string | null;
   accountId: string | null;
+  accountLabel: string | null;
 }
 
 describe('groups: what members see through a group', () => {
@@ -136,6 +137,17 @@ describe('groups: what members see through a group', () => {
     const expected = new Set([...byGroupAccounts, ...byGroupKeys].map((l) => l.id));
     expect(new Set(visible.map((l) => l.id))).toEqual(expected);
     expect(visible.some((l) => l.apiKeyId === memPrivateKey.id || l.apiKeyId === ottoKey.id)).toBe(false);
+    // A group key's request served by mem's personal account does not name that account to vic.
+    const labels = new Map(visible.map((l) => [l.accountId, l.accountLabel]));
+    expect(labels.get(memOwnId)).toBeNull();
+    expect(labels.get(groupOwnedId)).toBe('seen-seat@example.com');
+    expect(labels.get(sharedId)).toBe('mem-shared@example.com');
+    const byAccount = (await as(w.app, vic.cookie).get('/api/usage/timeseries?groupBy=account').expect(200)).body
+      .series as { key: string; label: string }[];
+    expect(byAccount.find((s) => s.key === memOwnId)?.label).toBe(`Account ${memOwnId.slice(0, 8)}`);
+    expect(byAccount.find((s) => s.key === sharedId)?.label).toBe('mem-shared@example.com');
+    const memView = (await logs(mem.cookie)).find((l) => l.accountId === memOwnId);
+    expect(memView?.accountLabel).toBe('mem-own@example.com');
 
     const ottoLog = all.find((l) => l.apiKeyId === ottoKey.id)!;
     const privateLog = all.find((l) => l.apiKeyId === memPrivateKey.id)!;

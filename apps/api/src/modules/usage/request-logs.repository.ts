@@ -7,6 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestLogQuery, RequestLogStatus } from '@codex-lb/shared';
 import { groupAccountsSql, usageReadCondition, type OwnerScope } from '../../common/owner-scope';
+import { accountCondition } from '../accounts/accounts.repository';
 import type { LogCursor } from './log-cursor';
 import { rollupDeltas, seriesDeltas, type RollupUnit } from './rollup-batch';
 import type { RequestLogEntry } from './request-log.types';
@@ -181,6 +182,22 @@ const ROLLUP_TABLES: Record<RollupUnit, string> = { hour: 'usage_rollups_hourly'
 const LIST_COLUMNS = `l.*, to_char(l.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
   u.username AS owner_username, k.name AS api_key_name, coalesce(a.alias, a.email) AS account_label`;
 
+/**
+ * The list columns for a scope. A row a user sees only through a group (another member's request)
+ * names its account only when the user reads that account (their own, or their groups'), so
+ * another member's personal account stays unnamed.
+ */
+function listColumns(scope: OwnerScope, params: unknown[]): string {
+  if (!('userId' in scope) || !scope.groupIds?.length) return LIST_COLUMNS;
+  params.push(scope.userId);
+  const mine = `l.owner_user_id = $${params.length}`;
+  return LIST_COLUMNS.replace(
+    'coalesce(a.alias, a.email) AS account_label',
+    `CASE WHEN ${mine} OR (true${accountCondition(scope, 'read', params)})
+          THEN coalesce(a.alias, a.email) END AS account_label`,
+  );
+}
+
 const LABEL_JOINS = `LEFT JOIN dashboard_users u ON u.id = l.owner_user_id
   LEFT JOIN api_keys k ON k.id = l.api_key_id
   LEFT JOIN accounts a ON a.id = l.account_id`;
@@ -247,10 +264,11 @@ export class RequestLogsRepository {
     const params: unknown[] = [];
     const where = filterWhere(scope, filter, params);
     params.push(limit);
+    const limitParam = params.length;
     return this.dataSource.query(
-      `SELECT ${LIST_COLUMNS}
+      `SELECT ${listColumns(scope, params)}
          FROM (SELECT * FROM request_logs l WHERE ${where}
-                ORDER BY l.requested_at DESC, l.id DESC LIMIT $${params.length}) l
+                ORDER BY l.requested_at DESC, l.id DESC LIMIT $${limitParam}) l
          ${LABEL_JOINS}
         ORDER BY l.requested_at DESC, l.id DESC`,
       params,
@@ -259,9 +277,10 @@ export class RequestLogsRepository {
 
   async find(scope: OwnerScope, id: string): Promise<RequestLogRow | null> {
     const params: unknown[] = [id];
+    const where = usageReadCondition(scope, LOG_COLUMNS_READ, params);
     const rows = await this.dataSource.query(
-      `SELECT ${LIST_COLUMNS} FROM request_logs l ${LABEL_JOINS}
-        WHERE l.id = $1${usageReadCondition(scope, LOG_COLUMNS_READ, params)}`,
+      `SELECT ${listColumns(scope, params)} FROM request_logs l ${LABEL_JOINS}
+        WHERE l.id = $1${where}`,
       params,
     );
     return rows[0] ?? null;

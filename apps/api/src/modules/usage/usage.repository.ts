@@ -7,6 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { UsageBucket, UsageGroupBy, UsageTotalsDto } from '@codex-lb/shared';
 import { groupAccountsSql, ownerCondition, usageReadCondition, type OwnerScope } from '../../common/owner-scope';
+import { accountCondition } from '../accounts/accounts.repository';
 import { HISTOGRAM_BUCKETS } from './latency-histogram';
 
 /** The summed counters of rollup rows, as a chart point (t, group) carries them. */
@@ -185,15 +186,31 @@ export class UsageRepository {
     }));
   }
 
-  /** Display names for series ids; ids that no longer exist are absent from the map. */
-  async labels(groupBy: Exclude<UsageGroupBy, 'model'>, ids: string[]): Promise<Map<string, string>> {
+  /**
+   * Display names for series ids; ids that no longer exist are absent from the map. An account a
+   * user sees only in another member's requests (through a group) is present with a null label,
+   * so another member's personal account stays unnamed.
+   */
+  async labels(
+    scope: OwnerScope,
+    groupBy: Exclude<UsageGroupBy, 'model'>,
+    ids: string[],
+  ): Promise<Map<string, string | null>> {
     if (ids.length === 0) return new Map();
+    const params: unknown[] = [ids];
+    const accountLabel =
+      'userId' in scope && scope.groupIds?.length
+        ? `CASE WHEN true${accountCondition(scope, 'read', params)} THEN coalesce(a.alias, a.email, a.chatgpt_account_id) END`
+        : 'coalesce(a.alias, a.email, a.chatgpt_account_id)';
     const sql = {
       key: `SELECT id::text AS id, name AS label FROM api_keys WHERE id = ANY($1::uuid[])`,
-      account: `SELECT id::text AS id, coalesce(alias, email, chatgpt_account_id) AS label FROM accounts WHERE id = ANY($1::uuid[])`,
+      account: `SELECT a.id::text AS id, ${accountLabel} AS label FROM accounts a WHERE a.id = ANY($1::uuid[])`,
       owner: `SELECT id::text AS id, username AS label FROM dashboard_users WHERE id = ANY($1::uuid[])`,
     }[groupBy];
-    const rows: { id: string; label: string }[] = await this.dataSource.query(sql, [ids]);
+    const rows: { id: string; label: string | null }[] = await this.dataSource.query(
+      sql,
+      groupBy === 'account' ? params : [ids],
+    );
     return new Map(rows.map((row) => [row.id, row.label]));
   }
 }

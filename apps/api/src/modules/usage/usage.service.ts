@@ -85,7 +85,7 @@ export class UsageService {
       to: range.to.toISOString(),
       bucket,
       groupBy,
-      series: await this.toSeries(points, groupBy),
+      series: await this.toSeries(scope, points, groupBy),
     };
   }
 
@@ -94,7 +94,7 @@ export class UsageService {
     return { groupId };
   }
 
-  private async toSeries(points: RollupPoint[], groupBy: UsageGroupBy): Promise<UsageSeriesDto[]> {
+  private async toSeries(scope: OwnerScope, points: RollupPoint[], groupBy: UsageGroupBy): Promise<UsageSeriesDto[]> {
     const groups = new Map<string, RollupPoint[]>();
     for (const point of points) {
       const list = groups.get(point.group) ?? [];
@@ -103,8 +103,9 @@ export class UsageService {
     }
     const labels =
       groupBy === 'model'
-        ? new Map<string, string>()
+        ? new Map<string, string | null>()
         : await this.usage.labels(
+            scope,
             groupBy,
             [...groups.keys()].filter((id) => id !== NONE_ID),
           );
@@ -120,9 +121,11 @@ export class UsageService {
     return series.map((s) => s.dto);
   }
 
-  private label(groupBy: UsageGroupBy, group: string, labels: Map<string, string>): string {
+  private label(groupBy: UsageGroupBy, group: string, labels: Map<string, string | null>): string {
     if (groupBy === 'model') return group === '' ? 'Unknown model' : group;
     if (group === NONE_ID) return NONE_LABEL[groupBy];
+    // An account the caller sees only in another member's requests: named by its id alone.
+    if (labels.get(group) === null) return `Account ${group.slice(0, 8)}`;
     return labels.get(group) ?? `${DELETED_LABEL[groupBy]} ${group.slice(0, 8)}`;
   }
 }
