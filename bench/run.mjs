@@ -626,6 +626,11 @@ async function main() {
       CODEX_LB_USAGE_POLL_INTERVAL_SECONDS: '0',
       CODEX_LB_LOG_LEVEL: 'warn',
       CODEX_LB_OAUTH_CALLBACK_PORT: '0',
+      // The load generator is one tenant with one key at up to 50 connections: the fairness caps
+      // (defaults 64 per user, 32 per key) would queue it, and the bench measures throughput.
+      // The caps' own cost (a slot taken and given back per request) is still in every figure.
+      CODEX_LB_MAX_CONCURRENT_PER_USER: '256',
+      CODEX_LB_MAX_CONCURRENT_PER_KEY: '256',
     },
   );
   const apiBase = `http://127.0.0.1:${apiPort}`;
