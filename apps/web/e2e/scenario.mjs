@@ -204,8 +204,7 @@ export async function runScenario({ harness, stack, browser, webRoot }) {
   await step(
     "the request appears in the group's usage",
     async () => {
-      await waitForGroupUsage(user, groupId);
-      await user.locator('[role="img"][aria-label^="Usage chart"]').getByText(team.keyName).first().waitFor();
+      await waitForGroupUsage(user, groupId, team.keyName);
       await shot(user, 'user-group-detail');
       await user.goto('/groups');
       await shot(user, 'user-groups');

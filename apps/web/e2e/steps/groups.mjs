@@ -95,19 +95,24 @@ export async function explainKey(page, keyName, { email, groupName }) {
 }
 
 /** Usage is rolled up off the request path: reload the group's page until its chart counts it. */
-export async function waitForGroupUsage(page, groupId, timeoutMs = 30_000) {
+export async function waitForGroupUsage(page, groupId, name, timeoutMs = 30_000) {
+  // Logs are written in batches: reload until the chart names the key's series.
   const deadline = Date.now() + timeoutMs;
+  let seen = '';
   for (;;) {
     await page.goto(`/groups/${groupId}`);
     const chart = page.locator('[role="img"][aria-label^="Usage chart"]');
     try {
       await chart.waitFor({ timeout: 5000 });
       const label = await chart.getAttribute('aria-label');
-      if (/Usage chart, [1-9]/.test(label)) return label;
+      seen = await chart.innerText();
+      if (/Usage chart, [1-9]/.test(label) && (await chart.getByText(name).count()) > 0) return label;
     } catch {
       // Not drawn yet (no data): try again.
     }
-    if (Date.now() > deadline) throw new Error(`the group's usage shows no request after ${timeoutMs / 1000}s`);
+    if (Date.now() > deadline) {
+      throw new Error(`the group's usage does not show "${name}" after ${timeoutMs / 1000}s (chart: ${seen})`);
+    }
     await page.waitForTimeout(1000);
   }
 }
