@@ -40,7 +40,8 @@ export class ApiKeyLimitDtoIn implements ApiKeyLimitInput {
   model?: string | null;
 }
 
-class ApiKeyFieldsDto {
+/** What every key carries: expiry, models, limits and scopes (a service account's keys: only these). */
+export class KeyBasicsDto {
   /** null: no expiry. */
   @Nullable()
   @DateTime()
@@ -52,26 +53,28 @@ class ApiKeyFieldsDto {
   allowedModels?: string[];
 
   @Optional()
-  @List({ max: API_KEY_MAX_ACCOUNTS })
-  @Uuid({ each: true, what: 'account ids' })
-  accountIds?: string[];
-
-  @Optional()
   @List({ max: API_KEY_MAX_LIMITS })
   @ValidateNested({ each: true })
   @Type(() => ApiKeyLimitDtoIn)
   limits?: ApiKeyLimitDtoIn[];
-
-  @Optional()
-  @List({ max: API_KEY_MAX_GROUPS })
-  @Uuid({ each: true, what: 'group ids' })
-  groupIds?: string[];
 
   /** `proxy` and management permissions; the service refuses user and role management. */
   @Optional()
   @List({ max: PERMISSIONS.length + 1 })
   @OneOf(['proxy', ...PERMISSIONS], { each: true })
   scopes?: string[];
+}
+
+class ApiKeyFieldsDto extends KeyBasicsDto {
+  @Optional()
+  @List({ max: API_KEY_MAX_ACCOUNTS })
+  @Uuid({ each: true, what: 'account ids' })
+  accountIds?: string[];
+
+  @Optional()
+  @List({ max: API_KEY_MAX_GROUPS })
+  @Uuid({ each: true, what: 'group ids' })
+  groupIds?: string[];
 }
 
 export class CreateApiKeyDto extends ApiKeyFieldsDto implements CreateApiKeyRequest {

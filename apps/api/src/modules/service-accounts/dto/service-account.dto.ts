@@ -1,18 +1,13 @@
 // Request bodies and queries for /api/service-accounts. Names follow the username rules (they
-// live in dashboard_users.username); key fields follow the API-key DTO's.
-import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
+// live in dashboard_users.username); a key takes the fields every key has (KeyBasicsDto).
 import {
-  API_KEY_MAX_LIMITS,
-  API_KEY_MAX_MODELS,
-  PERMISSIONS,
   SERVICE_ACCOUNT_NAME_PATTERN,
   type CreateServiceAccountKeyRequest,
   type CreateServiceAccountRequest,
   type UpdateServiceAccountRequest,
 } from '@codex-lb/shared';
-import { Bool, DateTime, List, Nullable, OneOf, Optional, Text, Uuid } from '../../../common/validation';
-import { ApiKeyLimitDtoIn } from '../../api-keys/dto/api-key.dto';
+import { Bool, Nullable, Optional, Text, Uuid } from '../../../common/validation';
+import { KeyBasicsDto } from '../../api-keys/dto/api-key.dto';
 
 const NAME = {
   max: 64,
@@ -46,36 +41,7 @@ export class ListServiceAccountsQueryDto {
   groupId?: string;
 }
 
-// Model names as the API-key DTO checks them.
-const MODEL = {
-  max: 128,
-  min: 1,
-  pattern: /^[A-Za-z0-9][A-Za-z0-9._:/-]*\*?$/,
-  patternMessage:
-    'is not a model name (model names use letters, digits, dot, dash, colon or slash, with an optional trailing *)',
-};
-
-export class CreateServiceAccountKeyDto implements CreateServiceAccountKeyRequest {
+export class CreateServiceAccountKeyDto extends KeyBasicsDto implements CreateServiceAccountKeyRequest {
   @Text({ max: 100, min: 1 })
   name: string;
-
-  @Optional()
-  @List({ max: PERMISSIONS.length + 1 })
-  @OneOf(['proxy', ...PERMISSIONS], { each: true })
-  scopes?: string[];
-
-  @Nullable()
-  @DateTime()
-  expiresAt?: string | null;
-
-  @Optional()
-  @List({ max: API_KEY_MAX_MODELS })
-  @Text({ ...MODEL, each: true })
-  allowedModels?: string[];
-
-  @Optional()
-  @List({ max: API_KEY_MAX_LIMITS })
-  @ValidateNested({ each: true })
-  @Type(() => ApiKeyLimitDtoIn)
-  limits?: ApiKeyLimitDtoIn[];
 }
