@@ -12,6 +12,7 @@ import { WriteBehindModule } from './common/write-behind/write-behind.module';
 import { SETTINGS, type Settings } from './config/settings';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { GroupsModule } from './modules/groups/groups.module';
 import { HealthModule } from './modules/health/health.module';
@@ -46,6 +47,7 @@ export class AppModule {
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: settings.loginRateLimitPerMinute }],
         }),
+        AuditModule,
         AuthModule,
         UsersModule,
         AccountsModule,

@@ -7,3 +7,4 @@ export * from './api-keys';
 export * from './usage';
 export * from './groups';
 export * from './service-accounts';
+export * from './audit';
