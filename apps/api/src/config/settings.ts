@@ -25,6 +25,8 @@ export interface Settings {
   loginFailuresBeforeBackoff: number;
   usagePollIntervalSeconds: number;
   logRetentionDays: number;
+  /** Days the audit log keeps its rows (0 keeps them forever); the purge checkpoints the chain. */
+  auditRetentionDays: number;
   trustProxy: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Largest proxy request body, in bytes (Codex sends whole histories). */
@@ -186,6 +188,7 @@ export function loadSettings(env: Env = process.env): Settings {
     loginFailuresBeforeBackoff: int(env, 'CODEX_LB_LOGIN_FAILURES_BEFORE_BACKOFF', 5, 1, 1000),
     usagePollIntervalSeconds: int(env, 'CODEX_LB_USAGE_POLL_INTERVAL_SECONDS', 60, 0, 86400),
     logRetentionDays: int(env, 'CODEX_LB_LOG_RETENTION_DAYS', 90, 0, 36500),
+    auditRetentionDays: int(env, 'CODEX_LB_AUDIT_RETENTION_DAYS', 365, 0, 36500),
     trustProxy: bool(env, 'CODEX_LB_TRUST_PROXY', false),
     logLevel,
     proxyBodyLimitBytes: int(env, 'CODEX_LB_PROXY_BODY_LIMIT_MB', 32, 1, 1024) * 1024 * 1024,
