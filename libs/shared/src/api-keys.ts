@@ -22,6 +22,8 @@ export const API_KEY_FORBIDDEN_SCOPES = [
   'owners:all',
   'accounts:assign-owner',
   'profile:write',
+  'roles:read',
+  'roles:manage',
 ] as const;
 
 export interface ApiKeyLimitInput {
