@@ -17,6 +17,7 @@ import { runMigrations, withStartupLock } from './database/migrate';
 import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
 import { boundedJsonParser } from './common/json-body-parser';
 import { answerFrameworkError } from './common/http-exception.filter';
+import { installRequestContext } from './common/request-context';
 import { ProxyHttp } from './modules/proxy/proxy-http';
 import { ProxyService } from './modules/proxy/proxy.service';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
@@ -115,10 +116,8 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     await app.register(fastifyCookie as never);
     await app.register(fastifyMultipart as never, { limits: { fileSize: 256 * 1024, files: 1 } });
     const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', (request, reply, done) => {
-      reply.header('x-request-id', request.id);
-      done();
-    });
+    // Answers x-request-id and opens the request context the audit log reads.
+    installRequestContext(fastify);
     registerBodyParsers(
       adapter,
       fastify.getDefaultJsonParser('error', 'error') as unknown as BodyParser,

@@ -7,6 +7,8 @@ import { RequestLogsHistory1764000004000 } from './1764000004000-request-logs-hi
 import { DropUsageHistory1764000005000 } from './1764000005000-drop-usage-history';
 import { WriteDeadLetters1764000006000 } from './1764000006000-write-dead-letters';
 import { Groups1764000007000 } from './1764000007000-groups';
+import { Roles1764000008000 } from './1764000008000-roles';
+import { Audit1764000009000 } from './1764000009000-audit';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   DropUsageHistory1764000005000,
   WriteDeadLetters1764000006000,
   Groups1764000007000,
+  Roles1764000008000,
+  Audit1764000009000,
 ];

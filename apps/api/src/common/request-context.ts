@@ -1,0 +1,79 @@
+// Per-request facts the audit log needs (client address, user agent, request id, and the
+// principal once the guard has authenticated it), carried by AsyncLocalStorage so services record
+// them without taking the request as an argument.
+//
+// Fastify runs preValidation, the guard and the handler from the request stream's 'end' event,
+// outside the async context onRequest opened; the context is re-entered there through an
+// AsyncResource bound in onRequest (the approach of @fastify/request-context).
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from './principal';
+
+export const USER_AGENT_MAX = 512;
+
+export interface RequestContext {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+  method: string;
+  /** The route path without the query string (bounded). */
+  path: string;
+  principal?: Principal;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+const RESOURCE = Symbol('codex-lb.request-context');
+
+type ContextRequest = FastifyRequest & { [RESOURCE]?: AsyncResource };
+
+export function currentRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** Runs fn with the given context (background jobs and specs). */
+export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** Records who the guard authenticated, for everything the request does afterwards. */
+export function setContextPrincipal(principal: Principal | undefined): void {
+  const store = storage.getStore();
+  if (store) store.principal = principal;
+}
+
+function headerText(value: string | string[] | undefined, max: number): string | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return null;
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+export function contextForRequest(request: FastifyRequest): RequestContext {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query >= 0 ? url.slice(0, query) : url;
+  return {
+    requestId: request.id,
+    // As Fastify computes it under the trust-proxy setting.
+    ip: request.ip ? request.ip.slice(0, 64) : null,
+    userAgent: headerText(request.headers['user-agent'], USER_AGENT_MAX),
+    method: request.method,
+    path: path.length > 300 ? path.slice(0, 300) : path,
+  };
+}
+
+/** Opens the context of every Fastify request and answers its id as `x-request-id`. */
+export function installRequestContext(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    storage.run(contextForRequest(request), () => {
+      const resource = new AsyncResource('codex-lb.request-context');
+      (request as ContextRequest)[RESOURCE] = resource;
+      resource.runInAsyncScope(done, request.raw);
+    });
+  });
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const resource = (request as ContextRequest)[RESOURCE];
+    if (resource) resource.runInAsyncScope(done, request.raw);
+    else done();
+  });
+}
