@@ -14,10 +14,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Permission } from '@codex-lb/shared';
 import { SETTINGS, type Settings } from '../config/settings';
 import { ApiError } from './api-error';
-import { ALLOW_PENDING_PASSWORD_KEY, PERMISSION_KEY, PUBLIC_KEY } from './decorators';
+import { ALLOW_PENDING_MFA_KEY, ALLOW_PENDING_PASSWORD_KEY, PERMISSION_KEY, PUBLIC_KEY } from './decorators';
 import type { Principal } from './principal';
-
-export const SESSION_COOKIE = 'codex_lb_session';
+import { cookieNames } from './session-cookie';
 
 export interface PrincipalRequest extends FastifyRequest {
   principal?: Principal;
@@ -43,6 +42,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class AccessGuard implements CanActivate {
   private readonly logger = new Logger(AccessGuard.name);
   private readonly allowedOrigins: Set<string>;
+  private readonly sessionCookie: string;
 
   constructor(
     private readonly reflector: Reflector,
@@ -51,6 +51,7 @@ export class AccessGuard implements CanActivate {
     @Inject(SETTINGS) settings: Settings,
   ) {
     this.allowedOrigins = new Set(settings.dashboardOrigins);
+    this.sessionCookie = cookieNames(settings).session;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -59,7 +60,7 @@ export class AccessGuard implements CanActivate {
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
     const request = context.switchToHttp().getRequest<PrincipalRequest>();
 
-    const token = request.cookies?.[SESSION_COOKIE];
+    const token = request.cookies?.[this.sessionCookie];
     if (token) {
       this.checkOrigin(request);
       request.principal = (await this.sessions.authenticate(token)) ?? undefined;
@@ -85,13 +86,24 @@ export class AccessGuard implements CanActivate {
       );
     }
     const allowPending = this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_PASSWORD_KEY, targets) === true;
-    return this.authorize(request.principal, permission, !allowPending);
+    const allowPendingMfa = this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_MFA_KEY, targets) === true;
+    return this.authorize(request.principal, permission, !allowPending, !allowPendingMfa);
   }
 
-  private authorize(principal: Principal, permission: Permission | undefined, enforcePasswordChange: boolean) {
+  private authorize(
+    principal: Principal,
+    permission: Permission | undefined,
+    enforcePasswordChange: boolean,
+    enforceMfaEnrolment = true,
+  ) {
     if (!permission) throw ApiError.forbidden();
     if (enforcePasswordChange && principal.mustChangePassword) {
       throw ApiError.forbidden('Change your password before continuing.', 'password_change_required');
+    }
+    // CODEX_LB_MFA_REQUIRED: a session whose user must have two-factor sign-in and has not set
+    // it up reaches only enrolment (and session, sign-out, password change).
+    if (enforceMfaEnrolment && principal.mfa?.required && !principal.mfa.enrolled) {
+      throw ApiError.forbidden('Set up two-factor sign-in before continuing.', 'mfa_enrolment_required');
     }
     if (!principal.permissions.has(permission)) throw ApiError.forbidden();
     return true;

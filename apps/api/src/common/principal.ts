@@ -14,6 +14,8 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   mustChangePassword: boolean;
   sessionId?: string;
+  /** Sessions only: whether two-factor sign-in is set up and whether the policy requires it. */
+  mfa?: { enrolled: boolean; required: boolean };
   apiKeyId?: string;
 }
 
