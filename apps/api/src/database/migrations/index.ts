@@ -9,6 +9,7 @@ import { WriteDeadLetters1764000006000 } from './1764000006000-write-dead-letter
 import { Groups1764000007000 } from './1764000007000-groups';
 import { Roles1764000008000 } from './1764000008000-roles';
 import { Audit1764000009000 } from './1764000009000-audit';
+import { Mfa1764000010000 } from './1764000010000-mfa';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Groups1764000007000,
   Roles1764000008000,
   Audit1764000009000,
+  Mfa1764000010000,
 ];
