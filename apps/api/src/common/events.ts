@@ -6,6 +6,8 @@ import { EventEmitter } from 'node:events';
 export interface DomainEventMap {
   /** A user's role, status or password changed, or the user was deleted. */
   'user.changed': { userId: string; deleted?: boolean };
+  /** A role's permissions changed (its holders' sessions read them per request; keys are cached). */
+  'role.changed': { roleId: string; slug: string };
   /** An account was added, deleted, reassigned, or its status or tokens changed. */
   'account.changed': { accountId: string; ownerId: string; deleted?: boolean };
 }

@@ -1,14 +1,9 @@
 // What an API key may do on the dashboard API: the intersection of the key's scopes and its
-// owner's permissions, never user, role or owner management whatever the key says. `proxy` is the
+// owner's permissions (their role's, as stored when the key was loaded: a role change drops the
+// cached key), never user, role or owner management whatever the key says. `proxy` is the
 // proxy's scope and grants nothing on /api. Built once per authenticated key (the key object is
 // replaced whenever the key or its owner changes), so the guard pays a WeakMap lookup per request.
-import {
-  API_KEY_FORBIDDEN_SCOPES,
-  PERMISSIONS,
-  permissionsForRole,
-  type Permission,
-  type Role,
-} from '@codex-lb/shared';
+import { API_KEY_FORBIDDEN_SCOPES, PERMISSIONS, type Permission } from '@codex-lb/shared';
 import type { Principal } from './principal';
 
 /** Never effective through a key, even if such a scope was stored. */
@@ -16,13 +11,17 @@ export const NEVER_THROUGH_A_KEY: ReadonlySet<Permission> = new Set<Permission>(
 
 const KNOWN: ReadonlySet<string> = new Set(PERMISSIONS);
 
-export function keyPermissions(ownerRole: Role, scopes: readonly string[]): ReadonlySet<Permission> {
-  const owner = new Set<Permission>(permissionsForRole(ownerRole));
+/** `ownerPermissions`: the owner's role's permissions (unknown names are ignored). */
+export function keyPermissions(
+  ownerPermissions: readonly string[],
+  scopes: readonly string[],
+): ReadonlySet<Permission> {
+  const owner = new Set<string>(ownerPermissions);
   const allowed = new Set<Permission>();
   for (const scope of scopes) {
     const permission = scope === 'proxy' ? 'proxy:use' : scope;
     if (!KNOWN.has(permission)) continue;
-    if (owner.has(permission as Permission) && !NEVER_THROUGH_A_KEY.has(permission as Permission)) {
+    if (owner.has(permission) && !NEVER_THROUGH_A_KEY.has(permission as Permission)) {
       allowed.add(permission as Permission);
     }
   }
@@ -31,7 +30,7 @@ export function keyPermissions(ownerRole: Role, scopes: readonly string[]): Read
 
 /** The fields of an authenticated key the principal is built from. */
 export interface ScopedKey {
-  ownerRole: Role;
+  ownerPermissions: readonly string[];
   scopes: readonly string[];
   principal: Principal;
 }
@@ -45,7 +44,7 @@ export function keyPrincipal(key: ScopedKey): Principal {
     principal = Object.freeze({
       ...key.principal,
       kind: 'api_key' as const,
-      permissions: keyPermissions(key.ownerRole, key.scopes),
+      permissions: keyPermissions(key.ownerPermissions, key.scopes),
       mustChangePassword: false,
     });
     principals.set(key, principal);

@@ -59,6 +59,8 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
     this.bus.subscribe((message) => this.cache.apply(message));
     // Deactivation, deletion and role changes all arrive as user.changed.
     this.events.on('user.changed', ({ userId }) => this.bus.publish({ ownerId: userId }));
+    // A role's permissions changed: every key whose owner holds it reloads.
+    this.events.on('role.changed', ({ slug }) => this.bus.publish({ ownerRole: slug }));
     // Deleted or reassigned: every key whose allowlist names the account reloads. Entries index
     // the raw allowlist, so an account handed back to its old owner is seen too.
     this.events.on('account.changed', ({ accountId }) => this.bus.publish({ accountId }));
@@ -167,13 +169,14 @@ function toEntry(row: ApiKeyAuthRow): Entry {
     username: row.ownerUsername,
     role: row.ownerRole,
     // The key's scopes within its owner's permissions: a key without `proxy` cannot use the proxy.
-    permissions: keyPermissions(row.ownerRole, row.scopes),
+    permissions: keyPermissions(row.ownerPermissions, row.scopes),
     mustChangePassword: false,
     apiKeyId: row.id,
   };
   return {
     keyId: row.id,
     ownerId: row.ownerUserId,
+    ownerRole: row.ownerRole,
     accountIds: allowlist,
     state: usable ? 'usable' : 'refused',
     key: Object.freeze({
@@ -182,6 +185,7 @@ function toEntry(row: ApiKeyAuthRow): Entry {
       ownerUserId: row.ownerUserId,
       ownerUsername: row.ownerUsername,
       ownerRole: row.ownerRole,
+      ownerPermissions: Object.freeze([...row.ownerPermissions]),
       allowedModels: Object.freeze([...row.allowedModels]),
       accountIds,
       groupIds: Object.freeze([...row.groupIds]),

@@ -1,6 +1,6 @@
 // What an authenticated key is to the rest of the app (the proxy above all): who owns it, what it
 // may reach, and its limits. Built once per cache fill, then shared read-only by every request.
-import type { ApiKeyLimitKind, ApiKeyLimitWindow, Role } from '@codex-lb/shared';
+import type { ApiKeyLimitKind, ApiKeyLimitWindow, RoleSlug } from '@codex-lb/shared';
 import type { Principal } from '../../common/principal';
 import { modelMatches } from '../usage/pricing';
 
@@ -17,7 +17,9 @@ export interface AuthenticatedKey {
   name: string;
   ownerUserId: string;
   ownerUsername: string;
-  ownerRole: Role;
+  ownerRole: RoleSlug;
+  /** The owner's role's permissions when the key was loaded (a role change drops the entry). */
+  ownerPermissions: readonly string[];
   /** Empty = every model. */
   allowedModels: readonly string[];
   /** null = every account the owner may use; otherwise only these (possibly none). */

@@ -6,7 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { ApiKeyLimitWindow, Role } from '@codex-lb/shared';
+import type { ApiKeyLimitWindow, RoleSlug } from '@codex-lb/shared';
 import { groupKeysSql, ownerCondition, type OwnerScope } from '../../common/owner-scope';
 import type { KeyLimit } from './api-key.types';
 
@@ -36,7 +36,8 @@ export interface ApiKeyRow {
 
 export interface ApiKeyAuthRow extends ApiKeyRow {
   keyDigest: string;
-  ownerRole: Role;
+  ownerRole: RoleSlug;
+  ownerPermissions: string[];
   ownerActive: boolean;
 }
 
@@ -160,7 +161,9 @@ export class ApiKeysRepository {
   /** Authentication's one indexed lookup: the key, its owner's state, allowlist and limits. */
   async findByDigest(keyDigest: string): Promise<ApiKeyAuthRow | null> {
     const rows: ApiKeyAuthRow[] = await this.dataSource.query(
-      `${SELECT_KEY}, k.key_digest AS "keyDigest", u.role AS "ownerRole", u.is_active AS "ownerActive"
+      `${SELECT_KEY}, k.key_digest AS "keyDigest", u.role AS "ownerRole", u.is_active AS "ownerActive",
+              ARRAY(SELECT rp.permission::text FROM roles r JOIN role_permissions rp ON rp.role_id = r.id
+                     WHERE r.slug = u.role) AS "ownerPermissions"
          FROM api_keys k JOIN dashboard_users u ON u.id = k.owner_user_id
         WHERE k.key_digest = $1`,
       [keyDigest],

@@ -11,6 +11,8 @@ import type { KeyInvalidation } from './key-invalidation';
 export interface CachedKeyEntry {
   keyId: string;
   ownerId: string;
+  /** The owner's role slug when loaded, to find the entries a role change affects. */
+  ownerRole?: string;
   /** The raw allowlist (null = every account of the owner), to find entries an account change affects. */
   accountIds: readonly string[] | null;
 }
@@ -87,11 +89,12 @@ export class KeyCache<E extends CachedKeyEntry> {
   apply(message: KeyInvalidation): void {
     this.currentGeneration++;
     if (message.digest) this.missing.delete(message.digest);
-    if (!message.keyId && !message.ownerId && !message.accountId) return;
+    if (!message.keyId && !message.ownerId && !message.accountId && !message.ownerRole) return;
     for (const [digest, { entry }] of this.entries) {
       if (
         (message.keyId !== undefined && entry.keyId === message.keyId) ||
         (message.ownerId !== undefined && entry.ownerId === message.ownerId) ||
+        (message.ownerRole !== undefined && entry.ownerRole === message.ownerRole) ||
         (message.accountId !== undefined && entry.accountIds?.includes(message.accountId))
       ) {
         this.entries.delete(digest);

@@ -9,6 +9,8 @@ export interface KeyInvalidation {
   keyId?: string;
   ownerId?: string;
   accountId?: string;
+  /** Every key whose owner holds this role (its permissions changed). */
+  ownerRole?: string;
   /** A digest just created (create, regenerate): forget it was ever an unknown key. */
   digest?: string;
 }

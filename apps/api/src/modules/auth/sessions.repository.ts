@@ -2,16 +2,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Role } from '@codex-lb/shared';
+import type { RoleSlug } from '@codex-lb/shared';
 
 export interface ActiveSessionRow {
   sessionId: string;
   lastSeenAt: Date;
   userId: string;
   username: string;
-  role: Role;
+  role: RoleSlug;
+  /** The role's permissions as stored now: a role change is seen by the next request. */
+  permissions: string[];
   mustChangePassword: boolean;
 }
+
+/** A user's role's permissions, read with the row that names the role (u is dashboard_users). */
+export const ROLE_PERMISSIONS_SQL = `ARRAY(SELECT rp.permission::text FROM roles r
+                JOIN role_permissions rp ON rp.role_id = r.id WHERE r.slug = u.role)`;
 
 @Injectable()
 export class SessionsRepository {
@@ -35,12 +41,14 @@ export class SessionsRepository {
   /**
    * A session is valid while it is under its absolute cap and idle timeout, its user is an
    * active human (a service account never has a session, however its row came to be), and it was
-   * created after the user's last password change.
+   * created after the user's last password change. The role's permissions come with it, so a
+   * session holds no cached authority.
    */
   async findValid(tokenHash: string, idleSeconds: number): Promise<ActiveSessionRow | null> {
     const rows: ActiveSessionRow[] = await this.dataSource.query(
       `SELECT s.id AS "sessionId", s.last_seen_at AS "lastSeenAt", u.id AS "userId",
-              u.username, u.role, u.must_change_password AS "mustChangePassword"
+              u.username, u.role, u.must_change_password AS "mustChangePassword",
+              ${ROLE_PERMISSIONS_SQL} AS permissions
          FROM dashboard_sessions s
          JOIN dashboard_users u ON u.id = s.user_id
         WHERE s.token_hash = $1
@@ -52,6 +60,15 @@ export class SessionsRepository {
       [tokenHash, idleSeconds],
     );
     return rows[0] ?? null;
+  }
+
+  /** The effective permissions of a user's role (for the login payload). */
+  async permissionsOf(userId: string): Promise<string[]> {
+    const rows: { permissions: string[] }[] = await this.dataSource.query(
+      `SELECT ${ROLE_PERMISSIONS_SQL} AS permissions FROM dashboard_users u WHERE u.id = $1`,
+      [userId],
+    );
+    return rows[0]?.permissions ?? [];
   }
 
   async touch(sessionId: string): Promise<void> {

@@ -1,9 +1,11 @@
 // Opaque session tokens: 32 random bytes to the browser, only their SHA-256 in the database.
 // The idle timeout slides (refreshed at most once a minute, to spare writes); the absolute cap
-// does not move.
+// does not move. A session's permissions are its user's role's, read from the database with the
+// session on every request (one query), so a role edited or reassigned applies to the holder's
+// next request on every instance, with no cache to invalidate.
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { permissionsForRole } from '@codex-lb/shared';
+import { PERMISSIONS, type Permission } from '@codex-lb/shared';
 import { SessionAuthenticator } from '../../common/access.guard';
 import { DomainEvents } from '../../common/events';
 import type { Principal } from '../../common/principal';
@@ -11,6 +13,12 @@ import { SETTINGS, type Settings } from '../../config/settings';
 import { SessionsRepository } from './sessions.repository';
 
 const TOUCH_INTERVAL_MS = 60_000;
+
+/** The permissions of the vocabulary, in its order (role_permissions only holds known ones). */
+function knownPermissions(stored: readonly string[]): ReadonlySet<Permission> {
+  const held = new Set(stored);
+  return new Set(PERMISSIONS.filter((permission) => held.has(permission)));
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -68,10 +76,15 @@ export class SessionsService extends SessionAuthenticator implements OnModuleIni
       userId: row.userId,
       username: row.username,
       role: row.role,
-      permissions: new Set(permissionsForRole(row.role)),
+      permissions: knownPermissions(row.permissions),
       mustChangePassword: row.mustChangePassword,
       sessionId: row.sessionId,
     };
+  }
+
+  /** The effective permissions of a user, as a session of theirs would hold them now. */
+  async permissionsOf(userId: string): Promise<Permission[]> {
+    return [...knownPermissions(await this.sessions.permissionsOf(userId))];
   }
 
   revoke(token: string): Promise<void> {
