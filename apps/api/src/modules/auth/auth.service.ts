@@ -2,7 +2,7 @@
 // user and service account fail identically and in the same time (bcrypt runs in every case: a
 // service account has no hash, so it is compared with the same dummy hash as an unknown name).
 import { Injectable } from '@nestjs/common';
-import { permissionsForRole, type AuthenticatedSession, type SessionResponse } from '@codex-lb/shared';
+import type { AuthenticatedSession, SessionResponse } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
 import { hashPassword, verifyPassword } from '../../common/passwords';
@@ -53,7 +53,7 @@ export class AuthService {
       session: {
         authenticated: true,
         user: { id: user.id, username: user.username, role: user.role },
-        permissions: permissionsForRole(user.role),
+        permissions: await this.sessions.permissionsOf(user.id),
         mustChangePassword: user.mustChangePassword,
       },
     };
