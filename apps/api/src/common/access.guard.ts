@@ -16,6 +16,9 @@ import { SETTINGS, type Settings } from '../config/settings';
 import { ApiError } from './api-error';
 import { ALLOW_PENDING_MFA_KEY, ALLOW_PENDING_PASSWORD_KEY, PERMISSION_KEY, PUBLIC_KEY } from './decorators';
 import type { Principal } from './principal';
+import { setContextPrincipal } from './request-context';
+import { AuditService } from '../modules/audit/audit.service';
+import { recordDenial } from '../modules/audit/denials';
 import { cookieNames } from './session-cookie';
 
 export interface PrincipalRequest extends FastifyRequest {
@@ -48,6 +51,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionAuthenticator,
     private readonly keys: KeyAuthenticator,
+    private readonly audit: AuditService,
     @Inject(SETTINGS) settings: Settings,
   ) {
     this.allowedOrigins = new Set(settings.dashboardOrigins);
@@ -55,6 +59,23 @@ export class AccessGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await this.check(context);
+    } catch (error) {
+      // Every 403 is an authz.denied event (batched: a flood of them costs a few rows).
+      if (error instanceof ApiError && error.getStatus() === 403) {
+        const request = context.switchToHttp().getRequest<PrincipalRequest>();
+        const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, [
+          context.getHandler(),
+          context.getClass(),
+        ]);
+        recordDenial(this.audit, request, request.principal, permission, error.message);
+      }
+      throw error;
+    }
+  }
+
+  private async check(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets) === true;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
@@ -73,6 +94,8 @@ export class AccessGuard implements CanActivate {
       if (byKey) request.principal = byKey;
       else this.checkOrigin(request);
     }
+
+    setContextPrincipal(request.principal);
 
     if (isPublic) return true;
     if (!permission) {
