@@ -1,6 +1,6 @@
 // The one identity every authenticated request resolves to, whether it came with a dashboard
 // session cookie or an API key. Services receive it as an argument; they never read the request.
-import type { Permission, Role } from '@codex-lb/shared';
+import type { Permission, RoleSlug } from '@codex-lb/shared';
 
 export interface Principal {
   /**
@@ -10,7 +10,8 @@ export interface Principal {
   kind: 'session' | 'api_key' | 'internal';
   userId: string;
   username: string;
-  role: Role;
+  /** The slug of the user's role (preset or custom). */
+  role: RoleSlug;
   permissions: ReadonlySet<Permission>;
   mustChangePassword: boolean;
   sessionId?: string;

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { Role } from '@codex-lb/shared';
+import type { RoleSlug } from '@codex-lb/shared';
 
 /** Humans sign in with a password; service accounts only hold keys and never have a session. */
 export type PrincipalKind = 'human' | 'service';
@@ -23,8 +23,9 @@ export class UserEntity {
   @Column({ name: 'service_group_id', type: 'uuid', nullable: true })
   serviceGroupId: string | null;
 
+  /** The slug of a role (a foreign key to roles.slug). */
   @Column({ type: 'varchar' })
-  role: Role;
+  role: RoleSlug;
 
   @Column({ name: 'is_active', type: 'boolean' })
   isActive: boolean;

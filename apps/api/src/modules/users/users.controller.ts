@@ -1,3 +1,4 @@
+// /api/users: reading needs users:read, every change users:manage (never through an API key).
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import type { Page, UserDto } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
@@ -11,19 +12,19 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  @RequirePermission('users:manage')
+  @RequirePermission('users:read')
   list(@Query() query: ListUsersQueryDto): Promise<Page<UserDto>> {
     return this.users.list(query);
   }
 
   @Post()
   @RequirePermission('users:manage')
-  create(@Body() dto: CreateUserDto): Promise<UserDto> {
-    return this.users.create(dto);
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto): Promise<UserDto> {
+    return this.users.create(principal, dto);
   }
 
   @Get(':id')
-  @RequirePermission('users:manage')
+  @RequirePermission('users:read')
   get(@IdParam() id: string): Promise<UserDto> {
     return this.users.get(id);
   }

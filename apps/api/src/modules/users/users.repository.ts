@@ -5,11 +5,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Role } from '@codex-lb/shared';
+import type { RoleSlug } from '@codex-lb/shared';
 import { UserEntity } from './user.entity';
 
 export interface UserListFilter {
-  role?: Role;
+  role?: RoleSlug;
   isActive?: boolean;
   limit: number;
   offset: number;
@@ -18,7 +18,7 @@ export interface UserListFilter {
 export interface NewUser {
   username: string;
   passwordHash: string;
-  role: Role;
+  role: RoleSlug;
   mustChangePassword: boolean;
 }
 
@@ -89,14 +89,6 @@ export class UsersRepository {
 
   async recordLogin(id: string): Promise<void> {
     await this.repo().update({ id }, { lastLoginAt: new Date() });
-  }
-
-  /** Locks the active admins' rows, so two demotions at once cannot remove the last admin. */
-  async lockActiveAdminIds(manager: EntityManager): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(
-      `SELECT id FROM dashboard_users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
-    );
-    return rows.map((row) => row.id);
   }
 
   async anyAdminExists(manager?: EntityManager): Promise<boolean> {

@@ -1,14 +1,19 @@
-// Request bodies and queries for /api/users. Lengths follow the dashboard_users columns.
+// Request bodies and queries for /api/users. Lengths follow the dashboard_users columns. A role is
+// any role's slug (preset or custom): its shape is checked here, its existence by the service (400
+// unknown_role).
 import {
   PASSWORD_MIN_LENGTH,
-  ROLES,
+  ROLE_SLUG_PATTERN,
   USERNAME_PATTERN,
   type CreateUserRequest,
-  type Role,
+  type RoleSlug,
   type UpdateUserRequest,
 } from '@codex-lb/shared';
-import { Bool, Int, OneOf, Optional, Text } from '../../../common/validation';
+import { Bool, Int, Optional, Text } from '../../../common/validation';
 import { PASSWORD_RULES } from '../../auth/dto/auth.dto';
+import { ROLE_SLUG_MESSAGE } from '../../roles/dto/role.dto';
+
+const ROLE_RULES = { max: 32, min: 2, pattern: ROLE_SLUG_PATTERN, patternMessage: ROLE_SLUG_MESSAGE };
 
 const USERNAME_MESSAGE =
   'must be 2-64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit';
@@ -20,14 +25,14 @@ export class CreateUserDto implements CreateUserRequest {
   @Text({ ...PASSWORD_RULES, min: PASSWORD_MIN_LENGTH })
   password: string;
 
-  @OneOf(ROLES)
-  role: Role;
+  @Text(ROLE_RULES)
+  role: RoleSlug;
 }
 
 export class UpdateUserDto implements UpdateUserRequest {
   @Optional()
-  @OneOf(ROLES)
-  role?: Role;
+  @Text(ROLE_RULES)
+  role?: RoleSlug;
 
   @Optional()
   @Bool()
@@ -40,8 +45,8 @@ export class UpdateUserDto implements UpdateUserRequest {
 
 export class ListUsersQueryDto {
   @Optional()
-  @OneOf(ROLES)
-  role?: Role;
+  @Text(ROLE_RULES)
+  role?: RoleSlug;
 
   @Optional()
   @Bool({ query: true })
