@@ -240,9 +240,14 @@ export class ApiKeysRepository {
   }
 
   /** Swaps the secret of a live key; returns false when no unrevoked key matches in scope. */
-  async rotateSecret(scope: OwnerScope, id: string, secret: { keyDigest: string; prefix: string }): Promise<boolean> {
+  async rotateSecret(
+    scope: OwnerScope,
+    id: string,
+    secret: { keyDigest: string; prefix: string },
+    manager?: EntityManager,
+  ): Promise<boolean> {
     const params: unknown[] = [id, secret.keyDigest, secret.prefix];
-    const result: [unknown[], number] = await this.dataSource.query(
+    const result: [unknown[], number] = await (manager ?? this.dataSource).query(
       `UPDATE api_keys SET key_digest = $2, prefix = $3, updated_at = now()
         WHERE id = $1 AND revoked_at IS NULL${ownerCondition(scope, 'owner_user_id', params)}`,
       params,
@@ -251,9 +256,9 @@ export class ApiKeysRepository {
   }
 
   /** Revokes (idempotently); the row stays so logs keep naming the key. */
-  async revoke(scope: OwnerScope, id: string): Promise<boolean> {
+  async revoke(scope: OwnerScope, id: string, manager?: EntityManager): Promise<boolean> {
     const params: unknown[] = [id];
-    const result: [unknown[], number] = await this.dataSource.query(
+    const result: [unknown[], number] = await (manager ?? this.dataSource).query(
       `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()), is_active = false, updated_at = now()
         WHERE id = $1${ownerCondition(scope, 'owner_user_id', params)}`,
       params,

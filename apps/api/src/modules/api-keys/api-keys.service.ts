@@ -10,6 +10,7 @@ import {
   API_KEY_DEFAULT_SCOPES,
   API_KEY_FORBIDDEN_SCOPES,
   type ApiKeyDto,
+  type AuditAction,
   type ApiKeySecretResponse,
   type ApiKeyUsageResponse,
   type EffectiveAccountsResponse,
@@ -21,6 +22,8 @@ import { ownerForCreate, ownerScopeFor, type OwnerScope } from '../../common/own
 import type { Principal } from '../../common/principal';
 import { GroupIndex } from '../groups/group-index';
 import { groupScopeFor } from '../groups/group-scope';
+import { AuditService, changedFields } from '../audit/audit.service';
+import type { AuditTarget } from '../audit/audit.types';
 import { ApiKeyAuthService } from './api-key-auth.service';
 import type { KeyLimit } from './api-key.types';
 import { toApiKeyDto } from './api-keys.mapper';
@@ -38,6 +41,7 @@ export class ApiKeysService {
     private readonly limiter: ApiKeyLimiter,
     private readonly modules: ModuleRef,
     private readonly groups: GroupIndex,
+    private readonly audit: AuditService,
   ) {}
 
   async list(principal: Principal, query: ListApiKeysQueryDto): Promise<ApiKeyDto[]> {
@@ -52,7 +56,12 @@ export class ApiKeysService {
     return this.toDto(this.asSeenBy(scope, await this.requireReadable(scope, id)));
   }
 
-  async create(principal: Principal, dto: CreateApiKeyDto): Promise<ApiKeySecretResponse> {
+  /** `audited` names the event when the key is made for something else (a service account's key). */
+  async create(
+    principal: Principal,
+    dto: CreateApiKeyDto,
+    audited: { action: AuditAction; target: AuditTarget } | null = null,
+  ): Promise<ApiKeySecretResponse> {
     if (dto.ownerId && dto.ownerId !== principal.userId && !principal.permissions.has('owners:all')) {
       throw ApiError.forbidden('Only an admin can create a key for another user.');
     }
@@ -67,7 +76,8 @@ export class ApiKeysService {
     const id = await this.keys.transaction(async (manager) => {
       const accountIds = dto.accountIds?.length ? await this.checkAccounts(ownerUserId, dto.accountIds, manager) : null;
       const groupIds = await this.checkGroups(ownerUserId, dto.groupIds ?? [], manager);
-      return this.keys.create(
+      const scopes = checkScopes(dto.scopes);
+      const keyId = await this.keys.create(
         {
           ownerUserId,
           name: dto.name,
@@ -77,11 +87,30 @@ export class ApiKeysService {
           allowedModels,
           accountIds,
           groupIds,
-          scopes: checkScopes(dto.scopes),
+          scopes,
           limits,
         },
         manager,
       );
+      await this.audit.record(manager, {
+        action: audited?.action ?? 'key.create',
+        target: audited?.target ?? { type: 'key', id: keyId, label: dto.name },
+        changes: {
+          after: {
+            keyId,
+            name: dto.name,
+            ownerId: ownerUserId,
+            prefix: secret.prefix,
+            expiresAt,
+            allowedModels,
+            accountIds,
+            groupIds,
+            scopes,
+            limits,
+          },
+        },
+      });
+      return keyId;
     });
     this.auth.invalidateKey(id, secret.digest);
     const row = (await this.keys.findOwned({ userId: ownerUserId }, id))!;
@@ -111,7 +140,13 @@ export class ApiKeysService {
       if (dto.groupIds !== undefined)
         patch.groupIds = await this.checkGroups(current.ownerUserId, dto.groupIds, manager);
       await this.keys.update(id, current.ownerUserId, patch, manager);
-      return (await this.keys.findOwned(scope, id, manager))!;
+      const updated = (await this.keys.findOwned(scope, id, manager))!;
+      await this.audit.record(manager, {
+        action: 'key.update',
+        target: { type: 'key', id, label: updated.name },
+        changes: changedFields(keySnapshot(current), keySnapshot(updated)),
+      });
+      return updated;
     });
     this.auth.invalidateKey(id);
     return this.toDto(row);
@@ -120,7 +155,19 @@ export class ApiKeysService {
   async regenerate(principal: Principal, id: string): Promise<ApiKeySecretResponse> {
     const scope = ownerScopeFor(principal);
     const secret = generateSecret();
-    if (!(await this.keys.rotateSecret(scope, id, { keyDigest: secret.digest, prefix: secret.prefix }))) {
+    const rotated = await this.keys.transaction(async (manager) => {
+      const current = await this.keys.findOwned(scope, id, manager, true);
+      if (!current) return false;
+      if (!(await this.keys.rotateSecret(scope, id, { keyDigest: secret.digest, prefix: secret.prefix }, manager)))
+        return false;
+      await this.audit.record(manager, {
+        action: 'key.rotate',
+        target: { type: 'key', id, label: current.name },
+        changes: { before: { prefix: current.prefix }, after: { prefix: secret.prefix } },
+      });
+      return true;
+    });
+    if (!rotated) {
       if (!(await this.keys.findOwned(scope, id))) throw await this.refusal(principal, id);
       throw new ApiError(409, 'api_key_revoked', 'A revoked API key cannot be regenerated.');
     }
@@ -130,7 +177,21 @@ export class ApiKeysService {
   }
 
   async revoke(principal: Principal, id: string): Promise<void> {
-    if (!(await this.keys.revoke(ownerScopeFor(principal), id))) throw await this.refusal(principal, id);
+    const scope = ownerScopeFor(principal);
+    const revoked = await this.keys.transaction(async (manager) => {
+      const current = await this.keys.findOwned(scope, id, manager, true);
+      if (!current || !(await this.keys.revoke(scope, id, manager))) return false;
+      await this.audit.record(manager, {
+        action: 'key.revoke',
+        target: { type: 'key', id, label: current.name },
+        changes: {
+          before: { isActive: current.isActive, revokedAt: current.revokedAt },
+          after: { isActive: false, revoked: true },
+        },
+      });
+      return true;
+    });
+    if (!revoked) throw await this.refusal(principal, id);
     this.auth.invalidateKey(id);
   }
 
@@ -268,6 +329,20 @@ export function checkScopes(scopes: string[] | undefined): string[] {
     );
   }
   return [...new Set(scopes)].sort();
+}
+
+/** The fields of a key a change is audited by (never its digest). */
+function keySnapshot(row: ApiKeyRow): Record<string, unknown> {
+  return {
+    name: row.name,
+    isActive: row.isActive,
+    expiresAt: row.expiresAt,
+    allowedModels: row.allowedModels,
+    accountIds: row.accountsRestricted ? row.allowlistIds : null,
+    groupIds: row.groupIds,
+    scopes: row.scopes,
+    limits: row.limits,
+  };
 }
 
 /** What the pool rule reads of a key row: the same fields the authenticated key carries. */

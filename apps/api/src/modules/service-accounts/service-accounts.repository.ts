@@ -131,6 +131,7 @@ export class ServiceAccountsRepository {
     scope: ServiceAccountScope,
     id: string,
     patch: { name?: string; isActive?: boolean },
+    manager?: EntityManager,
   ): Promise<'updated' | 'not_found' | 'taken'> {
     const params: unknown[] = [id];
     const sets = ['updated_at = now()'];
@@ -143,7 +144,7 @@ export class ServiceAccountsRepository {
       sets.push(`is_active = $${params.length}`);
     }
     try {
-      const result: [unknown[], number] = await this.dataSource.query(
+      const result: [unknown[], number] = await (manager ?? this.dataSource.manager).query(
         `UPDATE dashboard_users SET ${sets.join(', ')}
           WHERE id = $1 AND kind = 'service'${scopeCondition(scope, params, 'service_group_id')}`,
         params,
@@ -156,9 +157,9 @@ export class ServiceAccountsRepository {
   }
 
   /** Deletes it with its keys (their rows cascade); false when not found in scope. */
-  async delete(scope: ServiceAccountScope, id: string): Promise<boolean> {
+  async delete(scope: ServiceAccountScope, id: string, manager?: EntityManager): Promise<boolean> {
     const params: unknown[] = [id];
-    const result: [unknown[], number] = await this.dataSource.query(
+    const result: [unknown[], number] = await (manager ?? this.dataSource.manager).query(
       `DELETE FROM dashboard_users WHERE id = $1 AND kind = 'service'${scopeCondition(scope, params, 'service_group_id')}`,
       params,
     );

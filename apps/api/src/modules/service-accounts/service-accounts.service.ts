@@ -17,6 +17,7 @@ import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
 import type { Principal } from '../../common/principal';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AuditService, changedFields } from '../audit/audit.service';
 import type { CreateApiKeyDto } from '../api-keys/dto/api-key.dto';
 import { GroupIndex } from '../groups/group-index';
 import type {
@@ -61,6 +62,7 @@ export class ServiceAccountsService {
     private readonly keys: ApiKeysService,
     private readonly events: DomainEvents,
     private readonly groups: GroupIndex,
+    private readonly audit: AuditService,
   ) {}
 
   async list(principal: Principal, query: ListServiceAccountsQueryDto): Promise<ServiceAccountPage> {
@@ -80,7 +82,15 @@ export class ServiceAccountsService {
     }
     const id = await this.accounts.transaction(async (manager) => {
       if (groupId !== null) await this.requireGroupOwner(principal, groupId, admin, manager);
-      return this.accounts.create({ name: dto.name, groupId }, manager);
+      const created = await this.accounts.create({ name: dto.name, groupId }, manager);
+      if (created) {
+        await this.audit.record(manager, {
+          action: 'service_account.create',
+          target: { type: 'service_account', id: created, label: dto.name },
+          changes: { after: { name: dto.name, groupId } },
+        });
+      }
+      return created;
     });
     if (!id) throw nameTaken(dto.name);
     // Its member row is in the group index before the answer: its first key routes at once.
@@ -90,9 +100,17 @@ export class ServiceAccountsService {
 
   async update(principal: Principal, id: string, dto: UpdateServiceAccountDto): Promise<ServiceAccountDto> {
     const scope = serviceAccountScopeFor(principal);
-    const result = await this.accounts.update(scope, id, dto);
-    if (result === 'not_found') throw ApiError.notFound('Service account');
-    if (result === 'taken') throw nameTaken(dto.name ?? '');
+    await this.accounts.transaction(async (manager) => {
+      const before = await this.accounts.find(scope, id, manager);
+      const result = before ? await this.accounts.update(scope, id, dto, manager) : 'not_found';
+      if (result === 'not_found') throw ApiError.notFound('Service account');
+      if (result === 'taken') throw nameTaken(dto.name ?? '');
+      await this.audit.record(manager, {
+        action: 'service_account.update',
+        target: { type: 'service_account', id, label: dto.name ?? before!.name },
+        changes: changedFields({ name: before!.name, isActive: before!.isActive }, { ...dto }),
+      });
+    });
     if (dto.isActive !== undefined) this.events.emit('user.changed', { userId: id });
     return this.get(principal, id);
   }
@@ -103,8 +121,16 @@ export class ServiceAccountsService {
 
   async delete(principal: Principal, id: string): Promise<void> {
     const scope = serviceAccountScopeFor(principal);
-    const account = await this.accounts.find(scope, id);
-    if (!account || !(await this.accounts.delete(scope, id))) throw ApiError.notFound('Service account');
+    const account = await this.accounts.transaction(async (manager) => {
+      const row = await this.accounts.find(scope, id, manager);
+      if (!row || !(await this.accounts.delete(scope, id, manager))) throw ApiError.notFound('Service account');
+      await this.audit.record(manager, {
+        action: 'service_account.delete',
+        target: { type: 'service_account', id, label: row.name },
+        changes: { before: { name: row.name, groupId: row.groupId, isActive: row.isActive } },
+      });
+      return row;
+    });
     this.events.emit('user.changed', { userId: id, deleted: true });
     if (account.groupId) await this.groups.reload(account.groupId);
   }
@@ -128,7 +154,10 @@ export class ServiceAccountsService {
       limits: dto.limits,
       groupIds: account.groupId ? [account.groupId] : [],
     };
-    return this.keys.create(actingAs(account), request);
+    return this.keys.create(actingAs(account), request, {
+      action: 'service_account.key_create',
+      target: { type: 'service_account', id: account.id, label: account.name },
+    });
   }
 
   /** The service accounts deleting the group would disable (for the deletion's preview). */
