@@ -10,6 +10,7 @@ import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
 import { ownerScopeFor } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
+import { AuditService, changedFields } from '../audit/audit.service';
 import { AccountPool } from '../proxy/routing/account-pool';
 import { effectivePool } from '../proxy/routing/effective-pool';
 import { disableServiceAccountsOfGroup } from '../service-accounts/service-accounts.repository';
@@ -25,6 +26,7 @@ export class GroupsService {
     private readonly index: GroupIndex,
     private readonly modules: ModuleRef,
     private readonly events: DomainEvents,
+    private readonly audit: AuditService,
   ) {}
 
   async list(principal: Principal): Promise<{ items: GroupDto[] }> {
@@ -37,25 +39,41 @@ export class GroupsService {
   }
 
   async create(principal: Principal, dto: CreateGroupDto): Promise<GroupDto> {
-    const id = await this.groups.transaction((manager) =>
-      this.groups.create(dto.slug.toLowerCase(), dto.name, principal.userId, manager),
-    );
+    const id = await this.groups.transaction(async (manager) => {
+      const slug = dto.slug.toLowerCase();
+      const created = await this.groups.create(slug, dto.name, principal.userId, manager);
+      if (created) {
+        await this.audit.record(manager, {
+          action: 'group.create',
+          target: { type: 'group', id: created, label: dto.name },
+          changes: { after: { slug, name: dto.name } },
+        });
+      }
+      return created;
+    });
     if (!id) throw ApiError.conflict('group_slug_taken', `A group with the slug "${dto.slug}" exists already.`);
     await this.index.reload(id);
     return this.get(principal, id);
   }
 
   async update(principal: Principal, id: string, dto: UpdateGroupDto): Promise<GroupDto> {
-    await this.requireOwner(principal, id);
-    const ok = await this.groups.transaction((manager) =>
-      this.groups.update(id, { slug: dto.slug?.toLowerCase(), name: dto.name }, manager),
-    );
+    const before = await this.requireOwner(principal, id);
+    const ok = await this.groups.transaction(async (manager) => {
+      const patch = { slug: dto.slug?.toLowerCase(), name: dto.name };
+      if (!(await this.groups.update(id, patch, manager))) return false;
+      await this.audit.record(manager, {
+        action: 'group.update',
+        target: { type: 'group', id, label: dto.name ?? before.name },
+        changes: changedFields({ slug: before.slug, name: before.name }, patch),
+      });
+      return true;
+    });
     if (!ok) throw ApiError.conflict('group_slug_taken', `A group with the slug "${dto.slug}" exists already.`);
     return this.get(principal, id);
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    await this.requireOwner(principal, id);
+    const group = await this.requireOwner(principal, id);
     const disabled = await this.groups.transaction(async (manager) => {
       await this.groups.lock(id, manager);
       const owned = await this.groups.ownedAccountCount(id, manager);
@@ -69,6 +87,14 @@ export class GroupsService {
       // In the same transaction: the group never goes while one of its service accounts stays usable.
       const serviceAccountIds = await disableServiceAccountsOfGroup(manager, id);
       await this.groups.delete(id, manager);
+      await this.audit.record(manager, {
+        action: 'group.delete',
+        target: { type: 'group', id, label: group.name },
+        changes: {
+          before: { slug: group.slug, name: group.name, memberCount: group.memberCount },
+          after: { disabledServiceAccountIds: serviceAccountIds },
+        },
+      });
       return serviceAccountIds;
     });
     // After the commit, before the answer: the key cache drops their keys, so the next request
@@ -84,13 +110,18 @@ export class GroupsService {
 
   /** Adds a member or changes their role (group owners and admins). */
   async putMember(principal: Principal, id: string, principalId: string, role: GroupRole): Promise<GroupMemberDto> {
-    await this.requireOwner(principal, id);
+    const group = await this.requireOwner(principal, id);
     await this.groups.transaction(async (manager) => {
       await this.groups.lock(id, manager);
       if (!(await this.groups.principalExists(principalId, manager))) throw ApiError.notFound('Principal');
       const current = await this.groups.roleOf(id, principalId, manager);
       if (current === 'owner' && role !== 'owner') await this.keepAnOwner(id, manager);
       await this.groups.putMember(id, principalId, role, manager);
+      await this.audit.record(manager, {
+        action: current === null ? 'group.member_add' : 'group.member_update',
+        target: { type: 'group', id, label: group.name },
+        changes: { before: current === null ? undefined : { principalId, role: current }, after: { principalId, role } },
+      });
     });
     await this.index.reload(id);
     const member = (await this.groups.members(id)).find((m) => m.principalId === principalId)!;
@@ -99,14 +130,21 @@ export class GroupsService {
 
   /** Removes a member (group owners and admins; anyone may leave). Their shares into it go too. */
   async removeMember(principal: Principal, id: string, principalId: string): Promise<void> {
-    if (principalId === principal.userId) await this.requireVisible(principal, id);
-    else await this.requireOwner(principal, id);
+    const group =
+      principalId === principal.userId
+        ? await this.requireVisible(principal, id)
+        : await this.requireOwner(principal, id);
     await this.groups.transaction(async (manager) => {
       await this.groups.lock(id, manager);
       const current = await this.groups.roleOf(id, principalId, manager);
       if (current === null) throw ApiError.notFound('Member');
       if (current === 'owner') await this.keepAnOwner(id, manager);
       await this.groups.removeMember(id, principalId, manager);
+      await this.audit.record(manager, {
+        action: 'group.member_remove',
+        target: { type: 'group', id, label: group.name },
+        changes: { before: { principalId, role: current } },
+      });
     });
     // Awaited: the removed member's next request must not reach the group's accounts.
     await this.index.reload(id);
