@@ -14,7 +14,9 @@ import { AppModule } from './app.module';
 import { dataSourceOptions } from './database/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded';
 import { runMigrations, withStartupLock } from './database/migrate';
+import { trustFunction } from './common/client-address';
 import { checkVaultFingerprint, loadVaultKey, TokenVault } from './common/crypto/token-vault';
+import { configurePasswordHashing } from './common/passwords';
 import { boundedJsonParser } from './common/json-body-parser';
 import { answerFrameworkError } from './common/http-exception.filter';
 import { installRequestContext } from './common/request-context';
@@ -72,6 +74,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       statementTimeoutMs: settings.databaseStatementTimeoutMs,
     }),
   );
+  configurePasswordHashing({ concurrency: settings.passwordHashConcurrency, queue: settings.passwordHashQueue });
   try {
     const vault = new TokenVault(loadVaultKey(settings));
     await dataSource.initialize();
@@ -96,7 +99,8 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
         }),
       // Fastify serves the dashboard API only (the proxy reads its own bodies, under its own limit).
       bodyLimit: settings.apiBodyLimitBytes,
-      trustProxy: settings.trustProxy,
+      // One trust rule for request.ip (throttles, sessions, audit) and the proxy's client address.
+      trustProxy: trustFunction(settings.trustProxy),
       genReqId: () => randomUUID(),
       requestIdHeader: false,
       return503OnClosing: true,

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'mfa_invalid_code',
   'mfa_already_enrolled',
   'mfa_not_enrolled',
+  'cannot_reset_own_mfa',
   'server_busy',
   'not_found',
   'conflict',

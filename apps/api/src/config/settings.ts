@@ -27,7 +27,18 @@ export interface Settings {
   logRetentionDays: number;
   /** Days the audit log keeps its rows (0 keeps them forever); the purge checkpoints the chain. */
   auditRetentionDays: number;
-  trustProxy: boolean;
+  /** Which hops in front of the API may set X-Forwarded-For (see common/client-address.ts). */
+  trustProxy: TrustProxy;
+  /**
+   * The dashboard's public URL as browsers see it. Its scheme decides the session cookie: https
+   * makes it Secure with the __Host- prefix, even when TLS ends at a proxy in front.
+   */
+  publicUrl: string;
+  /** Who must have two-factor sign-in: nobody, holders of user or role management, everyone. */
+  mfaPolicy: MfaPolicy;
+  /** bcrypt verifications and hashes running at once, and how many may wait for a turn. */
+  passwordHashConcurrency: number;
+  passwordHashQueue: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Largest proxy request body, in bytes (Codex sends whole histories). */
   proxyBodyLimitBytes: number;
@@ -46,6 +57,19 @@ export interface Settings {
   databaseConnectTimeoutMs: number;
   databaseStatementTimeoutMs: number;
 }
+
+export type MfaPolicy = 'off' | 'admins' | 'everyone';
+
+/**
+ * `none`: X-Forwarded-For is ignored; `addresses`: trusted only from these peers (addresses,
+ * CIDRs, or proxy-addr's names loopback, linklocal, uniquelocal), walking the chain from the
+ * right; `hops`: the nearest N hops are trusted whoever they are (only safe when nothing else can
+ * reach the port).
+ */
+export type TrustProxy =
+  | { kind: 'none' }
+  | { kind: 'addresses'; addresses: string[] }
+  | { kind: 'hops'; hops: number };
 
 export class SettingsError extends Error {
   constructor(
@@ -79,14 +103,6 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 
 function port(env: Env, name: string, fallback: number): number {
   return int(env, name, fallback, 0, 65535);
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const value = raw(env, name)?.toLowerCase();
-  if (value === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  throw new SettingsError(name, `expected true or false, got "${value}"`);
 }
 
 function url(env: Env, name: string, fallback: string | null, protocols: string[]): string | null {
@@ -127,6 +143,52 @@ function origins(env: Env, name: string, fallback: string[]): string[] {
   });
 }
 
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const IPV4_CIDR = /^(\d{1,3})(\.\d{1,3}){3}(\/\d{1,2})?$/;
+const IPV6_CIDR = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
+
+/**
+ * CODEX_LB_TRUST_PROXY: `false`/`0` (ignore X-Forwarded-For), a hop count, or a comma list of
+ * peers. `true` is refused: it used to trust any client's own header.
+ */
+function trustProxy(env: Env): TrustProxy {
+  const name = 'CODEX_LB_TRUST_PROXY';
+  const value = raw(env, name);
+  if (value === undefined) return { kind: 'addresses', addresses: ['loopback'] };
+  const lower = value.toLowerCase();
+  if (['false', 'no', 'off', '0', 'none'].includes(lower)) return { kind: 'none' };
+  if (['true', 'yes', 'on'].includes(lower)) {
+    throw new SettingsError(
+      name,
+      '"true" would trust an X-Forwarded-For header sent by any client. Name the proxy in front of ' +
+        'codex-lb instead: its address or network (e.g. 127.0.0.1, 10.0.0.0/8, loopback, uniquelocal), ' +
+        'or a hop count such as 1 if nothing but the proxy can reach the port',
+    );
+  }
+  if (/^\d+$/.test(value)) return { kind: 'hops', hops: int(env, name, 0, 0, 10) };
+  const addresses = value.split(',').map((entry) => entry.trim().toLowerCase());
+  for (const entry of addresses) {
+    const [address, bits] = entry.split('/');
+    const valid =
+      TRUST_NAMES.has(entry) ||
+      (IPV4_CIDR.test(entry) && address.split('.').every((octet) => Number(octet) <= 255) && Number(bits ?? 32) <= 32) ||
+      (entry.includes(':') && IPV6_CIDR.test(entry) && Number(bits ?? 128) <= 128);
+    if (!valid) {
+      throw new SettingsError(
+        name,
+        `"${entry}" is not an address, a CIDR or one of loopback, linklocal, uniquelocal (or use false or a hop count)`,
+      );
+    }
+  }
+  return { kind: 'addresses', addresses };
+}
+
+function mfaPolicy(env: Env): MfaPolicy {
+  const value = (raw(env, 'CODEX_LB_MFA_REQUIRED') ?? 'off').toLowerCase();
+  if (value === 'off' || value === 'admins' || value === 'everyone') return value;
+  throw new SettingsError('CODEX_LB_MFA_REQUIRED', `expected off, admins or everyone, got "${value}"`);
+}
+
 function encryptionKey(env: Env): Buffer | null {
   const value = raw(env, 'CODEX_LB_ENCRYPTION_KEY');
   if (value === undefined) return null;
@@ -153,6 +215,10 @@ export function loadSettings(env: Env = process.env): Settings {
   if (bootstrapAdminPassword !== null && bootstrapAdminPassword.length < 8) {
     throw new SettingsError('CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD', 'must be at least 8 characters');
   }
+  // bcrypt reads 72 bytes; a longer password would be cut silently (common/passwords.ts).
+  if (bootstrapAdminPassword !== null && Buffer.byteLength(bootstrapAdminPassword, 'utf8') > 72) {
+    throw new SettingsError('CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD', 'must be at most 72 bytes');
+  }
   const logLevel = (raw(env, 'CODEX_LB_LOG_LEVEL') ?? 'log') as Settings['logLevel'];
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
     throw new SettingsError('CODEX_LB_LOG_LEVEL', 'expected one of error, warn, log, debug');
@@ -166,6 +232,11 @@ export function loadSettings(env: Env = process.env): Settings {
     );
   }
 
+  const dashboardOrigins = origins(env, 'CODEX_LB_DASHBOARD_ORIGINS', [
+    'http://localhost:3000',
+    'http://127.0.0.1:3000',
+  ]);
+
   return {
     nodeEnv,
     production,
@@ -173,7 +244,7 @@ export function loadSettings(env: Env = process.env): Settings {
     host: raw(env, 'CODEX_LB_HOST') ?? '0.0.0.0',
     webPort: port(env, 'CODEX_LB_WEB_PORT', 3000),
     apiUrl: url(env, 'CODEX_LB_API_URL', 'http://127.0.0.1:2455', ['http:', 'https:'])!,
-    dashboardOrigins: origins(env, 'CODEX_LB_DASHBOARD_ORIGINS', ['http://localhost:3000', 'http://127.0.0.1:3000']),
+    dashboardOrigins,
     oauthCallbackPort: port(env, 'CODEX_LB_OAUTH_CALLBACK_PORT', 1455),
     databaseUrl: url(env, 'CODEX_LB_DATABASE_URL', null, ['postgres:', 'postgresql:']),
     dataDir: expandHome(raw(env, 'CODEX_LB_DATA_DIR') ?? '~/.codex-lb'),
@@ -189,7 +260,11 @@ export function loadSettings(env: Env = process.env): Settings {
     usagePollIntervalSeconds: int(env, 'CODEX_LB_USAGE_POLL_INTERVAL_SECONDS', 60, 0, 86400),
     logRetentionDays: int(env, 'CODEX_LB_LOG_RETENTION_DAYS', 90, 0, 36500),
     auditRetentionDays: int(env, 'CODEX_LB_AUDIT_RETENTION_DAYS', 365, 0, 36500),
-    trustProxy: bool(env, 'CODEX_LB_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
+    publicUrl: url(env, 'CODEX_LB_PUBLIC_URL', dashboardOrigins[0], ['http:', 'https:'])!,
+    mfaPolicy: mfaPolicy(env),
+    passwordHashConcurrency: int(env, 'CODEX_LB_PASSWORD_HASH_CONCURRENCY', 4, 1, 256),
+    passwordHashQueue: int(env, 'CODEX_LB_PASSWORD_HASH_QUEUE', 32, 0, 100000),
     logLevel,
     proxyBodyLimitBytes: int(env, 'CODEX_LB_PROXY_BODY_LIMIT_MB', 32, 1, 1024) * 1024 * 1024,
     apiBodyLimitBytes: int(env, 'CODEX_LB_API_BODY_LIMIT_KB', 1024, 16, 1024 * 1024) * 1024,

@@ -5,19 +5,26 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { CredentialsRepository } from './credentials.repository';
 import { ApiKeyPrincipals } from './key-authenticator';
 import { LocalStrategy } from './local.strategy';
 import { LoginBackoff } from './login-backoff';
+import { MfaAdminController, MfaController } from './mfa.controller';
+import { MfaRepository } from './mfa.repository';
+import { MfaService } from './mfa.service';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [PassportModule, UsersModule, ApiKeysModule],
-  controllers: [AuthController],
+  controllers: [AuthController, MfaController, MfaAdminController],
   providers: [
     AuthService,
+    CredentialsRepository,
     LocalStrategy,
     LoginBackoff,
+    MfaRepository,
+    MfaService,
     SessionsRepository,
     SessionsService,
     { provide: SessionAuthenticator, useExisting: SessionsService },

@@ -1,5 +1,12 @@
-// Per-username backoff after repeated failed logins, on top of the per-IP throttle. Keyed by the
-// submitted name whether or not such a user exists, so the answer reveals nothing.
+// Backoff after repeated wrong secrets, keyed by (client address, what was tried): a username at
+// sign-in, a user for a password change or a second-factor code. Only the client that has been
+// failing waits; the same name from any other address, and a correct answer from a client that
+// has not been failing, are never refused, so nobody can keep `admin` locked out from elsewhere.
+// Keyed by the submitted name whether or not such a user exists, so the answer reveals nothing.
+//
+// In memory, per instance: each replica keeps its own count, so a client spraying several
+// replicas gets at most that many times the allowance before it waits. The per-address throttle
+// (CODEX_LB_LOGIN_RATE_LIMIT_PER_MINUTE) bounds the rate of tries in any case.
 import { Inject, Injectable } from '@nestjs/common';
 import { SETTINGS, type Settings } from '../../config/settings';
 
@@ -20,24 +27,31 @@ export class LoginBackoff {
 
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {}
 
-  /** Seconds until the name may try again, or 0. */
-  retryAfterSeconds(username: string, now = Date.now()): number {
-    const entry = this.entries.get(username.toLowerCase());
+  private key(subject: string, client: string | null): string {
+    return `${client ?? '-'}\n${subject.toLowerCase()}`;
+  }
+
+  /** Seconds until this client may try this subject again, or 0. */
+  retryAfterSeconds(subject: string, client: string | null, now = Date.now()): number {
+    const key = this.key(subject, client);
+    const entry = this.entries.get(key);
     if (!entry) return 0;
     if (now - entry.lastFailureAt > FORGET_AFTER_MS) {
-      this.entries.delete(username.toLowerCase());
+      this.entries.delete(key);
       return 0;
     }
     return entry.lockedUntil > now ? Math.ceil((entry.lockedUntil - now) / 1000) : 0;
   }
 
-  recordFailure(username: string, now = Date.now()): void {
-    const key = username.toLowerCase();
+  recordFailure(subject: string, client: string | null, now = Date.now()): void {
+    const key = this.key(subject, client);
     if (!this.entries.has(key) && this.entries.size >= MAX_ENTRIES) {
+      // Map order is insertion order: the entry failed least recently goes first.
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     const entry = this.entries.get(key) ?? { failures: 0, lockedUntil: 0, lastFailureAt: now };
+    this.entries.delete(key);
     entry.failures += 1;
     entry.lastFailureAt = now;
     const over = entry.failures - this.settings.loginFailuresBeforeBackoff;
@@ -45,7 +59,7 @@ export class LoginBackoff {
     this.entries.set(key, entry);
   }
 
-  recordSuccess(username: string): void {
-    this.entries.delete(username.toLowerCase());
+  recordSuccess(subject: string, client: string | null): void {
+    this.entries.delete(this.key(subject, client));
   }
 }

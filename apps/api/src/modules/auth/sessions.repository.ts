@@ -1,7 +1,7 @@
 // The only code that touches dashboard_sessions.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { RoleSlug } from '@codex-lb/shared';
 
 export interface ActiveSessionRow {
@@ -13,6 +13,8 @@ export interface ActiveSessionRow {
   /** The role's permissions as stored now: a role change is seen by the next request. */
   permissions: string[];
   mustChangePassword: boolean;
+  /** Whether the user has two-factor sign-in set up (the policy check is the service's). */
+  mfaEnrolled: boolean;
 }
 
 /** A user's role's permissions, read with the row that names the role (u is dashboard_users). */
@@ -23,17 +25,21 @@ export const ROLE_PERMISSIONS_SQL = `ARRAY(SELECT rp.permission::text FROM roles
 export class SessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async create(input: {
-    tokenHash: string;
-    userId: string;
-    expiresAt: Date;
-    ip: string | null;
-    userAgent: string | null;
-  }): Promise<string> {
-    const rows: { id: string }[] = await this.dataSource.query(
+  /** The absolute cap from the database clock, like every other session time. */
+  async create(
+    input: {
+      tokenHash: string;
+      userId: string;
+      expiresInSeconds: number;
+      ip: string | null;
+      userAgent: string | null;
+    },
+    manager?: EntityManager,
+  ): Promise<string> {
+    const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
       `INSERT INTO dashboard_sessions (token_hash, user_id, expires_at, ip, user_agent)
-       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [input.tokenHash, input.userId, input.expiresAt, input.ip, input.userAgent],
+       VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5) RETURNING id`,
+      [input.tokenHash, input.userId, input.expiresInSeconds, input.ip, input.userAgent],
     );
     return rows[0].id;
   }
@@ -48,7 +54,9 @@ export class SessionsRepository {
     const rows: ActiveSessionRow[] = await this.dataSource.query(
       `SELECT s.id AS "sessionId", s.last_seen_at AS "lastSeenAt", u.id AS "userId",
               u.username, u.role, u.must_change_password AS "mustChangePassword",
-              ${ROLE_PERMISSIONS_SQL} AS permissions
+              ${ROLE_PERMISSIONS_SQL} AS permissions,
+              EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id AND m.enrolled_at IS NOT NULL)
+                AS "mfaEnrolled"
          FROM dashboard_sessions s
          JOIN dashboard_users u ON u.id = s.user_id
         WHERE s.token_hash = $1
@@ -79,12 +87,16 @@ export class SessionsRepository {
     await this.dataSource.query(`DELETE FROM dashboard_sessions WHERE id = $1`, [sessionId]);
   }
 
-  async deleteByTokenHash(tokenHash: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM dashboard_sessions WHERE token_hash = $1`, [tokenHash]);
+  async deleteByTokenHash(tokenHash: string, manager?: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+      `DELETE FROM dashboard_sessions WHERE token_hash = $1 RETURNING id`,
+      [tokenHash],
+    );
+    return rows.length > 0;
   }
 
-  async deleteForUser(userId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM dashboard_sessions WHERE user_id = $1`, [userId]);
+  async deleteForUser(userId: string, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).query(`DELETE FROM dashboard_sessions WHERE user_id = $1`, [userId]);
   }
 
   async deleteForUserIfInvalid(userId: string): Promise<void> {

@@ -5,7 +5,8 @@
 // next request on every instance, with no cache to invalidate.
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { PERMISSIONS, type Permission } from '@codex-lb/shared';
+import { mfaRequiredFor, PERMISSIONS, type Permission } from '@codex-lb/shared';
+import type { EntityManager } from 'typeorm';
 import { SessionAuthenticator } from '../../common/access.guard';
 import { DomainEvents } from '../../common/events';
 import type { Principal } from '../../common/principal';
@@ -52,15 +53,23 @@ export class SessionsService extends SessionAuthenticator implements OnModuleIni
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  async create(userId: string, meta: { ip: string | null; userAgent: string | null }): Promise<string> {
+  /** A new session; `manager` puts it in the caller's transaction (with its audit row). */
+  async create(
+    userId: string,
+    meta: { ip: string | null; userAgent: string | null },
+    manager?: EntityManager,
+  ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.sessions.create({
-      tokenHash: hashToken(token),
-      userId,
-      expiresAt: new Date(Date.now() + this.settings.sessionAbsoluteTimeoutSeconds * 1000),
-      ip: meta.ip,
-      userAgent: meta.userAgent?.slice(0, 256) ?? null,
-    });
+    await this.sessions.create(
+      {
+        tokenHash: hashToken(token),
+        userId,
+        expiresInSeconds: this.settings.sessionAbsoluteTimeoutSeconds,
+        ip: meta.ip,
+        userAgent: meta.userAgent?.slice(0, 256) ?? null,
+      },
+      manager,
+    );
     return token;
   }
 
@@ -71,14 +80,16 @@ export class SessionsService extends SessionAuthenticator implements OnModuleIni
     if (Date.now() - new Date(row.lastSeenAt).getTime() > TOUCH_INTERVAL_MS) {
       await this.sessions.touch(row.sessionId);
     }
+    const permissions = knownPermissions(row.permissions);
     return {
       kind: 'session',
       userId: row.userId,
       username: row.username,
       role: row.role,
-      permissions: knownPermissions(row.permissions),
+      permissions,
       mustChangePassword: row.mustChangePassword,
       sessionId: row.sessionId,
+      mfa: { enrolled: row.mfaEnrolled, required: mfaRequiredFor(this.settings.mfaPolicy, permissions) },
     };
   }
 
@@ -87,11 +98,12 @@ export class SessionsService extends SessionAuthenticator implements OnModuleIni
     return [...knownPermissions(await this.sessions.permissionsOf(userId))];
   }
 
-  revoke(token: string): Promise<void> {
-    return this.sessions.deleteByTokenHash(hashToken(token));
+  /** Ends one session; true when it existed. */
+  revoke(token: string, manager?: EntityManager): Promise<boolean> {
+    return this.sessions.deleteByTokenHash(hashToken(token), manager);
   }
 
-  revokeAllForUser(userId: string): Promise<void> {
-    return this.sessions.deleteForUser(userId);
+  revokeAllForUser(userId: string, manager?: EntityManager): Promise<void> {
+    return this.sessions.deleteForUser(userId, manager);
   }
 }
