@@ -11,6 +11,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Permission } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
+import { clientAddress, trustFunction, type TrustFunction } from '../../common/client-address';
 import { normalizeError, openAiErrorBody } from '../../common/http-exception.filter';
 import { SETTINGS, type Settings } from '../../config/settings';
 import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
@@ -71,7 +72,7 @@ export class ProxyHttp {
   private readonly logger = new Logger('Proxy');
   /** method -> path -> route. */
   private readonly table = new Map<string, Map<string, Bound>>();
-  private readonly trustProxy: boolean;
+  private readonly trust: TrustFunction;
   private readonly bodyLimit: number;
   private readonly stallTimeoutMs: number;
   private readonly gate: ConcurrencyGate;
@@ -83,7 +84,7 @@ export class ProxyHttp {
     private readonly keys: ApiKeyAuthService,
     private readonly proxy: ProxyService,
   ) {
-    this.trustProxy = settings.trustProxy;
+    this.trust = trustFunction(settings.trustProxy);
     this.bodyLimit = settings.proxyBodyLimitBytes;
     this.stallTimeoutMs = settings.streamStallTimeoutMs;
     this.gate = new ConcurrencyGate({
@@ -215,13 +216,9 @@ export class ProxyHttp {
     );
   }
 
+  /** The same rule as Fastify's request.ip (common/client-address.ts). */
   private clientIp(req: IncomingMessage): string | null {
-    if (this.trustProxy) {
-      const forwarded = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return req.socket.remoteAddress ?? null;
+    return clientAddress(req, this.trust);
   }
 
   /**
