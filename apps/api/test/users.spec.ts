@@ -100,10 +100,10 @@ describe('user management', () => {
     expect(stillAdmin.body.role).toBe('admin');
   });
 
-  it('never removes the last active admin, and nobody deletes themselves', async () => {
+  it('never removes the last active admin, and nobody deletes or deactivates themselves', async () => {
     const demote = await as(adminCookie).patch(`/api/users/${adminId}`, { role: 'user' }).expect(409);
-    expect(demote.body.error.code).toBe('last_admin');
-    await as(adminCookie).patch(`/api/users/${adminId}`, { isActive: false }).expect(409);
+    expect(demote.body.error.code).toBe('last_manager');
+    await as(adminCookie).patch(`/api/users/${adminId}`, { isActive: false }).expect(400);
     const self = await as(adminCookie).delete(`/api/users/${adminId}`).expect(400);
     expect(self.body.error.code).toBe('cannot_delete_self');
 
