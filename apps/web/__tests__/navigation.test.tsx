@@ -27,9 +27,19 @@ describe('navigation as data', () => {
   });
 
   it('maps nested admin URLs to the permission of their section', () => {
-    expect(permissionForPath('/users')).toBe('users:manage');
-    expect(permissionForPath('/users/123')).toBe('users:manage');
+    expect(permissionForPath('/users')).toBe('users:read');
+    expect(permissionForPath('/users/123')).toBe('users:read');
+    expect(permissionForPath('/roles')).toBe('roles:read');
+    expect(permissionForPath('/audit')).toBe('audit:read');
     expect(permissionForPath('/settings')).toBeUndefined();
+  });
+
+  it('shows Roles and the Audit log by their own permissions, whatever the role is called', () => {
+    const names = (permissions: Parameters<typeof visibleNavItems>[0]) =>
+      visibleNavItems(permissions).map((item) => item.title);
+    expect(names(['audit:read'])).toEqual(['Audit log', 'Settings']);
+    expect(names(['roles:read', 'users:read'])).toEqual(['Users', 'Roles', 'Settings']);
+    expect(titles('operator' as 'user')).not.toContain('Audit log');
   });
 
   it('lands each role on a page it may open', () => {

@@ -1,8 +1,8 @@
 import { redirect } from 'next/navigation';
-import { homePathFor } from '@/config/navigation';
+import { landingPathFor } from '@/lib/landing';
 import { requireSession } from '@/lib/server/session';
 
 export default async function HomePage() {
   const session = await requireSession();
-  redirect(homePathFor(session.permissions));
+  redirect(landingPathFor(session));
 }

@@ -2,7 +2,8 @@
 // The signed-in session, verified on the server by the dashboard layout and handed down once,
 // so client components read the user and permissions without another round trip.
 import { createContext, useContext, type ReactNode } from 'react';
-import type { AuthenticatedSession, Permission } from '@codex-lb/shared';
+import type { AuthenticatedSession } from '@codex-lb/shared';
+import { can, type AnyPermission } from '@/lib/permissions';
 
 const SessionContext = createContext<AuthenticatedSession | null>(null);
 
@@ -16,6 +17,6 @@ export function useCurrentSession(): AuthenticatedSession {
   return session;
 }
 
-export function useCan(permission: Permission): boolean {
-  return useCurrentSession().permissions.includes(permission);
+export function useCan(permission: AnyPermission): boolean {
+  return can(useCurrentSession(), permission);
 }

@@ -18,5 +18,6 @@ export function useUserMutations() {
       onSuccess: invalidate,
     }),
     remove: useMutation({ mutationFn: (id: string) => usersApi.remove(id), onSuccess: invalidate }),
+    resetMfa: useMutation({ mutationFn: (id: string) => usersApi.resetMfa(id), onSuccess: invalidate }),
   };
 }

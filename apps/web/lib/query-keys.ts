@@ -23,4 +23,9 @@ export const queryKeys = {
   effectiveAccounts: (keyId: string) => ['api-keys', keyId, 'effective-accounts'] as const,
   serviceAccounts: () => ['service-accounts'] as const,
   serviceAccountKeys: (id: string) => ['service-accounts', id, 'keys'] as const,
+  permissions: () => ['permissions'] as const,
+  // Everything under 'roles', so an edit refreshes the list, the holders and the users' selects.
+  roles: () => ['roles'] as const,
+  roleHolders: (id: string) => ['roles', id, 'holders'] as const,
+  auditEvents: (filters: object) => ['audit-events', filters] as const,
 };

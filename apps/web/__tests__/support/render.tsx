@@ -2,7 +2,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
-import type { AuthenticatedSession, Role } from '@codex-lb/shared';
+import type { AuthenticatedSession, Permission, Role } from '@codex-lb/shared';
 import { permissionsForRole } from '@codex-lb/shared';
 import { SessionProvider } from '@/components/session-provider';
 
@@ -14,6 +14,37 @@ export function sessionFor(role: Role, username = role === 'admin' ? 'admin' : '
     mustChangePassword: false,
   };
 }
+
+/** A session holding exactly `permissions` under a (possibly custom) role slug. */
+export function sessionWith(
+  permissions: Permission[],
+  {
+    role = 'custom',
+    username = 'vera',
+    mfa,
+  }: { role?: string; username?: string; mfa?: AuthenticatedSession['mfa'] } = {},
+): AuthenticatedSession {
+  return {
+    authenticated: true,
+    user: { id: `${username}-id`, username, role },
+    permissions,
+    mustChangePassword: false,
+    mfa,
+  };
+}
+
+/** Everything a read-only auditor may see, and nothing it may change. */
+export const READ_ONLY_PERMISSIONS: Permission[] = [
+  'accounts:read',
+  'api-keys:read',
+  'usage:read',
+  'users:read',
+  'groups:read',
+  'service-accounts:read',
+  'roles:read',
+  'audit:read',
+  'owners:all',
+];
 
 export function renderWithProviders(ui: ReactElement, options: { session?: AuthenticatedSession } = {}) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });

@@ -18,7 +18,7 @@ import { accountName } from './account-status-badge';
 
 export function AccountGroupsDialog({ account, onClose }: { account: AccountDto | null; onClose: () => void }) {
   const session = useCurrentSession();
-  const isAdmin = session.user.role === 'admin';
+  const isAdmin = session.permissions.includes('owners:all');
   const groups = useGroups({ enabled: Boolean(account) });
   const { share, withdraw, moveOwner } = useAccountMutations();
   const [target, setTarget] = useState('');

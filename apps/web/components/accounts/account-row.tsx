@@ -11,7 +11,7 @@ import { AccountStatusBadge, accountName } from './account-status-badge';
 export interface AccountRowActions {
   pause: (account: AccountDto) => void;
   resume: (account: AccountDto) => void;
-  refresh: (account: AccountDto) => void;
+  refresh?: (account: AccountDto) => void;
   rename: (account: AccountDto) => void;
   reauthenticate: (account: AccountDto) => void;
   reassign?: (account: AccountDto) => void;
@@ -25,13 +25,16 @@ export function AccountRow({
   showOwner,
   actions,
   groupNames,
+  writable,
   mayManageGroups,
 }: {
   account: AccountDto;
   showOwner: boolean;
   actions: AccountRowActions;
   groupNames: ReadonlyMap<string, string>;
-  /** The caller owns it personally (or is an admin). */
+  /** The caller may change it (accounts:write and its owner, its group's owner, or owners:all). */
+  writable: boolean;
+  /** The caller owns it personally (or sees every owner). */
   mayManageGroups: boolean;
 }) {
   const name = accountName(account);
@@ -84,18 +87,18 @@ export function AccountRow({
         <ActionMenu
           label={`Actions for ${name}`}
           items={[
-            { label: 'Pause', onSelect: () => actions.pause(account), hidden: resumable },
-            { label: 'Resume', onSelect: () => actions.resume(account), hidden: !resumable },
-            { label: 'Refresh usage', onSelect: () => actions.refresh(account) },
-            { label: 'Rename', onSelect: () => actions.rename(account) },
-            { label: 'Sign in again', onSelect: () => actions.reauthenticate(account) },
+            { label: 'Pause', onSelect: () => actions.pause(account), hidden: !writable || resumable },
+            { label: 'Resume', onSelect: () => actions.resume(account), hidden: !writable || !resumable },
+            { label: 'Refresh usage', onSelect: () => actions.refresh?.(account), hidden: !actions.refresh },
+            { label: 'Rename', onSelect: () => actions.rename(account), hidden: !writable },
+            { label: 'Sign in again', onSelect: () => actions.reauthenticate(account), hidden: !writable },
             {
               label: 'Groups…',
               onSelect: () => actions.groups?.(account),
               hidden: !actions.groups || !mayManageGroups,
             },
             { label: 'Change owner', onSelect: () => actions.reassign?.(account), hidden: !actions.reassign },
-            { label: 'Delete', onSelect: () => actions.remove(account), danger: true },
+            { label: 'Delete', onSelect: () => actions.remove(account), danger: true, hidden: !writable },
           ]}
         />
       </Td>

@@ -46,10 +46,13 @@ export function AccountsView() {
   const actions: AccountRowActions = {
     pause: (a) => mutations.pause.mutate(a.id, report(`${accountName(a)} paused; no requests will use it.`)),
     resume: (a) => mutations.resume.mutate(a.id, report(`${accountName(a)} resumed.`)),
-    refresh: (a) => mutations.refreshUsage.mutate(a.id, report(`Usage refreshed for ${accountName(a)}.`)),
+    // Any account the caller sees may be polled, but the route needs accounts:write.
+    refresh: canWrite
+      ? (a) => mutations.refreshUsage.mutate(a.id, report(`Usage refreshed for ${accountName(a)}.`))
+      : undefined,
     rename: setRenaming,
     reauthenticate: () => setAdding('reauth'),
-    reassign: canAssign ? setReassigning : undefined,
+    reassign: canAssign && canWrite ? setReassigning : undefined,
     groups: readsGroups && canWrite ? setGrouping : undefined,
     remove: setDeleting,
   };
@@ -58,7 +61,15 @@ export function AccountsView() {
   // Accounts reach the page through groups too: show whose each one is when any is not yours.
   const showOwner =
     seesAllOwners || list.some((a) => accountOwner(a).type === 'group' || accountOwner(a).id !== session.user.id);
-  const isAdmin = session.user.role === 'admin';
+  const myGroupRoles = new Map((groups.data?.items ?? []).map((group) => [group.id, group.myRole]));
+  // The API lets these change an account: owners:all any, a user their own, a group owner the
+  // group's. Everything else on the page is read-only, so its actions are not offered at all.
+  const writable = (account: AccountDto) => {
+    if (!canWrite) return false;
+    if (seesAllOwners) return true;
+    const owner = accountOwner(account);
+    return owner.type === 'user' ? owner.id === session.user.id : myGroupRoles.get(owner.id) === 'owner';
+  };
   const addButton = canWrite ? <Button onClick={() => setAdding('add')}>Add account</Button> : null;
 
   return (
@@ -104,8 +115,10 @@ export function AccountsView() {
                     showOwner={showOwner}
                     actions={actions}
                     groupNames={groupNames}
+                    writable={writable(account)}
                     mayManageGroups={
-                      isAdmin || (accountOwner(account).type === 'user' && accountOwner(account).id === session.user.id)
+                      seesAllOwners ||
+                      (accountOwner(account).type === 'user' && accountOwner(account).id === session.user.id)
                     }
                   />
                 ))}

@@ -20,11 +20,14 @@ export function ApiKeyRow({
   showOwner,
   actions,
   groupNames,
+  writable,
 }: {
   apiKey: ApiKeyDto;
   showOwner: boolean;
   actions: ApiKeyRowActions;
   groupNames: ReadonlyMap<string, string>;
+  /** api-keys:write and the caller's own key (or owners:all); keys seen through a group are read-only. */
+  writable: boolean;
 }) {
   const status = apiKeyStatus(apiKey);
   const revoked = Boolean(apiKey.revokedAt);
@@ -71,11 +74,15 @@ export function ApiKeyRow({
               {
                 label: 'Groups and scopes',
                 onSelect: () => actions.editAccess?.(apiKey),
-                hidden: !actions.editAccess,
+                hidden: !writable || !actions.editAccess,
               },
-              { label: apiKey.isActive ? 'Disable' : 'Enable', onSelect: () => actions.toggleActive(apiKey) },
-              { label: 'Regenerate secret', onSelect: () => actions.regenerate(apiKey) },
-              { label: 'Revoke', onSelect: () => actions.revoke(apiKey), danger: true },
+              {
+                label: apiKey.isActive ? 'Disable' : 'Enable',
+                onSelect: () => actions.toggleActive(apiKey),
+                hidden: !writable,
+              },
+              { label: 'Regenerate secret', onSelect: () => actions.regenerate(apiKey), hidden: !writable },
+              { label: 'Revoke', onSelect: () => actions.revoke(apiKey), danger: true, hidden: !writable },
             ]}
           />
         )}

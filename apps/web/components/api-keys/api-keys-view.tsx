@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { toast } from 'sonner';
 import { OwnerFilter } from '@/components/owner-select';
-import { useCan } from '@/components/session-provider';
+import { useCan, useCurrentSession } from '@/components/session-provider';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
@@ -24,6 +24,7 @@ import { KeySecretDialog } from './key-secret-dialog';
 export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
   const seesAllOwners = useCan('owners:all');
   const canWrite = useCan('api-keys:write');
+  const session = useCurrentSession();
   const [ownerId, setOwnerId] = useState('');
   const keys = useApiKeys(ownerId);
   const mutations = useApiKeyMutations();
@@ -105,6 +106,7 @@ export function ApiKeysView({ gateway }: { gateway: GatewayHint }) {
                     showOwner={seesAllOwners}
                     actions={actions}
                     groupNames={groupNames}
+                    writable={canWrite && (seesAllOwners || key.ownerUserId === session.user.id)}
                   />
                 ))}
               </tbody>

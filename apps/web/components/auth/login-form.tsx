@@ -7,14 +7,17 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { homePathFor } from '@/config/navigation';
-import { authApi } from '@/lib/api/auth';
+import { authApi, needsSecondFactor } from '@/lib/api/auth';
+import { landingPathFor } from '@/lib/landing';
+import { MfaCodeStep } from './mfa-code-step';
 import { ApiError, errorMessage } from '@/lib/api-client';
 
 /** Plain words for why a sign-in failed; exported for tests. */
 export function loginErrorText(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.code === 'invalid_credentials') return 'Wrong username or password.';
+    if (error.code === 'mfa_invalid_code')
+      return 'That code is not valid. Check the time on your device and try again.';
     if (error.code === 'rate_limited') {
       return error.retryAfter
         ? `Too many sign-in attempts. Try again in ${formatWait(error.retryAfter)}.`
@@ -35,15 +38,37 @@ export function LoginForm({ onSignedIn }: { onSignedIn?: (session: Authenticated
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState<{ username?: string; password?: string }>({});
+  const [secondStep, setSecondStep] = useState(false);
+
+  function signedIn(session: AuthenticatedSession) {
+    if (onSignedIn) return onSignedIn(session);
+    router.replace(landingPathFor(session));
+    router.refresh();
+  }
 
   const login = useMutation({
     mutationFn: authApi.login,
-    onSuccess: (session) => {
-      if (onSignedIn) return onSignedIn(session);
-      router.replace(session.mustChangePassword ? '/change-password' : homePathFor(session.permissions));
-      router.refresh();
+    onSuccess: (response) => {
+      if (needsSecondFactor(response)) {
+        setPassword('');
+        return setSecondStep(true);
+      }
+      signedIn(response);
     },
   });
+
+  if (secondStep) {
+    return (
+      <MfaCodeStep
+        username={username.trim()}
+        onSignedIn={signedIn}
+        onCancel={() => {
+          login.reset();
+          setSecondStep(false);
+        }}
+      />
+    );
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();

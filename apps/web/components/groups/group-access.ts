@@ -22,10 +22,10 @@ export const GROUP_ROLE_HINTS: Record<GroupRole, string> = {
 
 type SessionLike = Pick<AuthenticatedSession, 'permissions'> & { user: Pick<AuthenticatedSession['user'], 'role'> };
 
-/** Admins manage every group; everyone else by their role in it (null: not a member). */
+/** owners:all manages every group; everyone else by their role in it (null: not a member). */
 export function groupAbilities(session: SessionLike, myRole: GroupRole | null | undefined): GroupAbilities {
   const writes = session.permissions.includes('groups:write');
-  const admin = session.user.role === 'admin' || session.permissions.includes('owners:all');
+  const admin = session.permissions.includes('owners:all');
   const owner = myRole === 'owner';
   return {
     manageMembers: writes && (admin || owner),

@@ -22,14 +22,16 @@ import { accountOwner, groupPool, personalAccounts } from './group-access';
 /** The group's pool: accounts it owns and accounts members shared into it. */
 export function GroupPoolCard({ group, canManage }: { group: GroupDto; canManage: boolean }) {
   const session = useCurrentSession();
-  const isAdmin = session.user.role === 'admin';
+  // Sharing and withdrawing are account writes (accounts:write); owners:all acts on any group.
+  const writesAccounts = session.permissions.includes('accounts:write');
+  const isAdmin = writesAccounts && session.permissions.includes('owners:all');
   const accounts = useAccounts();
   const { withdraw } = useAccountMutations();
   const [sharing, setSharing] = useState(false);
   const all = accounts.data ?? [];
   const { owned, shared } = groupPool(all, group.id);
   // Only a member who may route through the group shares into it (viewers only look).
-  const mayShare = group.myRole === 'owner' || group.myRole === 'member' || isAdmin;
+  const mayShare = writesAccounts && (group.myRole === 'owner' || group.myRole === 'member' || isAdmin);
   const shareable = personalAccounts(all, session.user.id).filter((a) => !a.sharedWith?.includes(group.id));
   const rows: Array<{ account: AccountDto; how: 'owned' | 'shared' }> = [
     ...owned.map((account) => ({ account, how: 'owned' as const })),
@@ -87,7 +89,7 @@ export function GroupPoolCard({ group, canManage }: { group: GroupDto; canManage
                       <AccountStatusBadge account={account} />
                     </Td>
                     <Td className="text-right">
-                      {how === 'shared' && (mine || isAdmin || canManage) ? (
+                      {how === 'shared' && writesAccounts && (mine || isAdmin || canManage) ? (
                         <Button
                           size="sm"
                           variant="outline"

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useState, type ReactNode } from 'react';
 import { Badge } from '@/components/ui/badge';
+import { roleTone } from '@/lib/permissions';
 import { useCurrentSession } from '@/components/session-provider';
 import { NavLinks } from './nav-links';
 import { SignOutButton } from './sign-out-button';
@@ -59,7 +60,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <div className="ml-auto flex min-w-0 items-center gap-3">
               <div className="flex min-w-0 items-center gap-2 text-sm" data-testid="current-user">
                 <span className="truncate font-medium text-zinc-900">{session.user.username}</span>
-                <Badge tone={session.user.role === 'admin' ? 'violet' : 'neutral'}>{session.user.role}</Badge>
+                <Badge tone={roleTone(session)}>{session.user.role}</Badge>
               </div>
               <SignOutButton />
             </div>

@@ -1,11 +1,10 @@
 'use client';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import type { Permission } from '@codex-lb/shared';
 import { NAV_SECTIONS, visibleNavItems, type NavItem } from '@/config/navigation';
 import { cn } from '@/lib/cn';
 
-export function NavLinks({ permissions, onNavigate }: { permissions: readonly Permission[]; onNavigate?: () => void }) {
+export function NavLinks({ permissions, onNavigate }: { permissions: readonly string[]; onNavigate?: () => void }) {
   const pathname = usePathname();
   const items = visibleNavItems(permissions);
   const sections = (Object.keys(NAV_SECTIONS) as NavItem['section'][])

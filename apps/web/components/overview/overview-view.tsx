@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { useCurrentSession } from '@/components/session-provider';
+import { useCan, useCurrentSession } from '@/components/session-provider';
 import { Card, CardBody, CardHeader } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
@@ -24,6 +24,7 @@ function todayRanges(now = new Date()): { today: DateRange; yesterday: DateRange
 
 export function OverviewView() {
   const { user } = useCurrentSession();
+  const seesAllOwners = useCan('owners:all');
   // Fixed when the page opens; refetches keep the same window instead of creeping every render.
   const [ranges] = useState(() => ({ ...todayRanges(), week: rangeForPreset('7d') }));
   const series = useUsageTimeseries(ranges.week, 'day', 'model');
@@ -33,7 +34,7 @@ export function OverviewView() {
     <>
       <PageHeader
         title="Overview"
-        description={`Welcome back, ${user.username}.${user.role === 'admin' ? ' You are seeing every owner’s data.' : ''}`}
+        description={`Welcome back, ${user.username}.${seesAllOwners ? ' You are seeing every owner’s data.' : ''}`}
       />
       <section aria-labelledby="today-heading" className="space-y-3">
         <h2 id="today-heading" className="text-sm font-semibold text-zinc-700">

@@ -25,7 +25,7 @@ import { ServiceAccountKeysDrawer } from './service-account-keys-drawer';
 
 export function ServiceAccountsView({ gateway }: { gateway: GatewayHint }) {
   const session = useCurrentSession();
-  const isAdmin = session.user.role === 'admin';
+  const isAdmin = session.permissions.includes('owners:all');
   const canWrite = useCan('service-accounts:write');
   const accounts = useServiceAccounts();
   const groups = useGroups();

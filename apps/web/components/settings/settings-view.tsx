@@ -2,14 +2,18 @@
 import { toast } from 'sonner';
 import { ChangePasswordForm } from '@/components/auth/change-password-form';
 import { SignOutButton } from '@/components/layout/sign-out-button';
-import { useCurrentSession } from '@/components/session-provider';
+import { SecurityCard } from '@/components/security/security-card';
+import { useCan, useCurrentSession } from '@/components/session-provider';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardBody, CardHeader } from '@/components/ui/card';
 import { CopyButton } from '@/components/ui/copy-button';
 import { PageHeader } from '@/components/ui/page-header';
+import { roleTone } from '@/lib/permissions';
 
 export function SettingsView() {
-  const { user } = useCurrentSession();
+  const session = useCurrentSession();
+  const { user } = session;
+  const canChangePassword = useCan('profile:write');
   return (
     <>
       <PageHeader title="Settings" description="Your dashboard account." />
@@ -22,7 +26,7 @@ export function SettingsView() {
               <dd className="font-medium">{user.username}</dd>
               <dt className="text-zinc-500">Role</dt>
               <dd>
-                <Badge tone={user.role === 'admin' ? 'violet' : 'neutral'}>{user.role}</Badge>
+                <Badge tone={roleTone(session)}>{user.role}</Badge>
               </dd>
               <dt className="text-zinc-500">User id</dt>
               <dd className="flex min-w-0 items-center gap-2">
@@ -37,12 +41,17 @@ export function SettingsView() {
             <SignOutButton />
           </CardBody>
         </Card>
-        <Card>
-          <CardHeader title="Change password" description="Your other signed-in browsers will be signed out." />
-          <CardBody>
-            <ChangePasswordForm onChanged={() => toast.success('Password changed. Other sessions were signed out.')} />
-          </CardBody>
-        </Card>
+        <SecurityCard />
+        {canChangePassword ? (
+          <Card>
+            <CardHeader title="Change password" description="Your other signed-in browsers will be signed out." />
+            <CardBody>
+              <ChangePasswordForm
+                onChanged={() => toast.success('Password changed. Other sessions were signed out.')}
+              />
+            </CardBody>
+          </Card>
+        ) : null}
       </div>
     </>
   );

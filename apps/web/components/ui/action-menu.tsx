@@ -36,6 +36,8 @@ export function ActionMenu({
   }, [open]);
 
   const visible = items.filter((item) => !item.hidden);
+  // No menu at all rather than an empty one: a reader without write access sees no trigger.
+  if (visible.length === 0) return null;
   return (
     <div
       ref={root}

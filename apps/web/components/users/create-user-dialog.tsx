@@ -1,13 +1,14 @@
 'use client';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { PASSWORD_MIN_LENGTH, USERNAME_PATTERN, type Role } from '@codex-lb/shared';
+import { PASSWORD_MIN_LENGTH, USERNAME_PATTERN } from '@codex-lb/shared';
 import { newPasswordProblem } from '@/components/auth/password-rules';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { Input, Select } from '@/components/ui/input';
+import type { RoleOption } from '@/hooks/use-role-options';
 import { useUserMutations } from '@/hooks/use-users';
 import { ApiError, errorMessage } from '@/lib/api-client';
 
@@ -23,11 +24,19 @@ export function validateNewUser(username: string, password: string): Errors {
   return errors;
 }
 
-export function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function CreateUserDialog({
+  open,
+  roles,
+  onClose,
+}: {
+  open: boolean;
+  roles: readonly RoleOption[];
+  onClose: () => void;
+}) {
   const { create } = useUserMutations();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [role, setRole] = useState<Role>('user');
+  const [role, setRole] = useState('user');
   const [errors, setErrors] = useState<Errors>({});
 
   function close() {
@@ -79,10 +88,13 @@ export function CreateUserDialog({ open, onClose }: { open: boolean; onClose: ()
             autoComplete="new-password"
           />
         </Field>
-        <Field label="Role" hint="Admins manage users and see every owner's accounts, keys and usage.">
-          <Select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            <option value="user">user</option>
-            <option value="admin">admin</option>
+        <Field label="Role" hint="What they may see and do; the Roles page lists each role's permissions.">
+          <Select value={role} onChange={(e) => setRole(e.target.value)}>
+            {roles.map((option) => (
+              <option key={option.slug} value={option.slug}>
+                {option.slug === option.name ? option.slug : `${option.name} (${option.slug})`}
+              </option>
+            ))}
           </Select>
         </Field>
         <div className="flex justify-end gap-2 pt-2">

@@ -1,15 +1,17 @@
 'use client';
-import type { Role, UserDto } from '@codex-lb/shared';
+import type { UserDto } from '@codex-lb/shared';
+import { ActionMenu } from '@/components/ui/action-menu';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
 import { Select } from '@/components/ui/input';
 import { Td } from '@/components/ui/table';
+import { withCurrent, type RoleOption } from '@/hooks/use-role-options';
 import { formatDateTime, formatRelative } from '@/lib/format';
 
 export interface UserRowActions {
-  onChangeRole: (user: UserDto, role: Role) => void;
+  onChangeRole: (user: UserDto, role: string) => void;
   onToggleActive: (user: UserDto) => void;
   onResetPassword: (user: UserDto) => void;
+  onResetMfa: (user: UserDto) => void;
   onDelete: (user: UserDto) => void;
 }
 
@@ -17,12 +19,15 @@ export function UserRow({
   user,
   isSelf,
   busy,
+  roles,
   actions,
 }: {
   user: UserDto;
   isSelf: boolean;
   busy: boolean;
-  actions: UserRowActions;
+  roles: readonly RoleOption[];
+  /** Absent for readers without users:manage: the row shows no control at all. */
+  actions?: UserRowActions;
 }) {
   return (
     <tr>
@@ -34,43 +39,48 @@ export function UserRow({
         {user.mustChangePassword ? <div className="text-xs text-amber-700">must change password</div> : null}
       </Td>
       <Td>
-        {/* The API refuses demoting the last admin; its message is shown as a toast. */}
-        <Select
-          aria-label={`Role of ${user.username}`}
-          controlSize="sm"
-          className="w-28"
-          value={user.role}
-          disabled={busy}
-          onChange={(event) => actions.onChangeRole(user, event.target.value as Role)}
-        >
-          <option value="user">user</option>
-          <option value="admin">admin</option>
-        </Select>
+        {actions ? (
+          // The API refuses demoting the last manager and granting beyond your own; its message is a toast.
+          <Select
+            aria-label={`Role of ${user.username}`}
+            controlSize="sm"
+            className="w-auto min-w-28"
+            value={user.role}
+            disabled={busy}
+            onChange={(event) => actions.onChangeRole(user, event.target.value)}
+          >
+            {withCurrent(roles, user.role).map((role) => (
+              <option key={role.slug} value={role.slug}>
+                {role.slug}
+              </option>
+            ))}
+          </Select>
+        ) : (
+          <Badge>{user.role}</Badge>
+        )}
       </Td>
       <Td>{user.isActive ? <Badge tone="green">active</Badge> : <Badge tone="neutral">deactivated</Badge>}</Td>
       <Td className="text-zinc-600" title={formatDateTime(user.lastLoginAt)}>
         {user.lastLoginAt ? formatRelative(user.lastLoginAt) : 'never'}
       </Td>
       <Td className="text-zinc-600">{formatDateTime(user.createdAt)}</Td>
-      <Td>
-        <div className="flex justify-end gap-1.5">
-          <Button size="sm" variant="ghost" onClick={() => actions.onResetPassword(user)} disabled={busy}>
-            Reset password
-          </Button>
-          <Button size="sm" variant="ghost" onClick={() => actions.onToggleActive(user)} disabled={busy}>
-            {user.isActive ? 'Deactivate' : 'Activate'}
-          </Button>
-          <Button
-            size="sm"
-            variant="ghost"
-            className="text-red-600 hover:bg-red-50"
-            onClick={() => actions.onDelete(user)}
-            disabled={busy || isSelf}
-            title={isSelf ? 'You cannot delete your own account.' : undefined}
-          >
-            Delete
-          </Button>
-        </div>
+      <Td className="text-right">
+        {actions ? (
+          <ActionMenu
+            label={`Actions for ${user.username}`}
+            items={[
+              { label: 'Reset password', onSelect: () => actions.onResetPassword(user), disabled: busy },
+              // An admin never resets their own second factor: they disable it in Settings with a code.
+              { label: 'Reset 2FA', onSelect: () => actions.onResetMfa(user), hidden: isSelf, disabled: busy },
+              {
+                label: user.isActive ? 'Deactivate' : 'Activate',
+                onSelect: () => actions.onToggleActive(user),
+                disabled: busy,
+              },
+              { label: 'Delete', onSelect: () => actions.onDelete(user), danger: true, hidden: isSelf },
+            ]}
+          />
+        ) : null}
       </Td>
     </tr>
   );

@@ -1,8 +1,8 @@
 'use client';
 import { useState } from 'react';
 import { toast } from 'sonner';
-import type { Role, UserDto } from '@codex-lb/shared';
-import { useCurrentSession } from '@/components/session-provider';
+import type { UserDto } from '@codex-lb/shared';
+import { useCan, useCurrentSession } from '@/components/session-provider';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
@@ -11,6 +11,7 @@ import { Select } from '@/components/ui/input';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
 import { Table, Th } from '@/components/ui/table';
+import { useRoleOptions } from '@/hooks/use-role-options';
 import { useUserMutations, useUsers } from '@/hooks/use-users';
 import { errorMessage } from '@/lib/api-client';
 import type { UserListFilters } from '@/lib/api/users';
@@ -24,16 +25,19 @@ export function UsersView() {
   const session = useCurrentSession();
   const [filters, setFilters] = useState<UserListFilters>({ role: '', active: '', offset: 0, limit: PAGE_SIZE });
   const users = useUsers(filters);
-  const { update, remove } = useUserMutations();
+  const { update, remove, resetMfa } = useUserMutations();
+  const canManage = useCan('users:manage');
+  const roles = useRoleOptions();
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<UserDto | null>(null);
+  const [resettingMfa, setResettingMfa] = useState<UserDto | null>(null);
   const [deleting, setDeleting] = useState<UserDto | null>(null);
 
   // Guard refusals (last admin, deleting yourself) come back as plain sentences; show them as is.
   const fail = (error: unknown) => toast.error(errorMessage(error));
 
   const actions = {
-    onChangeRole: (user: UserDto, role: Role) =>
+    onChangeRole: (user: UserDto, role: string) =>
       update.mutate(
         { id: user.id, body: { role } },
         { onSuccess: () => toast.success(`${user.username} is now ${role}.`), onError: fail },
@@ -50,9 +54,11 @@ export function UsersView() {
         },
       ),
     onResetPassword: setResetting,
+    onResetMfa: setResettingMfa,
     onDelete: setDeleting,
   };
 
+  const createButton = canManage ? <Button onClick={() => setCreating(true)}>New user</Button> : null;
   const page = users.data;
   const offset = filters.offset ?? 0;
   const setFilter = (patch: Partial<UserListFilters>) => setFilters((current) => ({ ...current, ...patch, offset: 0 }));
@@ -61,8 +67,8 @@ export function UsersView() {
     <>
       <PageHeader
         title="Users"
-        description="People who can sign in to this dashboard. Each user sees only their own accounts, keys and usage."
-        actions={<Button onClick={() => setCreating(true)}>New user</Button>}
+        description="People who can sign in to this dashboard. What each may see and do comes from their role."
+        actions={createButton}
       />
       <div className="mb-4 flex flex-wrap gap-3">
         <label className="flex items-center gap-2 text-sm">
@@ -73,8 +79,11 @@ export function UsersView() {
             onChange={(e) => setFilter({ role: e.target.value as UserListFilters['role'] })}
           >
             <option value="">Any</option>
-            <option value="admin">admin</option>
-            <option value="user">user</option>
+            {roles.map((role) => (
+              <option key={role.slug} value={role.slug}>
+                {role.slug}
+              </option>
+            ))}
           </Select>
         </label>
         <label className="flex items-center gap-2 text-sm">
@@ -94,8 +103,10 @@ export function UsersView() {
         {page && page.items.length === 0 ? (
           <EmptyState
             title="No users match"
-            description="Change the filters, or create a user so a teammate can sign in."
-            action={<Button onClick={() => setCreating(true)}>New user</Button>}
+            description={
+              canManage ? 'Change the filters, or create a user so a teammate can sign in.' : 'Change the filters.'
+            }
+            action={createButton}
           />
         ) : (
           <Card>
@@ -119,7 +130,8 @@ export function UsersView() {
                     user={user}
                     isSelf={user.id === session.user.id}
                     busy={update.isPending && update.variables?.id === user.id}
-                    actions={actions}
+                    roles={roles}
+                    actions={canManage ? actions : undefined}
                   />
                 ))}
               </tbody>
@@ -153,8 +165,25 @@ export function UsersView() {
         )}
       </QueryState>
 
-      <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
+      <CreateUserDialog open={creating} roles={roles} onClose={() => setCreating(false)} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} />
+      <ConfirmDialog
+        open={Boolean(resettingMfa)}
+        title={`Reset two-factor sign-in for ${resettingMfa?.username ?? ''}?`}
+        description="Their authenticator and recovery codes stop working and they are signed out everywhere. They sign in with their password and enrol again."
+        confirmLabel="Reset 2FA"
+        busy={resetMfa.isPending}
+        onClose={() => setResettingMfa(null)}
+        onConfirm={() =>
+          resettingMfa &&
+          resetMfa.mutate(resettingMfa.id, {
+            onSuccess: () =>
+              toast.success(`Two-factor sign-in reset for ${resettingMfa.username}; they were signed out.`),
+            onError: fail,
+            onSettled: () => setResettingMfa(null),
+          })
+        }
+      />
       <ConfirmDialog
         open={Boolean(deleting)}
         title={`Delete ${deleting?.username ?? ''}?`}

@@ -1,8 +1,9 @@
-import type { CreateUserRequest, Page, Role, UpdateUserRequest, UserDto } from '@codex-lb/shared';
+import type { CreateUserRequest, Page, UpdateUserRequest, UserDto } from '@codex-lb/shared';
 import { apiRequest } from '@/lib/api-client';
 
 export interface UserListFilters {
-  role?: Role | '';
+  /** A role slug (preset or custom), or '' for any. */
+  role?: string;
   active?: 'true' | 'false' | '';
   limit?: number;
   offset?: number;
@@ -15,4 +16,6 @@ export const usersApi = {
   update: (id: string, body: UpdateUserRequest) =>
     apiRequest<UserDto>(`/users/${encodeURIComponent(id)}`, { method: 'PATCH', body }),
   remove: (id: string) => apiRequest<void>(`/users/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** Removes their second factor and ends their sessions (never your own). */
+  resetMfa: (id: string) => apiRequest<void>(`/users/${encodeURIComponent(id)}/mfa`, { method: 'DELETE' }),
 };

@@ -4,6 +4,7 @@ import { cache } from 'react';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { AuthenticatedSession, SessionResponse } from '@codex-lb/shared';
+import { mustEnrolMfa } from '@/lib/api/mfa';
 import { apiOrigin } from './api-origin';
 
 export class ApiUnreachableError extends Error {}
@@ -32,10 +33,11 @@ export const getServerSession = cache(async (): Promise<SessionResponse> => {
   return (await response.json()) as SessionResponse;
 });
 
-/** For dashboard pages: signed in and past the forced password change, or redirected. */
+/** For dashboard pages: signed in, past the forced password change and any due 2FA enrolment. */
 export async function requireSession(): Promise<AuthenticatedSession> {
   const session = await getServerSession();
   if (!session.authenticated) redirect('/login');
   if (session.mustChangePassword) redirect('/change-password');
+  if (mustEnrolMfa(session)) redirect('/enrol-2fa');
   return session;
 }

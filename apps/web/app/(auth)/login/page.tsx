@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { LoginForm } from '@/components/auth/login-form';
-import { homePathFor } from '@/config/navigation';
+import { landingPathFor } from '@/lib/landing';
 import { getServerSession } from '@/lib/server/session';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -10,7 +10,6 @@ export const dynamic = 'force-dynamic';
 export default async function LoginPage() {
   // If the API is down, still show the form: signing in will then explain the problem.
   const session = await getServerSession().catch(() => ({ authenticated: false as const }));
-  if (session.authenticated)
-    redirect(session.mustChangePassword ? '/change-password' : homePathFor(session.permissions));
+  if (session.authenticated) redirect(landingPathFor(session));
   return <LoginForm />;
 }
