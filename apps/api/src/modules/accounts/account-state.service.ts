@@ -4,6 +4,7 @@
 // accounts module and every outcome the proxy reports goes through here.
 import { ownerIdOf } from './accounts.mapper';
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { DomainEvents } from '../../common/events';
 import type { OwnerScope } from '../../common/owner-scope';
 import { persistedChange, stateOfRow, transition, type AccountEvent, type AccountState } from './account-state';
@@ -25,13 +26,27 @@ export class AccountStateService {
    * Applies `event` to a stored account (background work and the proxy; never a request's own
    * input). Returns the row as it stands afterwards, or null when the account does not exist.
    */
-  applyUnscoped(id: string, event: AccountEvent, now = Date.now()): Promise<AccountRow | null> {
-    return this.apply(null, id, event, now);
+  applyUnscoped(
+    id: string,
+    event: AccountEvent,
+    now = Date.now(),
+    manager?: EntityManager,
+  ): Promise<AccountRow | null> {
+    return this.apply(null, id, event, now, manager);
   }
 
-  /** Applies an owner's action (pause, resume) within their scope: null means not found. */
-  applyScoped(scope: OwnerScope, id: string, event: AccountEvent, now = Date.now()): Promise<AccountRow | null> {
-    return this.apply(scope, id, event, now);
+  /**
+   * Applies an owner's action (pause, resume) within their scope: null means not found. Inside the
+   * caller's transaction (`manager`), the caller announces the change after its commit.
+   */
+  applyScoped(
+    scope: OwnerScope,
+    id: string,
+    event: AccountEvent,
+    now = Date.now(),
+    manager?: EntityManager,
+  ): Promise<AccountRow | null> {
+    return this.apply(scope, id, event, now, manager);
   }
 
   /** For the proxy: fire and forget, failures logged and never thrown. */
@@ -46,20 +61,23 @@ export class AccountStateService {
     id: string,
     event: AccountEvent,
     now: number,
+    manager?: EntityManager,
   ): Promise<AccountRow | null> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const row = scope ? await this.accounts.find(scope, id) : await this.accounts.findByIdUnscoped(id);
+      const row = scope
+        ? await this.accounts.find(scope, id, 'read', manager)
+        : await this.accounts.findByIdUnscoped(id, manager);
       if (!row) return null;
       const before = stateOfRow(row);
       const after = transition(before, event, now);
       if (!persistedChange(before, after)) return row;
-      if (await this.accounts.compareAndSetStatus(scope, id, row, toChange(after))) {
-        this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(row) });
+      if (await this.accounts.compareAndSetStatus(scope, id, row, toChange(after), manager)) {
+        if (!manager) this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(row) });
         return { ...row, ...toChange(after) } as AccountRow;
       }
     }
     this.logger.warn(`Account ${id} kept changing; '${event.type}' was not applied`);
-    return scope ? this.accounts.find(scope, id) : this.accounts.findByIdUnscoped(id);
+    return scope ? this.accounts.find(scope, id, 'read', manager) : this.accounts.findByIdUnscoped(id, manager);
   }
 }
 

@@ -4,7 +4,7 @@
 // they are never reachable from a request with another owner's id.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ownerCondition, type OwnerScope } from '../../common/owner-scope';
 import { AccountEntity, type AccountStatus } from './account.entity';
 import type { QuotaSnapshot } from './quota';
@@ -93,9 +93,9 @@ export class AccountsRepository {
     return rows.map((row: Record<string, unknown>) => toRow(row, this.dataSource));
   }
 
-  async find(scope: OwnerScope, id: string, access: AccountAccess = 'read'): Promise<AccountRow | null> {
+  async find(scope: OwnerScope, id: string, access: AccountAccess = 'read', manager?: EntityManager): Promise<AccountRow | null> {
     const params: unknown[] = [id];
-    const rows = await this.dataSource.query(
+    const rows = await (manager ?? this.dataSource.manager).query(
       `${SELECT} WHERE a.id = $1${accountCondition(scope, access, params)}`,
       params,
     );
@@ -103,8 +103,8 @@ export class AccountsRepository {
   }
 
   /** Internal lookup for background work and the proxy's cache, never for a request's input. */
-  async findByIdUnscoped(id: string): Promise<AccountRow | null> {
-    const rows = await this.dataSource.query(`${SELECT} WHERE a.id = $1`, [id]);
+  async findByIdUnscoped(id: string, manager?: EntityManager): Promise<AccountRow | null> {
+    const rows = await (manager ?? this.dataSource.manager).query(`${SELECT} WHERE a.id = $1`, [id]);
     return rows[0] ? toRow(rows[0], this.dataSource) : null;
   }
 
@@ -114,8 +114,8 @@ export class AccountsRepository {
   }
 
   /** Null when the seat is already registered (by anyone). */
-  async insert(account: NewAccount): Promise<string | null> {
-    const rows: { id: string }[] = await this.dataSource.query(
+  async insert(account: NewAccount, manager?: EntityManager): Promise<string | null> {
+    const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
       `INSERT INTO accounts (owner_user_id, chatgpt_account_id, chatgpt_user_id, email, plan_type,
                              access_token_enc, refresh_token_enc, id_token_enc, token_expires_at, last_refresh_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
@@ -136,9 +136,9 @@ export class AccountsRepository {
     return rows[0]?.id ?? null;
   }
 
-  async setAlias(scope: OwnerScope, id: string, alias: string | null): Promise<boolean> {
+  async setAlias(scope: OwnerScope, id: string, alias: string | null, manager?: EntityManager): Promise<boolean> {
     const params: unknown[] = [id, alias];
-    const result = await this.dataSource.query(
+    const result = await (manager ?? this.dataSource.manager).query(
       `UPDATE accounts a SET alias = $2, updated_at = now() WHERE a.id = $1${accountCondition(scope, 'write', params)}`,
       params,
     );
@@ -155,6 +155,7 @@ export class AccountsRepository {
     id: string,
     expected: Pick<StatusChange, 'status' | 'cooldownUntil'>,
     change: StatusChange,
+    manager?: EntityManager,
   ): Promise<boolean> {
     const params: unknown[] = [
       id,
@@ -164,7 +165,7 @@ export class AccountsRepository {
       expected.status,
       expected.cooldownUntil,
     ];
-    const result = await this.dataSource.query(
+    const result = await (manager ?? this.dataSource.manager).query(
       `UPDATE accounts a SET status = $2, status_reason = $3, cooldown_until = $4, updated_at = now()
         WHERE a.id = $1 AND a.status = $5 AND a.cooldown_until IS NOT DISTINCT FROM $6${scope ? accountCondition(scope, 'write', params) : ''}`,
       params,
@@ -172,9 +173,9 @@ export class AccountsRepository {
     return result[1] > 0;
   }
 
-  async delete(scope: OwnerScope, id: string): Promise<boolean> {
+  async delete(scope: OwnerScope, id: string, manager?: EntityManager): Promise<boolean> {
     const params: unknown[] = [id];
-    const result = await this.dataSource.query(
+    const result = await (manager ?? this.dataSource.manager).query(
       `DELETE FROM accounts a WHERE a.id = $1${accountCondition(scope, 'write', params)}`,
       params,
     );
@@ -189,8 +190,12 @@ export class AccountsRepository {
    * Moves an account to a user or a group (the caller checked the right to). Its shares go: they
    * were the previous owner's decision. Returns the groups whose pools changed.
    */
-  async moveOwner(id: string, to: { userId?: string; groupId?: string }): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+  async moveOwner(
+    id: string,
+    to: { userId?: string; groupId?: string },
+    outer?: EntityManager,
+  ): Promise<boolean> {
+    const work = async (manager: EntityManager) => {
       const result = await manager.query(
         `UPDATE accounts SET owner_user_id = $2, owner_group_id = $3, updated_at = now() WHERE id = $1`,
         [id, to.userId ?? null, to.groupId ?? null],
@@ -198,33 +203,38 @@ export class AccountsRepository {
       if (result[1] === 0) return false;
       await manager.query(`DELETE FROM account_shares WHERE account_id = $1`, [id]);
       return true;
-    });
+    };
+    return outer ? work(outer) : this.dataSource.transaction(work);
   }
 
-  async groupExists(groupId: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM groups WHERE id = $1`, [groupId]);
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async groupExists(groupId: string, manager?: EntityManager): Promise<boolean> {
+    const rows = await (manager ?? this.dataSource.manager).query(`SELECT 1 FROM groups WHERE id = $1`, [groupId]);
     return rows.length > 0;
   }
 
   /** Shares an account into a group (idempotent). */
-  async share(accountId: string, groupId: string, sharedBy: string): Promise<void> {
-    await this.dataSource.query(
+  async share(accountId: string, groupId: string, sharedBy: string, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).query(
       `INSERT INTO account_shares (account_id, group_id, shared_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
       [accountId, groupId, sharedBy],
     );
   }
 
   /** Withdraws a share; false when there was none. */
-  async unshare(accountId: string, groupId: string): Promise<boolean> {
-    const result = await this.dataSource.query(`DELETE FROM account_shares WHERE account_id = $1 AND group_id = $2`, [
+  async unshare(accountId: string, groupId: string, manager?: EntityManager): Promise<boolean> {
+    const result = await (manager ?? this.dataSource.manager).query(`DELETE FROM account_shares WHERE account_id = $1 AND group_id = $2`, [
       accountId,
       groupId,
     ]);
     return result[1] > 0;
   }
 
-  async userExists(userId: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM dashboard_users WHERE id = $1`, [userId]);
+  async userExists(userId: string, manager?: EntityManager): Promise<boolean> {
+    const rows = await (manager ?? this.dataSource.manager).query(`SELECT 1 FROM dashboard_users WHERE id = $1`, [userId]);
     return rows.length > 0;
   }
 
@@ -291,8 +301,9 @@ export class AccountsRepository {
     tokens: { accessTokenEnc: string; refreshTokenEnc: string; idTokenEnc: string; tokenExpiresAt: Date | null },
     planType: string | null,
     email: string | null,
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.dataSource.query(
+    await (manager ?? this.dataSource.manager).query(
       `UPDATE accounts SET access_token_enc = $2, refresh_token_enc = $3, id_token_enc = $4, token_expires_at = $5,
               plan_type = COALESCE($6, plan_type), email = COALESCE($7, email), last_refresh_at = now(),
               updated_at = now()
@@ -304,8 +315,9 @@ export class AccountsRepository {
   async findSeat(
     chatgptAccountId: string,
     chatgptUserId: string,
+    manager?: EntityManager,
   ): Promise<{ id: string; ownerUserId: string | null } | null> {
-    const rows = await this.dataSource.query(
+    const rows = await (manager ?? this.dataSource.manager).query(
       `SELECT id, owner_user_id FROM accounts WHERE chatgpt_account_id = $1 AND chatgpt_user_id = $2`,
       [chatgptAccountId, chatgptUserId],
     );

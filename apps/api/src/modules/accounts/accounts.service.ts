@@ -2,12 +2,14 @@
 // registered exactly once in the whole system, and which events change an account's state (the
 // rules themselves are in account-state.ts).
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { AccountDto } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
 import { TokenVault } from '../../common/crypto/token-vault';
 import { DomainEvents } from '../../common/events';
 import { ownerForCreate, type OwnerScope } from '../../common/owner-scope';
 import type { Principal } from '../../common/principal';
+import { AuditService } from '../audit/audit.service';
 import { GroupIndex } from '../groups/group-index';
 import { groupScopeFor, readableGroupIds } from '../groups/group-scope';
 import { ownerIdOf, toAccountDto } from './accounts.mapper';
@@ -35,6 +37,7 @@ export class AccountsService {
     private readonly vault: TokenVault,
     private readonly events: DomainEvents,
     private readonly groups: GroupIndex,
+    private readonly audit: AuditService,
   ) {}
 
   async list(principal: Principal, ownerId?: string): Promise<AccountDto[]> {
@@ -49,14 +52,35 @@ export class AccountsService {
 
   async rename(principal: Principal, id: string, alias: string | null): Promise<AccountDto> {
     const cleaned = alias?.trim() ? alias.trim() : null;
-    if (!(await this.accounts.setAlias(this.scope(principal), id, cleaned))) await this.requireWritable(principal, id);
+    const scope = this.scope(principal);
+    const renamed = await this.accounts.transaction(async (manager) => {
+      const before = await this.accounts.find(scope, id, 'write', manager);
+      if (!before || !(await this.accounts.setAlias(scope, id, cleaned, manager))) return false;
+      await this.audit.record(manager, {
+        action: 'account.update',
+        target: accountTarget(before),
+        changes: { before: { alias: before.alias }, after: { alias: cleaned } },
+      });
+      return true;
+    });
+    if (!renamed) await this.requireWritable(principal, id);
     return this.get(principal, id);
   }
 
   async pause(principal: Principal, id: string): Promise<AccountDto> {
-    const row = await this.states.applyScoped(this.scope(principal), id, {
-      type: 'paused',
-      message: `Paused by ${principal.username}`,
+    const scope = this.scope(principal);
+    const row = await this.accounts.transaction(async (manager) => {
+      const before = await this.accounts.find(scope, id, 'write', manager);
+      if (!before) return null;
+      const after = await this.states.applyScoped(
+        scope,
+        id,
+        { type: 'paused', message: `Paused by ${principal.username}` },
+        Date.now(),
+        manager,
+      );
+      if (after) await this.recordStatus(manager, 'account.pause', before, after);
+      return after;
     });
     if (!row) await this.requireWritable(principal, id);
     return this.changed(principal, id);
@@ -66,15 +90,28 @@ export class AccountsService {
   async resume(principal: Principal, id: string): Promise<AccountDto> {
     const blocker = resumeBlocker(stateOfRow(await this.requireWritable(principal, id)));
     if (blocker) throw ApiError.conflict('conflict', blocker);
-    if (!(await this.states.applyScoped(this.scope(principal), id, { type: 'resumed' }))) {
-      throw ApiError.notFound('Account');
-    }
+    const scope = this.scope(principal);
+    const resumed = await this.accounts.transaction(async (manager) => {
+      const before = await this.accounts.find(scope, id, 'write', manager);
+      const after = before && (await this.states.applyScoped(scope, id, { type: 'resumed' }, Date.now(), manager));
+      if (!before || !after) return false;
+      await this.recordStatus(manager, 'account.resume', before, after);
+      return true;
+    });
+    if (!resumed) throw ApiError.notFound('Account');
     return this.changed(principal, id);
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
     const current = await this.requireWritable(principal, id);
-    if (!(await this.accounts.delete(this.scope(principal), id))) throw ApiError.notFound('Account');
+    await this.accounts.transaction(async (manager) => {
+      if (!(await this.accounts.delete(this.scope(principal), id, manager))) throw ApiError.notFound('Account');
+      await this.audit.record(manager, {
+        action: 'account.delete',
+        target: accountTarget(current),
+        changes: { before: { email: current.email, alias: current.alias, ownerId: ownerIdOf(current) } },
+      });
+    });
     await this.groups.reload(...groupsOf(current));
     this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(current), deleted: true });
   }
@@ -99,7 +136,17 @@ export class AccountsService {
     } else if (to.groupId && !(await this.accounts.groupExists(to.groupId))) {
       throw ApiError.badRequest('The group does not exist.', 'validation_failed');
     }
-    if (!(await this.accounts.moveOwner(id, to))) throw ApiError.notFound('Account');
+    await this.accounts.transaction(async (manager) => {
+      if (!(await this.accounts.moveOwner(id, to, manager))) throw ApiError.notFound('Account');
+      await this.audit.record(manager, {
+        action: 'account.assign_owner',
+        target: accountTarget(current),
+        changes: {
+          before: { ownerUserId: current.ownerUserId, ownerGroupId: current.ownerGroupId, sharedWith: current.sharedWith },
+          after: { ownerUserId: to.userId ?? null, ownerGroupId: to.groupId ?? null, sharedWith: [] },
+        },
+      });
+    });
     // The group index first (synchronously awaited), so the very next request routes by it.
     await this.groups.reload(...groupsOf(current), ...(to.groupId ? [to.groupId] : []));
     // Both the old owner's and the new owner's caches (keys, pools) must forget the account.
@@ -130,7 +177,14 @@ export class AccountsService {
     }
     if (!admin && role === 'viewer') throw ApiError.forbidden('A viewer of the group cannot share accounts into it.');
     if (admin && !(await this.accounts.groupExists(groupId))) throw ApiError.notFound('Group');
-    await this.accounts.share(id, groupId, principal.userId);
+    await this.accounts.transaction(async (manager) => {
+      await this.accounts.share(id, groupId, principal.userId, manager);
+      await this.audit.record(manager, {
+        action: 'account.share',
+        target: accountTarget(current),
+        changes: { after: { groupId } },
+      });
+    });
     await this.groups.reload(groupId);
     this.events.emit('account.changed', { accountId: id, ownerId: current.ownerUserId });
     return { accountId: id, groupId, shared: true };
@@ -145,14 +199,21 @@ export class AccountsService {
     if (!admin && current.ownerUserId !== principal.userId && role !== 'owner') {
       throw ApiError.forbidden('Only the account’s owner or an owner of the group can withdraw it.');
     }
-    if (!(await this.accounts.unshare(id, groupId))) throw ApiError.notFound('Share');
+    await this.accounts.transaction(async (manager) => {
+      if (!(await this.accounts.unshare(id, groupId, manager))) throw ApiError.notFound('Share');
+      await this.audit.record(manager, {
+        action: 'account.unshare',
+        target: accountTarget(current),
+        changes: { before: { groupId } },
+      });
+    });
     await this.groups.reload(groupId);
     this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(current) });
   }
 
   /** Polls wham/usage now for one account the caller may see. */
   async refreshUsage(principal: Principal, id: string): Promise<AccountDto> {
-    await this.require(principal, id);
+    const current = await this.require(principal, id);
     try {
       await this.pollQuota(id);
     } catch (error) {
@@ -161,6 +222,10 @@ export class AccountsService {
       }
       throw error;
     }
+    // The poll's own writes are the quota the upstream reported; the row records who asked for it.
+    await this.accounts.transaction((manager) =>
+      this.audit.record(manager, { action: 'account.refresh_usage', target: accountTarget(current) }),
+    );
     return this.get(principal, id);
   }
 
@@ -182,13 +247,26 @@ export class AccountsService {
       idTokenEnc: this.vault.encrypt(tokens.idToken),
       tokenExpiresAt: accessTokenExpiry(tokens.accessToken),
     };
-    const id = await this.accounts.insert({
-      ownerUserId: ownerId,
-      chatgptAccountId: claims.chatgptAccountId,
-      chatgptUserId: claims.chatgptUserId,
-      email: claims.email,
-      planType: claims.planType,
-      ...encrypted,
+    const id = await this.accounts.transaction(async (manager) => {
+      const created = await this.accounts.insert(
+        {
+          ownerUserId: ownerId,
+          chatgptAccountId: claims.chatgptAccountId,
+          chatgptUserId: claims.chatgptUserId,
+          email: claims.email,
+          planType: claims.planType,
+          ...encrypted,
+        },
+        manager,
+      );
+      if (created) {
+        await this.audit.record(manager, {
+          action: 'account.create',
+          target: { type: 'account', id: created, label: claims.email },
+          changes: { after: { ownerId, email: claims.email, planType: claims.planType } },
+        });
+      }
+      return created;
     });
     if (id) {
       this.events.emit('account.changed', { accountId: id, ownerId });
@@ -203,8 +281,15 @@ export class AccountsService {
         'This ChatGPT account is already registered in codex-lb. Each seat can be added only once.',
       );
     }
-    await this.accounts.replaceTokens(existing.id, encrypted, claims.planType, claims.email);
-    await this.states.applyUnscoped(existing.id, { type: 'reauthenticated' });
+    await this.accounts.transaction(async (manager) => {
+      await this.accounts.replaceTokens(existing.id, encrypted, claims.planType, claims.email, manager);
+      await this.states.applyUnscoped(existing.id, { type: 'reauthenticated' }, Date.now(), manager);
+      await this.audit.record(manager, {
+        action: 'account.reauth',
+        target: { type: 'account', id: existing.id, label: claims.email },
+        changes: { after: { email: claims.email, planType: claims.planType } },
+      });
+    });
     this.events.emit('account.changed', { accountId: existing.id, ownerId });
     return { account: toAccountDto((await this.accounts.findByIdUnscoped(existing.id))!, undefined), created: false };
   }
@@ -274,6 +359,19 @@ export class AccountsService {
     throw ApiError.forbidden('You can see this account through a group but cannot change it.');
   }
 
+  private recordStatus(
+    manager: EntityManager,
+    action: 'account.pause' | 'account.resume',
+    before: AccountRow,
+    after: AccountRow,
+  ): Promise<void> {
+    return this.audit.record(manager, {
+      action,
+      target: accountTarget(before),
+      changes: { before: { status: before.status }, after: { status: after.status } },
+    });
+  }
+
   private toDto(scope: OwnerScope, row: AccountRow): AccountDto {
     return toAccountDto(row, readableGroupIds(scope));
   }
@@ -283,6 +381,10 @@ export class AccountsService {
     this.events.emit('account.changed', { accountId: id, ownerId: ownerIdOf(row) });
     return this.toDto(this.scope(principal), row);
   }
+}
+
+function accountTarget(row: AccountRow): { type: string; id: string; label: string | null } {
+  return { type: 'account', id: row.id, label: row.alias ?? row.email };
 }
 
 /** Groups whose pools hold the account: its owning group and the groups it is shared into. */

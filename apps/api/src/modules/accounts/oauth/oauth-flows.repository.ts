@@ -2,7 +2,7 @@
 // are scoped to that user (admins see all).
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 export interface FlowRow {
   id: string;
@@ -43,8 +43,8 @@ export class OAuthFlowsRepository {
     state: string | null;
     secretEnc: string;
     expiresAt: Date;
-  }): Promise<string> {
-    const rows = await this.dataSource.query(
+  }, manager?: EntityManager): Promise<string> {
+    const rows = await (manager ?? this.dataSource.manager).query(
       `INSERT INTO oauth_flows (owner_user_id, created_by_user_id, flow, state, secret_enc, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [input.ownerUserId, input.createdByUserId, input.flow, input.state, input.secretEnc, input.expiresAt],

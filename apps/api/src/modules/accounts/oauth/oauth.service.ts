@@ -10,6 +10,7 @@ import type { Principal } from '../../../common/principal';
 import { SETTINGS, type Settings } from '../../../config/settings';
 import { toAccountDto } from '../accounts.mapper';
 import { AccountsRepository } from '../accounts.repository';
+import { AuditService } from '../../audit/audit.service';
 import { AccountsService } from '../accounts.service';
 import { BROWSER_REDIRECT_URI, UpstreamAuthClient, UpstreamAuthError } from '../upstream-auth.client';
 import { CallbackServer } from './callback-server';
@@ -45,6 +46,7 @@ export class OAuthService implements OnModuleDestroy {
     private readonly accounts: AccountsService,
     private readonly upstream: UpstreamAuthClient,
     private readonly vault: TokenVault,
+    private readonly audit: AuditService,
     @Inject(SETTINGS) settings: Settings,
   ) {
     this.callback = new CallbackServer(settings.oauthCallbackPort, settings.host, (params) => this.onCallback(params));
@@ -75,13 +77,21 @@ export class OAuthService implements OnModuleDestroy {
       } catch (error) {
         this.logger.warn(`OAuth callback listener could not start: ${(error as Error).message}`);
       }
-      const flowId = await this.flows.create({
+      const flowId = await this.accountsRepo.transaction(async (manager) => {
+        const id = await this.flows.create({
         ownerUserId,
         createdByUserId: principal.userId,
         flow,
         state,
         secretEnc: this.vault.encrypt(JSON.stringify({ codeVerifier: verifier } satisfies BrowserSecret)),
         expiresAt,
+      }, manager);
+        await this.audit.record(manager, {
+          action: 'account.oauth_start',
+          target: { type: 'oauth_flow', id, label: flow },
+          changes: { after: { flow, ownerId: ownerUserId } },
+        });
+        return id;
       });
       return {
         flowId,
@@ -101,13 +111,21 @@ export class OAuthService implements OnModuleDestroy {
       );
     }
     const secret: DeviceSecret = device;
-    const flowId = await this.flows.create({
+    const flowId = await this.accountsRepo.transaction(async (manager) => {
+      const id = await this.flows.create({
       ownerUserId,
       createdByUserId: principal.userId,
       flow,
       state: null,
       secretEnc: this.vault.encrypt(JSON.stringify(secret)),
       expiresAt,
+    }, manager);
+      await this.audit.record(manager, {
+        action: 'account.oauth_start',
+        target: { type: 'oauth_flow', id, label: flow },
+        changes: { after: { flow, ownerId: ownerUserId } },
+      });
+      return id;
     });
     this.scheduleDevicePoll(flowId, secret, expiresAt, device.intervalSeconds * 1000);
     return {
