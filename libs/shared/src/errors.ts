@@ -66,6 +66,9 @@ export const ERROR_CODES = [
   'shutting_down',
   'concurrency_limit_exceeded',
   'stream_stalled',
+  'unsupported_content_encoding',
+  'upgrade_required',
+  'websocket_connection_limit_reached',
   // Infrastructure.
   'database_unavailable',
 ] as const;
