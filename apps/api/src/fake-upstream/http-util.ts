@@ -1,5 +1,7 @@
 // Small helpers over node:http: body reading, JSON answers, form/JSON parsing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -25,9 +27,35 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on('end', () => {
+      const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      try {
+        resolve(decodeBody(raw, req.headers['content-encoding']));
+      } catch (error) {
+        reject(new HttpError(400, { detail: `Could not decode the body: ${(error as Error).message}` }));
+      }
+    });
     req.on('error', reject);
   });
+}
+
+/** The upstream accepts compressed bodies as Codex sends them (zstd) and gzip, deflate, br. */
+export function decodeBody(raw: Buffer, encoding: string | undefined): Buffer {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case '':
+    case 'identity':
+      return raw;
+    case 'gzip':
+      return gunzipSync(raw);
+    case 'deflate':
+      return inflateSync(raw);
+    case 'br':
+      return brotliDecompressSync(raw);
+    case 'zstd':
+      return Buffer.from(zstdDecompress(raw));
+    default:
+      throw new Error(`unsupported content-encoding ${encoding}`);
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {

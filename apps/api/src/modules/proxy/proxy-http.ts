@@ -19,6 +19,7 @@ import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ConcurrencyGate, type Release } from './admission/concurrency-gate';
 import { Exchange } from './exchange';
 import { sendJson } from './proxy-call';
+import { createBodyDecoder, type BodyDecoder } from './wire/body-decoding';
 import { ProxyRoutes } from './proxy-routes.service';
 import { isLogged, ProxyService } from './proxy.service';
 
@@ -168,36 +169,68 @@ export class ProxyHttp {
     }
   }
 
-  /** The body, at most the limit; a body over it is refused with a 413 as soon as it passes it. */
+  /**
+   * The body, at most the limit; a body over it is refused with a 413 as soon as it passes it. A
+   * compressed body (Content-Encoding) is decoded as it arrives, and the limit bounds both the
+   * bytes received and the decoded size (wire/body-decoding.ts).
+   */
   private readBody(exchange: Exchange): Promise<Buffer> {
     const req = exchange.req;
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      const onData = (chunk: Buffer) => {
+      let received = 0;
+      let settled = false;
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        chunks.length = 0;
+        cleanup();
+        reject(error);
+      };
+      const onDecoded = (chunk: Buffer) => {
+        if (settled) return;
         size += chunk.length;
-        if (size > this.bodyLimit) {
-          chunks.length = 0;
-          cleanup();
-          reject(this.tooLarge());
-          return;
-        }
+        if (size > this.bodyLimit) return fail(this.tooLarge());
         chunks.push(chunk);
       };
-      const onEnd = () => {
+      const finish = () => {
+        if (settled) return;
+        settled = true;
         cleanup();
         resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
       };
-      // A client that goes away mid-body is noticed by the exchange; this only stops waiting.
-      const onGone = () => {
-        cleanup();
-        reject(new ApiError(499, 'client_closed', 'The client closed the request.'));
+      let decoder: BodyDecoder | null = null;
+      try {
+        decoder = createBodyDecoder(req.headers['content-encoding'], { data: onDecoded, end: finish, error: fail });
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      const onData = (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > this.bodyLimit) return fail(this.tooLarge());
+        if (decoder) decoder.write(chunk);
+        else onDecoded(chunk);
       };
-      const cleanup = () => {
+      const onEnd = () => {
+        if (!decoder) return finish();
+        // The request is read; its 'close' follows while the decoder may still be working (a
+        // client that leaves now is still noticed, through the exchange's wait).
+        detach();
+        decoder.end();
+      };
+      // A client that goes away mid-body is noticed by the exchange; this only stops waiting.
+      const onGone = () => fail(new ApiError(499, 'client_closed', 'The client closed the request.'));
+      const detach = () => {
         req.removeListener('data', onData);
         req.removeListener('end', onEnd);
         req.removeListener('error', onGone);
         req.removeListener('close', onGone);
+      };
+      const cleanup = () => {
+        decoder?.destroy();
+        detach();
         exchange.waiting = null;
       };
       req.on('data', onData);
