@@ -31,6 +31,7 @@ describe('dashboard auth and sessions', () => {
       user: { id: expect.any(String), username: 'admin', role: 'admin' },
       permissions: expect.arrayContaining(['users:manage', 'accounts:read']),
       mustChangePassword: false,
+      mfa: { enrolled: false, required: false },
     });
     const raw = ([] as string[]).concat(response.headers['set-cookie'])[0];
     expect(raw).toMatch(/HttpOnly/i);
@@ -257,7 +258,7 @@ describe('dashboard auth and sessions', () => {
       .expect(201);
   });
 
-  it('backs off per username after repeated failures, the same for unknown names', async () => {
+  it('backs off a client per username after repeated failures, the same for unknown names', async () => {
     const fail = (username: string) =>
       request(app.url).post('/api/dashboard-auth/password/login').send({ username, password: 'definitely-wrong' });
     const existing = await createUserSession(app, adminCookie, 'backoff-target');
@@ -270,7 +271,8 @@ describe('dashboard auth and sessions', () => {
     }
     const [a, b] = [await fail('backoff-target'), await fail('backoff-ghost')];
     expect(a.body).toEqual(b.body);
-    // Even the right password waits out the backoff.
+    // The failing client waits out the backoff even with the right password (other clients do
+    // not: login-abuse.spec.ts).
     await request(app.url)
       .post('/api/dashboard-auth/password/login')
       .send({ username: 'backoff-target', password: existing.password })
@@ -305,16 +307,29 @@ describe('login throttling per client IP', () => {
 describe('behind an HTTPS reverse proxy', () => {
   let secure: TestApp;
   beforeAll(async () => {
-    secure = await startTestApp({ env: { CODEX_LB_TRUST_PROXY: 'true' } });
+    // TLS ends at the proxy: the API itself is reached over plain http.
+    secure = await startTestApp({
+      env: { CODEX_LB_PUBLIC_URL: 'https://codex.example.com', CODEX_LB_DASHBOARD_ORIGINS: 'https://codex.example.com' },
+    });
   });
   afterAll(() => secure.close());
 
-  it('marks the cookie Secure when served over HTTPS behind a trusted proxy', async () => {
+  it('names the cookie __Host- and marks it Secure when the public URL is https, and accepts it back', async () => {
     const response = await request(secure.url)
       .post('/api/dashboard-auth/password/login')
-      .set('x-forwarded-proto', 'https')
       .send({ username: 'admin', password: ADMIN_PASSWORD })
       .expect(200);
-    expect(([] as string[]).concat(response.headers['set-cookie'])[0]).toMatch(/Secure/);
+    const cookie = ([] as string[]).concat(response.headers['set-cookie'])[0];
+    expect(cookie).toMatch(/^__Host-codex_lb_session=/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; Path=\/(;|$)/);
+    expect(cookie).not.toMatch(/Domain=/i);
+    const session = await request(secure.url).get('/api/dashboard-auth/session').set('cookie', cookie.split(';')[0]);
+    expect(session.body.authenticated).toBe(true);
+    // The plain name is not a session there.
+    const plain = cookie.split(';')[0].replace('__Host-', '');
+    expect((await request(secure.url).get('/api/dashboard-auth/session').set('cookie', plain)).body).toEqual({
+      authenticated: false,
+    });
   });
 });

@@ -20,6 +20,9 @@ export interface PendingLoginRow {
   failures: number;
 }
 
+/** What the driver answers an UPDATE or DELETE: the RETURNING rows and the affected count. */
+type Modified<T = unknown> = [T[], number];
+
 /** Steps older than this many are deleted as new ones are accepted (the window is ±1). */
 const KEEP_STEPS = 10;
 
@@ -68,7 +71,7 @@ export class MfaRepository {
 
   /** The pending secret becomes the secret, if it is still the one the code was checked against. */
   async enrol(manager: EntityManager, userId: string, envelope: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
+    const [, count]: Modified = await manager.query(
       `UPDATE user_mfa
           SET totp_secret = pending_secret, enrolled_at = now(),
               pending_secret = NULL, pending_created_at = NULL, updated_at = now()
@@ -76,7 +79,7 @@ export class MfaRepository {
        RETURNING user_id`,
       [userId, envelope],
     );
-    return rows.length > 0;
+    return count > 0;
   }
 
   async replaceRecoveryCodes(manager: EntityManager, userId: string, hmacs: string[]): Promise<void> {
@@ -97,7 +100,7 @@ export class MfaRepository {
 
   /** Everything two-factor of a user: secret, codes, steps and pending sign-ins. True if enrolled. */
   async remove(manager: EntityManager, userId: string): Promise<boolean> {
-    const rows: { enrolled: boolean }[] = await manager.query(
+    const [rows]: Modified<{ enrolled: boolean }> = await manager.query(
       `DELETE FROM user_mfa WHERE user_id = $1 RETURNING enrolled_at IS NOT NULL AS enrolled`,
       [userId],
     );
@@ -124,13 +127,12 @@ export class MfaRepository {
 
   /** Marks an unused recovery code used: true for exactly one of any number of concurrent uses. */
   async useRecoveryCode(userId: string, hmac: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const [, count]: Modified = await this.dataSource.query(
       `UPDATE mfa_recovery_codes SET used_at = now()
-        WHERE user_id = $1 AND code_hmac = $2 AND used_at IS NULL
-       RETURNING user_id`,
+        WHERE user_id = $1 AND code_hmac = $2 AND used_at IS NULL`,
       [userId, hmac],
     );
-    return rows.length > 0;
+    return count > 0;
   }
 
   async createPendingLogin(tokenHash: string, userId: string, ttlSeconds: number): Promise<void> {
@@ -155,7 +157,7 @@ export class MfaRepository {
 
   /** Counts a wrong code; the pending sign-in is dropped at the limit. Returns tries left. */
   async failPendingLogin(id: string, maxFailures: number): Promise<number> {
-    const rows: { failures: number }[] = await this.dataSource.query(
+    const [rows]: Modified<{ failures: number }> = await this.dataSource.query(
       `UPDATE mfa_pending_logins SET failures = failures + 1 WHERE id = $1 RETURNING failures`,
       [id],
     );
@@ -166,8 +168,8 @@ export class MfaRepository {
 
   /** Consumes a pending sign-in: true for the one caller that deleted it. */
   async consumePendingLogin(manager: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(`DELETE FROM mfa_pending_logins WHERE id = $1 RETURNING id`, [id]);
-    return rows.length > 0;
+    const [, count]: Modified = await manager.query(`DELETE FROM mfa_pending_logins WHERE id = $1`, [id]);
+    return count > 0;
   }
 
   async deletePendingLogin(tokenHash: string): Promise<void> {

@@ -88,11 +88,11 @@ export class SessionsRepository {
   }
 
   async deleteByTokenHash(tokenHash: string, manager?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
-      `DELETE FROM dashboard_sessions WHERE token_hash = $1 RETURNING id`,
+    const result: [unknown[], number] = await (manager ?? this.dataSource.manager).query(
+      `DELETE FROM dashboard_sessions WHERE token_hash = $1`,
       [tokenHash],
     );
-    return rows.length > 0;
+    return (result[1] ?? 0) > 0;
   }
 
   async deleteForUser(userId: string, manager?: EntityManager): Promise<void> {
