@@ -1,5 +1,6 @@
 'use client';
 import { Select } from '@/components/ui/input';
+import { useCan } from '@/components/session-provider';
 import { useOwners } from '@/hooks/use-owners';
 
 /** Admin-only filter: "All owners" or one dashboard user. */
@@ -12,7 +13,8 @@ export function OwnerFilter({
   onChange: (ownerId: string) => void;
   label?: string;
 }) {
-  const { owners, isPending } = useOwners(true);
+  // Listing owners needs users:read; without it the filter offers "All owners" only.
+  const { owners, isPending } = useOwners(useCan('users:read'));
   return (
     <label className="flex items-center gap-2 text-sm">
       <span className="text-zinc-600">{label}</span>
