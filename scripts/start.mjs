@@ -93,6 +93,9 @@ process.on('SIGTERM', () => stop(0));
 if (which !== 'web') run('api', process.execPath, ['dist/main.js'], join(root, 'apps/api'));
 if (which !== 'api') {
   const port = env.CODEX_LB_WEB_PORT ?? '3000';
-  run('web', process.execPath, [join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', port], web);
+  // client-address.cjs makes the dashboard forward each browser's own address to the API (it
+  // replaces any X-Forwarded-For the browser sent), so sign-in throttling is per client.
+  const next = join(root, 'node_modules/next/dist/bin/next');
+  run('web', process.execPath, ['-r', join(web, 'client-address.cjs'), next, 'start', '-p', port], web);
   console.log(`[start] dashboard: http://localhost:${port}`);
 }

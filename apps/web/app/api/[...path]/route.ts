@@ -1,6 +1,12 @@
 // Streams every /api/* request to the API so the session cookie stays first-party on the
 // dashboard's origin. A route handler (not a next.config rewrite) because rewrites are frozen at
 // build time and CODEX_LB_API_URL must be honoured at run time.
+//
+// The client's address goes to the API in X-Forwarded-For, as this server determined it
+// (client-address.cjs, preloaded by `npm start` and the compose file): a browser's own
+// X-Forwarded-For, Forwarded or X-Real-IP never reaches the API. Without the preload no address
+// is forwarded (the API then sees this server's, one throttle bucket for all) rather than one the
+// browser could have written.
 import type { NextRequest } from 'next/server';
 import { apiOrigin } from '@/lib/server/api-origin';
 
@@ -23,11 +29,35 @@ const HOP_BY_HOP = new Set([
   'accept-encoding',
 ]);
 
+// Set here from what this server knows, never copied from the browser's request.
+const FORWARDING = new Set(['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host', 'x-forwarded-proto']);
+
+const CLIENT_ADDRESS_MARK = Symbol.for('codex-lb.client-address');
+let warnedNoClientAddress = false;
+
+/** The address client-address.cjs put in X-Forwarded-For, or null when it did not run. */
+function clientAddress(request: NextRequest): string | null {
+  if ((globalThis as Record<symbol, unknown>)[CLIENT_ADDRESS_MARK] !== true) {
+    if (!warnedNoClientAddress) {
+      warnedNoClientAddress = true;
+      console.warn(
+        '[api proxy] started without client-address.cjs: client addresses are not forwarded, so the API ' +
+          'throttles sign-ins for all browsers together. Start the dashboard with `npm start`.',
+      );
+    }
+    return null;
+  }
+  return request.headers.get('x-forwarded-for');
+}
+
 function requestHeaders(request: NextRequest): Headers {
   const headers = new Headers();
   request.headers.forEach((value, key) => {
-    if (!HOP_BY_HOP.has(key.toLowerCase())) headers.set(key, value);
+    const name = key.toLowerCase();
+    if (!HOP_BY_HOP.has(name) && !FORWARDING.has(name)) headers.set(key, value);
   });
+  const address = clientAddress(request);
+  if (address) headers.set('x-forwarded-for', address);
   headers.set('accept-encoding', 'identity');
   const host = request.headers.get('host');
   if (host) headers.set('x-forwarded-host', host);
