@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { UpstreamContext } from './context';
 import { bearer, parseJsonObject, readBody, sendJson } from './http-util';
 import { randomId } from './jwt';
-import { MODELS_BODY } from './models';
+import { MODELS_BODY, MODELS_ETAG } from './models';
 import { estimateTokens, lastUserText, planOutput } from './reply';
 import { buildFailedFrames, buildFrames, newResponseId, type RateLimitSnapshot, type Usage } from './sse';
 import { nowSeconds, rememberPromptCache, rollWindows, type SeatState } from './state';
@@ -44,9 +44,15 @@ export class BackendRoutes {
     const method = req.method ?? 'GET';
     if (method === 'GET' && path === '/backend-api/codex/models') {
       this.record(req, path, seat, null);
+      // The catalogue's ETag; a client that has it gets a 304.
+      if (req.headers['if-none-match'] === MODELS_ETAG) {
+        res.writeHead(304, { etag: MODELS_ETAG });
+        return void res.end();
+      }
       res.writeHead(200, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(MODELS_BODY),
+        etag: MODELS_ETAG,
         ...this.rateHeaders(seat),
       });
       return void res.end(MODELS_BODY);
@@ -71,45 +77,56 @@ export class BackendRoutes {
   }
 
   private authenticate(req: IncomingMessage, res: ServerResponse): SeatState | null {
+    const check = this.checkSeat(req);
+    if ('seat' in check) return check.seat;
+    sendJson(res, check.status, check.body);
+    return null;
+  }
+
+  /** The seat a request's token and chatgpt-account-id name, or the upstream's refusal. */
+  checkSeat(req: IncomingMessage): { seat: SeatState } | { status: number; body: Json } {
     const token = bearer(req);
     const check = token ? this.ctx.store.checkAccess(token) : ({ ok: false, code: 'invalid_token' } as const);
     if (!check.ok) {
-      sendJson(res, 401, {
-        error: { message: AUTH_ERRORS[check.code], type: null, code: check.code, param: null },
+      return {
         status: 401,
-      });
-      return null;
+        body: { error: { message: AUTH_ERRORS[check.code], type: null, code: check.code, param: null }, status: 401 },
+      };
     }
     const seat = check.seat;
     if (seat.deactivated) {
-      sendJson(res, 401, {
-        error: {
-          message: 'Your OpenAI account has been deactivated.',
-          type: null,
-          code: 'account_deactivated',
-          param: null,
-        },
+      return {
         status: 401,
-      });
-      return null;
+        body: {
+          error: {
+            message: 'Your OpenAI account has been deactivated.',
+            type: null,
+            code: 'account_deactivated',
+            param: null,
+          },
+          status: 401,
+        },
+      };
     }
     const accountHeader = req.headers['chatgpt-account-id'];
     if (accountHeader !== seat.seat.chatgptAccountId) {
-      sendJson(res, 403, {
-        error: {
-          message: 'chatgpt-account-id does not match the token',
-          type: null,
-          code: 'account_mismatch',
-          param: null,
-        },
+      return {
         status: 403,
-      });
-      return null;
+        body: {
+          error: {
+            message: 'chatgpt-account-id does not match the token',
+            type: null,
+            code: 'account_mismatch',
+            param: null,
+          },
+          status: 403,
+        },
+      };
     }
-    return seat;
+    return { seat };
   }
 
-  private record(req: IncomingMessage, path: string, seat: SeatState, body: unknown): void {
+  record(req: IncomingMessage, path: string, seat: SeatState, body: unknown, transport?: 'websocket'): void {
     if (!this.ctx.opts.recordRequests) return;
     this.log.push({
       at: Date.now(),
@@ -119,6 +136,7 @@ export class BackendRoutes {
       accessToken: bearer(req),
       headers: req.headers,
       body,
+      ...(transport ? { transport } : {}),
     });
     if (this.log.length > this.ctx.opts.requestLogCap)
       this.log.splice(0, this.log.length - this.ctx.opts.requestLogCap);
@@ -135,6 +153,8 @@ export class BackendRoutes {
     for (const field of UNSUPPORTED_FIELDS) {
       if (field in body) return bad(res, `Unsupported parameter: ${field}`);
     }
+    // Warm-ups exist on the WebSocket transport only.
+    if ('generate' in body) return bad(res, 'Unsupported parameter: generate');
     const injected = seat.failQueue[0];
     if (injected) {
       const remaining = (injected.count ?? 1) - 1;
@@ -164,7 +184,7 @@ export class BackendRoutes {
     const rejected = this.reject(res, seat, body, true);
     if (rejected === true) return;
     const output = planOutput(body);
-    const outputChars = output.kind === 'text' ? output.text.length : output.arguments.length;
+    const outputChars = outputCharsOf(output);
     const usage = this.usageFor(seat, body, bytes, outputChars);
     this.grow(seat);
     const plan = {
@@ -180,6 +200,7 @@ export class BackendRoutes {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-request-id': randomId(16),
+      'x-codex-turn-state': turnState(seat),
       ...this.rateHeaders(seat),
     };
     await this.firstByteDelay(seat);
@@ -246,7 +267,7 @@ export class BackendRoutes {
     );
   }
 
-  private usageFor(seat: SeatState, body: Json, bytes: number, outputChars: number): Usage {
+  usageFor(seat: SeatState, body: Json, bytes: number, outputChars: number): Usage {
     const input = estimateTokens(bytes);
     const key = typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : null;
     const cached = key ? rememberPromptCache(seat, key, input) : 0;
@@ -261,18 +282,18 @@ export class BackendRoutes {
     };
   }
 
-  private grow(seat: SeatState): void {
+  grow(seat: SeatState): void {
     const g = this.ctx.opts.usageGrowth;
     seat.primaryUsed = Math.min(100, seat.primaryUsed + g.primary);
     seat.secondaryUsed = Math.min(100, seat.secondaryUsed + g.secondary);
   }
 
-  private firstByteDelay(seat: SeatState): Promise<void> | void {
+  firstByteDelay(seat: SeatState): Promise<void> | void {
     const ms = Math.max(this.slowFirstByteMs, seat.slowFirstByteMs);
     if (ms > 0) return new Promise((r) => setTimeout(r, ms));
   }
 
-  private pace(): Promise<void> | void {
+  pace(): Promise<void> | void {
     const ms = this.ctx.opts.eventDelayMs;
     if (ms > 0) return new Promise((r) => setTimeout(r, ms));
   }
@@ -291,6 +312,17 @@ export class BackendRoutes {
       'x-codex-credits-unlimited': String(seat.credits.unlimited),
     };
   }
+}
+
+export function outputCharsOf(output: ReturnType<typeof planOutput>): number {
+  if (output.kind === 'text') return output.text.length;
+  if (output.kind === 'compaction') return output.encryptedContent.length;
+  return output.arguments.length;
+}
+
+/** A turn-state token naming the seat that produced it (opaque to clients). */
+export function turnState(seat: SeatState): string {
+  return `ts_${Buffer.from(seat.seat.chatgptAccountId).toString('base64url')}_${randomId(8)}`;
 }
 
 function bad(res: ServerResponse, detail: string): true {

@@ -7,6 +7,7 @@ import type { ResolvedOptions, UpstreamContext } from './context';
 import { ControlRoutes } from './control-routes';
 import { HttpError, sendJson } from './http-util';
 import { SeatStore, type SeatState } from './state';
+import { WebSocketRoutes } from './websocket-routes';
 import type {
   AddAccountInput,
   CodexAuthJson,
@@ -38,6 +39,7 @@ export class FakeUpstream implements UpstreamContext {
   private readonly auth: AuthRoutes;
   private readonly backend: BackendRoutes;
   private readonly controls: ControlRoutes;
+  private readonly websockets: WebSocketRoutes;
   private loginQueue: SeatState[] = [];
 
   private constructor(options: FakeUpstreamOptions) {
@@ -52,13 +54,23 @@ export class FakeUpstream implements UpstreamContext {
       eventDelayMs: options.eventDelayMs ?? 0,
       crlf: options.crlf ?? false,
       terminalPaddingChars: options.terminalPaddingChars ?? 0,
+      websockets: options.websockets ?? true,
+      websocketMaxAgeMs: options.websocketMaxAgeMs ?? 60 * 60_000,
       usageGrowth: { primary: options.usageGrowth?.primary ?? 0.1, secondary: options.usageGrowth?.secondary ?? 0.02 },
     };
     this.store = new SeatStore(this.opts.accessTokenTtlSeconds);
     this.auth = new AuthRoutes(this);
     this.backend = new BackendRoutes(this);
     this.controls = new ControlRoutes(this);
+    this.websockets = new WebSocketRoutes(this, this.backend);
+    this.websockets.options.enabled = this.opts.websockets;
+    this.websockets.options.maxAgeMs = this.opts.websocketMaxAgeMs;
     this.server = createServer((req, res) => void this.route(req, res));
+    this.server.on('upgrade', (req, socket, head) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      if (!this.websockets.upgrade(req, socket, head, q === -1 ? url : url.slice(0, q))) socket.destroy();
+    });
     // Long keep-alive so a benchmark's pooled connections are not torn down between requests.
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 66_000;
@@ -80,6 +92,7 @@ export class FakeUpstream implements UpstreamContext {
   }
 
   close(): Promise<void> {
+    this.websockets.closeAll();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -136,6 +149,10 @@ export class FakeUpstream implements UpstreamContext {
     if (options.eventDelayMs !== undefined) o.eventDelayMs = options.eventDelayMs;
     if (options.crlf !== undefined) o.crlf = options.crlf;
     if (options.terminalPaddingChars !== undefined) o.terminalPaddingChars = options.terminalPaddingChars;
+    if (options.websockets !== undefined) o.websockets = this.websockets.options.enabled = options.websockets;
+    if (options.websocketMaxAgeMs !== undefined) {
+      o.websocketMaxAgeMs = this.websockets.options.maxAgeMs = options.websocketMaxAgeMs;
+    }
     if (options.usageGrowth?.primary !== undefined) o.usageGrowth.primary = options.usageGrowth.primary;
     if (options.usageGrowth?.secondary !== undefined) o.usageGrowth.secondary = options.usageGrowth.secondary;
   }
@@ -184,6 +201,12 @@ export class FakeUpstream implements UpstreamContext {
 
   // ---- observation ----
 
+  /** WebSocket traffic: upgrades accepted, turns generated, warm-ups answered, sockets open now. */
+  get websocketStats(): { upgrades: number; turns: number; warmups: number; open: number } {
+    const ws = this.websockets;
+    return { upgrades: ws.upgrades, turns: ws.turns, warmups: ws.warmups, open: ws.open };
+  }
+
   get requests(): RecordedRequest[] {
     return this.backend.log;
   }
@@ -229,6 +252,7 @@ export class FakeUpstream implements UpstreamContext {
       totalRefreshes: seats.reduce((n, s) => n + s.refreshes, 0),
       refreshTokensSeen: this.refreshTokensSeen.length,
       recordedRequests: this.backend.log.length,
+      websockets: this.websocketStats,
     };
   }
 
@@ -251,6 +275,7 @@ export class FakeUpstream implements UpstreamContext {
     }
     this.backend.slowFirstByteMs = 0;
     this.backend.log.length = 0;
+    this.websockets.reset();
     this.refreshTokensSeen.length = 0;
     this.loginQueue = [];
     if (options.seats) {

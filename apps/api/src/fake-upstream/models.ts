@@ -1,4 +1,5 @@
 // Model catalogue in the shape of the Codex backend `/codex/models` answer (Codex CLI's ModelInfo).
+import { createHash } from 'node:crypto';
 const LEVELS = [
   { effort: 'low', description: 'Fast responses with lighter reasoning' },
   { effort: 'medium', description: 'Balances speed and reasoning depth for everyday tasks' },
@@ -41,3 +42,5 @@ export const MODELS_BODY = JSON.stringify({
     model('gpt-5', 'gpt-5', 'Previous general-purpose model.', 3, 272000),
   ],
 });
+
+export const MODELS_ETAG = `"${createHash('sha256').update(MODELS_BODY).digest('hex').slice(0, 16)}"`;

@@ -12,6 +12,11 @@ type Json = Record<string, unknown>;
  */
 export function planOutput(body: Json): OutputPlan {
   const input = body.input;
+  // Remote compaction: the answer is one opaque compaction item standing for the history.
+  if (Array.isArray(input) && input.some((item) => (item as Json)?.type === 'compaction_trigger')) {
+    const summary = `Summary of ${input.length - 1} items. Last user message: ${lastUserText(input).slice(0, 200)}`;
+    return { kind: 'compaction', encryptedContent: Buffer.from(summary).toString('base64'), chunks: [] };
+  }
   const last = Array.isArray(input) && input.length > 0 ? (input[input.length - 1] as Json) : null;
   if (last && last.type === 'function_call_output') {
     const output = typeof last.output === 'string' ? last.output : JSON.stringify(last.output ?? '');

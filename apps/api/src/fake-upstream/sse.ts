@@ -20,7 +20,8 @@ export interface Usage {
 
 export type OutputPlan =
   | { kind: 'text'; text: string; chunks: string[] }
-  | { kind: 'function_call'; name: string; arguments: string; chunks: string[] };
+  | { kind: 'function_call'; name: string; arguments: string; chunks: string[] }
+  | { kind: 'compaction'; encryptedContent: string; chunks: string[] };
 
 export interface StreamPlan {
   responseId: string;
@@ -115,6 +116,16 @@ export function buildFrames(plan: StreamPlan): string[] {
     frames.push(frame('response.output_text.done', seq++, `${at},"text":${textJson},"logprobs":[]`));
     frames.push(frame('response.content_part.done', seq++, `${at},"part":${part}`));
     itemDone = `{"id":"${itemId}","type":"message","status":"completed","content":[${part}],"role":"assistant"}`;
+  } else if (out.kind === 'compaction') {
+    const itemId = `cmp_${randomId(16)}`;
+    frames.push(
+      frame(
+        'response.output_item.added',
+        seq++,
+        `,"output_index":0,"item":{"id":"${itemId}","type":"compaction","encrypted_content":null}`,
+      ),
+    );
+    itemDone = `{"id":"${itemId}","type":"compaction","encrypted_content":${JSON.stringify(out.encryptedContent)}}`;
   } else {
     const itemId = `fc_${randomId(16)}`;
     const callId = `call_${randomId(12)}`;

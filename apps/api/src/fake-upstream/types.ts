@@ -50,6 +50,10 @@ export interface FakeUpstreamOptions {
   crlf?: boolean;
   /** Pad the terminal event's response with instructions of this many characters (a long session). */
   terminalPaddingChars?: number;
+  /** Answer WebSocket upgrades on /codex/responses (default true); false refuses them with 426. */
+  websockets?: boolean;
+  /** A WebSocket's life before websocket_connection_limit_reached (default 60 minutes). */
+  websocketMaxAgeMs?: number;
 }
 
 /** Options a running fake can change through `configure()` or `POST /__fake/config`. */
@@ -63,6 +67,8 @@ export type RuntimeOptions = Pick<
   | 'eventDelayMs'
   | 'crlf'
   | 'terminalPaddingChars'
+  | 'websockets'
+  | 'websocketMaxAgeMs'
 >;
 
 export type FailStatus = 401 | 402 | 403 | 429 | 500 | 502 | 503;
@@ -99,6 +105,8 @@ export interface RecordedRequest {
   accessToken: string | null;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** Set for a WebSocket turn (`response.create` frame); the headers are the upgrade's. */
+  transport?: 'websocket';
 }
 
 export interface CodexAuthJson {
