@@ -53,6 +53,13 @@ export interface Settings {
   upstreamConnections: number;
   /** A client that accepts no byte of a stream for this long is cut off. */
   streamStallTimeoutMs: number;
+  /** Responses over WebSocket on the proxy's responses routes; off answers upgrades with 426. */
+  websockets: boolean;
+  /** Open WebSockets per owner (user) and per API key; an upgrade over either is a 429. */
+  maxSocketsPerOwner: number;
+  maxSocketsPerKey: number;
+  /** A WebSocket with no frame either way for this long is closed. */
+  websocketIdleTimeoutMs: number;
   /** Postgres: connect and statement deadlines, so an outage answers 503 instead of hanging. */
   databaseConnectTimeoutMs: number;
   databaseStatementTimeoutMs: number;
@@ -99,6 +106,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new SettingsError(name, `expected a value between ${min} and ${max}, got ${parsed}`);
   }
   return parsed;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new SettingsError(name, `expected true or false, got "${value}"`);
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -273,6 +288,10 @@ export function loadSettings(env: Env = process.env): Settings {
     queueTimeoutMs: int(env, 'CODEX_LB_QUEUE_TIMEOUT_SECONDS', 10, 0, 600) * 1000,
     upstreamConnections: int(env, 'CODEX_LB_UPSTREAM_CONNECTIONS', 256, 1, 65536),
     streamStallTimeoutMs: int(env, 'CODEX_LB_STREAM_STALL_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+    websockets: flag(env, 'CODEX_LB_WEBSOCKETS', true),
+    maxSocketsPerOwner: int(env, 'CODEX_LB_MAX_WEBSOCKETS_PER_USER', 256, 1, 1000000),
+    maxSocketsPerKey: int(env, 'CODEX_LB_MAX_WEBSOCKETS_PER_KEY', 128, 1, 1000000),
+    websocketIdleTimeoutMs: int(env, 'CODEX_LB_WEBSOCKET_IDLE_TIMEOUT_SECONDS', 600, 1, 86400) * 1000,
     databaseConnectTimeoutMs: int(env, 'CODEX_LB_DATABASE_CONNECT_TIMEOUT_SECONDS', 3, 1, 600) * 1000,
     databaseStatementTimeoutMs: int(env, 'CODEX_LB_DATABASE_STATEMENT_TIMEOUT_SECONDS', 15, 1, 3600) * 1000,
   };
