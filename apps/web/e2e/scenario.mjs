@@ -16,6 +16,20 @@ import {
   shareAccountIntoGroup,
   waitForGroupUsage,
 } from './steps/groups.mjs';
+import {
+  READ_ONLY_ROLE,
+  adminResetsTotp,
+  auditPageWorks,
+  createRoleInBrowser,
+  createUserWithRole,
+  deniedEventListed,
+  deniedThroughApi,
+  enrolTotp,
+  roleHoldersInclude,
+  signInWithSecondFactor,
+  signOut,
+  viewerSeesNoWriteControls,
+} from './steps/governance.mjs';
 import { adminSeesBothAndFilters, userSeesNoUsersPage, userSeesOnlyOwnRows } from './steps/visibility.mjs';
 import { checkLogDetail, checkUsageChart, createAndCopyKey, importAccount, waitForLogRow } from './steps/workspace.mjs';
 
@@ -28,6 +42,8 @@ const PAGES = [
   '/groups',
   '/service-accounts',
   '/users',
+  '/roles',
+  '/audit',
   '/settings',
 ];
 const MODEL = 'gpt-5.1-codex';
@@ -212,9 +228,107 @@ export async function runScenario({ harness, stack, browser, webRoot }) {
     { requires: ['a request with the group key is served through the proxy'] },
   );
 
+  // Issue 16: a custom read-only role, what its holder sees, two-factor sign-in, the audit log.
+  const vera = { username: 'vera', firstPassword: 'vera-first-1', password: 'vera-chosen-2' };
+  const viewer = await newPersonPage(browser, stack.webUrl);
+  const adminIn = 'admin signs in with the keyboard only';
+  await step(
+    'the admin creates a custom read-only role on the Roles page',
+    async () => {
+      await createRoleInBrowser(admin, READ_ONLY_ROLE);
+      await shot(admin, 'admin-roles');
+      await admin.getByRole('button', { name: `Holders of ${READ_ONLY_ROLE.name}` }).waitFor();
+    },
+    { requires: [adminIn] },
+  );
+
+  const roleMade = 'the admin creates a custom read-only role on the Roles page';
+  await step(
+    'the admin assigns the role to a new user; the Roles page counts them as its holder',
+    async () => {
+      await createUserWithRole(admin, {
+        username: vera.username,
+        password: vera.firstPassword,
+        role: READ_ONLY_ROLE.slug,
+      });
+      await roleHoldersInclude(admin, READ_ONLY_ROLE, vera.username);
+    },
+    { requires: [roleMade] },
+  );
+
+  const veraMade = 'the admin assigns the role to a new user; the Roles page counts them as its holder';
+  await step(
+    'a read-only user sees every page of their menu and no write control on any',
+    async () => {
+      await signIn(viewer, vera.username, vera.firstPassword);
+      await viewer.waitForURL('**/change-password');
+      await changeFirstPassword(viewer, vera.firstPassword, vera.password);
+      await viewer.waitForURL('**/overview');
+      await viewerSeesNoWriteControls(viewer, {
+        extraPaths: groupId ? [`/groups/${groupId}`] : [],
+        expectTitles: ['Accounts', 'API keys', 'Users', 'Roles', 'Audit log', 'Groups', 'Service accounts'],
+      });
+    },
+    { requires: [veraMade] },
+  );
+
+  let totp;
+  await step(
+    'the user sets up two-factor sign-in in Settings (QR code, a code, ten recovery codes)',
+    async () => {
+      totp = await enrolTotp(user, alice.password, { screenshot: (name) => shot(user, `user-2fa-${name}`) });
+      await shot(user, 'user-settings-2fa-on');
+    },
+    { requires: [signedIn] },
+  );
+
+  const enrolled = 'the user sets up two-factor sign-in in Settings (QR code, a code, ten recovery codes)';
+  await step(
+    'the user signs in again with a code from the authenticator, then with a recovery code',
+    async () => {
+      await signOut(user);
+      const usedAt = await signInWithSecondFactor(user, {
+        username: alice.username,
+        password: alice.password,
+        secret: totp.secret,
+        usedAt: totp.usedAt,
+        screenshot: () => shot(user, 'anonymous-login-code-step'),
+      });
+      totp.usedAt = usedAt;
+      await signOut(user);
+      await signInWithSecondFactor(user, {
+        username: alice.username,
+        password: alice.password,
+        recoveryCode: totp.codes[0],
+      });
+    },
+    { requires: [enrolled] },
+  );
+
+  await step(
+    'the Audit page lists the earlier changes, filters by action, exports, opens one and verifies the chain',
+    async () => {
+      await auditPageWorks(admin, {
+        expectActions: ['role.create', 'user.create', 'auth.mfa_enrol', 'auth.login'],
+        screenshot: (name) => shot(admin, `admin-${name}`),
+      });
+    },
+    { requires: [roleMade, enrolled] },
+  );
+
+  await step(
+    'a refused request shows on the Audit page as authz.denied with its actor',
+    async () => {
+      await deniedThroughApi(stack, { username: bob.username, password: bob.password });
+      await deniedEventListed(admin, bob.username);
+    },
+    { requires: [adminIn, bobReady] },
+  );
+
   for (const [role, page, requires] of [
     ['admin', admin, 'admin signs in with the keyboard only'],
     ['user', user, signedIn],
+    ['viewer', viewer, 'a read-only user sees every page of their menu and no write control on any'],
   ]) {
     await step(
       `screenshots of every page as ${role}, 1280 and 390 px, nothing wider than the phone`,
@@ -226,4 +340,10 @@ export async function runScenario({ harness, stack, browser, webRoot }) {
       { requires: [requires] },
     );
   }
+
+  await step(
+    "the admin resets the user's two-factor sign-in from the Users page, which ends the user's session",
+    () => adminResetsTotp(admin, user, alice.username),
+    { requires: ['the user signs in again with a code from the authenticator, then with a recovery code'] },
+  );
 }

@@ -130,16 +130,19 @@ export function RoleEditorDialog({
                       <input
                         type="checkbox"
                         className="mt-0.5 size-4"
+                        aria-label={permission.id}
                         checked={chosen.has(permission.id)}
                         disabled={!grantable}
-                        aria-describedby={grantable ? undefined : `not-held-${permission.id}`}
+                        aria-describedby={grantable ? `what-${permission.id}` : `not-held-${permission.id}`}
                         onChange={() => toggle(permission.id)}
                       />
                       <span className="min-w-0">
                         <span className={grantable ? 'font-mono text-xs' : 'font-mono text-xs text-zinc-400'}>
                           {permission.id}
                         </span>
-                        <span className="block text-xs text-zinc-500">{permission.description}</span>
+                        <span id={`what-${permission.id}`} className="block text-xs text-zinc-500">
+                          {permission.description}
+                        </span>
                         {grantable ? null : (
                           <span id={`not-held-${permission.id}`} className="block text-xs text-amber-700">
                             {NOT_HELD_HINT}
