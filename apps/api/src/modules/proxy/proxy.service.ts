@@ -56,13 +56,21 @@ export interface ProxyRequest {
   accept: string;
   hardKeys: string[];
   softKey: string | null;
+  /**
+   * Opens the answer on an upstream already bound (a WebSocket turn on its socket's account)
+   * instead of choosing an account and calling the upstream over HTTP.
+   */
+  open?: () => Promise<OpenUpstream>;
 }
+
+/** What run() and the adapters read of an upstream answer (an HTTP response or a WebSocket turn). */
+export type UpstreamAnswer = Pick<UpstreamResponse, 'forEach' | 'destroy' | 'resume' | 'header' | 'statusCode'>;
 
 export interface OpenUpstream {
   account: PooledAccount;
   /** Whether the stream should be read for quota (rate-limit events); see AccountPool.wantsQuota. */
   readQuota: boolean;
-  response: UpstreamResponse;
+  response: UpstreamAnswer;
 }
 
 /** What an upstream response meant, the same for every protocol. */
@@ -206,7 +214,7 @@ export class ProxyService {
         estimatedInputTokens: Math.ceil(req.body.length / 4),
       });
       if (exchange.aborted) throw clientClosed();
-      open = await this.attempt(req);
+      open = req.open ? await req.open() : await this.attempt(req);
       accountId = open.account.id;
       adapter.start(open);
       const opened = open;
