@@ -48,11 +48,18 @@ export async function startStack({ root, databaseUrl, log = console.log }) {
   });
   // Resolved like the dashboard would: workspaces hoist next to the root node_modules.
   const nextBin = createRequire(join(root, 'apps/web/package.json')).resolve('next/dist/bin/next');
-  const web = startProcess('web', node, [nextBin, 'start', '-p', String(webPort), '-H', '127.0.0.1'], {
-    cwd: join(root, 'apps/web'),
-    env: { ...baseEnv, CODEX_LB_API_URL: apiUrl },
-    logDir: work,
-  });
+  // As the start script runs it: client-address.cjs sets each browser's address for the API.
+  const preload = join(root, 'apps/web/client-address.cjs');
+  const web = startProcess(
+    'web',
+    node,
+    ['--require', preload, nextBin, 'start', '-p', String(webPort), '-H', '127.0.0.1'],
+    {
+      cwd: join(root, 'apps/web'),
+      env: { ...baseEnv, CODEX_LB_API_URL: apiUrl },
+      logDir: work,
+    },
+  );
   await Promise.all([waitForHttp(`${apiUrl}/api/health`, api, 90_000), waitForHttp(`${webUrl}/login`, web, 60_000)]);
   log(`  fake upstream ${fakeBase}, API ${apiUrl}, dashboard ${webUrl}, logs in ${work}`);
   return { work, fakeBase, apiUrl, webUrl, processes: { fake, api, web } };
