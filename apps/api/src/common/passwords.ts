@@ -83,8 +83,9 @@ class HashGate {
   }
 }
 
+/** A 429 (not a 5xx): a refused turn is expected under a flood and is not logged as a failure. */
 function busy(): ApiError {
-  return new ApiError(503, 'server_busy', 'The server is busy checking other sign-ins. Try again in a moment.', {
+  return new ApiError(429, 'server_busy', 'The server is busy checking other sign-ins. Try again in a moment.', {
     'retry-after': '2',
   });
 }

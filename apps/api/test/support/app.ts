@@ -26,6 +26,8 @@ export interface TestAppOptions {
   /** Reuse a database (for restart and concurrent-start cases). */
   db?: TestDatabase;
   embedded?: boolean;
+  /** Where the server listens (127.0.0.1 unless a spec needs other interfaces); url stays loopback. */
+  listenHost?: string;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -44,7 +46,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const banner: string[] = [];
   const instance = await createApp(settings, { banner: (text) => banner.push(text) });
-  await instance.app.listen(0, '127.0.0.1');
+  await instance.app.listen(0, options.listenHost ?? '127.0.0.1');
   const address = instance.app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
