@@ -272,24 +272,32 @@ export class ProxyService {
 
   /** The same meaning of an upstream answer for every protocol. */
   private meaning(observed: Observed, ttfbMs: number | null): Outcome {
-    const base = {
-      httpStatus: observed.httpStatus,
-      usage: observed.usage,
-      responseId: observed.responseId,
-      model: observed.model,
-      ttfbMs,
-    };
+    let status: Outcome['status'] = 'success';
+    let errorCode: string | null = null;
     switch (observed.terminal) {
       case 'completed':
-        return { ...base, status: 'success', errorCode: null };
+        break;
       case 'incomplete':
-        return { ...base, status: 'success', errorCode: 'response_incomplete' };
+        errorCode = 'response_incomplete';
+        break;
       case 'failed':
-        return { ...base, status: 'error', errorCode: observed.errorCode ?? 'response_failed' };
+        status = 'error';
+        errorCode = observed.errorCode ?? 'response_failed';
+        break;
       default:
         // The body ended (or broke off) without a terminal event.
-        return { ...base, status: 'error', errorCode: 'upstream_disconnected' };
+        status = 'error';
+        errorCode = 'upstream_disconnected';
     }
+    return {
+      status,
+      httpStatus: observed.httpStatus,
+      errorCode,
+      usage: observed.usage,
+      responseId: observed.responseId,
+      ttfbMs,
+      model: observed.model,
+    };
   }
 
   private aborted(exchange: Exchange, req: ProxyRequest | null, model: string | null): Outcome {

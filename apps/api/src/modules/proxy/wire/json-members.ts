@@ -170,11 +170,13 @@ const WORDS_MIN = 64;
  */
 let wordsFor: Buffer | null = null;
 let wordsBase = 0;
-let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+const NO_WORDS: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let words = NO_WORDS;
 
 function releaseWords(): void {
+  if (wordsFor === null) return;
   wordsFor = null;
-  words = new Int32Array(0);
+  words = NO_WORDS;
 }
 
 function viewWords(buf: Buffer): void {
