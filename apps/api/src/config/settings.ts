@@ -40,6 +40,11 @@ export interface Settings {
   passwordHashConcurrency: number;
   passwordHashQueue: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Log lines as JSON (one object a line) or as coloured text for a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Prometheus metrics at GET /metrics, and the bearer token a scrape must bring (null: none). */
+  metrics: boolean;
+  metricsToken: string | null;
   /** Largest proxy request body, in bytes (Codex sends whole histories). */
   proxyBodyLimitBytes: number;
   /** Largest dashboard/management API JSON body, in bytes. */
@@ -204,6 +209,19 @@ function mfaPolicy(env: Env): MfaPolicy {
   throw new SettingsError('CODEX_LB_MFA_REQUIRED', `expected off, admins or everyone, got "${value}"`);
 }
 
+function logFormat(env: Env, production: boolean): Settings['logFormat'] {
+  const value = (raw(env, 'CODEX_LB_LOG_FORMAT') ?? (production ? 'json' : 'pretty')).toLowerCase();
+  if (value === 'json' || value === 'pretty') return value;
+  throw new SettingsError('CODEX_LB_LOG_FORMAT', `expected json or pretty, got "${value}"`);
+}
+
+function metricsToken(env: Env): string | null {
+  const value = raw(env, 'CODEX_LB_METRICS_TOKEN');
+  if (value === undefined) return null;
+  if (value.length < 16) throw new SettingsError('CODEX_LB_METRICS_TOKEN', 'must be at least 16 characters');
+  return value;
+}
+
 function encryptionKey(env: Env): Buffer | null {
   const value = raw(env, 'CODEX_LB_ENCRYPTION_KEY');
   if (value === undefined) return null;
@@ -281,6 +299,9 @@ export function loadSettings(env: Env = process.env): Settings {
     passwordHashConcurrency: int(env, 'CODEX_LB_PASSWORD_HASH_CONCURRENCY', 4, 1, 256),
     passwordHashQueue: int(env, 'CODEX_LB_PASSWORD_HASH_QUEUE', 32, 0, 100000),
     logLevel,
+    logFormat: logFormat(env, production),
+    metrics: flag(env, 'CODEX_LB_METRICS', true),
+    metricsToken: metricsToken(env),
     proxyBodyLimitBytes: int(env, 'CODEX_LB_PROXY_BODY_LIMIT_MB', 32, 1, 1024) * 1024 * 1024,
     apiBodyLimitBytes: int(env, 'CODEX_LB_API_BODY_LIMIT_KB', 1024, 16, 1024 * 1024) * 1024,
     maxConcurrentPerOwner: int(env, 'CODEX_LB_MAX_CONCURRENT_PER_USER', 64, 1, 100000),
