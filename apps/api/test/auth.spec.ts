@@ -309,12 +309,12 @@ describe('behind an HTTPS reverse proxy', () => {
   beforeAll(async () => {
     // TLS ends at the proxy: the API itself is reached over plain http.
     secure = await startTestApp({
-      env: { CODEX_LB_PUBLIC_URL: 'https://codex.example.com', CODEX_LB_DASHBOARD_ORIGINS: 'https://codex.example.com' },
+      env: { CODEX_LB_DASHBOARD_ORIGINS: 'https://codex.example.com,http://localhost:3000' },
     });
   });
   afterAll(() => secure.close());
 
-  it('names the cookie __Host- and marks it Secure when the public URL is https, and accepts it back', async () => {
+  it('names the cookie __Host- and marks it Secure when the dashboard URL is https, and accepts it back', async () => {
     const response = await request(secure.url)
       .post('/api/dashboard-auth/password/login')
       .send({ username: 'admin', password: ADMIN_PASSWORD })

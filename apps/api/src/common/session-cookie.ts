@@ -1,7 +1,7 @@
 // The dashboard's cookies: the session, and the short-lived pending sign-in that waits for a
-// second factor. Both are Secure with the __Host- prefix when the public URL is https (the
-// browser then refuses them over plain http and from any subdomain), whatever scheme the hop in
-// front of the API used. The dashboard's server finds the session by the name's suffix, so both
+// second factor. Both are Secure with the __Host- prefix when the dashboard's URL (the first of
+// CODEX_LB_DASHBOARD_ORIGINS) is https (the browser then refuses them over plain http and from
+// any subdomain), whatever scheme the hop in front of the API used. The dashboard's server finds the session by the name's suffix, so both
 // spellings work there (apps/web/lib/server/session.ts).
 import type { Settings } from '../config/settings';
 
@@ -14,8 +14,8 @@ export interface CookieNames {
   mfaPending: string;
 }
 
-export function cookieNames(settings: Pick<Settings, 'publicUrl'>): CookieNames {
-  const secure = settings.publicUrl.startsWith('https:');
+export function cookieNames(settings: Pick<Settings, 'dashboardUrl'>): CookieNames {
+  const secure = settings.dashboardUrl.startsWith('https:');
   const prefix = secure ? '__Host-' : '';
   return { secure, session: `${prefix}${SESSION_COOKIE_BASE}`, mfaPending: `${prefix}${MFA_PENDING_COOKIE_BASE}` };
 }

@@ -30,10 +30,11 @@ export interface Settings {
   /** Which hops in front of the API may set X-Forwarded-For (see common/client-address.ts). */
   trustProxy: TrustProxy;
   /**
-   * The dashboard's public URL as browsers see it. Its scheme decides the session cookie: https
-   * makes it Secure with the __Host- prefix, even when TLS ends at a proxy in front.
+   * The dashboard's URL as browsers see it: the first of CODEX_LB_DASHBOARD_ORIGINS. Its scheme
+   * decides the session cookie: https makes it Secure with the __Host- prefix, even when TLS ends
+   * at a proxy in front.
    */
-  publicUrl: string;
+  dashboardUrl: string;
   /** Who must have two-factor sign-in: nobody, holders of user or role management, everyone. */
   mfaPolicy: MfaPolicy;
   /** bcrypt verifications and hashes running at once, and how many may wait for a turn. */
@@ -78,10 +79,7 @@ export type MfaPolicy = 'off' | 'admins' | 'everyone';
  * right; `hops`: the nearest N hops are trusted whoever they are (only safe when nothing else can
  * reach the port).
  */
-export type TrustProxy =
-  | { kind: 'none' }
-  | { kind: 'addresses'; addresses: string[] }
-  | { kind: 'hops'; hops: number };
+export type TrustProxy = { kind: 'none' } | { kind: 'addresses'; addresses: string[] } | { kind: 'hops'; hops: number };
 
 export class SettingsError extends Error {
   constructor(
@@ -191,7 +189,9 @@ function trustProxy(env: Env): TrustProxy {
     const [address, bits] = entry.split('/');
     const valid =
       TRUST_NAMES.has(entry) ||
-      (IPV4_CIDR.test(entry) && address.split('.').every((octet) => Number(octet) <= 255) && Number(bits ?? 32) <= 32) ||
+      (IPV4_CIDR.test(entry) &&
+        address.split('.').every((octet) => Number(octet) <= 255) &&
+        Number(bits ?? 32) <= 32) ||
       (entry.includes(':') && IPV6_CIDR.test(entry) && Number(bits ?? 128) <= 128);
     if (!valid) {
       throw new SettingsError(
@@ -294,7 +294,7 @@ export function loadSettings(env: Env = process.env): Settings {
     logRetentionDays: int(env, 'CODEX_LB_LOG_RETENTION_DAYS', 90, 0, 36500),
     auditRetentionDays: int(env, 'CODEX_LB_AUDIT_RETENTION_DAYS', 365, 0, 36500),
     trustProxy: trustProxy(env),
-    publicUrl: url(env, 'CODEX_LB_PUBLIC_URL', dashboardOrigins[0], ['http:', 'https:'])!,
+    dashboardUrl: dashboardOrigins[0],
     mfaPolicy: mfaPolicy(env),
     passwordHashConcurrency: int(env, 'CODEX_LB_PASSWORD_HASH_CONCURRENCY', 4, 1, 256),
     passwordHashQueue: int(env, 'CODEX_LB_PASSWORD_HASH_QUEUE', 32, 0, 100000),
