@@ -3,6 +3,7 @@ import Link from 'next/link';
 import type { DashboardOverviewResponse } from '@codex-lb/shared';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { AccountStatusBadge, accountName } from '@/components/accounts/account-status-badge';
+import { useCan } from '@/components/session-provider';
 import { buttonClasses } from '@/components/ui/button';
 import { Card, CardBody, CardHeader } from '@/components/ui/card';
 import { EmptyState } from '@/components/ui/empty-state';
@@ -12,6 +13,7 @@ import { QuotaBar } from '@/components/ui/quota-bar';
 /** Each account's 5-hour and weekly windows, from the overview answer (already owner-scoped). */
 export function AccountQuotas({ overview }: { overview: UseQueryResult<DashboardOverviewResponse> }) {
   const list = overview.data?.accounts ?? [];
+  const canAdd = useCan('accounts:write');
   return (
     <Card>
       <CardHeader
@@ -28,11 +30,17 @@ export function AccountQuotas({ overview }: { overview: UseQueryResult<Dashboard
           {list.length === 0 ? (
             <EmptyState
               title="No accounts in the pool"
-              description="Add a ChatGPT account so your API keys have something to run on."
+              description={
+                canAdd
+                  ? 'Add a ChatGPT account so your API keys have something to run on.'
+                  : 'Nobody has added a ChatGPT account you can see yet.'
+              }
               action={
-                <Link href="/accounts" className={buttonClasses('primary', 'sm')}>
-                  Add an account
-                </Link>
+                canAdd ? (
+                  <Link href="/accounts" className={buttonClasses('primary', 'sm')}>
+                    Add an account
+                  </Link>
+                ) : undefined
               }
             />
           ) : (
