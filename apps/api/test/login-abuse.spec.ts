@@ -12,6 +12,8 @@ import request from 'supertest';
 import { ADMIN_PASSWORD, createUserSession, login, startTestApp, type TestApp } from './support/app';
 
 const LOGIN = '/api/dashboard-auth/password/login';
+// The through-the-dashboard case needs a built dashboard (`npm run build`); another built copy of
+// apps/web can be named with CODEX_LB_TEST_WEB_DIR.
 const WEB_DIR = process.env.CODEX_LB_TEST_WEB_DIR ?? join(__dirname, '../../web');
 const CLIENT_ADDRESS_PRELOAD = join(__dirname, '../../web/client-address.cjs');
 
@@ -162,7 +164,7 @@ describe('login abuse, shipped topology (the API trusts the dashboard on loopbac
       const next = require.resolve('next/dist/bin/next', { paths: [WEB_DIR] });
       const web = spawn(
         process.execPath,
-        ['-r', CLIENT_ADDRESS_PRELOAD, next, 'start', '-p', String(webPort), '-H', '127.0.0.1'],
+        ['-r', CLIENT_ADDRESS_PRELOAD, next, 'start', '-p', String(webPort), '-H', '0.0.0.0'],
         {
           cwd: WEB_DIR,
           env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', CODEX_LB_API_URL: app.url },
@@ -170,7 +172,10 @@ describe('login abuse, shipped topology (the API trusts the dashboard on loopbac
         },
       );
       try {
-        const webUrl = `http://127.0.0.1:${webPort}`;
+        // The browser comes from this machine's outside address when it has one, so the address
+        // the dashboard forwards differs from the dashboard's own (loopback) address.
+        const browser = externalAddress() ?? '127.0.0.1';
+        const webUrl = `http://${browser}:${webPort}`;
         await waitFor(`${webUrl}/api/health`, web, 60_000);
         const user = await createUserSession(app, await login(app, 'admin', ADMIN_PASSWORD), 'abuse-web');
         // A different forged address on every try: all count against the one real client.
@@ -189,7 +194,7 @@ describe('login abuse, shipped topology (the API trusts the dashboard on loopbac
           [user.id],
         );
         expect(count).toBe(1);
-        // The session opened through the dashboard records 127.0.0.1, not the forged address.
+        // The session opened through the dashboard records the browser's address, not the forged one.
         const ok = await fetch(`${webUrl}${LOGIN}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.9.99.1' },
@@ -199,7 +204,7 @@ describe('login abuse, shipped topology (the API trusts the dashboard on loopbac
         const [row] = await app.instance.dataSource.query(
           `SELECT ip FROM dashboard_sessions ORDER BY created_at DESC LIMIT 1`,
         );
-        expect(row.ip).toBe('127.0.0.1');
+        expect(row.ip).toBe(browser);
       } finally {
         await stop(web);
       }
