@@ -79,6 +79,8 @@ export interface AuditFilter {
   beforeId?: string;
 }
 
+// Selected as text (bigint ids and seqs exceed JS numbers); sort and compare on e.<column>, never
+// on these text aliases.
 const ROW_COLUMNS = `id::text AS id, at, actor_id, actor_kind, actor_label, auth_method, action, target_type,
   target_id, target_label, outcome, reason, ip, user_agent, request_id, changes`;
 
@@ -125,7 +127,7 @@ export class AuditRepository {
     const { where, params } = whereOf(filter);
     params.push(limit);
     return this.dataSource.query(
-      `SELECT ${ROW_COLUMNS} FROM audit_events ${where} ORDER BY id DESC LIMIT $${params.length}`,
+      `SELECT ${ROW_COLUMNS} FROM audit_events e ${where} ORDER BY e.id DESC LIMIT $${params.length}`,
       params,
     );
   }
@@ -153,13 +155,13 @@ export class AuditRepository {
 
   async chainTip(manager: EntityManager): Promise<{ seq: string; hash: string } | null> {
     const rows: { seq: string; hash: string }[] = await manager.query(
-      `SELECT seq::text AS seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      `SELECT e.seq::text AS seq, e.hash FROM audit_events e WHERE e.seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1`,
     );
     return rows[0] ?? null;
   }
 
   unsealed(manager: EntityManager, limit: number): Promise<ChainRow[]> {
-    return manager.query(`SELECT ${CHAIN_COLUMNS} FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT $1`, [limit]);
+    return manager.query(`SELECT ${CHAIN_COLUMNS} FROM audit_events e WHERE e.seq IS NULL ORDER BY e.id LIMIT $1`, [limit]);
   }
 
   async seal(manager: EntityManager, seals: { id: string; seq: string; prev: string; hash: string }[]): Promise<void> {
@@ -175,7 +177,7 @@ export class AuditRepository {
   /** Sealed rows after `afterSeq` in chain order. */
   sealedAfter(afterSeq: string | null, limit: number): Promise<ChainRow[]> {
     return this.dataSource.query(
-      `SELECT ${CHAIN_COLUMNS} FROM audit_events WHERE seq IS NOT NULL AND seq > $1 ORDER BY seq LIMIT $2`,
+      `SELECT ${CHAIN_COLUMNS} FROM audit_events e WHERE e.seq IS NOT NULL AND e.seq > $1 ORDER BY e.seq LIMIT $2`,
       [afterSeq ?? '0', limit],
     );
   }
@@ -186,7 +188,7 @@ export class AuditRepository {
       `SELECT id::text AS id, changes->'after'->>'throughHash' AS through_hash FROM audit_events
         WHERE action = 'audit.purge' AND actor_kind = 'system' AND seq IS NOT NULL
           AND changes->'after'->>'throughSeq' = $1
-        ORDER BY id LIMIT 1`,
+        ORDER BY audit_events.id LIMIT 1`,
       [throughSeq],
     );
     return rows[0] ?? null;
@@ -206,13 +208,13 @@ function whereOf(filter: AuditFilter): { where: string; params: unknown[] } {
     params.push(value);
     clauses.push(sql.replace('?', `$${params.length}`));
   };
-  if (filter.actorId) add('actor_id = ?', filter.actorId);
-  if (filter.action) add('action = ?', filter.action);
-  if (filter.targetType) add('target_type = ?', filter.targetType);
-  if (filter.targetId) add('target_id = ?', filter.targetId);
-  if (filter.outcome) add('outcome = ?', filter.outcome);
-  if (filter.from) add('at >= ?', filter.from);
-  if (filter.to) add('at < ?', filter.to);
-  if (filter.beforeId) add('id < ?', filter.beforeId);
+  if (filter.actorId) add('e.actor_id = ?', filter.actorId);
+  if (filter.action) add('e.action = ?', filter.action);
+  if (filter.targetType) add('e.target_type = ?', filter.targetType);
+  if (filter.targetId) add('e.target_id = ?', filter.targetId);
+  if (filter.outcome) add('e.outcome = ?', filter.outcome);
+  if (filter.from) add('e.at >= ?', filter.from);
+  if (filter.to) add('e.at < ?', filter.to);
+  if (filter.beforeId) add('e.id < ?', filter.beforeId);
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
