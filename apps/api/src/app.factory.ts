@@ -8,6 +8,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { Settings } from './config/settings';
 import { AppModule } from './app.module';
@@ -22,6 +23,7 @@ import { answerFrameworkError } from './common/http-exception.filter';
 import { installRequestContext } from './common/request-context';
 import { ProxyHttp } from './modules/proxy/proxy-http';
 import { ProxyService } from './modules/proxy/proxy.service';
+import { ProxyWebSockets } from './modules/proxy/websocket/proxy-websockets';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
 
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -92,11 +94,19 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     // Node's server offers each request to the proxy first (modules/proxy/proxy-http.ts); the rest
     // is Fastify's. The proxy is bound once Nest has built it, before the server listens.
     let proxyFront: ProxyHttp | null = null;
+    let proxySockets: ProxyWebSockets | null = null;
     const adapter = new FastifyAdapter({
-      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-        createServer((req, res) => {
+      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+        const server = createServer((req, res) => {
           if (!proxyFront?.dispatch(req, res)) handler(req, res);
-        }),
+        });
+        // Responses over WebSocket (modules/proxy/websocket/): the only upgrades the server takes.
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+          if (proxySockets) proxySockets.upgrade(req, socket, head);
+          else socket.destroy();
+        });
+        return server;
+      },
       // Fastify serves the dashboard API only (the proxy reads its own bodies, under its own limit).
       bodyLimit: settings.apiBodyLimitBytes,
       // One trust rule for request.ip (throttles, sessions, audit) and the proxy's client address.
@@ -117,6 +127,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       },
     );
     proxyFront = app.get(ProxyHttp, { strict: false });
+    proxySockets = app.get(ProxyWebSockets, { strict: false });
     await app.register(fastifyCookie as never);
     await app.register(fastifyMultipart as never, { limits: { fileSize: 256 * 1024, files: 1 } });
     const fastify = app.getHttpAdapter().getInstance();
@@ -138,8 +149,11 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
         // and limit settlements are recorded before the writers flush on module shutdown.
         const server = app.getHttpServer();
         proxyFront?.stopAccepting();
+        proxySockets?.stopAccepting();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await app.get(ProxyService, { strict: false }).drain(DRAIN_TIMEOUT_MS);
+        // WebSocket turns were among the drained requests; their sockets close now.
+        await proxySockets?.closeAll();
         // Finished keep-alive connections no longer hold the server open.
         server.closeIdleConnections();
         const cap = setTimeout(() => server.closeAllConnections(), 2_000);

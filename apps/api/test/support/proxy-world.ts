@@ -1,6 +1,6 @@
 // A gateway with two users, each owning accounts at the fake upstream, and keys to call the proxy.
 import request from 'supertest';
-import { FakeUpstream, type FakeSeat } from '../../src/fake-upstream';
+import { FakeUpstream, type FakeSeat, type FakeUpstreamOptions } from '../../src/fake-upstream';
 import { RequestLogWriter } from '../../src/modules/usage/request-log.writer';
 import { ADMIN_PASSWORD, createUserSession, login, startTestApp, type TestApp } from './app';
 import { startTap, type Tap } from './tap';
@@ -15,13 +15,20 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(env: Record<string, string> = {}): Promise<World> {
-  const fake = await FakeUpstream.start({ usageGrowth: { primary: 0, secondary: 0 } });
+export interface WorldOptions {
+  /** Through the recording tap (default), or straight to the fake upstream (WebSocket specs: the
+   * tap speaks HTTP only). */
+  tap?: boolean;
+  fake?: FakeUpstreamOptions;
+}
+
+export async function startWorld(env: Record<string, string> = {}, options: WorldOptions = {}): Promise<World> {
+  const fake = await FakeUpstream.start({ usageGrowth: { primary: 0, secondary: 0 }, ...options.fake });
   const tap = await startTap(fake.baseUrl);
   const app = await startTestApp({
     env: {
       CODEX_LB_AUTH_BASE_URL: fake.authBaseUrl,
-      CODEX_LB_UPSTREAM_BASE_URL: `${tap.url}/backend-api`,
+      CODEX_LB_UPSTREAM_BASE_URL: options.tap === false ? fake.backendBaseUrl : `${tap.url}/backend-api`,
       CODEX_LB_OAUTH_CALLBACK_PORT: '0',
       CODEX_LB_LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
       ...env,

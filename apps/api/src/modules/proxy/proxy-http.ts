@@ -76,7 +76,8 @@ export class ProxyHttp {
   private readonly trust: TrustFunction;
   private readonly bodyLimit: number;
   private readonly stallTimeoutMs: number;
-  private readonly gate: ConcurrencyGate;
+  /** Per-owner and per-key admission, shared with the WebSocket turns (websocket/). */
+  readonly gate: ConcurrencyGate;
   private closing = false;
 
   constructor(

@@ -9,10 +9,20 @@ import { ProxyRoutes } from './proxy-routes.service';
 import { ProxyService } from './proxy.service';
 import { UpstreamClient } from './upstream/upstream.client';
 import { UsageMeter } from './metering/usage-meter';
+import { ProxyWebSockets } from './websocket/proxy-websockets';
 
 @Module({
   imports: [AccountsModule, ApiKeysModule, UsageModule],
-  providers: [AccountPool, ProxyService, ProxyRoutes, ProxyHttp, ModelsService, UpstreamClient, UsageMeter],
+  providers: [
+    AccountPool,
+    ProxyService,
+    ProxyRoutes,
+    ProxyHttp,
+    ProxyWebSockets,
+    ModelsService,
+    UpstreamClient,
+    UsageMeter,
+  ],
   exports: [AccountPool],
 })
 export class ProxyModule {}

@@ -1,0 +1,250 @@
+// Responses over WebSocket through the gateway, against the fake upstream's WebSocket side: a Codex
+// conversation (warm-up, turns with previous_response_id and only the new items) stays on one
+// account, every turn is metered like an HTTP request (one log row with its tokens) and warm-ups
+// are not, an unusable account closes the socket instead of bridging elsewhere, revocation closes
+// the socket within a second, refusals are HTTP answers (426 to fall back), and no upstream socket
+// outlives its client.
+import request from 'supertest';
+import { ProxyWebSockets } from '../src/modules/proxy/websocket/proxy-websockets';
+import { addAccount, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
+import { connectWs, refusedWs, wsUrl, type Frame } from './support/ws-client';
+
+const message = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+
+function createBody(items: unknown[], extra: Record<string, unknown> = {}) {
+  return {
+    model: 'gpt-5.1-codex',
+    instructions: 'You are Codex.',
+    input: items,
+    tools: [],
+    tool_choice: 'auto',
+    parallel_tool_calls: false,
+    store: false,
+    include: [],
+    ...extra,
+  };
+}
+
+const completed = (frames: Frame[]) => frames.find((f) => f.type === 'response.completed')?.response;
+
+describe('proxy: Responses over WebSocket', () => {
+  let w: World;
+  let aliceKey: { key: string; id: string };
+  let aliceSeats: string[];
+  let bobSeat: string;
+
+  beforeAll(async () => {
+    w = await startWorld({}, { tap: false });
+    const a1 = await addAccount(w, w.alice.cookie, 'ws-alice-1@example.com');
+    const a2 = await addAccount(w, w.alice.cookie, 'ws-alice-2@example.com');
+    const b = await addAccount(w, w.bob.cookie, 'ws-bob@example.com');
+    aliceSeats = [a1.seat.chatgptAccountId, a2.seat.chatgptAccountId];
+    bobSeat = b.seat.chatgptAccountId;
+    aliceKey = await createKey(w, w.alice.cookie, { name: 'ws key' });
+  });
+  afterAll(() => w.close());
+
+  const url = () => wsUrl(w.app.url);
+  const auth = (key: string, session = `sess-${Math.random()}`) => ({
+    authorization: `Bearer ${key}`,
+    'session-id': session,
+    originator: 'codex_exec',
+    'user-agent': 'codex_exec/0.169.0 (spec)',
+  });
+  const wsTurns = () => w.fake.requests.filter((r) => r.transport === 'websocket');
+  const logRows = async (keyId: string) => {
+    await flushLogs(w);
+    return w.app.instance.dataSource.query(
+      `SELECT status, http_status, route, input_tokens, output_tokens, cached_input_tokens, ttfb_ms, latency_ms,
+              account_id, cost_usd, error_code
+         FROM request_logs WHERE api_key_id = $1 ORDER BY requested_at`,
+      [keyId],
+    );
+  };
+
+  it('runs a warm-up and several turns with previous_response_id on one account; one log row per turn', async () => {
+    const key = await createKey(w, w.alice.cookie, { name: 'conversation' });
+    const before = wsTurns().length;
+    const upgradesBefore = w.fake.websocketStats.upgrades;
+    const client = await connectWs(url(), auth(key.key));
+    expect(client.upgradeHeaders['x-codex-turn-state']).toMatch(/^ts_/);
+    expect(client.upgradeHeaders['x-models-etag']).toBeDefined();
+
+    const warm = await client.turn(createBody([], { generate: false }));
+    const warmId = completed(warm).id;
+    expect(warmId).toMatch(/^resp_/);
+
+    const first = await client.turn(createBody([message('first question')], { previous_response_id: warmId }));
+    const firstResponse = completed(first);
+    expect(JSON.stringify(firstResponse.output)).toContain('Echo: first question');
+    expect(first.some((f) => f.type === 'response.output_text.delta')).toBe(true);
+
+    const second = await client.turn(
+      createBody([message('second question')], { previous_response_id: firstResponse.id }),
+    );
+    const secondResponse = completed(second);
+    expect(JSON.stringify(secondResponse.output)).toContain('Echo: second question');
+    const third = await client.turn(createBody([message('third')], { previous_response_id: secondResponse.id }));
+    expect(completed(third)).toBeDefined();
+
+    // One upstream socket, one account, every turn on it; only the new items went up.
+    const sent = wsTurns().slice(before);
+    expect(sent).toHaveLength(4);
+    expect(new Set(sent.map((r) => r.chatgptAccountId)).size).toBe(1);
+    expect(aliceSeats).toContain(sent[0].chatgptAccountId);
+    expect((sent[2].body as { input: unknown[] }).input).toHaveLength(1);
+    expect(sent[2].headers.authorization).not.toContain('sk-clb-');
+    expect(w.fake.websocketStats.upgrades).toBe(upgradesBefore + 1);
+    client.close();
+    await client.closed;
+
+    // Three billed turns (the warm-up is not one), each with the upstream's own token counts.
+    const rows = await logRows(key.id);
+    expect(rows).toHaveLength(3);
+    const usages = [firstResponse.usage, secondResponse.usage, completed(third).usage];
+    rows.forEach((row: Record<string, any>, i: number) => {
+      expect(row).toMatchObject({ status: 'success', http_status: 200, route: '/backend-api/codex/responses' });
+      expect(row.input_tokens).toBe(usages[i].input_tokens);
+      expect(row.output_tokens).toBe(usages[i].output_tokens);
+      expect(row.ttfb_ms).not.toBeNull();
+      expect(Number(row.cost_usd)).toBeGreaterThan(0);
+    });
+    const usage = await request(w.app.url).get('/v1/usage').set('authorization', `Bearer ${key.key}`).expect(200);
+    expect(JSON.stringify(usage.body)).toBeTruthy();
+  });
+
+  it('fails a previous_response_id from another socket as the upstream does (no bridging)', async () => {
+    const one = await connectWs(url(), auth(aliceKey.key));
+    const answered = completed(await one.turn(createBody([message('on socket one')])));
+    const two = await connectWs(url(), auth(aliceKey.key));
+    const frames = await two.turn(createBody([message('continue')], { previous_response_id: answered.id }));
+    expect(frames[frames.length - 1]).toMatchObject({ type: 'error', status: 400 });
+    expect(frames[frames.length - 1].error.code).toBe('previous_response_not_found');
+    one.close();
+    two.close();
+  });
+
+  it('never moves a socket to another account: an account at its limit closes the socket with the error', async () => {
+    const key = await createKey(w, w.alice.cookie, { name: 'limit' });
+    const client = await connectWs(url(), auth(key.key));
+    const first = completed(await client.turn(createBody([message('before the limit')])));
+    const bound = wsTurns()[wsTurns().length - 1].chatgptAccountId!;
+    const upgrades = w.fake.websocketStats.upgrades;
+    const requestsBefore = w.fake.requests.length;
+    w.fake.failNext(bound, { status: 429, resetsInSeconds: 600 });
+    const frames = await client.turn(createBody([message('after')], { previous_response_id: first.id }));
+    const error = frames[frames.length - 1];
+    expect(error).toMatchObject({ type: 'error', status: 429 });
+    const closed = await client.closed;
+    expect(closed.code).toBe(1011);
+    // No other account was tried on this socket: no new upstream socket, no other request.
+    expect(w.fake.websocketStats.upgrades).toBe(upgrades);
+    expect(w.fake.requests.slice(requestsBefore).every((r) => r.chatgptAccountId === bound)).toBe(true);
+    const rows = await logRows(key.id);
+    expect(rows[rows.length - 1]).toMatchObject({ status: 'error', http_status: 429 });
+    // The account is cooling down: the next socket goes to the other one.
+    const next = await connectWs(url(), auth(key.key));
+    await next.turn(createBody([message('elsewhere')]));
+    expect(wsTurns()[wsTurns().length - 1].chatgptAccountId).not.toBe(bound);
+    next.close();
+    w.fake.reset();
+  });
+
+  it("keeps user A's sockets on A's accounts", async () => {
+    for (let i = 0; i < 6; i++) {
+      const client = await connectWs(url(), auth(aliceKey.key, `shared-session-${i}`));
+      await client.turn(createBody([message(`alice ${i}`)]));
+      client.close();
+    }
+    const bob = await createKey(w, w.bob.cookie, { name: 'bob ws' });
+    const bobClient = await connectWs(url(), auth(bob.key, 'shared-session-0'));
+    await bobClient.turn(createBody([message('bob')]));
+    bobClient.close();
+    const turns = wsTurns();
+    for (const turn of turns.filter((t) => JSON.stringify(t.body).includes('alice '))) {
+      expect(aliceSeats).toContain(turn.chatgptAccountId);
+    }
+    expect(turns[turns.length - 1].chatgptAccountId).toBe(bobSeat);
+  });
+
+  it('refuses a bad key on the upgrade with the HTTP status and the OpenAI envelope', async () => {
+    const missing = await refusedWs(url(), {});
+    expect(missing.status).toBe(401);
+    expect(missing.body.error.code).toBe('missing_api_key');
+    const unknown = await refusedWs(url(), auth('sk-clb-unknown-key-0000000000000000000000000000'));
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error).toMatchObject({ code: 'invalid_api_key' });
+  });
+
+  it('closes a revoked key’s open socket within a second, with an error frame', async () => {
+    const key = await createKey(w, w.alice.cookie, { name: 'to revoke' });
+    const client = await connectWs(url(), auth(key.key));
+    await client.turn(createBody([message('before revocation')]));
+    const started = Date.now();
+    await request(w.app.url).delete(`/api/api-keys/${key.id}`).set('cookie', w.alice.cookie).expect(204);
+    const frame = await client.next(2_000);
+    expect(frame).toMatchObject({ type: 'error', status: 401 });
+    const closed = await client.closed;
+    expect(closed.at - started).toBeLessThan(1_000);
+    expect(closed.code).toBe(1008);
+  });
+
+  it('surfaces the upstream connection age limit as the retryable error, then closes', async () => {
+    const client = await connectWs(url(), auth(aliceKey.key));
+    w.fake.configure({ websocketMaxAgeMs: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    try {
+      const frames = await client.turn(createBody([message('too late')]));
+      expect(frames[frames.length - 1]).toMatchObject({ type: 'error' });
+      expect(frames[frames.length - 1].error.code).toBe('websocket_connection_limit_reached');
+      await client.closed;
+    } finally {
+      w.fake.configure({ websocketMaxAgeMs: 60 * 60_000 });
+    }
+  });
+
+  it('answers 426 when the upstream refuses the upgrade, so the client falls back to HTTP', async () => {
+    w.fake.configure({ websockets: false });
+    try {
+      const refused = await refusedWs(url(), auth(aliceKey.key));
+      expect(refused.status).toBe(426);
+      expect(refused.body.error.code).toBe('upgrade_required');
+    } finally {
+      w.fake.configure({ websockets: true });
+    }
+  });
+
+  it('leaves no upstream socket open after 200 sockets opened and closed', async () => {
+    const sockets = w.app.instance.app.get(ProxyWebSockets);
+    for (let batch = 0; batch < 10; batch++) {
+      const clients = await Promise.all(Array.from({ length: 20 }, () => connectWs(url(), auth(aliceKey.key))));
+      expect(w.fake.websocketStats.open).toBeGreaterThanOrEqual(20);
+      // Half leave cleanly, half just drop the connection.
+      clients.forEach((client, i) => (i % 2 ? client.close() : client.ws.terminate()));
+      await Promise.all(clients.map((client) => client.closed));
+    }
+    const deadline = Date.now() + 5_000;
+    while ((w.fake.websocketStats.open > 0 || sockets.open > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(w.fake.websocketStats.open).toBe(0);
+    expect(sockets.open).toBe(0);
+  });
+});
+
+describe('proxy: WebSocket turned off', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({ CODEX_LB_WEBSOCKETS: 'false' }, { tap: false });
+  });
+  afterAll(() => w.close());
+
+  it('answers the upgrade with 426 and the OpenAI envelope, before any upstream work', async () => {
+    await addAccount(w, w.alice.cookie, 'ws-off@example.com');
+    const { key } = await createKey(w, w.alice.cookie);
+    const refused = await refusedWs(wsUrl(w.app.url), { authorization: `Bearer ${key}` });
+    expect(refused.status).toBe(426);
+    expect(refused.body.error).toMatchObject({ code: 'upgrade_required' });
+    expect(w.fake.websocketStats.upgrades).toBe(0);
+  });
+});
