@@ -90,7 +90,11 @@ describe('two-factor sign-in', () => {
       .send({ code: wrongCode(secret) })
       .expect(401);
     expect(wrong.body.error.code).toBe('mfa_invalid_code');
-    await request(app.url).post('/api/me/mfa/totp/confirm').set('cookie', alice.cookie).send({ code: '12ab56' }).expect(400);
+    await request(app.url)
+      .post('/api/me/mfa/totp/confirm')
+      .set('cookie', alice.cookie)
+      .send({ code: '12ab56' })
+      .expect(400);
 
     const confirmed = await request(app.url)
       .post('/api/me/mfa/totp/confirm')
@@ -149,7 +153,10 @@ describe('two-factor sign-in', () => {
     expect((await request(app.url).get('/api/dashboard-auth/session').set('cookie', pending)).body).toEqual({
       authenticated: false,
     });
-    const noCookie = await request(app.url).post(VERIFY).send({ code: totpCode(secret) }).expect(401);
+    const noCookie = await request(app.url)
+      .post(VERIFY)
+      .send({ code: totpCode(secret) })
+      .expect(401);
     expect(noCookie.body.error.code).toBe('mfa_required');
 
     // The confirm used the current step; the next step's code is inside the ±1 window.
@@ -186,12 +193,15 @@ describe('two-factor sign-in', () => {
     );
     const statuses = answers.map((answer) => answer.status).sort();
     expect(statuses).toEqual([200, 401, 401, 401, 401]);
-    for (const answer of answers.filter((a) => a.status === 401)) expect(answer.body.error.code).toBe('mfa_invalid_code');
+    for (const answer of answers.filter((a) => a.status === 401))
+      expect(answer.body.error.code).toBe('mfa_invalid_code');
 
     // Also the same pending sign-in, five times at once: one session.
     const one = await startLogin(app, 'mfa-carol', carol.password);
     const burst = await Promise.all(
-      Array.from({ length: 5 }, () => request(app.url).post(VERIFY).set('cookie', one).send({ recoveryCode: codes[1] })),
+      Array.from({ length: 5 }, () =>
+        request(app.url).post(VERIFY).set('cookie', one).send({ recoveryCode: codes[1] }),
+      ),
     );
     expect(burst.filter((answer) => answer.status === 200)).toHaveLength(1);
 
@@ -213,11 +223,20 @@ describe('two-factor sign-in', () => {
     const pending = await startLogin(app, 'mfa-dave', dave.password);
     const codes: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const answer = await request(app.url).post(VERIFY).set('cookie', pending).send({ code: wrongCode(secret) });
+      const answer = await request(app.url)
+        .post(VERIFY)
+        .set('cookie', pending)
+        .send({ code: wrongCode(secret) });
       expect(answer.status).toBe(401);
       codes.push(answer.body.error.code);
     }
-    expect(codes).toEqual(['mfa_invalid_code', 'mfa_invalid_code', 'mfa_invalid_code', 'mfa_invalid_code', 'mfa_required']);
+    expect(codes).toEqual([
+      'mfa_invalid_code',
+      'mfa_invalid_code',
+      'mfa_invalid_code',
+      'mfa_invalid_code',
+      'mfa_required',
+    ]);
     const late = await request(app.url)
       .post(VERIFY)
       .set('cookie', pending)
@@ -301,9 +320,9 @@ describe('two-factor sign-in', () => {
       .set('cookie', adminCookie)
       .expect(404);
 
-    expect((await request(app.url).get('/api/dashboard-auth/session').set('cookie', frank.cookie)).body.authenticated).toBe(
-      true,
-    );
+    expect(
+      (await request(app.url).get('/api/dashboard-auth/session').set('cookie', frank.cookie)).body.authenticated,
+    ).toBe(true);
     await request(app.url).delete(`/api/users/${frank.id}/mfa`).set('cookie', adminCookie).expect(200);
     expect((await request(app.url).get('/api/dashboard-auth/session').set('cookie', frank.cookie)).body).toEqual({
       authenticated: false,

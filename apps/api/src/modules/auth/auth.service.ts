@@ -29,8 +29,7 @@ export interface ClientMeta {
 }
 
 export type LoginOutcome =
-  | { kind: 'session'; token: string; session: AuthenticatedSession }
-  | { kind: 'mfa'; pendingToken: string };
+  { kind: 'session'; token: string; session: AuthenticatedSession } | { kind: 'mfa'; pendingToken: string };
 
 const INVALID = () => ApiError.unauthenticated('Invalid username or password.', 'invalid_credentials');
 

@@ -84,10 +84,10 @@ export class MfaRepository {
 
   async replaceRecoveryCodes(manager: EntityManager, userId: string, hmacs: string[]): Promise<void> {
     await manager.query(`DELETE FROM mfa_recovery_codes WHERE user_id = $1`, [userId]);
-    await manager.query(
-      `INSERT INTO mfa_recovery_codes (user_id, code_hmac) SELECT $1, unnest($2::char(64)[])`,
-      [userId, hmacs],
-    );
+    await manager.query(`INSERT INTO mfa_recovery_codes (user_id, code_hmac) SELECT $1, unnest($2::char(64)[])`, [
+      userId,
+      hmacs,
+    ]);
   }
 
   async remainingRecoveryCodes(userId: string): Promise<number> {

@@ -188,7 +188,10 @@ export class MfaService {
     client: string | null,
   ): Promise<{ user: UserEntity; pendingId: string }> {
     const expired = () =>
-      ApiError.unauthenticated('The sign-in expired or was not started. Sign in with your password again.', 'mfa_required');
+      ApiError.unauthenticated(
+        'The sign-in expired or was not started. Sign in with your password again.',
+        'mfa_required',
+      );
     if (!token || token.length > 128) throw expired();
     const pending = await this.mfa.findPendingLogin(hashToken(token));
     if (!pending) throw expired();
@@ -272,7 +275,8 @@ export class MfaService {
       accepted = step !== null && (await this.mfa.acceptStep(userId, step));
     } else if (dto.recoveryCode !== undefined) {
       const normalised = normaliseRecoveryCode(dto.recoveryCode);
-      accepted = normalised !== null && (await this.mfa.useRecoveryCode(userId, await this.hasher.hmac(userId, normalised)));
+      accepted =
+        normalised !== null && (await this.mfa.useRecoveryCode(userId, await this.hasher.hmac(userId, normalised)));
     }
     if (!accepted) {
       this.backoff.recordFailure(subject, client);

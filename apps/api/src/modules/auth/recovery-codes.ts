@@ -47,10 +47,10 @@ export class RecoveryCodeHasher {
 
   private async readOrCreateKey(): Promise<Buffer> {
     const candidate = randomBytes(32).toString('base64');
-    await this.dataSource.query(
-      `INSERT INTO app_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
-      [STATE_KEY, JSON.stringify({ envelope: this.vault.encrypt(candidate) })],
-    );
+    await this.dataSource.query(`INSERT INTO app_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [
+      STATE_KEY,
+      JSON.stringify({ envelope: this.vault.encrypt(candidate) }),
+    ]);
     const rows: { value: { envelope: string } }[] = await this.dataSource.query(
       `SELECT value FROM app_state WHERE key = $1`,
       [STATE_KEY],
