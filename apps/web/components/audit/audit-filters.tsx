@@ -27,7 +27,12 @@ export function AuditFiltersBar({
     <div className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-[repeat(3,minmax(0,1fr))] xl:flex xl:flex-wrap xl:items-end">
       <label className="text-xs text-zinc-600 xl:w-56">
         Action
-        <Select className="mt-0.5" value={filters.action} onChange={(e) => set({ action: e.target.value })}>
+        <Select
+          aria-label="Action"
+          className="mt-0.5"
+          value={filters.action}
+          onChange={(e) => set({ action: e.target.value })}
+        >
           <option value="">Any action</option>
           {AUDIT_ACTIONS.map((action) => (
             <option key={action} value={action}>
@@ -38,7 +43,12 @@ export function AuditFiltersBar({
       </label>
       <label className="text-xs text-zinc-600 xl:w-40">
         Outcome
-        <Select className="mt-0.5" value={filters.outcome} onChange={(e) => set({ outcome: e.target.value })}>
+        <Select
+          aria-label="Outcome"
+          className="mt-0.5"
+          value={filters.outcome}
+          onChange={(e) => set({ outcome: e.target.value })}
+        >
           <option value="">Any outcome</option>
           {AUDIT_OUTCOMES.map((outcome) => (
             <option key={outcome} value={outcome}>
@@ -51,6 +61,7 @@ export function AuditFiltersBar({
         Target type
         <Input
           className="mt-0.5"
+          aria-label="Target type"
           list="audit-target-types"
           value={filters.targetType}
           maxLength={64}
@@ -66,6 +77,7 @@ export function AuditFiltersBar({
       <label className="text-xs text-zinc-600 xl:w-72">
         Actor id
         <Input
+          aria-label="Actor id"
           className="mt-0.5 font-mono"
           value={filters.actorId}
           maxLength={64}
@@ -78,6 +90,7 @@ export function AuditFiltersBar({
         <Input
           className="mt-0.5"
           type="datetime-local"
+          aria-label="From"
           value={filters.from}
           onChange={(e) => set({ from: e.target.value })}
         />

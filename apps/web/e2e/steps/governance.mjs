@@ -142,8 +142,9 @@ export async function viewerSeesNoWriteControls(page, { extraPaths = [], expectT
 export async function enrolTotp(page, password, { screenshot } = {}) {
   await page.goto('/settings');
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
-  await page.getByLabel('Current password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
+  const start = page.getByRole('form', { name: 'Set up two-factor sign-in' });
+  await start.getByLabel('Current password').fill(password);
+  await start.getByRole('button', { name: 'Continue' }).click();
   const secret = (await page.getByTestId('totp-secret').textContent()).replace(/\s+/g, '');
   const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
   await qr.waitFor();
