@@ -93,7 +93,12 @@ export class AccountsRepository {
     return rows.map((row: Record<string, unknown>) => toRow(row, this.dataSource));
   }
 
-  async find(scope: OwnerScope, id: string, access: AccountAccess = 'read', manager?: EntityManager): Promise<AccountRow | null> {
+  async find(
+    scope: OwnerScope,
+    id: string,
+    access: AccountAccess = 'read',
+    manager?: EntityManager,
+  ): Promise<AccountRow | null> {
     const params: unknown[] = [id];
     const rows = await (manager ?? this.dataSource.manager).query(
       `${SELECT} WHERE a.id = $1${accountCondition(scope, access, params)}`,
@@ -190,11 +195,7 @@ export class AccountsRepository {
    * Moves an account to a user or a group (the caller checked the right to). Its shares go: they
    * were the previous owner's decision. Returns the groups whose pools changed.
    */
-  async moveOwner(
-    id: string,
-    to: { userId?: string; groupId?: string },
-    outer?: EntityManager,
-  ): Promise<boolean> {
+  async moveOwner(id: string, to: { userId?: string; groupId?: string }, outer?: EntityManager): Promise<boolean> {
     const work = async (manager: EntityManager) => {
       const result = await manager.query(
         `UPDATE accounts SET owner_user_id = $2, owner_group_id = $3, updated_at = now() WHERE id = $1`,
@@ -226,15 +227,17 @@ export class AccountsRepository {
 
   /** Withdraws a share; false when there was none. */
   async unshare(accountId: string, groupId: string, manager?: EntityManager): Promise<boolean> {
-    const result = await (manager ?? this.dataSource.manager).query(`DELETE FROM account_shares WHERE account_id = $1 AND group_id = $2`, [
-      accountId,
-      groupId,
-    ]);
+    const result = await (manager ?? this.dataSource.manager).query(
+      `DELETE FROM account_shares WHERE account_id = $1 AND group_id = $2`,
+      [accountId, groupId],
+    );
     return result[1] > 0;
   }
 
   async userExists(userId: string, manager?: EntityManager): Promise<boolean> {
-    const rows = await (manager ?? this.dataSource.manager).query(`SELECT 1 FROM dashboard_users WHERE id = $1`, [userId]);
+    const rows = await (manager ?? this.dataSource.manager).query(`SELECT 1 FROM dashboard_users WHERE id = $1`, [
+      userId,
+    ]);
     return rows.length > 0;
   }
 

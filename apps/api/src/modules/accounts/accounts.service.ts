@@ -142,7 +142,11 @@ export class AccountsService {
         action: 'account.assign_owner',
         target: accountTarget(current),
         changes: {
-          before: { ownerUserId: current.ownerUserId, ownerGroupId: current.ownerGroupId, sharedWith: current.sharedWith },
+          before: {
+            ownerUserId: current.ownerUserId,
+            ownerGroupId: current.ownerGroupId,
+            sharedWith: current.sharedWith,
+          },
           after: { ownerUserId: to.userId ?? null, ownerGroupId: to.groupId ?? null, sharedWith: [] },
         },
       });

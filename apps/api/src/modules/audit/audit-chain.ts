@@ -32,5 +32,7 @@ export function canonicalRow(row: ChainRow, seq: string, prevHash: string): stri
 }
 
 export function rowHash(row: ChainRow, seq: string, prevHash: string): string {
-  return createHash('sha256').update(canonicalRow(row, seq, prevHash)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalRow(row, seq, prevHash))
+    .digest('hex');
 }

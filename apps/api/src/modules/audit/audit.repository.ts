@@ -133,9 +133,7 @@ export class AuditRepository {
   }
 
   async get(id: string): Promise<AuditRow | null> {
-    const rows: AuditRow[] = await this.dataSource.query(`SELECT ${ROW_COLUMNS} FROM audit_events WHERE id = $1`, [
-      id,
-    ]);
+    const rows: AuditRow[] = await this.dataSource.query(`SELECT ${ROW_COLUMNS} FROM audit_events WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
@@ -161,7 +159,9 @@ export class AuditRepository {
   }
 
   unsealed(manager: EntityManager, limit: number): Promise<ChainRow[]> {
-    return manager.query(`SELECT ${CHAIN_COLUMNS} FROM audit_events e WHERE e.seq IS NULL ORDER BY e.id LIMIT $1`, [limit]);
+    return manager.query(`SELECT ${CHAIN_COLUMNS} FROM audit_events e WHERE e.seq IS NULL ORDER BY e.id LIMIT $1`, [
+      limit,
+    ]);
   }
 
   async seal(manager: EntityManager, seals: { id: string; seq: string; prev: string; hash: string }[]): Promise<void> {

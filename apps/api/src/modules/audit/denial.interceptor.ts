@@ -1,6 +1,12 @@
 // Records an authz.denied event for every 403 a handler throws (a service's own refusal, after
 // the guard let the request in). The guard's own 403s never reach interceptors; it records those.
-import { type CallHandler, type ExecutionContext, HttpException, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpException,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { catchError } from 'rxjs/operators';

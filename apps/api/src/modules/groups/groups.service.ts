@@ -120,7 +120,10 @@ export class GroupsService {
       await this.audit.record(manager, {
         action: current === null ? 'group.member_add' : 'group.member_update',
         target: { type: 'group', id, label: group.name },
-        changes: { before: current === null ? undefined : { principalId, role: current }, after: { principalId, role } },
+        changes: {
+          before: current === null ? undefined : { principalId, role: current },
+          after: { principalId, role },
+        },
       });
     });
     await this.index.reload(id);

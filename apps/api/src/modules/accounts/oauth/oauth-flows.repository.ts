@@ -36,14 +36,17 @@ function toFlow(row: Record<string, unknown>): FlowRow {
 export class OAuthFlowsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async create(input: {
-    ownerUserId: string;
-    createdByUserId: string;
-    flow: 'browser' | 'device';
-    state: string | null;
-    secretEnc: string;
-    expiresAt: Date;
-  }, manager?: EntityManager): Promise<string> {
+  async create(
+    input: {
+      ownerUserId: string;
+      createdByUserId: string;
+      flow: 'browser' | 'device';
+      state: string | null;
+      secretEnc: string;
+      expiresAt: Date;
+    },
+    manager?: EntityManager,
+  ): Promise<string> {
     const rows = await (manager ?? this.dataSource.manager).query(
       `INSERT INTO oauth_flows (owner_user_id, created_by_user_id, flow, state, secret_enc, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,

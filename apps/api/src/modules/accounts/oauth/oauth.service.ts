@@ -78,14 +78,17 @@ export class OAuthService implements OnModuleDestroy {
         this.logger.warn(`OAuth callback listener could not start: ${(error as Error).message}`);
       }
       const flowId = await this.accountsRepo.transaction(async (manager) => {
-        const id = await this.flows.create({
-        ownerUserId,
-        createdByUserId: principal.userId,
-        flow,
-        state,
-        secretEnc: this.vault.encrypt(JSON.stringify({ codeVerifier: verifier } satisfies BrowserSecret)),
-        expiresAt,
-      }, manager);
+        const id = await this.flows.create(
+          {
+            ownerUserId,
+            createdByUserId: principal.userId,
+            flow,
+            state,
+            secretEnc: this.vault.encrypt(JSON.stringify({ codeVerifier: verifier } satisfies BrowserSecret)),
+            expiresAt,
+          },
+          manager,
+        );
         await this.audit.record(manager, {
           action: 'account.oauth_start',
           target: { type: 'oauth_flow', id, label: flow },
@@ -112,14 +115,17 @@ export class OAuthService implements OnModuleDestroy {
     }
     const secret: DeviceSecret = device;
     const flowId = await this.accountsRepo.transaction(async (manager) => {
-      const id = await this.flows.create({
-      ownerUserId,
-      createdByUserId: principal.userId,
-      flow,
-      state: null,
-      secretEnc: this.vault.encrypt(JSON.stringify(secret)),
-      expiresAt,
-    }, manager);
+      const id = await this.flows.create(
+        {
+          ownerUserId,
+          createdByUserId: principal.userId,
+          flow,
+          state: null,
+          secretEnc: this.vault.encrypt(JSON.stringify(secret)),
+          expiresAt,
+        },
+        manager,
+      );
       await this.audit.record(manager, {
         action: 'account.oauth_start',
         target: { type: 'oauth_flow', id, label: flow },
