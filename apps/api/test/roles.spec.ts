@@ -224,6 +224,26 @@ describe('roles', () => {
     await createRole('crew', ['profile:write']);
   });
 
+  it('never leaves a user holding a deleted role when assigning and deleting race', async () => {
+    const racer = await createUserSession(app, adminCookie, 'racer');
+    for (let round = 0; round < 12; round++) {
+      const id = await createRole(`race-${round}`, ['profile:write']);
+      const [assigned, deleted] = await Promise.all([
+        as(adminCookie).patch(`/api/users/${racer.id}`, { role: `race-${round}` }),
+        as(adminCookie).delete(`/api/roles/${id}`),
+      ]);
+      const outcome = [assigned.status, deleted.status];
+      // Either the assignment came first (the delete sees its holder) or the delete did.
+      expect([
+        [200, 409],
+        [400, 204],
+      ]).toContainEqual(outcome);
+      const user = await as(adminCookie).get(`/api/users/${racer.id}`).expect(200);
+      expect(user.body.role).toBe(outcome[0] === 200 ? `race-${round}` : 'user');
+      await as(adminCookie).patch(`/api/users/${racer.id}`, { role: 'user' }).expect(200);
+    }
+  });
+
   it('validates slugs, names and permission lists', async () => {
     const bad = async (body: object, code = 'validation_failed') => {
       const response = await as(adminCookie).post('/api/roles', body);

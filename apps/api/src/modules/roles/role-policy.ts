@@ -24,9 +24,12 @@ export class RolePolicy {
     }
   }
 
-  /** The role a slug names, or 400 (unknown_role). */
+  /**
+   * The role a slug names, or 400 (unknown_role). In a transaction the role stays until it ends,
+   * so a role being assigned is never deleted under the assignment.
+   */
   async roleForSlug(slug: string, manager?: EntityManager): Promise<RoleRow> {
-    const role = await this.roles.findBySlug(slug, manager);
+    const role = await this.roles.findBySlug(slug, manager, manager !== undefined);
     if (!role) throw ApiError.badRequest(`There is no role "${slug}".`, 'unknown_role');
     return role;
   }

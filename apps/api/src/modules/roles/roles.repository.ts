@@ -64,8 +64,15 @@ export class RolesRepository {
     return rows[0] ?? null;
   }
 
-  async findBySlug(slug: string, manager?: EntityManager): Promise<RoleRow | null> {
-    const rows: RoleRow[] = await this.db(manager).query(`${SELECT_ROLE} WHERE r.slug = $1`, [slug]);
+  /**
+   * `keyShare`: holds the row until the transaction ends, so the role cannot be deleted while a
+   * user is being given it (the delete waits, then counts the new holder).
+   */
+  async findBySlug(slug: string, manager?: EntityManager, keyShare = false): Promise<RoleRow | null> {
+    const rows: RoleRow[] = await this.db(manager).query(
+      `${SELECT_ROLE} WHERE r.slug = $1${keyShare ? ' FOR KEY SHARE OF r' : ''}`,
+      [slug],
+    );
     return rows[0] ?? null;
   }
 
@@ -100,13 +107,13 @@ export class RolesRepository {
 
   /** Deletes a custom role without holders; false when it has some (or is a preset). */
   async deleteUnused(id: string, manager: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
+    // The driver answers a DELETE with [rows, affected].
+    const [, affected]: [unknown[], number] = await manager.query(
       `DELETE FROM roles r WHERE r.id = $1 AND NOT r.preset
-          AND NOT EXISTS (SELECT 1 FROM dashboard_users u WHERE u.role = r.slug)
-       RETURNING r.id`,
+          AND NOT EXISTS (SELECT 1 FROM dashboard_users u WHERE u.role = r.slug)`,
       [id],
     );
-    return rows.length > 0;
+    return affected > 0;
   }
 
   holders(slug: string, limit: number, offset: number): Promise<HolderRow[]> {

@@ -41,10 +41,12 @@ export class UsersService {
   }
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserDto> {
-    const role = await this.policy.roleForSlug(dto.role);
-    this.policy.assertCanGrant(actor, role.permissions, 'assign a role with');
+    this.policy.assertCanGrant(actor, (await this.policy.roleForSlug(dto.role)).permissions, 'assign a role with');
     const passwordHash = await hashPassword(dto.password);
     const created = await this.users.transaction(async (manager) => {
+      // Again inside, holding the role: it may have changed while the password was hashed.
+      const role = await this.policy.roleForSlug(dto.role, manager);
+      this.policy.assertCanGrant(actor, role.permissions, 'assign a role with');
       const user = await this.users.create(
         { username: dto.username, passwordHash, role: role.slug, mustChangePassword: true },
         manager,
