@@ -16,6 +16,42 @@ const CACHE_ENTRIES = 1_000;
 const DEFAULT_VERSION = '0.169.0';
 type Json = Record<string, unknown>;
 
+const REASONING_LEVELS = [
+  { effort: 'low', description: 'Fast responses with lighter reasoning' },
+  { effort: 'medium', description: 'Balances speed and reasoning depth for everyday tasks' },
+  { effort: 'high', description: 'Greater reasoning depth for complex problems' },
+];
+
+/**
+ * A catalogue entry in the shape Codex parses (its ModelInfo: an entry missing a required field
+ * makes it drop the whole catalogue), for the built-in list used when no account answers.
+ */
+function fallbackModel(slug: string, priority: number): Json {
+  return {
+    slug,
+    display_name: slug,
+    description: slug,
+    default_reasoning_level: 'medium',
+    supported_reasoning_levels: REASONING_LEVELS,
+    shell_type: 'shell_command',
+    visibility: 'list',
+    supported_in_api: true,
+    priority,
+    upgrade: null,
+    base_instructions: null,
+    supports_reasoning_summaries: true,
+    support_verbosity: false,
+    default_verbosity: null,
+    apply_patch_tool_type: null,
+    truncation_policy: { mode: 'tokens', limit: 10_000 },
+    supports_parallel_tool_calls: true,
+    context_window: 272_000,
+    effective_context_window_percent: 95,
+    experimental_supported_tools: [],
+    input_modalities: ['text', 'image'],
+  };
+}
+
 /** `major.minor.patch` from what the client sent; anything else is the default version. */
 export function normalizeClientVersion(raw: string | null | undefined): string {
   const match = /^(\d{1,4})\.(\d{1,4})\.(\d{1,4})/.exec(raw ?? '');
@@ -86,7 +122,7 @@ export class ModelsService {
     }
     const models = Object.keys(MODEL_PRICES)
       .filter((name) => !name.includes('*'))
-      .map((slug) => ({ slug, display_name: slug }));
+      .map((slug, priority) => fallbackModel(slug, priority));
     return { models, fromUpstream: false };
   }
 }

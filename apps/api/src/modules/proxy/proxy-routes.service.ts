@@ -5,6 +5,7 @@
 // are the lifecycle's. Every handler receives the exchange and the API key proxy-http.ts
 // authenticated, and returns nothing (it answered) or a JSON value to answer with.
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { ApiError } from '../../common/api-error';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -23,8 +24,8 @@ import {
   type StringFields,
   type Terminal,
 } from './proxy.service';
-import { SseObserver, usageFrom } from './wire/sse-observer';
-import { upstreamResponsesBody } from './upstream/upstream-request';
+import { SseObserver } from './wire/sse-observer';
+import { UNSUPPORTED_FIELDS, upstreamResponsesBody } from './upstream/upstream-request';
 
 type Json = Record<string, unknown>;
 
@@ -70,6 +71,31 @@ function instructionsPrefix(json: JsonMembers): Buffer {
   const member = json.members.get('instructions');
   if (!member) return Buffer.alloc(0);
   return json.buf.subarray(member.valueStart + 1, Math.min(member.end, member.valueStart + 1 + 2048));
+}
+
+/**
+ * A compact request as a /responses request: the trigger appended to the input, the fields the
+ * backend rejects dropped, streamed and not stored. `kept`: the user messages the answer keeps.
+ */
+function compactionRequest(raw: Buffer): { upstreamBody: string; kept: Json[] } {
+  const body = JSON.parse(raw.toString('utf8')) as Json;
+  const input: Json[] =
+    typeof body.input === 'string'
+      ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: body.input }] }]
+      : Array.isArray(body.input)
+        ? (body.input as Json[])
+        : [];
+  for (const field of UNSUPPORTED_FIELDS) delete body[field];
+  const kept = input.filter((item) => item?.type === 'message' && item.role === 'user');
+  return {
+    upstreamBody: JSON.stringify({
+      ...body,
+      input: [...input, { type: 'compaction_trigger' }],
+      stream: true,
+      store: false,
+    }),
+    kept,
+  };
 }
 
 function failedStatus(terminal: Terminal): boolean {
@@ -165,6 +191,7 @@ export class ProxyRoutes {
       start: (open) => {
         observer = new SseObserver(!passthrough, open.readQuota);
         resume = () => open.response.resume();
+        this.bindTurnState(exchange, key, open);
         if (passthrough) exchange.streamHead(open.response.header('content-type') ?? 'text/event-stream');
       },
       chunk: (chunk) => {
@@ -195,6 +222,17 @@ export class ProxyRoutes {
       },
     };
     await this.proxy.run(req, adapter);
+  }
+
+  /**
+   * The upstream's x-codex-turn-state reaches the client, and is bound to the account that made
+   * it: the client echoes it within the turn, and those requests must stay on that account.
+   */
+  private bindTurnState(exchange: Exchange, key: AuthenticatedKey, open: OpenUpstream): void {
+    const turnState = open.response.header('x-codex-turn-state');
+    if (!turnState || turnState.length > 1024) return;
+    exchange.res.setHeader('x-codex-turn-state', turnState);
+    this.proxy.selector.remember(open.account.id, [`${key.ownerUserId}:turn:${turnState}`], null);
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
@@ -254,58 +292,88 @@ export class ProxyRoutes {
     await this.proxy.run(req, adapter);
   }
 
-  /** Codex's compact endpoint: a plain JSON request and answer. */
+  /**
+   * Codex's legacy compact endpoint. The upstream no longer serves it: the request becomes an
+   * ordinary streamed /responses request whose input ends with a `compaction_trigger` item, and
+   * the answer is the compact endpoint's JSON: the user messages kept, then exactly one
+   * compaction item (the upstream's).
+   */
   async compact(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
     const json = parse(() => membersOf(exchange));
     const model = parse(() => json.string('model'));
     this.proxy.checkModel(key, model);
-    // The compact endpoint answers JSON: a client's `stream` flag must not go up.
-    const upstreamBody = parse(() => (json.has('stream') ? json.rewrite(['stream'], {}) : json.buf));
+    const { upstreamBody, kept } = parse(() => compactionRequest(json.buf));
     const req = this.request(exchange, key, {
       route: '/backend-api/codex/responses/compact',
-      path: '/codex/responses/compact',
-      accept: 'application/json',
+      path: '/codex/responses',
+      accept: 'text/event-stream',
       model,
       stream: false,
       fields: json,
       upstreamBody,
       deriveFrom: null,
     });
-    const chunks: Buffer[] = [];
+    let observer: SseObserver;
     const adapter: Adapter = {
-      start: () => undefined,
-      chunk: (chunk) => {
-        chunks.push(chunk);
+      start: (open) => {
+        observer = new SseObserver(true, open.readQuota);
       },
-      finish: (cut: boolean, _open: OpenUpstream) => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let usage = null;
-        let terminal: Terminal = cut ? null : 'completed';
-        let errorCode: string | null = null;
-        if (terminal === 'completed') {
-          try {
-            usage = usageFrom((JSON.parse(text) as Json).usage);
-          } catch {
+      chunk: (chunk) => {
+        observer.push(chunk);
+      },
+      finish: (_cut, open) => {
+        observer.end();
+        if (observer.quota) this.proxy.observeQuota(open.account.id, observer.quota);
+        let terminal = observer.terminal;
+        let errorCode = observer.errorCode;
+        const response = observer.completedResponse;
+        const compaction = Array.isArray(response?.output)
+          ? (response.output as Json[]).filter((item) => item?.type === 'compaction')
+          : [];
+        let httpStatus = 200;
+        if (!failedStatus(terminal) && response && compaction.length === 1) {
+          sendJson(
+            exchange.res,
+            200,
+            {
+              id: response.id ?? null,
+              object: 'response.compaction',
+              created_at: response.created_at ?? Math.floor(Date.now() / 1000),
+              output: [...kept, compaction[0]],
+              usage: response.usage ?? null,
+            },
+            exchange.id,
+          );
+        } else {
+          if (!failedStatus(terminal)) {
             terminal = 'failed';
             errorCode = 'invalid_upstream_json';
           }
-        }
-        let httpStatus = 200;
-        if (terminal === 'completed') {
-          exchange.res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': exchange.id });
-          exchange.end(text);
-        } else {
           httpStatus = sendIncomplete(exchange, errorCode ?? 'upstream_disconnected');
         }
-        return { terminal, errorCode, usage, responseId: null, model, httpStatus };
+        return { terminal, errorCode, usage: observer.usage, responseId: null, model, httpStatus };
       },
     };
     await this.proxy.run(req, adapter);
   }
 
-  codexModels(exchange: Exchange, key: AuthenticatedKey): Promise<unknown> {
+  /**
+   * Codex's model catalogue with an ETag of exactly what this key is shown: a client that sends
+   * it back in If-None-Match gets a 304.
+   */
+  async codexModels(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
     const clientVersion = new URLSearchParams(exchange.search).get('client_version');
-    return this.models.codexCatalogue(key, clientVersion);
+    const text = JSON.stringify(await this.models.codexCatalogue(key, clientVersion));
+    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+    const res = exchange.res;
+    const match = exchange.headers['if-none-match'];
+    if (typeof match === 'string' && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+      res.writeHead(304, { etag, 'x-request-id': exchange.id });
+      res.end();
+      return;
+    }
+    res.setHeader('etag', etag);
+    sendJsonText(res, 200, text, exchange.id);
   }
 
   openAiModels(_exchange: Exchange, key: AuthenticatedKey): Promise<unknown> {

@@ -104,6 +104,11 @@ export async function openUpstreamSocket(
           const value = answer.headers[name];
           if (typeof value === 'string') headers[name] = value;
         }
+        // The turn state belongs to the account that made it, as over HTTP.
+        const turnState = headers['x-codex-turn-state'];
+        if (turnState && turnState.length <= 1024) {
+          deps.proxy.selector.remember(account.id, [`${key.ownerUserId}:turn:${turnState}`], null);
+        }
         return { ws: answer.ws, account, headers };
       }
       if ('error' in answer) {
