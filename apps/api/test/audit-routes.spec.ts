@@ -453,5 +453,14 @@ describe('audit log, route by route', () => {
     const rows = await rowsOf(response);
     expect(rows).toEqual([expect.objectContaining({ action: 'authz.denied', outcome: 'denied', actor_id: viewer.id })]);
     expect(rows[0].reason).toContain('POST /api/api-keys requires api-keys:write');
+
+    // A service's own refusal (a group member changing what only its owners may) is recorded too.
+    const groupId = await groupOf(world.alice.cookie);
+    await as(world.alice.cookie).put(`/api/groups/${groupId}/members/${world.bob.id}`, { role: 'member' }).expect(200);
+    const refused = await as(world.bob.cookie).patch(`/api/groups/${groupId}`, { name: 'Taken over' });
+    expect(refused.status).toBe(403);
+    const denied = await rowsOf(refused);
+    expect(denied).toEqual([expect.objectContaining({ action: 'authz.denied', actor_id: world.bob.id })]);
+    expect(denied[0].reason).toContain(`PATCH /api/groups/${groupId} requires groups:write`);
   });
 });
