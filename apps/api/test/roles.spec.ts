@@ -40,6 +40,12 @@ describe('roles', () => {
     return user;
   }
 
+  /** The audit log's actions about one target, oldest first. */
+  async function auditedActions(targetId: string): Promise<string[]> {
+    const page = await as(adminCookie).get(`/api/audit-events?targetId=${targetId}&limit=100`).expect(200);
+    return page.body.items.map((event: { action: string }) => event.action).reverse();
+  }
+
   async function sessionPermissions(cookie: string): Promise<string[]> {
     return (await as(cookie).get('/api/dashboard-auth/session').expect(200)).body.permissions;
   }
@@ -140,6 +146,16 @@ describe('roles', () => {
     // Renamed: same role, same holders.
     const renamed = await as(adminCookie).patch(`/api/roles/${auditorId}`, { name: 'Auditors' }).expect(200);
     expect(renamed.body).toMatchObject({ name: 'Auditors', slug: 'auditor' });
+    // A change that changes nothing is not one.
+    await as(adminCookie).patch(`/api/roles/${auditorId}`, { name: 'Auditors' }).expect(200);
+    expect(await auditedActions(auditorId)).toEqual(['role.create', 'role.update', 'role.update', 'role.update']);
+    const [update] = (await as(adminCookie).get(`/api/audit-events?targetId=${auditorId}&action=role.update&limit=1`))
+      .body.items;
+    expect(update).toMatchObject({
+      outcome: 'success',
+      actor: { id: adminId },
+      target: { type: 'role', label: 'auditor' },
+    });
 
     // Back to a preset: the role's permissions no longer apply.
     await as(adminCookie).patch(`/api/users/${holder.id}`, { role: 'viewer' }).expect(200);
@@ -219,6 +235,10 @@ describe('roles', () => {
     await as(adminCookie).delete(`/api/users/${two.id}`).expect(204);
     await as(adminCookie).delete(`/api/roles/${id}`).expect(204);
     await as(adminCookie).get(`/api/roles/${id}`).expect(404);
+    // The refused delete changed nothing and wrote no change row; the accepted one wrote one.
+    expect(await auditedActions(id)).toEqual(['role.create', 'role.delete']);
+    const userChanges = (await auditedActions(two.id)).filter((action) => action.startsWith('user.'));
+    expect(userChanges).toEqual(['user.create', 'user.update', 'user.delete']);
     await as(adminCookie).delete(`/api/roles/${id}`).expect(404);
     // The slug is free again.
     await createRole('crew', ['profile:write']);
