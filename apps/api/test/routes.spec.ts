@@ -31,6 +31,7 @@ import { collectRoutes, undeclaredRoutes, type RouteInfo } from './support/route
 const EXPECTED: Record<string, Permission | 'public'> = {
   'GET /api/health': 'public',
   'GET /api/health/ready': 'public',
+  'GET /metrics': 'public',
   'POST /api/dashboard-auth/password/login': 'public',
   'POST /api/dashboard-auth/mfa/verify': 'public',
   'GET /api/dashboard-auth/session': 'public',

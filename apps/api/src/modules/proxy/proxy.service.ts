@@ -370,11 +370,13 @@ export class ProxyService {
           await response.ready;
         } catch (error) {
           if (exchange.aborted) throw clientClosed();
+          this.meter.metrics.upstreamAnswered(account.id, 0);
           this.pool.backOff(account.id, BACKOFF_MS);
           lastError = upstreamUnavailable(`The upstream could not be reached (${(error as Error).message}).`);
           break;
         }
         if (exchange.aborted) throw clientClosed();
+        this.meter.metrics.upstreamAnswered(account.id, response.statusCode);
         // A 429's headers always count: they say when the account may be used again.
         const quota = readQuota || response.statusCode !== 200 ? quotaFromHeaders(response.headers) : null;
         if (quota) this.pool.observeQuota(account.id, quota);

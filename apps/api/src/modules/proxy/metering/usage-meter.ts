@@ -8,6 +8,7 @@ import type { Reservation } from '../../api-keys/limits/api-key-limiter';
 import { estimateCostUsd } from '../../usage/pricing';
 import { END_USER_HEADER } from '../../usage/request-log.types';
 import { RequestLogWriter } from '../../usage/request-log.writer';
+import { ProxyMetrics } from '../../metrics/proxy-metrics';
 import type { Exchange } from '../exchange';
 import type { ProxyRequest } from '../proxy.service';
 import type { ObservedUsage } from '../wire/sse-observer';
@@ -27,7 +28,10 @@ export interface Outcome {
 export class UsageMeter {
   private readonly logger = new Logger('Proxy');
 
-  constructor(private readonly logs: RequestLogWriter) {}
+  constructor(
+    private readonly logs: RequestLogWriter,
+    readonly metrics: ProxyMetrics,
+  ) {}
 
   /**
    * Settles the reservation and writes the log row. Charged: a completed answer, any answer whose
@@ -89,6 +93,15 @@ export class UsageMeter {
     const usage = outcome.usage;
     const headers = exchange.headers;
     const agent = headers['user-agent'];
+    this.metrics.requestEnded(
+      route,
+      outcome.httpStatus,
+      model ?? outcome.model,
+      outcome.status,
+      performance.now() - exchange.startedAt,
+      outcome.ttfbMs,
+      outcome.errorCode,
+    );
     this.logs.record({
       requestId: exchange.id,
       requestedAt: new Date(Date.now() - (performance.now() - exchange.startedAt)),

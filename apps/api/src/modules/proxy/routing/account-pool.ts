@@ -104,6 +104,11 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
     return this.accounts.get(id);
   }
 
+  /** Every account in memory (read by the metrics on a scrape, never on the request path). */
+  all(): IterableIterator<PooledAccount> {
+    return this.accounts.values();
+  }
+
   /** The router's candidates for a key: its effective pool (see effective-pool.ts), from memory. */
   effectivePool(key: PoolKey): PooledAccount[] {
     return effectivePool(key, this, this.groups);
