@@ -59,8 +59,6 @@ export type Role = RoleSlug;
 
 export const PRESET_ROLE_SLUGS = ['admin', 'operator', 'viewer', 'user'] as const;
 export type PresetRoleSlug = (typeof PRESET_ROLE_SLUGS)[number];
-/** Kept as the preset slugs for older imports; custom roles come from GET /api/roles. */
-export const ROLES = PRESET_ROLE_SLUGS;
 
 /** Lowercase letters, digits and dashes, 2-32 characters, starting with a letter or digit. */
 export const ROLE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,31}$/;
@@ -150,9 +148,6 @@ export function isPresetRole(value: unknown): value is PresetRoleSlug {
 export function permissionsForRole(role: RoleSlug): Permission[] {
   return isPresetRole(role) ? [...ROLE_PERMISSIONS[role]] : [];
 }
-
-/** @deprecated a preset slug; any slug of GET /api/roles is a role. */
-export const isRole = isPresetRole;
 
 /** GET /api/permissions */
 export interface PermissionDto {
