@@ -1,10 +1,13 @@
 // Roles end to end on the real app: presets are listed and immutable; a custom role created,
 // assigned, narrowed and widened takes effect on its holder's next request, through a session and
 // through an API key; escalation is refused (granting or assigning what one lacks, touching a user
-// who holds more, removing the last manager, deleting a role in use); bad input is a 400.
+// who holds more, removing the last manager, deleting a role in use); bad input is a 400; and a
+// start puts the code's vocabulary and presets back into a database that lacks or altered them.
 import request from 'supertest';
 import { API_KEY_FORBIDDEN_SCOPES, PERMISSIONS, PRESET_ROLES, permissionsForRole } from '@codex-lb/shared';
+import { Client } from 'pg';
 import { ADMIN_PASSWORD, createUserSession, login, startTestApp, type TestApp } from './support/app';
+import { createTestDatabase } from './support/database';
 
 describe('roles', () => {
   let app: TestApp;
@@ -348,5 +351,52 @@ describe('roles', () => {
     await as(plain.cookie).get('/api/permissions').expect(403);
     await as(plain.cookie).post('/api/roles', { slug: 'mine', name: 'Mine', permissions: [] }).expect(403);
     await request(app.url).get('/api/roles').expect(401);
+  });
+});
+
+describe('the vocabulary at start', () => {
+  it('brings back permissions and preset grants missing from the database, and drops extra ones', async () => {
+    const db = await createTestDatabase();
+    try {
+      await (await startTestApp({ db })).close();
+      // As if the database came from a release that knew fewer permissions, and someone edited a preset.
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        await client.query(`DELETE FROM permissions WHERE id = 'audit:read'`);
+        await client.query(
+          `DELETE FROM role_permissions rp USING roles r
+            WHERE rp.role_id = r.id AND r.slug = 'viewer' AND rp.permission = 'usage:read'`,
+        );
+        await client.query(
+          `INSERT INTO role_permissions (role_id, permission) SELECT id, 'users:manage' FROM roles WHERE slug = 'viewer'`,
+        );
+        await client.query(`UPDATE roles SET name = 'Edited' WHERE slug = 'user'`);
+      } finally {
+        await client.end();
+      }
+
+      const app = await startTestApp({ db });
+      try {
+        const cookie = await login(app, 'admin', ADMIN_PASSWORD);
+        const permissions = await request(app.url).get('/api/permissions').set('cookie', cookie).expect(200);
+        expect(permissions.body.items.map((p: { id: string }) => p.id)).toEqual([...PERMISSIONS]);
+        const roles = await request(app.url).get('/api/roles').set('cookie', cookie).expect(200);
+        for (const preset of PRESET_ROLES) {
+          const role = roles.body.items.find((r: { id: string }) => r.id === preset.id);
+          expect([preset.slug, role.name, [...role.permissions].sort()]).toEqual([
+            preset.slug,
+            preset.name,
+            [...preset.permissions].sort(),
+          ]);
+        }
+        const session = await request(app.url).get('/api/dashboard-auth/session').set('cookie', cookie).expect(200);
+        expect(session.body.permissions).toContain('audit:read');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await db.drop();
+    }
   });
 });
