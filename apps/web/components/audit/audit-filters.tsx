@@ -100,6 +100,7 @@ export function AuditFiltersBar({
         <Input
           className="mt-0.5"
           type="datetime-local"
+          aria-label="Until"
           value={filters.to}
           onChange={(e) => set({ to: e.target.value })}
         />
