@@ -42,6 +42,15 @@ describe('KeyCache', () => {
     expect([cache.get('a'), cache.get('c')]).toEqual([undefined, undefined]);
   });
 
+  it('drops the keys of every holder of a role whose permissions changed', () => {
+    const cache = make();
+    cache.set('a', { ...entry('k1', 'o1'), ownerRole: 'auditor' }, cache.generation);
+    cache.set('b', { ...entry('k2', 'o2'), ownerRole: 'auditor' }, cache.generation);
+    cache.set('c', { ...entry('k3', 'o3'), ownerRole: 'user' }, cache.generation);
+    cache.apply({ ownerRole: 'auditor' });
+    expect([cache.get('a'), cache.get('b'), cache.get('c')?.keyId]).toEqual([undefined, undefined, 'k3']);
+  });
+
   it('discards a fill that raced with an invalidation', () => {
     const cache = make();
     const generation = cache.generation;
