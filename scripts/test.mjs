@@ -47,6 +47,17 @@ function jest(name, config, extraEnv = {}) {
 
 if (!step('build shared types', 'npm', ['run', 'build', '-w', '@codex-lb/shared'])) process.exit(1);
 
+if (!only && existsSync(join(root, 'apps/web/e2e/lib/build.mjs'))) {
+  // The full run builds the dashboard first (the browser tests reuse the build): the API's
+  // login-abuse spec then also runs its case through the real dashboard in front of the API.
+  console.log('\n=== build ===');
+  const { ensureBuilt } = await import('../apps/web/e2e/lib/build.mjs');
+  try {
+    ensureBuilt(root);
+  } catch (error) {
+    console.log(`The build failed; the browser tests will report it.\n${error.message}`);
+  }
+}
 if (!only || only === 'api') {
   jest('api', 'apps/api/jest.config.js', {
     NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(),
