@@ -6,6 +6,7 @@
 // outlives its client.
 import request from 'supertest';
 import { ProxyWebSockets } from '../src/modules/proxy/websocket/proxy-websockets';
+import { createUserSession } from './support/app';
 import { addAccount, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
 import { connectWs, refusedWs, wsUrl, type Frame } from './support/ws-client';
 
@@ -189,6 +190,25 @@ describe('proxy: Responses over WebSocket', () => {
     expect(closed.code).toBe(1008);
   });
 
+  it("closes a deactivated owner's sockets within a second", async () => {
+    const dave = await createUserSession(w.app, w.admin, 'dave');
+    await addAccount(w, dave.cookie, 'ws-dave@example.com');
+    const key = await createKey(w, dave.cookie, { name: 'dave ws' });
+    const client = await connectWs(url(), auth(key.key));
+    await client.turn(createBody([message('before deactivation')]));
+    const started = Date.now();
+    await request(w.app.url)
+      .patch(`/api/users/${dave.id}`)
+      .set('cookie', w.admin)
+      .set('origin', 'http://localhost:3000')
+      .send({ isActive: false })
+      .expect(200);
+    const frame = await client.next(2_000);
+    expect(frame).toMatchObject({ type: 'error', status: 401 });
+    const closed = await client.closed;
+    expect(closed.at - started).toBeLessThan(1_000);
+  });
+
   it('surfaces the upstream connection age limit as the retryable error, then closes', async () => {
     const client = await connectWs(url(), auth(aliceKey.key));
     w.fake.configure({ websocketMaxAgeMs: 1 });
@@ -247,4 +267,64 @@ describe('proxy: WebSocket turned off', () => {
     expect(refused.body.error).toMatchObject({ code: 'upgrade_required' });
     expect(w.fake.websocketStats.upgrades).toBe(0);
   });
+});
+
+describe('proxy: WebSocket bounds (open-socket caps, idle timeout, shutdown)', () => {
+  let w: World;
+  let key: string;
+  let appClosed = false;
+  beforeAll(async () => {
+    w = await startWorld(
+      { CODEX_LB_MAX_WEBSOCKETS_PER_KEY: '2', CODEX_LB_WEBSOCKET_IDLE_TIMEOUT_SECONDS: '2' },
+      { tap: false },
+    );
+    await addAccount(w, w.alice.cookie, 'ws-bounds@example.com');
+    key = (await createKey(w, w.alice.cookie)).key;
+  });
+  afterAll(async () => {
+    if (!appClosed) return w.close();
+    await w.tap.close();
+    await w.fake.close();
+  });
+  const headers = () => ({ authorization: `Bearer ${key}` });
+
+  it('refuses a socket over the per-key cap with 429, and takes one again when a socket closes', async () => {
+    const one = await connectWs(wsUrl(w.app.url), headers());
+    const two = await connectWs(wsUrl(w.app.url), headers());
+    const refused = await refusedWs(wsUrl(w.app.url), headers());
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('concurrency_limit_exceeded');
+    one.close();
+    await one.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    const three = await connectWs(wsUrl(w.app.url), headers());
+    two.close();
+    three.close();
+    await Promise.all([two.closed, three.closed]);
+  });
+
+  it('closes an idle socket (and its upstream socket)', async () => {
+    const client = await connectWs(wsUrl(w.app.url), headers());
+    await client.turn(createBody([message('then silence')]));
+    const closed = await client.closed;
+    expect(closed.code).toBe(1000);
+    expect(closed.reason).toMatch(/idle/i);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.fake.websocketStats.open).toBe(0);
+  }, 15_000);
+
+  it('finishes the turn in flight at shutdown, then closes the socket with 1001', async () => {
+    const client = await connectWs(wsUrl(w.app.url), headers());
+    w.fake.configure({ eventDelayMs: 40 });
+    const turn = client.turn(createBody([message('a slow answer during shutdown')]));
+    await new Promise((r) => setTimeout(r, 60));
+    const closing = w.app.close();
+    appClosed = true;
+    const frames = await turn;
+    expect(frames[frames.length - 1].type).toBe('response.completed');
+    const closed = await client.closed;
+    expect(closed.code).toBe(1001);
+    await closing;
+    expect(w.fake.websocketStats.open).toBe(0);
+  }, 30_000);
 });

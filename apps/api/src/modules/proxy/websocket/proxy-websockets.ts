@@ -86,7 +86,10 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
     const bus = this.moduleRef.get(KeyInvalidationBus, { strict: false });
     // The key cache drops the entry first (its own listener); the check runs after it.
     bus.subscribe((message) => setImmediate(() => void this.recheck(message)));
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper = setInterval(
+      () => this.sweep(),
+      Math.min(SWEEP_MS, Math.max(250, this.settings.websocketIdleTimeoutMs / 2)),
+    );
     this.sweeper.unref();
   }
 
@@ -231,7 +234,7 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
         }
         session.key = fresh;
       } catch (error) {
-        if (error instanceof ApiError) session.end(error, 1008, true);
+        if (error instanceof ApiError) session.revoke(error, 1008);
         else this.logger.warn(`Rechecking a WebSocket's key failed: ${(error as Error).message}`);
       }
     }
@@ -253,8 +256,7 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
   /** Refuses new upgrades and new turns (shutdown begins). */
   stopAccepting(): void {
     this.accepting = false;
-    const error = new ApiError(503, 'shutting_down', 'The gateway is shutting down. Reconnect in a moment.');
-    for (const session of this.sessions) session.end(error, 1001);
+    for (const session of [...this.sessions]) session.finish(1001, 'The gateway is shutting down.');
   }
 
   /**

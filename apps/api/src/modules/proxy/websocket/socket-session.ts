@@ -179,18 +179,24 @@ export class SocketSession {
   }
 
   /**
-   * Ends the session with an error frame: at once when no turn is in flight, else when the turn in
-   * flight ends (`now` cuts it: a revoked key gets nothing more).
+   * Ends the session at once with an error frame: a revoked key or deactivated owner gets nothing
+   * more, and a turn in flight is cut.
    */
-  end(error: ApiError, code: number, now = false): void {
+  revoke(error: ApiError, code: number): void {
     if (this.closed) return;
     this.send(errorFrame(error));
-    if (now || !this.turn) {
-      this.turn?.exchange?.abort('shutdown');
-      this.close(code, error.message);
-    } else {
-      this.closing = { code, reason: error.message };
-    }
+    this.turn?.exchange?.abort('shutdown');
+    this.close(code, error.message);
+  }
+
+  /**
+   * Ends the session once the turn in flight (if any) has ended; no new turn starts meanwhile
+   * (shutdown). The close frame says why; an error frame could be taken for the turn's answer.
+   */
+  finish(code: number, reason: string): void {
+    if (this.closed) return;
+    if (!this.turn) this.close(code, reason);
+    else this.closing = { code, reason };
   }
 
   /** Closes both sides (idempotent); a turn in flight is aborted. */
