@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AccessGuard } from './common/access.guard';
+import { AccessLogModule } from './common/logging/access-log.module';
 import { TokenVault } from './common/crypto/token-vault';
 import { DomainEvents } from './common/events';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -60,6 +61,7 @@ export class AppModule {
         WriteBehindModule,
         HealthModule,
         MetricsModule,
+        AccessLogModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },

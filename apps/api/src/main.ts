@@ -3,11 +3,15 @@ import { Logger } from '@nestjs/common';
 import { loadSettings, SettingsError } from './config/settings';
 import { createApp } from './app.factory';
 import { VaultKeyError } from './common/crypto/token-vault';
+import { createLogger } from './common/logging/json-logger';
 import { BootstrapRefusedError } from './modules/auth/bootstrap-admin';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
-  const instance = await createApp(settings);
+  // From the first line on (the embedded database starts before Nest), in the configured format.
+  const appLogger = createLogger(settings);
+  Logger.overrideLogger(appLogger);
+  const instance = await createApp(settings, { logger: appLogger });
   await instance.app.listen(settings.port, settings.host);
   const logger = new Logger('codex-lb');
   logger.log(`API and proxy listening on http://${settings.host}:${settings.port}`);

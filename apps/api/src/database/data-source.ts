@@ -186,21 +186,53 @@ export function externalPoolOptions(connectTimeoutMs: number, statementTimeoutMs
 
 const SQL_EXCERPT = 120;
 
-/** TypeORM's error log, through Nest's logger, without query parameters. */
-class QueryErrorLogger implements Logger {
+/**
+ * What a failed query's error may say in a log: its SQLSTATE, the schema objects it names and a
+ * message that cannot carry a value. Postgres puts values in the detail (never logged) except
+ * for data exceptions (class 22: "invalid input syntax for type uuid: \"<the value>\""), whose
+ * message is cut before the value, and quoted values elsewhere are masked.
+ */
+export function describeQueryError(error: unknown): Record<string, string> {
+  const raw = error as { code?: unknown; message?: unknown; constraint?: unknown; table?: unknown; column?: unknown };
+  const code = typeof raw?.code === 'string' ? raw.code : '';
+  let message = typeof raw?.message === 'string' ? raw.message : typeof error === 'string' ? error : 'query failed';
+  message = message.slice(0, 300);
+  if (code.startsWith('22')) {
+    const colon = message.indexOf(':');
+    if (colon >= 0) message = message.slice(0, colon);
+  }
+  message = message.replace(/\bvalue "(?:[^"]|"")*"/g, 'value "…"');
+  const described: Record<string, string> = { message };
+  if (code) described.code = code;
+  for (const name of ['constraint', 'table', 'column'] as const) {
+    const value = raw?.[name];
+    if (typeof value === 'string' && value) described[name] = value.slice(0, 64);
+  }
+  return described;
+}
+
+/**
+ * TypeORM's logger: failed queries are logged by their error (described above) and the start of
+ * their SQL text, never their parameters (password hashes, key digests, token envelopes, user
+ * input). Nothing else TypeORM could print is logged.
+ */
+export class QueryErrorLogger implements Logger {
   private readonly logger = new NestLogger('Database');
 
   logQueryError(error: string | Error, query: string): void {
-    const message = error instanceof Error ? error.message : error;
+    const described = describeQueryError(error);
     const sql = query.replace(/\s+/g, ' ').trim().slice(0, SQL_EXCERPT);
-    this.logger.warn(`Query failed (${message}): ${sql}`);
+    this.logger.warn(`Query failed (${described.code ?? 'no code'}: ${described.message}): ${sql}`, {
+      ...described,
+      sql,
+    });
   }
   logQuery(): void {}
   logQuerySlow(): void {}
   logSchemaBuild(): void {}
   logMigration(): void {}
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
-    if (level === 'warn') this.logger.warn(String(message));
+    if (level === 'warn') this.logger.warn(String(message).slice(0, 500));
   }
 }
 

@@ -1,0 +1,135 @@
+// Nest's logger as JSON lines (pino): one object per line with the level, the time, the Nest
+// context, the message and, inside an HTTP request, the request id the client got back as
+// `x-request-id`. CODEX_LB_LOG_FORMAT=pretty keeps Nest's coloured text for a terminal.
+//
+// Only what callers pass as a message is written: request bodies, headers and query strings are
+// never logged by this layer, and errors contribute their name, message, code and stack only
+// (never their other properties: a TypeORM QueryFailedError carries the query's parameters).
+import { ConsoleLogger, type LoggerService, type LogLevel } from '@nestjs/common';
+import pino, { type DestinationStream, type Logger as Pino } from 'pino';
+import type { Settings } from '../../config/settings';
+import { currentRequestContext } from '../request-context';
+
+type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+const PINO_LEVEL: Record<Settings['logLevel'], PinoLevel> = {
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'trace',
+};
+
+const NEST_LEVELS: Record<Settings['logLevel'], LogLevel[]> = {
+  error: ['error', 'fatal'],
+  warn: ['error', 'fatal', 'warn'],
+  log: ['error', 'fatal', 'warn', 'log'],
+  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** A stack as Nest passes it: a string whose second line starts with "at". */
+const STACK = /\n\s+at /;
+
+function errorFields(error: Error): Record<string, unknown> {
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error.stack ? { stack: error.stack } : {}),
+  };
+}
+
+/** Keys of a line that fields passed by a caller cannot replace. */
+const RESERVED = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'context']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+export interface JsonLoggerOptions {
+  level: Settings['logLevel'];
+  /** Where lines go: standard output (synchronously, so nothing is lost at exit) by default. */
+  destination?: DestinationStream;
+}
+
+export class JsonLogger implements LoggerService {
+  readonly pino: Pino;
+
+  constructor(options: JsonLoggerOptions) {
+    this.pino = pino(
+      {
+        level: PINO_LEVEL[options.level],
+        messageKey: 'msg',
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        mixin() {
+          const requestId = currentRequestContext()?.requestId;
+          return requestId ? { reqId: requestId } : {};
+        },
+      },
+      options.destination ?? pino.destination({ dest: 1, sync: true }),
+    );
+  }
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params, false);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params, false);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params, true);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params, true);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params, false);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params, false);
+  }
+
+  /**
+   * Nest's calling convention: the last string parameter is the context; for errors, a string
+   * parameter that looks like a stack is the stack.
+   */
+  private write(level: PinoLevel, message: unknown, params: unknown[], withStack: boolean): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    const rest = [...params];
+    if (
+      typeof rest[rest.length - 1] === 'string' &&
+      !(withStack && rest.length === 1 && STACK.test(rest[0] as string))
+    ) {
+      fields.context = rest.pop();
+    }
+    for (const param of rest) {
+      if (param === undefined) continue;
+      if (typeof param === 'string' && withStack) fields.stack = param;
+      else if (param instanceof Error) fields.err = errorFields(param);
+      else if (isPlainObject(param)) {
+        for (const [key, value] of Object.entries(param)) if (!RESERVED.has(key)) fields[key] = value;
+      }
+    }
+    let text: string;
+    if (message instanceof Error) {
+      fields.err = errorFields(message);
+      text = message.message;
+    } else if (typeof message === 'string') {
+      text = message;
+    } else {
+      fields.data = message;
+      text = '';
+    }
+    this.pino[level](fields, text);
+  }
+}
+
+/** The logger the settings ask for: JSON lines, or Nest's own coloured text. */
+export function createLogger(settings: Pick<Settings, 'logLevel' | 'logFormat'>, destination?: DestinationStream) {
+  if (settings.logFormat === 'json') return new JsonLogger({ level: settings.logLevel, destination });
+  return new ConsoleLogger({ logLevels: NEST_LEVELS[settings.logLevel] });
+}
