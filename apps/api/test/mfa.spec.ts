@@ -255,6 +255,15 @@ describe('two-factor sign-in', () => {
       .send({ code: totpCode(secret, Date.now() + STEP_MS) })
       .expect(401);
     expect(expired.body.error.code).toBe('mfa_required');
+    // Signing out drops a sign-in waiting for its code.
+    const abandoned = await startLogin(app, 'mfa-dave', dave.password);
+    await request(app.url).post('/api/dashboard-auth/logout').set('cookie', abandoned).send({}).expect(200);
+    const afterLogout = await request(app.url)
+      .post(VERIFY)
+      .set('cookie', abandoned)
+      .send({ code: totpCode(secret, Date.now() + STEP_MS) })
+      .expect(401);
+    expect(afterLogout.body.error.code).toBe('mfa_required');
     // The pending state lives five minutes (from the database clock).
     await startLogin(app, 'mfa-dave', dave.password);
     const [{ seconds }] = await app.instance.dataSource.query(

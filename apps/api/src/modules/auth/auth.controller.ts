@@ -88,8 +88,13 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ authenticated: false }> {
-    await this.auth.logout(request.cookies?.[this.cookies.session], principal);
+    await this.auth.logout(
+      request.cookies?.[this.cookies.session],
+      principal,
+      request.cookies?.[this.cookies.mfaPending],
+    );
     reply.clearCookie(this.cookies.session, { path: '/', secure: this.cookies.secure });
+    reply.clearCookie(this.cookies.mfaPending, { path: '/', secure: this.cookies.secure });
     return { authenticated: false };
   }
 

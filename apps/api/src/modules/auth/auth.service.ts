@@ -158,8 +158,9 @@ export class AuthService {
     };
   }
 
-  /** Ends the cookie's session (if any) with its audit row. */
-  async logout(token: string | undefined, principal: Principal | undefined): Promise<void> {
+  /** Ends the cookie's session (if any) with its audit row, and any sign-in waiting for a code. */
+  async logout(token: string | undefined, principal: Principal | undefined, pendingToken?: string): Promise<void> {
+    await this.mfa.cancelPendingLogin(pendingToken);
     if (!token) return;
     await this.mfaRows.transaction(async (manager) => {
       const ended = await this.sessions.revoke(token, manager);
