@@ -59,6 +59,12 @@ describe('roles', () => {
     for (const item of permissions.body.items) expect(item.description.length).toBeGreaterThan(5);
 
     const roles = await as(adminCookie).get('/api/roles').expect(200);
+    expect(roles.body.items.slice(0, 4).map((role: { slug: string }) => role.slug)).toEqual([
+      'admin',
+      'operator',
+      'viewer',
+      'user',
+    ]);
     for (const preset of PRESET_ROLES) {
       const listed = roles.body.items.find((role: { slug: string }) => role.slug === preset.slug);
       expect(listed).toMatchObject({ id: preset.id, name: preset.name, preset: true });

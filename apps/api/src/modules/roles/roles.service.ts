@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import {
   PERMISSION_DESCRIPTIONS,
   PERMISSIONS,
+  PRESET_ROLES,
   type Permission,
   type PermissionDto,
   type RoleDto,
@@ -47,8 +48,19 @@ export class RolesService implements OnModuleInit {
     return { items };
   }
 
+  /** Presets first, in the code's order (admin, operator, viewer, user), then custom roles by age. */
   async list(): Promise<{ items: RoleDto[] }> {
-    return { items: (await this.roles.list()).map(toRoleDto) };
+    const rank = (row: RoleRow) => {
+      const index = PRESET_ROLES.findIndex((preset) => preset.id === row.id);
+      return index < 0 ? PRESET_ROLES.length : index;
+    };
+    const rows = await this.roles.list();
+    return {
+      items: rows
+        .map((row, order) => ({ row, order }))
+        .sort((a, b) => rank(a.row) - rank(b.row) || a.order - b.order)
+        .map(({ row }) => toRoleDto(row)),
+    };
   }
 
   async get(id: string): Promise<RoleDto> {
