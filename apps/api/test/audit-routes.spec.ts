@@ -445,6 +445,24 @@ describe('audit log, route by route', () => {
     expect(results).toEqual(expected);
   }, 240_000);
 
+  it('writes one authz.denied row for each proxy route called by a key without the proxy scope', async () => {
+    const key = (await createKey(world, world.alice.cookie, { name: 'no proxy', scopes: ['api-keys:read'] })).key;
+    const routes = collectRoutes(world.app.instance.app).filter((route) => route.apiKey);
+    expect(routes.length).toBeGreaterThan(5);
+    const results: [string, number, string[]][] = [];
+    for (const route of routes) {
+      const call = http()
+        [route.method.toLowerCase() as 'get' | 'post'](route.path)
+        .set('authorization', `Bearer ${key}`);
+      const response = await (route.method === 'GET' ? call : call.send({}));
+      const rows = await rowsOf(response);
+      results.push([route.key, response.status, rows.map((row) => `${row.action}:${row.actor_id}`)]);
+    }
+    expect(results).toEqual(
+      routes.map((route) => [route.key, 403, [`authz.denied:${world.alice.id}`]] as [string, number, string[]]),
+    );
+  }, 120_000);
+
   it('records a session’s 403s the same way, with the session as the actor', async () => {
     const viewer = await createUserSession(world.app, admin, unique('aud-viewer'));
     await as(admin).patch(`/api/users/${viewer.id}`, { role: 'viewer' }).expect(200);

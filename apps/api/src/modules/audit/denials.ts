@@ -3,8 +3,10 @@
 // method, path and permission required as the reason. Recorded through recordSoon, so a flood of
 // denials is batched and deduplicated.
 import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { Permission } from '@codex-lb/shared';
 import type { Principal } from '../../common/principal';
+import { runWithRequestContext, USER_AGENT_MAX } from '../../common/request-context';
 import type { AuditService } from './audit.service';
 
 export function recordDenial(
@@ -24,4 +26,34 @@ export function recordDenial(
     target: { type: 'route', id: `${request.method} ${route || path}`, label: path },
     reason: `${request.method} ${path} requires ${permission ?? 'an auth declaration'}: ${why}`,
   });
+}
+
+/**
+ * A proxy route's 403 (a key without the route's permission, or a model the key may not use).
+ * The proxy is served outside Fastify, so its request facts are given here.
+ */
+export function recordProxyDenial(
+  audit: AuditService,
+  request: { id: string; ip: string | null; req: IncomingMessage },
+  principal: Principal,
+  route: { method: string; path: string; permission: Permission },
+  why: string,
+): void {
+  const agent = request.req.headers['user-agent'];
+  const context = {
+    requestId: request.id,
+    ip: request.ip,
+    userAgent: agent ? agent.slice(0, USER_AGENT_MAX) : null,
+    method: route.method,
+    path: route.path,
+  };
+  runWithRequestContext(context, () =>
+    audit.recordSoon({
+      action: 'authz.denied',
+      actor: principal,
+      outcome: 'denied',
+      target: { type: 'route', id: `${route.method} ${route.path}`, label: route.path },
+      reason: `${route.method} ${route.path} requires ${route.permission}: ${why}`,
+    }),
+  );
 }

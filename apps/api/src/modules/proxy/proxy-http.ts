@@ -15,6 +15,8 @@ import { clientAddress, trustFunction, type TrustFunction } from '../../common/c
 import { normalizeError, openAiErrorBody } from '../../common/http-exception.filter';
 import { SETTINGS, type Settings } from '../../config/settings';
 import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
+import { AuditService } from '../audit/audit.service';
+import { recordProxyDenial } from '../audit/denials';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ConcurrencyGate, type Release } from './admission/concurrency-gate';
 import { Exchange } from './exchange';
@@ -85,6 +87,7 @@ export class ProxyHttp {
     routes: ProxyRoutes,
     private readonly keys: ApiKeyAuthService,
     private readonly proxy: ProxyService,
+    private readonly audit: AuditService,
   ) {
     this.trust = trustFunction(settings.trustProxy);
     this.bodyLimit = settings.proxyBodyLimitBytes;
@@ -164,6 +167,15 @@ export class ProxyHttp {
       if (result !== undefined && !exchange.res.headersSent) sendJson(exchange.res, 200, result, exchange.id);
     } catch (exception) {
       if (key && !isLogged(exception)) this.proxy.refused(exchange, key, route.paths[0], exception);
+      if (key && exception instanceof ApiError && exception.getStatus() === 403) {
+        recordProxyDenial(
+          this.audit,
+          exchange,
+          key.principal,
+          { method: route.method, path: route.paths[0], permission: route.permission },
+          exception.message,
+        );
+      }
       this.refuse(exchange, exception);
     } finally {
       release?.();
