@@ -385,3 +385,36 @@ describe('two-factor policy: CODEX_LB_MFA_REQUIRED=admins', () => {
     await request(app.url).get('/api/accounts').set('cookie', user.cookie).expect(200);
   });
 });
+
+describe('two-factor policy: CODEX_LB_MFA_REQUIRED=everyone', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { CODEX_LB_MFA_REQUIRED: 'everyone', CODEX_LB_LOGIN_RATE_LIMIT_PER_MINUTE: '1000' },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('asks every user to enrol; password change, session and sign-out stay reachable', async () => {
+    const adminCookie = await login(app, 'admin', ADMIN_PASSWORD);
+    // User management waits for enrolment too.
+    const blocked = await request(app.url)
+      .post('/api/users')
+      .set('cookie', adminCookie)
+      .send({ username: 'everyone-user', password: 'everyone-pw-1', role: 'user' })
+      .expect(403);
+    expect(blocked.body.error.code).toBe('mfa_enrolment_required');
+    const { secret } = await enrol(app, adminCookie, ADMIN_PASSWORD);
+    expect(secret).toBeTruthy();
+    // createUserSession signs the new user in and changes their password: both allowed before enrolment.
+    const user = await createUserSession(app, adminCookie, 'everyone-user');
+    const session = await request(app.url).get('/api/dashboard-auth/session').set('cookie', user.cookie).expect(200);
+    expect(session.body.mfa).toEqual({ enrolled: false, required: true });
+    const refused = await request(app.url).get('/api/accounts').set('cookie', user.cookie).expect(403);
+    expect(refused.body.error.code).toBe('mfa_enrolment_required');
+    await enrol(app, user.cookie, user.password);
+    await request(app.url).get('/api/accounts').set('cookie', user.cookie).expect(200);
+    await request(app.url).post('/api/dashboard-auth/logout').set('cookie', user.cookie).send({}).expect(200);
+  });
+});
