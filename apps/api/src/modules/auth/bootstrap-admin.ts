@@ -1,5 +1,5 @@
-// First start: when no admin exists, create `admin`. Runs under the startup advisory lock, so two
-// instances starting at once on an empty database create exactly one.
+// First start: when nobody can manage users, create `admin`. Runs under the startup advisory
+// lock, so two instances starting at once on an empty database create exactly one.
 import type { QueryRunner } from 'typeorm';
 import { generatePassword, hashPassword } from '../../common/passwords';
 import type { Settings } from '../../config/settings';
@@ -10,7 +10,14 @@ export type BootstrapResult =
   { created: false } | { created: true; username: string; generatedPassword: string | null };
 
 export async function ensureBootstrapAdmin(runner: QueryRunner, settings: Settings): Promise<BootstrapResult> {
-  const existing: unknown[] = await runner.query(`SELECT 1 FROM dashboard_users WHERE role = 'admin' LIMIT 1`);
+  // Someone who can manage users, under any role: management handed to a custom role (and the
+  // admin demoted) is not a first start.
+  const existing: unknown[] = await runner.query(
+    `SELECT 1 FROM dashboard_users u
+       JOIN roles r ON r.slug = u.role
+       JOIN role_permissions rp ON rp.role_id = r.id AND rp.permission = 'users:manage'
+      WHERE u.kind = 'human' LIMIT 1`,
+  );
   if (existing.length > 0) return { created: false };
 
   let password = settings.bootstrapAdminPassword;
