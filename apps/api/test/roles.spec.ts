@@ -361,6 +361,46 @@ describe('roles', () => {
 });
 
 describe('the vocabulary at start', () => {
+  it('starts again after management moved from the admin to a custom role', async () => {
+    const db = await createTestDatabase();
+    try {
+      const first = await startTestApp({ db });
+      try {
+        const admin = await login(first, 'admin', ADMIN_PASSWORD);
+        await request(first.url)
+          .post('/api/roles')
+          .set('cookie', admin)
+          .send({ slug: 'chief', name: 'Chief', permissions: [...PERMISSIONS] })
+          .expect(201);
+        const carol = await createUserSession(first, admin, 'carol');
+        await request(first.url)
+          .patch(`/api/users/${carol.id}`)
+          .set('cookie', admin)
+          .send({ role: 'chief' })
+          .expect(200);
+        const adminId = (await request(first.url).get('/api/dashboard-auth/session').set('cookie', admin)).body.user.id;
+        await request(first.url)
+          .patch(`/api/users/${adminId}`)
+          .set('cookie', carol.cookie)
+          .send({ role: 'operator' })
+          .expect(200);
+      } finally {
+        await first.close();
+      }
+      const second = await startTestApp({ db });
+      try {
+        expect(second.instance.bootstrap).toEqual({ created: false });
+        const admin = await login(second, 'admin', ADMIN_PASSWORD);
+        const session = await request(second.url).get('/api/dashboard-auth/session').set('cookie', admin).expect(200);
+        expect(session.body.user.role).toBe('operator');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('brings back permissions and preset grants missing from the database, and drops extra ones', async () => {
     const db = await createTestDatabase();
     try {
