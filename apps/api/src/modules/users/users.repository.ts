@@ -90,11 +90,4 @@ export class UsersRepository {
   async recordLogin(id: string): Promise<void> {
     await this.repo().update({ id }, { lastLoginAt: new Date() });
   }
-
-  async anyAdminExists(manager?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT 1 FROM dashboard_users WHERE role = 'admin' LIMIT 1`,
-    );
-    return rows.length > 0;
-  }
 }
