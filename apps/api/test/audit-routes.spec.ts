@@ -451,9 +451,8 @@ describe('audit log, route by route', () => {
     expect(routes.length).toBeGreaterThan(5);
     const results: [string, number, string[]][] = [];
     for (const route of routes) {
-      const call = http()
-        [route.method.toLowerCase() as 'get' | 'post'](route.path)
-        .set('authorization', `Bearer ${key}`);
+      const method = route.method.toLowerCase() as 'get' | 'post';
+      const call = http()[method](route.path).set('authorization', `Bearer ${key}`);
       const response = await (route.method === 'GET' ? call : call.send({}));
       const rows = await rowsOf(response);
       results.push([route.key, response.status, rows.map((row) => `${row.action}:${row.actor_id}`)]);
