@@ -28,6 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { Histogram } from './histogram.mjs';
+import { idleLines, runWebSocketScenarios } from './ws.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = join(ROOT, 'bench');
@@ -631,6 +632,9 @@ async function main() {
       // The caps' own cost (a slot taken and given back per request) is still in every figure.
       CODEX_LB_MAX_CONCURRENT_PER_USER: '256',
       CODEX_LB_MAX_CONCURRENT_PER_KEY: '256',
+      // The WebSocket scenarios hold a thousand sockets of the one key open (bench/ws.mjs).
+      CODEX_LB_MAX_WEBSOCKETS_PER_USER: '5000',
+      CODEX_LB_MAX_WEBSOCKETS_PER_KEY: '5000',
     },
   );
   const apiBase = `http://127.0.0.1:${apiPort}`;
@@ -787,6 +791,29 @@ async function main() {
     nginx: targets.nginx ? rssMbOf(targets.nginx.pids) : null,
   };
 
+  // WebSocket scenarios (BENCH_ONLY=ws runs only these), after the RSS figure above.
+  let websocket = null;
+  if (!ONLY || ONLY.has('ws')) {
+    websocket = await runWebSocketScenarios({
+      bench: BENCH,
+      start,
+      track,
+      freePort,
+      cpuTicksOf,
+      rssMb,
+      clkTck: CLK_TCK,
+      log,
+      fake: { pid: fake.pid, base: fakeBase },
+      bareSeat: { token: bareToken, accountId: bareAccountId },
+      product: { pid: product.pid, origin: apiBase, apiKey: created.key },
+      connections: CONNECTIONS,
+      durationMs: DURATION_MS,
+      rounds: ROUNDS,
+      sliceWarmupMs: SLICE_WARMUP_MS,
+    });
+    rows.push(...websocket.rows);
+  }
+
   const verdicts = [];
   for (const s of CHOSEN) {
     const loaded = rows.find((r) => r.scenario === s.name && r.target === 'codex-lb' && r.connections === CONNECTIONS);
@@ -833,8 +860,10 @@ async function main() {
   out.push('codex-lb figures as ratios (codex-lb / reference; req/s: higher is better, the rest: lower is better):');
   out.push(ratioTable(rows));
   out.push('');
+  out.push(...idleLines(websocket?.idle));
+  if (websocket) out.push('');
   out.push(
-    `RSS after the run (2 s after the last request): codex-lb ${fmt(rssAfter.product, 0)} MB, bare proxy ${fmt(rssAfter.bare, 0)} MB${rssAfter.nginx === null ? '' : `, nginx ${fmt(rssAfter.nginx, 0)} MB`}`,
+    `RSS after the run (2 s after the last HTTP request): codex-lb ${fmt(rssAfter.product, 0)} MB, bare proxy ${fmt(rssAfter.bare, 0)} MB${rssAfter.nginx === null ? '' : `, nginx ${fmt(rssAfter.nginx, 0)} MB`}`,
   );
   out.push('');
   for (const v of verdicts)
@@ -875,6 +904,7 @@ async function main() {
         },
         rows,
         rssAfterMb: rssAfter,
+        websocketIdle: websocket?.idle ?? null,
         verdicts,
       },
       null,

@@ -178,7 +178,9 @@ function handshake(deps: UpstreamSocketDeps, account: PooledAccount, client: Inc
       headers,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       maxPayload: deps.maxPayload,
-      perMessageDeflate: true,
+      // Not offered upstream: a deflate context pair per socket costs hundreds of kilobytes that
+      // an idle socket keeps (bench/BASELINE.md, ws-idle), and the turns after the first are small.
+      perMessageDeflate: false,
     });
     const done = (answer: Handshake) => {
       ws.removeAllListeners('open');
