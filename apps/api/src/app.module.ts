@@ -18,6 +18,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { GroupsModule } from './modules/groups/groups.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { DocsModule } from './modules/docs/docs.module';
 import { UsageModule } from './modules/usage/usage.module';
 import { ProxyModule } from './modules/proxy/proxy.module';
 import { ServiceAccountsModule } from './modules/service-accounts/service-accounts.module';
@@ -62,6 +63,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         AccessLogModule,
+        DocsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },
