@@ -155,6 +155,16 @@ describe('login abuse, shipped topology (the API trusts the dashboard on loopbac
       await stop(trusting);
     }
   });
+});
+
+// Its own app: the cases above spent this machine's outside address's sign-in allowance.
+describe('login abuse through the built dashboard (next start with client-address.cjs)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
 
   const built = existsSync(join(WEB_DIR, '.next/BUILD_ID'));
   (built ? it : it.skip)(
