@@ -7,7 +7,7 @@
 import request from 'supertest';
 import { ProxyWebSockets } from '../src/modules/proxy/websocket/proxy-websockets';
 import { createUserSession } from './support/app';
-import { addAccount, createKey, flushLogs, startWorld, type World } from './support/proxy-world';
+import { addAccount, codexBody, createKey, flushLogs, postCodex, startWorld, type World } from './support/proxy-world';
 import { connectWs, refusedWs, wsUrl, type Frame } from './support/ws-client';
 
 const message = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
@@ -38,8 +38,10 @@ describe('proxy: Responses over WebSocket', () => {
     w = await startWorld({}, { tap: false });
     const a1 = await addAccount(w, w.alice.cookie, 'ws-alice-1@example.com');
     const a2 = await addAccount(w, w.alice.cookie, 'ws-alice-2@example.com');
+    // A third account: the failover and limit cases each take one out for a while.
+    const a3 = await addAccount(w, w.alice.cookie, 'ws-alice-3@example.com');
     const b = await addAccount(w, w.bob.cookie, 'ws-bob@example.com');
-    aliceSeats = [a1.seat.chatgptAccountId, a2.seat.chatgptAccountId];
+    aliceSeats = [a1.seat.chatgptAccountId, a2.seat.chatgptAccountId, a3.seat.chatgptAccountId];
     bobSeat = b.seat.chatgptAccountId;
     aliceKey = await createKey(w, w.alice.cookie, { name: 'ws key' });
   });
@@ -123,6 +125,31 @@ describe('proxy: Responses over WebSocket', () => {
     expect(frames[frames.length - 1].error.code).toBe('previous_response_not_found');
     one.close();
     two.close();
+  });
+
+  it('moves a socket to another account only before its first event: a refused warm-up is sent elsewhere', async () => {
+    const key = await createKey(w, w.alice.cookie, { name: 'failover' });
+    const session = `sess-failover-${Date.now()}`;
+    // The session is bound to an account by an HTTP request first, so the socket lands there.
+    await postCodex(w, key.key, codexBody('bind the session'), { 'session-id': session }).expect(200);
+    const bound = w.fake.requests[w.fake.requests.length - 1].chatgptAccountId!;
+    w.fake.failNext(bound, { status: 500 });
+    const upgrades = w.fake.websocketStats.upgrades;
+    const client = await connectWs(url(), auth(key.key, session));
+    const warm = await client.turn(createBody([], { generate: false }));
+    expect(warm.map((f) => f.type)).not.toContain('error');
+    const warmId = completed(warm).id;
+    expect(w.fake.websocketStats.upgrades).toBe(upgrades + 2);
+    const turn = await client.turn(createBody([message('after the failover')], { previous_response_id: warmId }));
+    expect(completed(turn)).toBeDefined();
+    const other = wsTurns()[wsTurns().length - 1].chatgptAccountId;
+    expect(other).not.toBe(bound);
+    expect(aliceSeats).toContain(other);
+    client.close();
+    await client.closed;
+    // Only the turn is billed, on the account that served it.
+    const rows = await logRows(key.id);
+    expect(rows.filter((r: { route: string }) => r.route === '/backend-api/codex/responses')).toHaveLength(2);
   });
 
   it('never moves a socket to another account: an account at its limit closes the socket with the error', async () => {

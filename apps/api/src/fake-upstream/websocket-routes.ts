@@ -159,6 +159,7 @@ export class WebSocketRoutes {
 
   private async warmup(ws: WebSocket, state: SocketState, body: Json, bytes: number): Promise<void> {
     this.warmups += 1;
+    if (this.refuse(ws, state.seat) === true) return;
     const id = newResponseId();
     state.responses.add(id);
     const usage = this.backend.usageFor(state.seat, body, bytes, 0);
@@ -200,24 +201,36 @@ export class WebSocketRoutes {
     );
   }
 
-  private async generate(ws: WebSocket, state: SocketState, body: Json, bytes: number): Promise<void> {
-    const seat = state.seat;
-    seat.requestCount += 1;
-    this.turns += 1;
+  /**
+   * Injected failures and an exhausted quota, for turns and warm-ups alike: true when an error
+   * frame was sent, 'in-stream' when the response must end in response.failed.
+   */
+  private refuse(ws: WebSocket, seat: SeatState): boolean | 'in-stream' {
     const injected = seat.failQueue[0];
-    let failed = false;
     if (injected) {
       const remaining = (injected.count ?? 1) - 1;
       if (remaining <= 0) seat.failQueue.shift();
       else injected.count = remaining;
-      if (injected.status === 'response.failed') failed = true;
-      else return this.injectedError(ws, seat, injected.status, injected.resetsInSeconds ?? 3600);
+      if (injected.status === 'response.failed') return 'in-stream';
+      this.injectedError(ws, seat, injected.status, injected.resetsInSeconds ?? 3600);
+      return true;
     }
     rollWindows(seat);
     if (seat.primaryUsed >= 100 || seat.secondaryUsed >= 100) {
       const resetAt = seat.secondaryUsed >= 100 ? seat.secondaryResetAt : seat.primaryResetAt;
-      return this.injectedError(ws, seat, 429, Math.max(0, resetAt - nowSeconds()));
+      this.injectedError(ws, seat, 429, Math.max(0, resetAt - nowSeconds()));
+      return true;
     }
+    return false;
+  }
+
+  private async generate(ws: WebSocket, state: SocketState, body: Json, bytes: number): Promise<void> {
+    const seat = state.seat;
+    seat.requestCount += 1;
+    this.turns += 1;
+    const refused = this.refuse(ws, seat);
+    if (refused === true) return;
+    const failed = refused === 'in-stream';
     const output = planOutput(body);
     const usage = this.backend.usageFor(seat, body, bytes, outputCharsOf(output));
     this.backend.grow(seat);

@@ -213,6 +213,15 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
           this.sessions.delete(closed);
           releaseCap();
         },
+        reconnect: async (exclude) => {
+          if (!this.accepting) return null;
+          try {
+            const opened = await openUpstreamSocket(this.upstreamDeps, key, req.headers, () => false, exclude);
+            return { ws: opened.ws, account: opened.account };
+          } catch {
+            return null;
+          }
+        },
       },
     );
     this.sessions.add(session);

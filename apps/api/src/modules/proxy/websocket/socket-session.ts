@@ -42,6 +42,11 @@ export interface SessionDeps {
   stallTimeoutMs: number;
   /** The session ended (closed from either side); called once. */
   onClosed(session: SocketSession): void;
+  /**
+   * A new upstream socket on another account (not one of `exclude`), for the failover allowed
+   * before the socket's first event; null when none could be opened.
+   */
+  reconnect(exclude: ReadonlySet<string>): Promise<{ ws: WebSocket; account: PooledAccount } | null>;
 }
 
 /**
@@ -130,6 +135,8 @@ class TurnAnswer implements UpstreamAnswer {
 
 interface Turn {
   kind: 'warmup' | 'billed';
+  /** A warm-up's frame, sent again to another account if the first one refuses it. */
+  frame?: Buffer;
   answer: TurnAnswer | null;
   exchange: Exchange | null;
 }
@@ -141,16 +148,20 @@ export class SocketSession {
   awaitingPong = false;
   private turn: Turn | null = null;
   private closed = false;
+  /** Whether any upstream frame reached the client: until then the account may still change. */
+  private delivered = false;
+  /** Accounts this socket's upstream failed on before its first event. */
+  private readonly failedAccounts = new Set<string>();
   /** Stop taking turns (shutdown, revoked key): the socket closes once the turn in flight ends. */
   private closing: { code: number; reason: string } | null = null;
   private upstreamPaused = false;
 
   constructor(
     readonly client: WebSocket,
-    readonly upstream: WebSocket,
+    public upstream: WebSocket,
     readonly req: IncomingMessage,
     public key: AuthenticatedKey,
-    readonly account: PooledAccount,
+    public account: PooledAccount,
     readonly route: string,
     readonly ip: string | null,
     private readonly upstreamHeaders: Record<string, string>,
@@ -160,9 +171,19 @@ export class SocketSession {
     client.on('close', this.onClientClose);
     client.on('error', this.onClientError);
     client.on('pong', this.onPong);
+    this.attachUpstream(upstream);
+  }
+
+  private attachUpstream(upstream: WebSocket): void {
     upstream.on('message', this.onUpstreamMessage);
     upstream.on('close', this.onUpstreamClose);
     upstream.on('error', this.onUpstreamError);
+  }
+
+  private detachUpstream(upstream: WebSocket): void {
+    upstream.removeListener('message', this.onUpstreamMessage);
+    upstream.removeListener('close', this.onUpstreamClose);
+    // 'error' stays handled until the socket is gone.
   }
 
   /** Both sockets are closed (their close handshakes are over). */
@@ -266,7 +287,7 @@ export class SocketSession {
       return void this.send(errorFrame(badBody(`The message is not valid: ${(error as Error).message}.`)));
     }
     if (json.raw('generate') === 'false') {
-      this.turn = { kind: 'warmup', answer: null, exchange: null };
+      this.turn = { kind: 'warmup', answer: null, exchange: null, frame: body };
       this.upstream.send(body, { binary: false });
       return;
     }
@@ -379,6 +400,7 @@ export class SocketSession {
       if (type === 'error') this.onErrorFrame(frame);
     }
     reply.headersSent = true;
+    this.delivered = true;
     exchange.bytesWritten += frame.length;
     const flowing = this.send(frame);
     if (type !== null && TERMINAL.has(type)) queueMicrotask(() => answer.end());
@@ -421,6 +443,51 @@ export class SocketSession {
     if (closeAfter) this.closing ??= { code: 1011, reason: 'The upstream account cannot serve this socket any more.' };
   }
 
+  /** A first frame that refuses the account (limit, token, account, server error). */
+  private canFailOver(frame: Buffer): boolean {
+    if (frameType(frame) !== 'error' || this.failedAccounts.size >= 2) return false;
+    let status: unknown;
+    try {
+      status = (JSON.parse(frame.toString('utf8')) as { status?: unknown }).status;
+    } catch {
+      return false;
+    }
+    return (
+      typeof status === 'number' &&
+      (status === 429 || status === 401 || status === 402 || status === 403 || status >= 500)
+    );
+  }
+
+  /**
+   * Before the socket's first event the conversation has no state upstream yet: the refused
+   * account is reported, another one is connected and the warm-up sent to it. The client sees
+   * the first account's error only when no other account can take the socket.
+   */
+  private async failOver(warmup: Buffer, refusal: Buffer): Promise<void> {
+    this.onErrorFrame(refusal);
+    this.closing = null;
+    this.failedAccounts.add(this.account.id);
+    const old = this.upstream;
+    this.detachUpstream(old);
+    safeClose(old, 1000, '');
+    const next = await this.deps.reconnect(this.failedAccounts).catch(() => null);
+    if (this.closed) {
+      next?.ws.terminate();
+      return;
+    }
+    if (!next) {
+      this.delivered = true;
+      this.send(refusal);
+      this.turn = null;
+      this.close(1011, 'No upstream account can take this socket.');
+      return;
+    }
+    this.upstream = next.ws;
+    this.account = next.account;
+    this.attachUpstream(next.ws);
+    next.ws.send(warmup, { binary: false });
+  }
+
   private afterTurn(): void {
     if (this.closing && !this.turn) this.close(this.closing.code, this.closing.reason);
   }
@@ -435,6 +502,11 @@ export class SocketSession {
       if (!turn.answer.push(frame)) this.pauseUpstream();
       return;
     }
+    if (turn?.kind === 'warmup' && !this.delivered && turn.frame && this.canFailOver(frame)) {
+      void this.failOver(turn.frame, frame);
+      return;
+    }
+    this.delivered = true;
     this.send(frame, this.client, isBinary);
     if (turn?.kind === 'warmup') {
       const type = frameType(frame);

@@ -67,14 +67,17 @@ export async function openUpstreamSocket(
   key: AuthenticatedKey,
   client: IncomingHttpHeaders,
   gone: () => boolean,
+  exclude: ReadonlySet<string> = new Set(),
 ): Promise<OpenedSocket> {
   const { hardKeys, softKey } = deps.proxy.stickiness(key, client, { string: () => null }, null);
-  const tried = new Set<string>();
+  const tried = new Set<string>(exclude);
   let lastError: ApiError | null = null;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  for (let attempt = exclude.size; attempt < MAX_ATTEMPTS; attempt++) {
     const selection = deps.proxy.selector.select({
       candidates: deps.pool.effectivePool(key),
-      hardKeys,
+      // A failover before the socket's first event rebinds the session: nothing of the
+      // conversation is upstream yet.
+      hardKeys: exclude.size > 0 ? [] : hardKeys,
       softKey,
       exclude: tried,
     });
