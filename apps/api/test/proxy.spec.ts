@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { fetch } from 'undici';
 import { parseSse } from '../src/fake-upstream';
+import { AuditSealer } from '../src/modules/audit/audit-sealer';
 import { AccountPool } from '../src/modules/proxy/routing/account-pool';
 import { addAccount, codexBody, createKey, flushLogs, startWorld, type World, postCodex } from './support/proxy-world';
 
@@ -387,6 +388,8 @@ describe('proxy: Codex and OpenAI routes', () => {
     const { key } = await createKey(w, w.alice.cookie, { name: 'hot path' });
     await codex(key, codexBody('warm up')).expect(200);
     await flushLogs(w);
+    // The key's creation wrote an audit row; sealed now, the sealer has nothing to do meanwhile.
+    await w.app.instance.app.get(AuditSealer).sealPending();
     const runner = Object.getPrototypeOf(w.app.instance.dataSource.createQueryRunner());
     const original = runner.query;
     const queries: string[] = [];

@@ -1,13 +1,20 @@
-// Seals audit rows into the hash chain: every second, and on demand before a verify, it gives the
-// unsealed rows seq, prev_hash and hash in id order. It holds a transaction-scoped advisory lock,
-// so one sealer runs at a time across replicas while the mutations that insert rows never wait
-// on it. Also runs the retention purge (under the same lock, so the chain's tip is stable).
+// Seals audit rows into the hash chain: every second while this process has written rows not yet
+// sealed (rows another replica left behind go with the next pass anywhere), and on demand before
+// a verify, it gives the unsealed rows seq, prev_hash and hash in id order. It holds a transaction-scoped
+// advisory lock, so one sealer runs at a time across replicas while the mutations that insert
+// rows never wait on it; an idle server sends it no query. Also runs the retention purge (under
+// the same lock, so the chain's tip is stable).
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SETTINGS, type Settings } from '../../config/settings';
 import { GENESIS_HASH, rowHash } from './audit-chain';
 import { AuditRepository } from './audit.repository';
 
 const SEAL_INTERVAL_MS = 1_000;
+/**
+ * Empty passes after which the hint is dropped: what it still counts was rolled back (a row whose
+ * transaction stays open longer is sealed by the next pass anyone makes, or by a verify).
+ */
+const EMPTY_PASSES_BEFORE_IDLE = 5;
 const SEAL_BATCH = 1_000;
 export const AUDIT_PURGE_BATCH = 5_000;
 const DAY_MS = 86_400_000;
@@ -22,6 +29,7 @@ export class AuditSealer implements OnModuleInit, OnModuleDestroy {
   private purgeTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private sealing: Promise<number> | null = null;
+  private emptyPasses = 0;
   private purging: Promise<number> | null = null;
 
   constructor(
@@ -32,7 +40,7 @@ export class AuditSealer implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const scheduleSeal = () => {
       this.sealTimer = setTimeout(() => {
-        void this.sealPending(false)
+        void this.tick()
           .catch((error: unknown) => this.logger.warn(`sealing audit rows failed: ${String(error)}`))
           .finally(() => !this.stopped && scheduleSeal());
       }, SEAL_INTERVAL_MS);
@@ -56,6 +64,16 @@ export class AuditSealer implements OnModuleInit, OnModuleDestroy {
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
     await this.sealing?.catch(() => undefined);
     await this.purging?.catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.audit.unsealedHint === 0) return;
+    const sealed = await this.sealPending(false);
+    this.emptyPasses = sealed > 0 ? 0 : this.emptyPasses + 1;
+    if (this.emptyPasses >= EMPTY_PASSES_BEFORE_IDLE) {
+      this.audit.unsealedHint = 0;
+      this.emptyPasses = 0;
+    }
   }
 
   /**
@@ -96,6 +114,7 @@ export class AuditSealer implements OnModuleInit, OnModuleDestroy {
         return seal;
       });
       await this.audit.seal(manager, seals);
+      this.audit.unsealedHint = Math.max(0, this.audit.unsealedHint - seals.length);
       return seals.length;
     });
   }

@@ -94,6 +94,12 @@ export const AUDIT_SEAL_LOCK = 7_310_016_001;
 
 @Injectable()
 export class AuditRepository {
+  /**
+   * Rows this process inserted that no seal pass has covered yet (a hint: a rolled-back insert
+   * counts too until a sweep clears it). The sealer stays off the database while it is zero.
+   */
+  unsealedHint = 0;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -121,6 +127,7 @@ export class AuditRepository {
               changes jsonb)`,
       [JSON.stringify(rows)],
     );
+    this.unsealedHint += rows.length;
   }
 
   async list(filter: AuditFilter, limit: number): Promise<AuditRow[]> {
