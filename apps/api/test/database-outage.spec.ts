@@ -86,11 +86,14 @@ describe('database outage', () => {
       expect(elapsed).toBeLessThan(5_000);
     }
 
-    // Readiness stays up (the proxy still serves) and says the database is away.
+    // Readiness fails (a load balancer sends new traffic elsewhere) and says the database is away;
+    // liveness holds, and this instance still serves the proxy from memory.
     const startedReady = Date.now();
     const ready = await request(w.app.url).get('/api/health/ready');
     expect(Date.now() - startedReady).toBeLessThan(5_000);
-    expect(ready.body).toMatchObject({ status: 'degraded', database: 'unavailable' });
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ ready: false, status: 'degraded', database: 'unavailable' });
+    await request(w.app.url).get('/api/health/live').expect(200);
 
     // The proxy serves from memory: the key, the account and its token are cached.
     const proxied = await codexCall();

@@ -57,7 +57,7 @@ describe('background writers under bad input and faults', () => {
     return rows[0].n;
   }
 
-  const ready = async () => (await request(w.app.url).get('/api/health/ready').expect(200)).body;
+  const ready = async (status = 200) => (await request(w.app.url).get('/api/health/ready').expect(status)).body;
 
   const SESSION = `s\u00e9\u00ff${'s'.repeat(190)}`;
 
@@ -165,7 +165,7 @@ describe('background writers under bad input and faults', () => {
       );
       for (let i = 0; i < 3; i++) await proxy(good.key, codexBody(`during the outage ${i}`)).expect(200);
       await flushWriters();
-      const health = await ready();
+      const health = await ready(503);
       expect(health).toMatchObject({ status: 'degraded', database: 'unavailable', deadLetterTable: null });
       expect(health.writers.requestLogs.pending).toBe(3);
       expect(health.writers.requestLogs.retrying).toBe(0);

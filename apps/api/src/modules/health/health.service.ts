@@ -1,7 +1,9 @@
-// Liveness (cheap: one round trip) and readiness (the database and every background writer:
-// rows waiting, rows retried, rows given up on). Readiness answers 200 while the database is
-// away: the proxy keeps serving from memory and its writers store what they hold once it is
-// back, so the instance should stay in rotation; the report says it is degraded.
+// Liveness (cheap: one round trip; /live without it) and readiness (the database and every
+// background writer: rows waiting, rows retried, rows given up on). Readiness is false, and
+// GET /api/health/ready a 503, while the database is unavailable: a load balancer sends new
+// traffic to instances that can reach it. An instance left alone still serves the proxy from
+// memory and its writers store what they hold once the database is back; the report says so.
+// Migrations run before the server listens, so nothing answers while they run.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -10,6 +12,8 @@ import { WriteBehindRegistry } from '../../common/write-behind/write-behind.regi
 import type { WriterStats } from '../../common/write-behind/write-behind';
 
 export interface Readiness {
+  /** Whether this instance should receive traffic (false while the database is unavailable). */
+  ready: boolean;
   status: 'ok' | 'degraded';
   database: 'ok' | 'unavailable';
   /** Per writer, since this process started. */
@@ -42,6 +46,7 @@ export class HealthService {
     const degraded =
       deadLetterTable === null || Object.values(writers).some((w) => w.deadLettered > 0 || w.dropped > 0);
     return {
+      ready: deadLetterTable !== null,
       status: degraded ? 'degraded' : 'ok',
       database: deadLetterTable === null ? 'unavailable' : 'ok',
       writers,
