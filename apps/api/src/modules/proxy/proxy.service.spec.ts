@@ -188,6 +188,7 @@ function world(): World {
       if (outcome.status === 'success' || (delivered && outcome.status === 'cancelled')) await reservation.settle(null);
       else await reservation.release();
     },
+    metrics: { upstreamAnswered: () => undefined },
   } as unknown as UsageMeter;
   w.service = new ProxyService(pool, {} as never, upstream, limiter as never, meter);
   return w;
