@@ -77,8 +77,21 @@ export class UsersRepository {
     return this.findById(rows[0].id, manager);
   }
 
+  /**
+   * Times come from the database clock, like session times: a password_changed_at from the app's
+   * clock could sit after (or before) the sessions it must invalidate. A patch that sets
+   * passwordChangedAt stores now().
+   */
   async update(id: string, patch: UserPatch, manager?: EntityManager): Promise<boolean> {
-    const result = await this.repo(manager).update({ id }, { ...patch, updatedAt: new Date() });
+    const { passwordChangedAt, ...rest } = patch;
+    const result = await this.repo(manager).update(
+      { id },
+      {
+        ...rest,
+        ...(passwordChangedAt ? { passwordChangedAt: () => 'now()' } : {}),
+        updatedAt: () => 'now()',
+      },
+    );
     return (result.affected ?? 0) > 0;
   }
 
