@@ -90,7 +90,7 @@ describe('GET /metrics', () => {
   it('counts proxied requests by route, status, bounded model and outcome, with histograms', async () => {
     const { key } = await createKey(w, w.alice.cookie);
     const limited = await createKey(w, w.alice.cookie, { limits: [{ kind: 'requests', window: 'minute', max: 1 }] });
-    await postCodex(w, key, codexBody('one')).expect(200);
+    const first = await postCodex(w, key, codexBody('one')).expect(200);
     await postCodex(w, key, codexBody('two', { model: CLIENT_MODEL })).expect(200);
     await postCodex(w, limited.key, codexBody('three')).expect(200);
     // The second request within the minute is over that key's limit of 1.
@@ -100,6 +100,13 @@ describe('GET /metrics', () => {
     w.fake.failNext(account.seat, { status: 503 });
     await postCodex(w, key, codexBody('upstream down')).expect(502);
     await flushLogs(w);
+    // The id the client got back is the request log row's.
+    const requestId = first.headers['x-request-id'];
+    const row = await request(w.app.url)
+      .get(`/api/request-logs/${requestId}`)
+      .set('cookie', w.alice.cookie)
+      .expect(200);
+    expect(row.body).toMatchObject({ id: requestId, route: '/backend-api/codex/responses' });
 
     const { text, samples, types } = await scrape();
     const route = '/backend-api/codex/responses';
