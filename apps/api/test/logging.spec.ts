@@ -109,13 +109,19 @@ describe('JSON logs', () => {
       ),
     ).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23505' }) });
     // A data exception: Postgres quotes the offending parameter in the message itself.
-    await expect(
-      runWithRequestContext(context, () =>
-        dataSource.query('SELECT id FROM dashboard_users WHERE id = $1', [SECRET_TOKEN]),
-      ),
-    ).rejects.toMatchObject({ message: expect.stringContaining(SECRET_TOKEN) });
+    const failed = await runWithRequestContext(context, () =>
+      dataSource.query('SELECT id FROM dashboard_users WHERE id = $1', [SECRET_TOKEN]),
+    ).catch((error: Error) => error);
+    expect(failed).toMatchObject({ name: 'QueryFailedError', message: expect.stringContaining(SECRET_TOKEN) });
+    // The error as the exception filter logs an unexpected one: its stack, and as an object.
+    new Logger('Errors').error('request req-failed-query failed', (failed as Error).stack);
+    new Logger('Errors').error(failed);
 
     const logged = lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const errors = logged.filter((e) => e.context === 'Errors');
+    expect(errors).toHaveLength(2);
+    expect(errors[0].stack).toMatch(/^QueryFailedError: the query failed .*\n\s+at /);
+    expect(errors[1].err).toMatchObject({ type: 'QueryFailedError', stack: expect.stringContaining('\n') });
     const failures = logged.filter((e) => e.context === 'Database');
     expect(failures).toHaveLength(2);
     expect(failures[0]).toMatchObject({

@@ -29,13 +29,27 @@ const NEST_LEVELS: Record<Settings['logLevel'], LogLevel[]> = {
 /** A stack as Nest passes it: a string whose second line starts with "at". */
 const STACK = /\n\s+at /;
 
+/**
+ * A failed query's message may quote a parameter (Postgres data exceptions do); the query's own
+ * log line (database/data-source.ts) already says what failed, without values.
+ */
+const QUERY_FAILED = 'QueryFailedError';
+const WITHHELD = 'the query failed (see the Database line of this request for its SQLSTATE)';
+
+function withoutQueryMessage(stack: string): string {
+  if (!stack.startsWith(`${QUERY_FAILED}:`)) return stack;
+  const end = stack.search(/\n\s+at /);
+  return `${QUERY_FAILED}: ${WITHHELD}${end === -1 ? '' : stack.slice(end)}`;
+}
+
 function errorFields(error: Error): Record<string, unknown> {
   const code = (error as { code?: unknown }).code;
+  const query = error.name === QUERY_FAILED;
   return {
     type: error.name,
-    message: error.message,
+    message: query ? WITHHELD : error.message,
     ...(typeof code === 'string' ? { code } : {}),
-    ...(error.stack ? { stack: error.stack } : {}),
+    ...(error.stack ? { stack: withoutQueryMessage(error.stack) } : {}),
   };
 }
 
@@ -62,6 +76,8 @@ export class JsonLogger implements LoggerService {
       {
         level: PINO_LEVEL[options.level],
         messageKey: 'msg',
+        // `err` is already the few fields errorFields keeps; pino's serializer would add the rest.
+        serializers: { err: (value: unknown) => value },
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
         mixin() {
@@ -108,7 +124,7 @@ export class JsonLogger implements LoggerService {
     }
     for (const param of rest) {
       if (param === undefined) continue;
-      if (typeof param === 'string' && withStack) fields.stack = param;
+      if (typeof param === 'string' && withStack) fields.stack = withoutQueryMessage(param);
       else if (param instanceof Error) fields.err = errorFields(param);
       else if (isPlainObject(param)) {
         for (const [key, value] of Object.entries(param)) if (!RESERVED.has(key)) fields[key] = value;
@@ -116,8 +132,9 @@ export class JsonLogger implements LoggerService {
     }
     let text: string;
     if (message instanceof Error) {
-      fields.err = errorFields(message);
-      text = message.message;
+      const err = errorFields(message);
+      fields.err = err;
+      text = err.message as string;
     } else if (typeof message === 'string') {
       text = message;
     } else {
