@@ -58,6 +58,11 @@ describe('proxy: compaction, turn state and the model catalogue', () => {
     expect(sent.input[sent.input.length - 1]).toEqual({ type: 'compaction_trigger' });
   });
 
+  it('never sends a WebSocket warm-up flag (generate) upstream over HTTP', async () => {
+    await postCodex(w, key, codexBody('not a warm-up', { generate: false })).expect(200);
+    expect(last().body).not.toHaveProperty('generate');
+  });
+
   it('hands the upstream turn state to the client and keeps requests echoing it on its account', async () => {
     const first = await postCodex(w, key, codexBody('start a turn', { prompt_cache_key: 'ts-0' })).expect(200);
     const turnState = first.headers['x-codex-turn-state'];

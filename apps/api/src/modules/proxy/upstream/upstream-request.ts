@@ -17,6 +17,9 @@ export const UNSUPPORTED_FIELDS = [
   'service_tier',
 ];
 
+/** `generate` (a WebSocket warm-up's flag) must never reach the upstream over HTTP. */
+const HTTP_DROPPED_FIELDS = [...UNSUPPORTED_FIELDS, 'generate'];
+
 const PASS_HEADERS = ['session_id', 'session-id', 'thread-id', 'conversation_id', 'x-client-request-id', 'openai-beta'];
 const CODEX_USER_AGENT = 'codex_cli_rs/0.169.0 (codex-lb)';
 
@@ -28,9 +31,9 @@ export function upstreamResponsesBody(json: JsonMembers, stream = true): Buffer 
   const clean =
     json.raw('stream') === String(stream) &&
     json.raw('store') === 'false' &&
-    !UNSUPPORTED_FIELDS.some((field) => json.has(field));
+    !HTTP_DROPPED_FIELDS.some((field) => json.has(field));
   if (clean) return json.buf;
-  return json.rewrite(UNSUPPORTED_FIELDS, { stream: String(stream), store: 'false' });
+  return json.rewrite(HTTP_DROPPED_FIELDS, { stream: String(stream), store: 'false' });
 }
 
 export function upstreamHeaders(

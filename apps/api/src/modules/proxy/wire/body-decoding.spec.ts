@@ -32,7 +32,7 @@ function split(buf: Buffer, cuts: number[]): Buffer[] {
 
 /** A zstd frame of raw blocks (no compressor needed): the decoder must handle any framing. */
 function zstdRaw(data: Buffer): Buffer {
-  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])];
+  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])];
   const block = 128 * 1024;
   for (let at = 0; at < data.length || at === 0; at += block) {
     const piece = data.subarray(at, at + block);
