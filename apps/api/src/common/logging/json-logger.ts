@@ -145,8 +145,27 @@ export class JsonLogger implements LoggerService {
   }
 }
 
+/** Nest's coloured text; the fields a JSON line would carry beside the message are left out. */
+class PrettyLogger extends ConsoleLogger {
+  private static text(params: unknown[]): unknown[] {
+    return params.filter((param) => !isPlainObject(param));
+  }
+  log(message: unknown, ...params: unknown[]): void {
+    super.log(message, ...PrettyLogger.text(params));
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    super.warn(message, ...PrettyLogger.text(params));
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    super.debug(message, ...PrettyLogger.text(params));
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    super.verbose(message, ...PrettyLogger.text(params));
+  }
+}
+
 /** The logger the settings ask for: JSON lines, or Nest's own coloured text. */
 export function createLogger(settings: Pick<Settings, 'logLevel' | 'logFormat'>, destination?: DestinationStream) {
   if (settings.logFormat === 'json') return new JsonLogger({ level: settings.logLevel, destination });
-  return new ConsoleLogger({ logLevels: NEST_LEVELS[settings.logLevel] });
+  return new PrettyLogger({ logLevels: NEST_LEVELS[settings.logLevel] });
 }

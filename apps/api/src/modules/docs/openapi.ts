@@ -137,10 +137,10 @@ export function buildOpenApiDocument(app: INestApplication, modules: ModulesCont
   const config = new DocumentBuilder()
     .setTitle('codex-lb')
     .setDescription(
-      'The dashboard and management API (/api/*) and the OpenAI-compatible proxy (/v1/*, /backend-api/codex/*). ' +
-        'Dashboard routes take a session cookie (from POST /api/dashboard-auth/password/login) or an API key whose ' +
+      'The dashboard and management API (`/api/*`) and the OpenAI-compatible proxy (`/v1/*`, `/backend-api/codex/*`). ' +
+        'Dashboard routes take a session cookie (from `POST /api/dashboard-auth/password/login`) or an API key whose ' +
         "scopes include the route's permission; proxy routes take an API key with the proxy scope. " +
-        'Every answer carries x-request-id.',
+        'Every answer carries `x-request-id`.',
     )
     .setVersion(version)
     .addCookieAuth(
