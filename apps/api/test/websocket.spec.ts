@@ -195,6 +195,29 @@ describe('proxy: Responses over WebSocket', () => {
     expect(turns[turns.length - 1].chatgptAccountId).toBe(bobSeat);
   });
 
+  it('admits every turn against the key: its request limit, its models (an error frame and a log row each)', async () => {
+    const key = await createKey(w, w.alice.cookie, {
+      name: 'limited ws',
+      allowedModels: ['gpt-5.1-codex'],
+      limits: [{ kind: 'requests', window: 'minute', max: 2 }],
+    });
+    const client = await connectWs(wsUrl(w.app.url, '/v1/responses'), auth(key.key));
+    const warm = completed(await client.turn(createBody([], { generate: false })));
+    const one = completed(await client.turn(createBody([message('one')], { previous_response_id: warm.id })));
+    await client.turn(createBody([message('two')], { previous_response_id: one.id }));
+    const three = await client.turn(createBody([message('three')]));
+    expect(three[three.length - 1]).toMatchObject({ type: 'error', status: 429 });
+    const model = await client.turn(createBody([message('other model')], { model: 'gpt-5' }));
+    expect(model[model.length - 1]).toMatchObject({ type: 'error', status: 403 });
+    expect(model[model.length - 1].error.code).toBe('model_not_allowed');
+    // Refusals leave the socket open: it is the turn that was refused.
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+    client.close();
+    const rows = await logRows(key.id);
+    expect(rows.map((r: { http_status: number }) => r.http_status)).toEqual([200, 200, 429, 403]);
+    expect(rows[0].route).toBe('/v1/responses');
+  });
+
   it('refuses a bad key on the upgrade with the HTTP status and the OpenAI envelope', async () => {
     const missing = await refusedWs(url(), {});
     expect(missing.status).toBe(401);
