@@ -24,6 +24,7 @@ export const API_KEY_FORBIDDEN_SCOPES = [
   'profile:write',
   'roles:read',
   'roles:manage',
+  'scim-tokens:manage',
 ] as const;
 
 export interface ApiKeyLimitInput {

@@ -54,6 +54,8 @@ export const AUDIT_ACTIONS = [
   'authz.denied',
   'audit.export',
   'audit.purge',
+  'scim_token.create',
+  'scim_token.revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -61,9 +63,10 @@ export const AUDIT_OUTCOMES = ['success', 'denied', 'failed'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /**
- * Who acted: a person (dashboard session or their own key), a service account (through its key),
- * nobody signed in (failed logins, denials before authentication), or the server itself
- * (retention, chain checkpoints).
+ * Who acted: a person (dashboard session or their own key), a service account (through its key)
+ * or a company directory through its SCIM token (`service`, with the token's id and name), nobody
+ * signed in (failed logins, denials before authentication), or the server itself (retention,
+ * chain checkpoints).
  */
 export const AUDIT_ACTOR_KINDS = ['human', 'service', 'anonymous', 'system'] as const;
 export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];
@@ -80,7 +83,7 @@ export interface AuditEventDto {
   outcome: AuditOutcome;
   /** A snapshot of who acted: the label stays what it was even after a rename or delete. */
   actor: { id: string | null; kind: AuditActorKind; label: string | null };
-  /** 'session', 'api_key:<prefix>', or null (anonymous, system). */
+  /** 'session', 'api_key:<prefix>', 'scim_token:<prefix>', or null (anonymous, system). */
   authMethod: string | null;
   target: { type: string | null; id: string | null; label: string | null };
   reason: string | null;

@@ -8,3 +8,4 @@ export * from './usage';
 export * from './groups';
 export * from './service-accounts';
 export * from './audit';
+export * from './scim';

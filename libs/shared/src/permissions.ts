@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   'roles:read',
   'roles:manage',
   'audit:read',
+  'scim-tokens:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -46,6 +47,7 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   'roles:read': 'See roles and who holds them',
   'roles:manage': 'Create, change and delete custom roles',
   'audit:read': 'Read and export the audit log',
+  'scim-tokens:manage': 'Create and revoke the tokens a company directory provisions users and groups with (SCIM)',
 };
 
 export function isPermission(value: unknown): value is Permission {
