@@ -402,9 +402,9 @@ export class SocketSession {
     reply.headersSent = true;
     this.delivered = true;
     exchange.bytesWritten += frame.length;
-    const flowing = this.send(frame);
+    const flowing = this.sendTurnFrame(frame);
     if (type !== null && TERMINAL.has(type)) queueMicrotask(() => answer.end());
-    return flowing || this.client.bufferedAmount < HIGH_WATER;
+    return flowing;
   }
 
   /**
@@ -563,6 +563,23 @@ export class SocketSession {
   private readonly onPong = (): void => {
     this.awaitingPong = false;
   };
+
+  /**
+   * A turn's frame to the client; false when the client is behind (the upstream read pauses).
+   * Near the mark, the frame's write callback resumes the upstream once the client caught up.
+   */
+  private sendTurnFrame(frame: Buffer): boolean {
+    const client = this.client;
+    if (client.readyState !== client.OPEN) return true;
+    if (client.bufferedAmount < HIGH_WATER / 2) {
+      client.send(frame, { binary: false });
+    } else {
+      client.send(frame, { binary: false }, () => {
+        if (this.upstreamPaused && client.bufferedAmount < HIGH_WATER) this.resumeUpstream();
+      });
+    }
+    return client.bufferedAmount < HIGH_WATER;
+  }
 
   /** Sends a text frame; false when the socket is not open. */
   private send(frame: Buffer | string, ws: WebSocket = this.client, binary = false): boolean {
