@@ -322,6 +322,7 @@ describe('proxy: WebSocket turned off', () => {
 describe('proxy: WebSocket bounds (open-socket caps, idle timeout, shutdown)', () => {
   let w: World;
   let key: string;
+  let keyId: string;
   let appClosed = false;
   beforeAll(async () => {
     w = await startWorld(
@@ -329,7 +330,7 @@ describe('proxy: WebSocket bounds (open-socket caps, idle timeout, shutdown)', (
       { tap: false },
     );
     await addAccount(w, w.alice.cookie, 'ws-bounds@example.com');
-    key = (await createKey(w, w.alice.cookie)).key;
+    ({ key, id: keyId } = await createKey(w, w.alice.cookie));
   });
   afterAll(async () => {
     if (!appClosed) return w.close();
@@ -344,6 +345,13 @@ describe('proxy: WebSocket bounds (open-socket caps, idle timeout, shutdown)', (
     const refused = await refusedWs(wsUrl(w.app.url), headers());
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe('concurrency_limit_exceeded');
+    // A refusal after the key check leaves a log row, as over HTTP.
+    await flushLogs(w);
+    const rows = await w.app.instance.dataSource.query(
+      `SELECT http_status, error_code FROM request_logs WHERE api_key_id = $1`,
+      [keyId],
+    );
+    expect(rows).toEqual([{ http_status: 429, error_code: 'concurrency_limit_exceeded' }]);
     one.close();
     await one.closed;
     await new Promise((r) => setTimeout(r, 50));

@@ -10,7 +10,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../../common/api-error';
@@ -20,12 +20,13 @@ import { AccountTokensService } from '../../accounts/account-tokens.service';
 import { ApiKeyAuthService } from '../../api-keys/api-key-auth.service';
 import type { AuthenticatedKey } from '../../api-keys/api-key.types';
 import { KeyInvalidationBus, type KeyInvalidation } from '../../api-keys/key-invalidation';
+import { Exchange } from '../exchange';
 import { ProxyHttp } from '../proxy-http';
 import { ProxyService } from '../proxy.service';
 import { AccountPool } from '../routing/account-pool';
 import { refuseUpgrade } from './raw-answer';
 import { SocketCaps } from './socket-caps';
-import { SocketSession } from './socket-session';
+import { SocketSession, TurnReply } from './socket-session';
 import { openUpstreamSocket, upgradeRequired, upstreamSocketUrl, type UpstreamSocketDeps } from './upstream-socket';
 
 /** The routes that take an upgrade (the Responses routes of proxy-http.ts), to their log route. */
@@ -145,8 +146,9 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
     socket.once('close', onGone);
     let releaseCap: (() => void) | null = null;
     let upstream: WebSocket | null = null;
+    let key: AuthenticatedKey | null = null;
     try {
-      const key = await this.keys.authenticateHeaders(req.headers);
+      key = await this.keys.authenticateHeaders(req.headers);
       if (!key.principal.permissions.has('proxy:use')) throw ApiError.forbidden();
       releaseCap = this.caps.tryOpen(key.ownerUserId, key.id);
       if (!releaseCap) {
@@ -165,9 +167,10 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
       releaseCap = null;
       // handleUpgrade completes (or refuses a bad handshake with a 400) synchronously.
       let bridged = false;
+      const owner = key;
       this.wss.handleUpgrade(req, socket, head, (client) => {
         bridged = true;
-        this.startSession(client, opened.ws, req, key, opened.account, route, opened.headers, release);
+        this.startSession(client, opened.ws, req, owner, opened.account, route, opened.headers, release);
       });
       this.headersFor = {};
       if (!bridged) {
@@ -177,12 +180,26 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
       upstream = null;
     } catch (error) {
       upstream?.terminate();
+      // A refusal after the key check leaves a log row, as over HTTP.
+      if (key) this.logRefusal(req, key, route, gone ? new ApiError(499, 'client_closed', 'The client left.') : error);
       if (!gone) refuseUpgrade(socket, error, requestId);
       else socket.destroy();
     } finally {
       socket.removeListener('close', onGone);
       releaseCap?.();
     }
+  }
+
+  private logRefusal(req: IncomingMessage, key: AuthenticatedKey, route: string, error: unknown): void {
+    const reply = new TurnReply(() => undefined);
+    const exchange = new Exchange(
+      req,
+      reply as unknown as ServerResponse,
+      '',
+      clientAddress(req, this.trust),
+      this.settings.streamStallTimeoutMs,
+    );
+    this.proxy.refused(exchange, key, route, error);
   }
 
   private startSession(

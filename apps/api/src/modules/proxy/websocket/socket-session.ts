@@ -54,7 +54,7 @@ export interface SessionDeps {
  * on the socket. It says whether a frame was sent (a cancelled turn's status), and destroying it
  * (a stalled or shut-down exchange) closes the socket.
  */
-class TurnReply extends EventEmitter {
+export class TurnReply extends EventEmitter {
   headersSent = false;
   statusCode = 200;
   destroyed = false;
