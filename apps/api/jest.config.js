@@ -8,7 +8,9 @@ const swc = [
       transform: { legacyDecorator: true, decoratorMetadata: true },
       target: 'es2022',
     },
-    module: { type: 'commonjs' },
+    // import() stays a dynamic import: openid-client and oidc-provider are ES modules only, which
+    // Jest loads through import() (node --experimental-vm-modules), never through require().
+    module: { type: 'commonjs', ignoreDynamic: true },
   },
 ];
 
