@@ -25,6 +25,7 @@ export const API_KEY_FORBIDDEN_SCOPES = [
   'roles:read',
   'roles:manage',
   'scim-tokens:manage',
+  'identity-providers:manage',
 ] as const;
 
 export interface ApiKeyLimitInput {

@@ -56,6 +56,15 @@ export const AUDIT_ACTIONS = [
   'audit.purge',
   'scim_token.create',
   'scim_token.revoke',
+  'identity_provider.create',
+  'identity_provider.update',
+  'identity_provider.delete',
+  'identity_provider.test',
+  'identity_provider.invite',
+  'identity_provider.uninvite',
+  'identity.link',
+  'identity.unlink',
+  'auth_settings.update',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -23,6 +23,7 @@ export const PERMISSIONS = [
   'roles:manage',
   'audit:read',
   'scim-tokens:manage',
+  'identity-providers:manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -48,6 +49,8 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   'roles:manage': 'Create, change and delete custom roles',
   'audit:read': 'Read and export the audit log',
   'scim-tokens:manage': 'Create and revoke the tokens a company directory provisions users and groups with (SCIM)',
+  'identity-providers:manage':
+    'Configure company sign-in (OpenID Connect providers, their mappings and invitations) and the local-login policy',
 };
 
 export function isPermission(value: unknown): value is Permission {
