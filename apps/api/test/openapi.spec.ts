@@ -29,6 +29,9 @@ function validateOpenApi(document: unknown): Promise<string> {
   });
 }
 
+/** A Nest path as OpenAPI writes it: `:id` and `*rest` become `{id}` and `{rest}`. */
+const openApiPath = (path: string) => path.replace(/[:*]([A-Za-z0-9_]+)/g, '{$1}');
+
 describe('OpenAPI document and viewer', () => {
   let app: TestApp;
   let document: OpenAPIV3.Document;
@@ -55,11 +58,11 @@ describe('OpenAPI document and viewer', () => {
     const routes = collectRoutes(app.instance.app);
     expect(routes.some((r) => r.apiKey)).toBe(true);
     const missing = routes
-      .filter((route) => !operation(route.method, route.path.replace(/:([A-Za-z]+)/g, '{$1}')))
+      .filter((route) => !operation(route.method, openApiPath(route.path)))
       .map((route) => route.key);
     expect(missing).toEqual([]);
     // Nothing the app does not serve.
-    const known = new Set(routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`));
+    const known = new Set(routes.map((r) => `${r.method} ${openApiPath(r.path)}`));
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item ?? {})
         .filter((m) => ['get', 'put', 'post', 'delete', 'patch'].includes(m))
@@ -71,7 +74,7 @@ describe('OpenAPI document and viewer', () => {
   it("states each operation's auth as the guard enforces it", () => {
     expect(Object.keys(document.components?.securitySchemes ?? {}).sort()).toEqual(['apiKey', 'session']);
     for (const route of collectRoutes(app.instance.app)) {
-      const op = operation(route.method, route.path.replace(/:([A-Za-z]+)/g, '{$1}'))!;
+      const op = operation(route.method, openApiPath(route.path))!;
       if (route.isPublic) {
         expect([route.key, op.security]).toEqual([route.key, []]);
       } else if (route.apiKey) {
