@@ -69,6 +69,13 @@ export const ERROR_CODES = [
   'unsupported_content_encoding',
   'upgrade_required',
   'websocket_connection_limit_reached',
+  // Company sign-in (OpenID Connect).
+  'local_login_disabled',
+  'identity_provider_slug_taken',
+  'identity_provider_unavailable',
+  'oidc_failed',
+  'identity_not_allowed',
+  'identity_already_linked',
   // Infrastructure.
   'database_unavailable',
 ] as const;

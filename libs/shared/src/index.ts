@@ -9,3 +9,4 @@ export * from './groups';
 export * from './service-accounts';
 export * from './audit';
 export * from './scim';
+export * from './identity';
