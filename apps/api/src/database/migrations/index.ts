@@ -10,6 +10,7 @@ import { Groups1764000007000 } from './1764000007000-groups';
 import { Roles1764000008000 } from './1764000008000-roles';
 import { Audit1764000009000 } from './1764000009000-audit';
 import { Mfa1764000010000 } from './1764000010000-mfa';
+import { Identity1764000011000 } from './1764000011000-identity';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Roles1764000008000,
   Audit1764000009000,
   Mfa1764000010000,
+  Identity1764000011000,
 ];
