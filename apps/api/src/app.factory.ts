@@ -36,7 +36,10 @@ type BodyParser = NonNullable<Parameters<FastifyAdapter['useBodyParser']>[3]>;
  * 400, both as soon as the body shows it (common/json-body-parser.ts).
  */
 function registerBodyParsers(adapter: FastifyAdapter, json: BodyParser, bodyLimit: number): void {
-  adapter.getInstance().addContentTypeParser('application/json', boundedJsonParser(bodyLimit, json as never));
+  // SCIM (/scim/v2) sends and expects application/scim+json: the same JSON under the same limits.
+  adapter
+    .getInstance()
+    .addContentTypeParser(['application/json', 'application/scim+json'], boundedJsonParser(bodyLimit, json as never));
   adapter.useBodyParser('application/x-www-form-urlencoded', false, { bodyLimit }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
   });

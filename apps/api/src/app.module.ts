@@ -21,6 +21,7 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { DocsModule } from './modules/docs/docs.module';
 import { UsageModule } from './modules/usage/usage.module';
 import { ProxyModule } from './modules/proxy/proxy.module';
+import { ScimModule } from './modules/scim/scim.module';
 import { ServiceAccountsModule } from './modules/service-accounts/service-accounts.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -64,6 +65,7 @@ export class AppModule {
         MetricsModule,
         AccessLogModule,
         DocsModule,
+        ScimModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },

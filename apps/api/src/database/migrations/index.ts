@@ -11,6 +11,7 @@ import { Roles1764000008000 } from './1764000008000-roles';
 import { Audit1764000009000 } from './1764000009000-audit';
 import { Mfa1764000010000 } from './1764000010000-mfa';
 import { Identity1764000011000 } from './1764000011000-identity';
+import { Scim1764000012000 } from './1764000012000-scim';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Audit1764000009000,
   Mfa1764000010000,
   Identity1764000011000,
+  Scim1764000012000,
 ];

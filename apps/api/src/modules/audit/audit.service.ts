@@ -8,7 +8,7 @@ import type { EntityManager } from 'typeorm';
 import { currentRequestContext, type RequestContext } from '../../common/request-context';
 import type { Principal } from '../../common/principal';
 import { AuditRepository, type AuditRowInput } from './audit.repository';
-import type { AuditChanges, AuditInput } from './audit.types';
+import type { AuditChanges, AuditInput, CredentialActor } from './audit.types';
 
 export type { AuditInput } from './audit.types';
 
@@ -123,7 +123,19 @@ type ActorColumns = Pick<AuditRowInput, 'actorId' | 'actorKind' | 'actorLabel' |
  * null: nobody signed in. undefined: the request's principal, or the server itself outside a
  * request (or inside one nobody authenticated).
  */
-function actorColumns(actor: Principal | null | undefined, context: RequestContext | undefined): ActorColumns {
+function actorColumns(
+  actor: Principal | CredentialActor | null | undefined,
+  context: RequestContext | undefined,
+): ActorColumns {
+  if (actor?.kind === 'credential') {
+    return {
+      actorId: actor.id,
+      actorKind: 'service',
+      actorLabel: bound(actor.label, LABEL_MAX),
+      authMethod: bound(actor.authMethod, 64),
+      apiKeyId: null,
+    };
+  }
   if (actor === null || (actor === undefined && context)) {
     return { actorId: null, actorKind: 'anonymous', actorLabel: null, authMethod: null, apiKeyId: null };
   }

@@ -14,10 +14,21 @@ export interface AuditChanges {
   after?: Record<string, unknown>;
 }
 
+/**
+ * A credential that acts without being a principal: a SCIM token. Recorded as a `service` actor
+ * under the credential's own id and name, with `authMethod` (e.g. `scim_token:<prefix>`).
+ */
+export interface CredentialActor {
+  kind: 'credential';
+  id: string;
+  label: string;
+  authMethod: string;
+}
+
 export interface AuditInput {
   action: AuditAction;
   /** null = anonymous; omitted = the request context's principal (or the system outside a request). */
-  actor?: Principal | null;
+  actor?: Principal | CredentialActor | null;
   target?: AuditTarget;
   /** Defaults to success. */
   outcome?: AuditOutcome;

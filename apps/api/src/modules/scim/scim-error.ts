@@ -1,0 +1,100 @@
+// SCIM's own error shape (RFC 7644 §3.12) for every answer under /scim/v2: a directory reads
+// `status` and `scimType`, not codex-lb's {error: {code, message}}. ScimError is thrown by the SCIM
+// code; anything else (an ApiError of a shared rule, a validation error, a database outage) is
+// normalized exactly as the dashboard's filter does and then put in the SCIM envelope, so a 500
+// still never shows internals.
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { normalizeError } from '../../common/http-exception.filter';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** The scimType values RFC 7644 defines for 400 (and 409 for uniqueness). */
+export type ScimType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive';
+
+export class ScimError extends HttpException {
+  constructor(
+    status: number,
+    readonly detail: string,
+    readonly scimType?: ScimType,
+  ) {
+    super(detail, status);
+  }
+
+  static badRequest(detail: string, scimType: ScimType = 'invalidValue') {
+    return new ScimError(400, detail, scimType);
+  }
+  static unauthorized(detail = 'A valid SCIM bearer token is required.') {
+    return new ScimError(401, detail);
+  }
+  static notFound(what: string) {
+    return new ScimError(404, `${what} not found.`);
+  }
+  static conflict(detail: string) {
+    return new ScimError(409, detail, 'uniqueness');
+  }
+}
+
+export interface ScimErrorBody {
+  schemas: [typeof SCIM_ERROR_SCHEMA];
+  status: string;
+  scimType?: ScimType;
+  detail: string;
+}
+
+@Catch()
+export class ScimExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('SCIM');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    let status: number;
+    let detail: string;
+    let scimType: ScimType | undefined;
+    let headers: Record<string, string> = {};
+    if (exception instanceof ScimError) {
+      status = exception.getStatus();
+      detail = exception.detail;
+      scimType = exception.scimType;
+    } else {
+      const error = normalizeError(exception, request.method, request.url);
+      status = error.status;
+      detail = error.message;
+      headers = error.headers;
+      if (status === 400) scimType = error.code === 'validation_failed' ? 'invalidValue' : 'invalidSyntax';
+      if (status === 409) scimType = 'uniqueness';
+      if (status >= 500 && error.code !== 'database_unavailable') {
+        this.logger.error(
+          `request ${request.id} ${request.method} ${request.url.split('?')[0]} failed`,
+          exception instanceof Error ? exception.stack : String(exception),
+        );
+        detail = `Internal server error (request ${request.id}).`;
+      }
+    }
+    if (reply.sent || reply.raw.headersSent) {
+      if (!reply.raw.writableEnded) reply.raw.end();
+      return;
+    }
+    const body: ScimErrorBody = {
+      schemas: [SCIM_ERROR_SCHEMA],
+      status: String(status),
+      ...(scimType ? { scimType } : {}),
+      detail,
+    };
+    if (status === 401) headers = { ...headers, 'www-authenticate': 'Bearer realm="codex-lb SCIM"' };
+    reply.headers(headers).header('content-type', SCIM_CONTENT_TYPE).status(status).send(body);
+  }
+}
