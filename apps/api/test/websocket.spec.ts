@@ -38,10 +38,11 @@ describe('proxy: Responses over WebSocket', () => {
     w = await startWorld({}, { tap: false });
     const a1 = await addAccount(w, w.alice.cookie, 'ws-alice-1@example.com');
     const a2 = await addAccount(w, w.alice.cookie, 'ws-alice-2@example.com');
-    // A third account: the failover and limit cases each take one out for a while.
+    // More accounts: the two failover cases and the limit case each take one out for a while.
     const a3 = await addAccount(w, w.alice.cookie, 'ws-alice-3@example.com');
+    const a4 = await addAccount(w, w.alice.cookie, 'ws-alice-4@example.com');
     const b = await addAccount(w, w.bob.cookie, 'ws-bob@example.com');
-    aliceSeats = [a1.seat.chatgptAccountId, a2.seat.chatgptAccountId, a3.seat.chatgptAccountId];
+    aliceSeats = [a1, a2, a3, a4].map((a) => a.seat.chatgptAccountId);
     bobSeat = b.seat.chatgptAccountId;
     aliceKey = await createKey(w, w.alice.cookie, { name: 'ws key' });
   });
@@ -150,6 +151,27 @@ describe('proxy: Responses over WebSocket', () => {
     // Only the turn is billed, on the account that served it.
     const rows = await logRows(key.id);
     expect(rows.filter((r: { route: string }) => r.route === '/backend-api/codex/responses')).toHaveLength(2);
+  });
+
+  it("moves a socket's first turn (no warm-up) to another account when its first event refuses it", async () => {
+    const key = await createKey(w, w.alice.cookie, { name: 'failover turn' });
+    const session = `sess-failover-turn-${Date.now()}`;
+    await postCodex(w, key.key, codexBody('bind the session'), { 'session-id': session }).expect(200);
+    const bound = w.fake.requests[w.fake.requests.length - 1].chatgptAccountId!;
+    w.fake.failNext(bound, { status: 502 });
+    const client = await connectWs(url(), auth(key.key, session));
+    const frames = await client.turn(createBody([message('first turn, refused by the first account')]));
+    expect(frames.map((f) => f.type)).not.toContain('error');
+    expect(completed(frames)).toBeDefined();
+    const served = wsTurns()[wsTurns().length - 1].chatgptAccountId;
+    expect(served).not.toBe(bound);
+    client.close();
+    await client.closed;
+    // One row for the turn, a success on the account that served it.
+    const rows = await logRows(key.id);
+    const turnRows = rows.filter((r: { status: string; account_id: string }) => r.status === 'success');
+    expect(turnRows).toHaveLength(2);
+    expect(new Set(turnRows.map((r: { account_id: string }) => r.account_id)).size).toBe(2);
   });
 
   it('never moves a socket to another account: an account at its limit closes the socket with the error', async () => {

@@ -100,11 +100,28 @@ class TurnAnswer implements UpstreamAnswer {
     return new Promise((resolve, reject) => (this.settle = { resolve, reject }));
   }
 
+  private firstWaiter: { resolve: (frame: Buffer) => void; reject: (error: Error) => void } | null = null;
+
+  /** The turn's first upstream frame, before the answer is read (open() decides on it). */
+  first(): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.early.length > 0) return Promise.resolve(this.early[0]);
+    return new Promise((resolve, reject) => (this.firstWaiter = { resolve, reject }));
+  }
+
+  /** Forgets the frames held before the answer is read (a refusal answered by another account). */
+  discardEarly(): void {
+    this.early = [];
+  }
+
   /** An upstream frame of this turn; false when the client is behind (reading pauses). */
   push(frame: Buffer): boolean {
     if (this.ended || this.failure) return true;
     if (!this.sink) {
       this.early.push(frame);
+      const waiter = this.firstWaiter;
+      this.firstWaiter = null;
+      waiter?.resolve(frame);
       return true;
     }
     return this.sink(frame) !== false;
@@ -121,6 +138,8 @@ class TurnAnswer implements UpstreamAnswer {
   fail(error: Error): void {
     if (this.ended || this.failure) return;
     this.failure = error;
+    this.firstWaiter?.reject(error);
+    this.firstWaiter = null;
     this.settle?.reject(error);
   }
 
@@ -360,13 +379,22 @@ export class SocketSession {
           accept: 'text/event-stream',
           hardKeys,
           softKey,
-          open: () => {
+          open: async () => {
             exchange.upstream = answer;
-            if (this.upstream.readyState !== this.upstream.OPEN) {
-              throw new ApiError(502, 'upstream_disconnected', 'The upstream socket is closed.');
+            for (;;) {
+              if (this.upstream.readyState !== this.upstream.OPEN) {
+                throw new ApiError(502, 'upstream_disconnected', 'The upstream socket is closed.');
+              }
+              this.upstream.send(body, { binary: false });
+              // Only before the socket's first event may the turn move to another account.
+              if (this.delivered) break;
+              const first = await answer.first();
+              if (!this.canFailOver(first)) break;
+              if (!(await this.switchAccount(first))) break;
+              answer.discardEarly();
             }
-            this.upstream.send(body, { binary: false });
-            return Promise.resolve(open);
+            open.account = this.account;
+            return open;
           },
         },
         adapter,
@@ -464,6 +492,22 @@ export class SocketSession {
    * the first account's error only when no other account can take the socket.
    */
   private async failOver(warmup: Buffer, refusal: Buffer): Promise<void> {
+    if (await this.switchAccount(refusal)) {
+      this.upstream.send(warmup, { binary: false });
+      return;
+    }
+    if (this.closed) return;
+    this.delivered = true;
+    this.send(refusal);
+    this.turn = null;
+    this.close(1011, 'No upstream account can take this socket.');
+  }
+
+  /**
+   * Reports the refusal on the account, closes its upstream socket and opens one on another
+   * account of the key's pool; false when none could be opened (or the session closed meanwhile).
+   */
+  private async switchAccount(refusal: Buffer): Promise<boolean> {
     this.onErrorFrame(refusal);
     this.closing = null;
     this.failedAccounts.add(this.account.id);
@@ -473,19 +517,13 @@ export class SocketSession {
     const next = await this.deps.reconnect(this.failedAccounts).catch(() => null);
     if (this.closed) {
       next?.ws.terminate();
-      return;
+      return false;
     }
-    if (!next) {
-      this.delivered = true;
-      this.send(refusal);
-      this.turn = null;
-      this.close(1011, 'No upstream account can take this socket.');
-      return;
-    }
+    if (!next) return false;
     this.upstream = next.ws;
     this.account = next.account;
     this.attachUpstream(next.ws);
-    next.ws.send(warmup, { binary: false });
+    return true;
   }
 
   private afterTurn(): void {
