@@ -68,6 +68,29 @@ describe('audit log, route by route', () => {
     return (await as(cookie).post('/api/groups', { slug, name: slug }).expect(201)).body.id;
   }
 
+  /** SCIM (/scim/v2) calls with a SCIM token; the token is created once. */
+  let scimSecret: string | null = null;
+  async function scimToken(): Promise<string> {
+    scimSecret ??= (await as(admin).post('/api/scim-tokens', { name: 'audit directory' }).expect(201)).body.token;
+    return scimSecret!;
+  }
+  const scim = (token: string) => ({
+    post: (path: string, body: object) => http().post(path).set('authorization', `Bearer ${token}`).send(body),
+    put: (path: string, body: object) => http().put(path).set('authorization', `Bearer ${token}`).send(body),
+    patch: (path: string, body: object) => http().patch(path).set('authorization', `Bearer ${token}`).send(body),
+    delete: (path: string) => http().delete(path).set('authorization', `Bearer ${token}`),
+  });
+  async function scimUser(): Promise<string> {
+    const created = await scim(await scimToken()).post('/scim/v2/Users', { userName: unique('aud-scim-u') });
+    expect(created.status).toBe(201);
+    return JSON.parse(created.text).id;
+  }
+  async function scimGroup(): Promise<string> {
+    const created = await scim(await scimToken()).post('/scim/v2/Groups', { displayName: unique('Aud SCIM g') });
+    expect(created.status).toBe(201);
+    return JSON.parse(created.text).id;
+  }
+
   async function enrolled(): Promise<{ id: string; cookie: string; password: string; secret: string }> {
     const user = await createUserSession(world.app, admin, unique('aud-mfa'));
     const setup = await as(user.cookie).post('/api/me/mfa/totp/setup', { password: user.password }).expect(200);
@@ -383,6 +406,76 @@ describe('audit log, route by route', () => {
           .post('/api/service-accounts', { name: unique('aud-bot') })
           .expect(201);
         return as(admin).post(`/api/service-accounts/${bot.body.id}/keys`, { name: 'bot key' });
+      },
+    },
+    'POST /api/scim-tokens': {
+      action: 'scim_token.create',
+      call: () => as(admin).post('/api/scim-tokens', { name: unique('aud-scim') }),
+    },
+    'DELETE /api/scim-tokens/:id': {
+      action: 'scim_token.revoke',
+      async call() {
+        const created = await as(admin).post('/api/scim-tokens', { name: unique('aud-scim') }).expect(201);
+        return as(admin).delete(`/api/scim-tokens/${created.body.id}`);
+      },
+    },
+    'POST /scim/v2/Users': {
+      action: 'user.create',
+      async call() {
+        return scim(await scimToken()).post('/scim/v2/Users', { userName: unique('aud-scim-user') });
+      },
+    },
+    'PUT /scim/v2/Users/:id': {
+      action: 'user.update',
+      async call() {
+        const id = await scimUser();
+        return scim(await scimToken()).put(`/scim/v2/Users/${id}`, { userName: unique('aud-scim-put') });
+      },
+    },
+    'PATCH /scim/v2/Users/:id': {
+      action: 'user.update',
+      async call() {
+        const id = await scimUser();
+        return scim(await scimToken()).patch(`/scim/v2/Users/${id}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', path: 'active', value: false }],
+        });
+      },
+    },
+    'DELETE /scim/v2/Users/:id': {
+      action: 'user.delete',
+      async call() {
+        const id = await scimUser();
+        return scim(await scimToken()).delete(`/scim/v2/Users/${id}`);
+      },
+    },
+    'POST /scim/v2/Groups': {
+      action: 'group.create',
+      async call() {
+        return scim(await scimToken()).post('/scim/v2/Groups', { displayName: unique('Aud SCIM group') });
+      },
+    },
+    'PUT /scim/v2/Groups/:id': {
+      action: 'group.update',
+      async call() {
+        const id = await scimGroup();
+        return scim(await scimToken()).put(`/scim/v2/Groups/${id}`, { displayName: unique('Aud SCIM renamed') });
+      },
+    },
+    'PATCH /scim/v2/Groups/:id': {
+      action: 'group.member_add',
+      async call() {
+        const id = await scimGroup();
+        return scim(await scimToken()).patch(`/scim/v2/Groups/${id}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'add', path: 'members', value: [{ value: await scimUser() }] }],
+        });
+      },
+    },
+    'DELETE /scim/v2/Groups/:id': {
+      action: 'group.delete',
+      async call() {
+        return scim(await scimToken()).delete(`/scim/v2/Groups/${await scimGroup()}`);
       },
     },
   };

@@ -5,6 +5,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { NestContainer } from '@nestjs/core';
 import { PERMISSION_KEY, PUBLIC_KEY } from '../../src/common/decorators';
 import { PROXY_ROUTES } from '../../src/modules/proxy/proxy-http';
+import { SCIM_TOKEN_KEY } from '../../src/modules/scim/scim-auth.guard';
 
 export interface RouteInfo {
   key: string; // e.g. "GET /api/users/:id"
@@ -15,6 +16,8 @@ export interface RouteInfo {
   isPublic: boolean;
   permission?: string;
   apiKey: boolean;
+  /** SCIM (/scim/v2): public to the dashboard's guard, opened only by a SCIM token. */
+  scimToken: boolean;
 }
 
 function joinPath(...parts: (string | undefined)[]): string {
@@ -56,6 +59,7 @@ export function collectRoutes(app: INestApplication, withProxy = true): RouteInf
               isPublic: read<boolean>(PUBLIC_KEY) === true,
               permission: read<string>(PERMISSION_KEY),
               apiKey: false,
+              scimToken: read<boolean>(SCIM_TOKEN_KEY) === true,
             });
           }
         }
@@ -74,6 +78,7 @@ export function collectRoutes(app: INestApplication, withProxy = true): RouteInf
           isPublic: false,
           permission: route.permission,
           apiKey: true,
+          scimToken: false,
         });
       }
     }
