@@ -6,7 +6,7 @@ import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
 import type { Principal } from '../../common/principal';
 import { AuditReaderService } from './audit-reader.service';
 import { AuditFilterQueryDto, AuditListQueryDto } from './dto/audit-query.dto';
-import { sendNdjson } from './ndjson-response';
+import { sendDownload } from '../../common/download-response';
 
 @Controller('api/audit-events')
 export class AuditController {
@@ -27,7 +27,7 @@ export class AuditController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const pieces = await this.reader.export(principal, query);
-    return sendNdjson(reply, 'audit-events.ndjson', pieces);
+    return sendDownload(reply, 'application/x-ndjson; charset=utf-8', 'audit-events.ndjson', pieces);
   }
 
   @Get('verify')

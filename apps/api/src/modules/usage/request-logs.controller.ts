@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { RequestLogDto, RequestLogPage } from '@codex-lb/shared';
 import { CurrentPrincipal, RequirePermission } from '../../common/decorators';
 import type { Principal } from '../../common/principal';
-import { sendCsv } from './csv-response';
+import { sendDownload } from '../../common/download-response';
 import { RequestLogListQueryDto } from './dto/usage.dto';
 import { RequestLogsService } from './request-logs.service';
 
@@ -26,7 +26,7 @@ export class RequestLogsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const { filename, chunks } = this.logs.export(principal, query);
-    return sendCsv(reply, filename, chunks);
+    return sendDownload(reply, 'text/csv; charset=utf-8', filename, chunks);
   }
 
   @Get(':id')

@@ -1,5 +1,6 @@
-// Streams CSV to the raw response piece by piece as it is produced: a large export never sits in
-// memory, and a client that goes away stops the database reads at the next batch.
+// Streams a download (CSV request logs, NDJSON audit events) to the raw response piece by piece as
+// it is produced: a large export never sits in memory, and a client that goes away stops the
+// database reads at the next batch.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
@@ -16,12 +17,17 @@ function drained(raw: ServerResponse): Promise<void> {
   });
 }
 
-export async function sendCsv(reply: FastifyReply, filename: string, pieces: AsyncIterable<string>): Promise<void> {
+export async function sendDownload(
+  reply: FastifyReply,
+  contentType: string,
+  filename: string,
+  pieces: AsyncIterable<string>,
+): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
     ...(reply.getHeaders() as Record<string, string>),
-    'content-type': 'text/csv; charset=utf-8',
+    'content-type': contentType,
     'content-disposition': `attachment; filename="${filename}"`,
     'cache-control': 'no-store',
   });
@@ -29,8 +35,8 @@ export async function sendCsv(reply: FastifyReply, filename: string, pieces: Asy
   let closed = false;
   raw.once('close', () => (closed = true));
   try {
-    // One piece per database batch: the header and the first (small) batch reach the client
-    // before the larger batches that follow are read.
+    // One piece per database batch: the head and the first (small) batch reach the client before
+    // the larger batches that follow are read.
     for await (const piece of pieces) {
       if (closed || raw.destroyed) return;
       if (!raw.write(piece)) await drained(raw);
