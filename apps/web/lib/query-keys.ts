@@ -28,4 +28,5 @@ export const queryKeys = {
   roles: () => ['roles'] as const,
   roleHolders: (id: string) => ['roles', id, 'holders'] as const,
   auditEvents: (filters: object) => ['audit-events', filters] as const,
+  scimTokens: () => ['scim-tokens'] as const,
 };
