@@ -2,7 +2,7 @@
 //
 // - identity_providers: issuer, client id and the client secret as a token-vault envelope (never
 //   plaintext), scopes, allowed e-mail domains, whether unknown people are created and with which
-//   role (a foreign key to roles.slug, so a role in use by a provider cannot be deleted).
+//   role (a custom role deleted falls back to the preset `user`; a rule naming it goes with it).
 // - identity_provider_mappings: claim/value rules granting a role and/or a group membership.
 // - user_identities: a user's identity at a provider, unique by (issuer, subject): the only key a
 //   sign-in is matched on (never the e-mail address).
@@ -28,7 +28,7 @@ export class Identity1764000011000 implements MigrationInterface {
         scopes text[] NOT NULL DEFAULT '{openid,email,profile}',
         allowed_domains text[] NOT NULL DEFAULT '{}',
         create_users boolean NOT NULL DEFAULT false,
-        default_role varchar(32) NOT NULL DEFAULT 'user' REFERENCES roles(slug) ON UPDATE CASCADE,
+        default_role varchar(32) NOT NULL DEFAULT 'user' REFERENCES roles(slug) ON UPDATE CASCADE ON DELETE SET DEFAULT,
         enabled boolean NOT NULL DEFAULT true,
         accept_amr_as_mfa boolean NOT NULL DEFAULT false,
         created_at timestamptz NOT NULL DEFAULT now(),
@@ -40,7 +40,7 @@ export class Identity1764000011000 implements MigrationInterface {
         position integer NOT NULL,
         claim varchar(64) NOT NULL,
         value varchar(256) NOT NULL,
-        role varchar(32) NULL REFERENCES roles(slug) ON UPDATE CASCADE,
+        role varchar(32) NULL REFERENCES roles(slug) ON UPDATE CASCADE ON DELETE CASCADE,
         group_id uuid NULL REFERENCES groups(id) ON DELETE CASCADE,
         group_role varchar(16) NULL CHECK (group_role IN ('owner', 'member', 'viewer')),
         allow_admin boolean NOT NULL DEFAULT false,
@@ -67,7 +67,7 @@ export class Identity1764000011000 implements MigrationInterface {
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         provider_id uuid NOT NULL REFERENCES identity_providers(id) ON DELETE CASCADE,
         email varchar(320) NOT NULL CHECK (email = lower(email)),
-        role varchar(32) NULL REFERENCES roles(slug) ON UPDATE CASCADE,
+        role varchar(32) NULL REFERENCES roles(slug) ON UPDATE CASCADE ON DELETE SET NULL,
         created_by uuid NULL REFERENCES dashboard_users(id) ON DELETE SET NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         expires_at timestamptz NOT NULL,

@@ -7,6 +7,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { CredentialsRepository } from './credentials.repository';
 import { ApiKeyPrincipals } from './key-authenticator';
+import { LocalLoginPolicy } from './local-login-policy';
 import { LocalStrategy } from './local.strategy';
 import { LoginBackoff } from './login-backoff';
 import { MfaAdminController, MfaController } from './mfa.controller';
@@ -21,6 +22,7 @@ import { SessionsService } from './sessions.service';
   providers: [
     AuthService,
     CredentialsRepository,
+    LocalLoginPolicy,
     LocalStrategy,
     LoginBackoff,
     MfaRepository,
@@ -30,6 +32,6 @@ import { SessionsService } from './sessions.service';
     { provide: SessionAuthenticator, useExisting: SessionsService },
     { provide: KeyAuthenticator, useClass: ApiKeyPrincipals },
   ],
-  exports: [SessionAuthenticator, KeyAuthenticator, SessionsService],
+  exports: [SessionAuthenticator, KeyAuthenticator, SessionsService, LocalLoginPolicy, MfaService],
 })
 export class AuthModule {}

@@ -18,6 +18,7 @@ import type { UserEntity } from '../users/user.entity';
 import { CredentialsRepository } from './credentials.repository';
 import type { ChangePasswordDto } from './dto/auth.dto';
 import type { MfaCodeDto } from './dto/mfa.dto';
+import { LocalLoginPolicy } from './local-login-policy';
 import { LoginBackoff } from './login-backoff';
 import { MfaRepository } from './mfa.repository';
 import { MfaService } from './mfa.service';
@@ -54,6 +55,7 @@ export class AuthService {
     private readonly mfa: MfaService,
     private readonly mfaRows: MfaRepository,
     private readonly backoff: LoginBackoff,
+    private readonly localLogin: LocalLoginPolicy,
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -92,10 +94,27 @@ export class AuthService {
   /** A correct password: a session, or a pending sign-in when the user has a second factor. */
   async login(user: UserEntity, meta: ClientMeta): Promise<LoginOutcome> {
     if (user.kind !== 'human') throw INVALID();
+    await this.assertLocalLoginAllowed(user);
     if (await this.mfa.isEnrolled(user.id)) {
       return { kind: 'mfa', pendingToken: await this.mfa.startPendingLogin(user.id) };
     }
     return { kind: 'session', ...(await this.openSession(user, meta, 'password')) };
+  }
+
+  /** The local-login policy (auth-settings): a refusal is audited and answers 403. */
+  private async assertLocalLoginAllowed(user: UserEntity): Promise<void> {
+    try {
+      await this.localLogin.assertAllowed(user);
+    } catch (error) {
+      this.audit.recordSoon({
+        action: 'auth.login_failed',
+        actor: null,
+        target: { type: 'user', id: user.id, label: user.username },
+        outcome: 'denied',
+        reason: 'local_login_disabled',
+      });
+      throw error;
+    }
   }
 
   /** The second step: a code completes the pending sign-in (consumed once) and opens a session. */
