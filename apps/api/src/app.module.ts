@@ -17,10 +17,12 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { GroupsModule } from './modules/groups/groups.module';
 import { HealthModule } from './modules/health/health.module';
+import { IdentityModule } from './modules/identity/identity.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { DocsModule } from './modules/docs/docs.module';
 import { UsageModule } from './modules/usage/usage.module';
 import { ProxyModule } from './modules/proxy/proxy.module';
+import { RedisModule } from './modules/redis/redis.module';
 import { ScimModule } from './modules/scim/scim.module';
 import { ServiceAccountsModule } from './modules/service-accounts/service-accounts.module';
 import { UsersModule } from './modules/users/users.module';
@@ -51,8 +53,10 @@ export class AppModule {
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: settings.loginRateLimitPerMinute }],
         }),
+        RedisModule,
         AuditModule,
         AuthModule,
+        IdentityModule,
         UsersModule,
         AccountsModule,
         GroupsModule,
