@@ -15,6 +15,10 @@ export interface Settings {
   databaseUrl: string | null;
   dataDir: string;
   redisUrl: string | null;
+  /** Once-only jobs (log retention, quota polling, audit sealing): the lease one replica holds. */
+  jobLeaseMs: number;
+  /** Delay before the first log-retention pass after start (it does not compete with startup). */
+  logRetentionFirstRunMs: number;
   encryptionKey: Buffer | null;
   bootstrapAdminPassword: string | null;
   upstreamBaseUrl: string;
@@ -282,6 +286,8 @@ export function loadSettings(env: Env = process.env): Settings {
     databaseUrl: url(env, 'CODEX_LB_DATABASE_URL', null, ['postgres:', 'postgresql:']),
     dataDir: expandHome(raw(env, 'CODEX_LB_DATA_DIR') ?? '~/.codex-lb'),
     redisUrl: url(env, 'CODEX_LB_REDIS_URL', null, ['redis:', 'rediss:']),
+    jobLeaseMs: int(env, 'CODEX_LB_JOB_LEASE_SECONDS', 15, 2, 3600) * 1000,
+    logRetentionFirstRunMs: int(env, 'CODEX_LB_LOG_RETENTION_FIRST_RUN_SECONDS', 60, 0, 86400) * 1000,
     encryptionKey: encryptionKey(env),
     bootstrapAdminPassword,
     upstreamBaseUrl: url(env, 'CODEX_LB_UPSTREAM_BASE_URL', 'https://chatgpt.com/backend-api', ['http:', 'https:'])!,

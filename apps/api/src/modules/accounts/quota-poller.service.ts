@@ -3,9 +3,11 @@
 // only a permanent refresh failure does (through the token service).
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SETTINGS, type Settings } from '../../config/settings';
+import { JobLeases } from '../redis/job-lease';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 
+const JOB = 'quota-poll';
 const POLLABLE = new Set(['active', 'rate_limited', 'quota_exceeded']);
 
 @Injectable()
@@ -19,10 +21,15 @@ export class QuotaPollerService implements OnApplicationBootstrap, OnModuleDestr
     private readonly accounts: AccountsRepository,
     private readonly service: AccountsService,
     @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly leases: JobLeases,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.settings.usagePollIntervalSeconds > 0) this.schedule(5_000);
+    if (this.settings.usagePollIntervalSeconds <= 0) return;
+    // With several replicas one of them polls (the holder of the job's lease); its results reach
+    // the others as account changes.
+    this.leases.compete(JOB);
+    this.schedule(5_000);
   }
 
   onModuleDestroy(): void {
@@ -59,7 +66,8 @@ export class QuotaPollerService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async tick(): Promise<void> {
-    await this.pollAll().catch((error) => this.logger.error(`Usage polling failed: ${(error as Error).message}`));
+    if (this.leases.holds(JOB))
+      await this.pollAll().catch((error) => this.logger.error(`Usage polling failed: ${(error as Error).message}`));
     const base = this.settings.usagePollIntervalSeconds * 1000;
     this.schedule(base * (0.8 + Math.random() * 0.4));
   }

@@ -64,6 +64,8 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
     // Deleted or reassigned: every key whose allowlist names the account reloads. Entries index
     // the raw allowlist, so an account handed back to its old owner is seen too.
     this.events.on('account.changed', ({ accountId }) => this.bus.publish({ accountId }));
+    // Invalidations from other replicas may have been missed: nothing cached is trusted.
+    this.events.on('caches.resync', () => this.cache.clear());
     this.flusher = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
     this.flusher.unref();
   }
@@ -95,7 +97,9 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
     // The cache and the lookup are keyed by the digest: finding an entry is the comparison. The
     // digest of a 256-bit random secret gives a timing observer nothing to work towards.
     const hex = digestHex(rawKey);
-    const entry = this.cache.get(hex) ?? (await this.load(hex));
+    // While other replicas' revocations cannot be confirmed (Redis down), every request reads
+    // Postgres: failing closed costs a lookup, never a revoked key's request.
+    const entry = (this.bus.trusted ? this.cache.get(hex) : undefined) ?? (await this.load(hex));
     if (!entry || entry.state === 'refused') throw invalidKey();
     if (entry.key.expiresAt !== null && entry.key.expiresAt <= Date.now()) {
       throw new ApiError(401, 'api_key_expired', 'This API key has expired. Ask its owner for a new one.');
@@ -119,19 +123,24 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
 
   /** One lookup per digest at a time: a burst of requests with a cold key shares it. */
   private load(hex: string): Promise<Entry | null> {
-    if (this.cache.isKnownMissing(hex)) return Promise.resolve(null);
+    const trusted = this.bus.trusted;
+    if (trusted && this.cache.isKnownMissing(hex)) return Promise.resolve(null);
     let pending = this.inflight.get(hex);
     if (!pending) {
+      // Read before the lookup: an invalidation (local or from another replica) arriving while
+      // it runs bumps the generation, and the now stale row is not stored.
       const generation = this.cache.generation;
       pending = this.keys
         .findByDigest(hex)
         .then((row) => {
+          // Stored only when invalidations were confirmed both before and after the lookup.
+          const store = trusted && this.bus.trusted;
           if (!row) {
-            this.cache.rememberMissing(hex, generation);
+            if (store) this.cache.rememberMissing(hex, generation);
             return null;
           }
           const entry = toEntry(row);
-          this.cache.set(hex, entry, generation);
+          if (store) this.cache.set(hex, entry, generation);
           return entry;
         })
         .finally(() => this.inflight.delete(hex));

@@ -87,6 +87,7 @@ export class KeyCache<E extends CachedKeyEntry> {
   }
 
   apply(message: KeyInvalidation): void {
+    if (message.all) return this.clear();
     this.currentGeneration++;
     if (message.digest) this.missing.delete(message.digest);
     if (!message.keyId && !message.ownerId && !message.accountId && !message.ownerRole) return;

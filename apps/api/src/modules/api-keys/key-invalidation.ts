@@ -1,8 +1,9 @@
-// Who hears that cached keys went stale. Today one process: publishing applies the change to the
-// local cache at once, synchronously, so the very next request sees it. With several replicas a
-// Redis implementation of this class also broadcasts each message on a pub/sub channel and applies
-// what the others send; nothing else changes.
+// Who hears that cached keys went stale. One process: publishing applies the change to the
+// local cache at once, synchronously, so the very next request sees it. With several replicas
+// (CODEX_LB_REDIS_URL) the replicated bus does the same and also sends each message to the other
+// replicas through the replica bus, and applies what they send.
 import { Injectable } from '@nestjs/common';
+import type { ReplicaBus } from '../redis/replica-bus';
 
 /** Drop every cached key matching any of these fields. */
 export interface KeyInvalidation {
@@ -13,6 +14,8 @@ export interface KeyInvalidation {
   ownerRole?: string;
   /** A digest just created (create, regenerate): forget it was ever an unknown key. */
   digest?: string;
+  /** Everything (missed invalidations): listeners drop every entry. */
+  all?: boolean;
 }
 
 export type KeyInvalidationListener = (message: KeyInvalidation) => void;
@@ -20,11 +23,15 @@ export type KeyInvalidationListener = (message: KeyInvalidation) => void;
 export abstract class KeyInvalidationBus {
   abstract publish(message: KeyInvalidation): void;
   abstract subscribe(listener: KeyInvalidationListener): void;
+  /** Whether a revocation made anywhere is known here now; false means: do not trust caches. */
+  get trusted(): boolean {
+    return true;
+  }
 }
 
 @Injectable()
 export class LocalKeyInvalidationBus extends KeyInvalidationBus {
-  private readonly listeners: KeyInvalidationListener[] = [];
+  protected readonly listeners: KeyInvalidationListener[] = [];
 
   publish(message: KeyInvalidation): void {
     for (const listener of this.listeners) listener(message);
@@ -32,5 +39,21 @@ export class LocalKeyInvalidationBus extends KeyInvalidationBus {
 
   subscribe(listener: KeyInvalidationListener): void {
     this.listeners.push(listener);
+  }
+}
+
+export class ReplicatedKeyInvalidationBus extends LocalKeyInvalidationBus {
+  constructor(private readonly replicas: ReplicaBus) {
+    super();
+    replicas.on('key', (message) => super.publish(message as KeyInvalidation));
+  }
+
+  override get trusted(): boolean {
+    return this.replicas.trusted;
+  }
+
+  override publish(message: KeyInvalidation): void {
+    super.publish(message);
+    this.replicas.publish('key', message);
   }
 }

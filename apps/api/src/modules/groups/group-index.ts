@@ -3,6 +3,7 @@
 // scopes read only this, so neither costs a database round trip. It is loaded once at start, and
 // every change (membership, share, ownership, a group deleted) reloads the groups it touched
 // before the change's response is sent, so the very next request sees it.
+import { DomainEvents } from '../../common/events';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ROUTING_GROUP_ROLES, type GroupRole } from '@codex-lb/shared';
 import { GroupsRepository, type GroupRelations } from './groups.repository';
@@ -35,7 +36,15 @@ export class GroupIndex implements GroupView, OnApplicationBootstrap {
   private readonly accountGroup = new Map<string, string>();
   private ready: Promise<void> | null = null;
 
-  constructor(private readonly repository: GroupsRepository) {}
+  constructor(
+    private readonly repository: GroupsRepository,
+    private readonly events: DomainEvents,
+  ) {
+    // Another replica changed these groups (a no-op event in one process), or invalidations were
+    // missed and everything is read again.
+    events.on('group.changed', ({ groupIds }) => void this.refresh(groupIds));
+    events.on('caches.resync', () => void this.refreshAll());
+  }
 
   onApplicationBootstrap(): Promise<void> {
     return this.load();
@@ -58,8 +67,36 @@ export class GroupIndex implements GroupView, OnApplicationBootstrap {
   async reload(...groupIds: string[]): Promise<void> {
     const ids = [...new Set(groupIds)];
     if (ids.length === 0) return;
-    const relations = await this.repository.relationsUnscoped(ids);
-    for (const groupId of ids) this.replace(groupId, relations);
+    await this.refresh(ids);
+    this.events.broadcast('group.changed', { groupIds: ids });
+  }
+
+  private async refresh(ids: string[]): Promise<void> {
+    try {
+      const relations = await this.repository.relationsUnscoped(ids);
+      for (const groupId of ids) this.replace(groupId, relations);
+    } catch (error) {
+      this.logger.warn(`Reloading groups failed: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  /** Reads every group again, dropping the ones gone. */
+  private async refreshAll(): Promise<void> {
+    try {
+      const relations = await this.repository.relationsUnscoped();
+      const groups = new Set<string>([
+        ...this.members.keys(),
+        ...this.owned.keys(),
+        ...this.shared.keys(),
+        ...relations.members.map((m) => m.groupId),
+        ...relations.owned.map((o) => o.groupId),
+        ...relations.shares.map((s) => s.groupId),
+      ]);
+      for (const groupId of groups) this.replace(groupId, relations);
+    } catch (error) {
+      this.logger.warn(`Reloading every group failed: ${(error as Error).message}`);
+    }
   }
 
   roleOf(groupId: string, principalId: string): GroupRole | undefined {

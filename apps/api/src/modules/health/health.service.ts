@@ -4,9 +4,13 @@
 // traffic to instances that can reach it. An instance left alone still serves the proxy from
 // memory and its writers store what they hold once the database is back; the report says so.
 // Migrations run before the server listens, so nothing answers while they run.
+// With CODEX_LB_REDIS_URL set, Redis is part of readiness too: an instance that cannot reach it
+// keeps serving (keys read from Postgres on every request), but cannot confirm other replicas'
+// revocations or hold the shared limits, so a load balancer should prefer the others.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { RedisLink } from '../redis/redis-link';
 import { DeadLetterRepository } from '../../common/write-behind/dead-letter.repository';
 import { WriteBehindRegistry } from '../../common/write-behind/write-behind.registry';
 import type { WriterStats } from '../../common/write-behind/write-behind';
@@ -16,6 +20,8 @@ export interface Readiness {
   ready: boolean;
   status: 'ok' | 'degraded';
   database: 'ok' | 'unavailable';
+  /** 'disabled' without CODEX_LB_REDIS_URL (one instance). */
+  redis: 'ok' | 'unavailable' | 'disabled';
   /** Per writer, since this process started. */
   writers: Record<string, WriterStats>;
   /** Rows in the dead-letter table per writer (null while the database is unavailable). */
@@ -28,6 +34,7 @@ export class HealthService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writers: WriteBehindRegistry,
     private readonly deadLetters: DeadLetterRepository,
+    private readonly redis: RedisLink,
   ) {}
 
   async health(): Promise<{ status: 'ok' }> {
@@ -43,12 +50,16 @@ export class HealthService {
     } catch {
       // Reported below as an unavailable database; the writers' figures are from memory.
     }
+    const redis = !this.redis.enabled ? 'disabled' : (await this.redis.ping()) ? 'ok' : 'unavailable';
     const degraded =
-      deadLetterTable === null || Object.values(writers).some((w) => w.deadLettered > 0 || w.dropped > 0);
+      deadLetterTable === null ||
+      redis === 'unavailable' ||
+      Object.values(writers).some((w) => w.deadLettered > 0 || w.dropped > 0);
     return {
-      ready: deadLetterTable !== null,
+      ready: deadLetterTable !== null && redis !== 'unavailable',
       status: degraded ? 'degraded' : 'ok',
       database: deadLetterTable === null ? 'unavailable' : 'ok',
+      redis,
       writers,
       deadLetterTable,
     };

@@ -8,6 +8,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { WriteBehindRegistry } from '../../common/write-behind/write-behind.registry';
+import { RedisLink } from '../redis/redis-link';
+import { ReplicaBus } from '../redis/replica-bus';
 import { SETTINGS, type Settings } from '../../config/settings';
 import { usability } from '../accounts/account-state';
 import { AccountPool } from '../proxy/routing/account-pool';
@@ -70,6 +72,39 @@ export class MetricsService implements OnModuleInit {
     this.accountGauges(registry);
     this.writerMetrics(registry);
     this.databaseGauges(registry);
+    this.redisMetrics(registry);
+  }
+
+  /** Only with CODEX_LB_REDIS_URL: one process without Redis has no such series. */
+  private redisMetrics(registry: Registry): void {
+    const link = this.optional(RedisLink);
+    const bus = this.optional(ReplicaBus);
+    if (!link?.enabled || !bus) return;
+    new Gauge({
+      name: 'codex_lb_redis_up',
+      help: 'Whether Redis answered a PING within 1 s on this scrape.',
+      registers: [registry],
+      async collect() {
+        this.set((await link.ping()) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'codex_lb_redis_invalidations_trusted',
+      help: "Whether other replicas' invalidations reach this one now (0: caches are bypassed, fail closed).",
+      registers: [registry],
+      collect() {
+        this.set(bus.trusted ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'codex_lb_redis_cache_resyncs_total',
+      help: 'Times every cached decision was dropped because invalidations may have been missed.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(bus.resyncs);
+      },
+    });
   }
 
   private optional<T>(type: new (...args: never[]) => T): T | null {

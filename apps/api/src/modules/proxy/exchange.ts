@@ -10,8 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
-/** Why an exchange ended early: the client left, stopped reading, or the gateway is stopping. */
-export type AbortReason = 'client_closed' | 'stream_stalled' | 'shutdown';
+/**
+ * Why an exchange ended early: the client left, stopped reading, the gateway is stopping, or the
+ * key was revoked (or its owner deactivated) while it ran.
+ */
+export type AbortReason = 'client_closed' | 'stream_stalled' | 'shutdown' | 'key_revoked';
 
 /** Anything the exchange may have to let go of when it is aborted. */
 interface Abortable {

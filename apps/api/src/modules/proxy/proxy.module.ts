@@ -7,6 +7,7 @@ import { ModelsService } from './models.service';
 import { ProxyHttp } from './proxy-http';
 import { ProxyRoutes } from './proxy-routes.service';
 import { ProxyService } from './proxy.service';
+import { StreamRevocation } from './stream-revocation';
 import { UpstreamClient } from './upstream/upstream.client';
 import { UsageMeter } from './metering/usage-meter';
 import { ProxyWebSockets } from './websocket/proxy-websockets';
@@ -22,6 +23,7 @@ import { ProxyWebSockets } from './websocket/proxy-websockets';
     ModelsService,
     UpstreamClient,
     UsageMeter,
+    StreamRevocation,
   ],
   exports: [AccountPool],
 })

@@ -112,7 +112,8 @@ export function isLogged(error: unknown): boolean {
 export class ProxyService {
   private readonly logger = new Logger('Proxy');
   readonly selector = new AccountSelector();
-  private readonly live = new Set<Exchange>();
+  /** Exchanges in flight, with the key each runs under (revocations cut them: stream-revocation.ts). */
+  private readonly live = new Map<Exchange, AuthenticatedKey>();
   private drained: (() => void) | null = null;
   private readonly derived = new Map<string, { prefix: Buffer; softKey: string }>();
 
@@ -183,11 +184,16 @@ export class ProxyService {
       });
     }
     if (this.live.size === 0) return;
-    for (const exchange of this.live) exchange.abort('shutdown');
+    for (const exchange of this.live.keys()) exchange.abort('shutdown');
     await new Promise<void>((resolve) => {
       this.drained = resolve;
       setTimeout(resolve, 2_000).unref();
     });
+  }
+
+  /** Exchanges in flight with their keys (revocation checks; never the request path). */
+  liveExchanges(): IterableIterator<[Exchange, AuthenticatedKey]> {
+    return this.live.entries();
   }
 
   /** Exchanges in flight (for health and specs). */
@@ -202,7 +208,7 @@ export class ProxyService {
    */
   async run(req: ProxyRequest, adapter: Adapter): Promise<void> {
     const exchange = req.exchange;
-    this.live.add(exchange);
+    this.live.set(exchange, req.key);
     let reservation: Reservation | null = null;
     let open: OpenUpstream | null = null;
     let accountId: string | null = null;

@@ -3,12 +3,12 @@
 // touched: they are the long-term record, so reports over old ranges stay the same.
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SETTINGS, type Settings } from '../../config/settings';
+import { JobLeases } from '../redis/job-lease';
 import { RequestLogsRepository } from './request-logs.repository';
 import { DAY_MS, HOUR_MS } from './time-range';
 
 export const PURGE_BATCH = 5000;
-/** The first run waits a little so it does not compete with startup. */
-const FIRST_RUN_DELAY_MS = 60_000;
+const JOB = 'log-retention';
 
 @Injectable()
 export class LogRetentionService implements OnModuleInit, OnModuleDestroy {
@@ -20,17 +20,21 @@ export class LogRetentionService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly logs: RequestLogsRepository,
+    private readonly leases: JobLeases,
   ) {}
 
   onModuleInit(): void {
     if (this.settings.logRetentionDays <= 0) return;
+    // With several replicas one of them purges (the holder of the job's lease).
+    this.leases.compete(JOB);
     const schedule = (delay: number) => {
       this.timer = setTimeout(() => {
-        void this.purge().finally(() => !this.stopped && schedule(HOUR_MS));
+        const pass = this.leases.holds(JOB) ? this.purge() : Promise.resolve(0);
+        void pass.finally(() => !this.stopped && schedule(HOUR_MS));
       }, delay);
       this.timer.unref();
     };
-    schedule(FIRST_RUN_DELAY_MS);
+    schedule(this.settings.logRetentionFirstRunMs);
   }
 
   async onModuleDestroy(): Promise<void> {

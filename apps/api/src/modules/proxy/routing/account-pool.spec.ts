@@ -61,7 +61,10 @@ async function pool(rows: AccountRow[]) {
     states as unknown as AccountStateService,
     vault,
     new DomainEvents(),
-    new GroupIndex({ relationsUnscoped: async () => ({ members: [], owned: [], shares: [] }) } as never),
+    new GroupIndex(
+      { relationsUnscoped: async () => ({ members: [], owned: [], shares: [] }) } as never,
+      new DomainEvents(),
+    ),
   );
   await instance.load();
   return { instance, reported, recorded };

@@ -67,6 +67,19 @@ export class AccountPool implements OnApplicationBootstrap, OnModuleDestroy {
       if (deleted) this.remove(accountId);
       else void this.reload(accountId);
     });
+    // Invalidations from other replicas may have been missed: every account is read again.
+    events.on('caches.resync', () => void this.reloadAll());
+  }
+
+  private async reloadAll(): Promise<void> {
+    try {
+      const rows = await this.repository.listAllUnscoped();
+      const present = new Set(rows.map((row) => row.id));
+      for (const id of [...this.accounts.keys()]) if (!present.has(id)) this.remove(id);
+      for (const row of rows) this.put(row);
+    } catch (error) {
+      this.logger.warn(`Reloading every account failed: ${(error as Error).message}`);
+    }
   }
 
   onApplicationBootstrap(): Promise<void> {
