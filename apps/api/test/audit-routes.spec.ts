@@ -415,7 +415,9 @@ describe('audit log, route by route', () => {
     'DELETE /api/scim-tokens/:id': {
       action: 'scim_token.revoke',
       async call() {
-        const created = await as(admin).post('/api/scim-tokens', { name: unique('aud-scim') }).expect(201);
+        const created = await as(admin)
+          .post('/api/scim-tokens', { name: unique('aud-scim') })
+          .expect(201);
         return as(admin).delete(`/api/scim-tokens/${created.body.id}`);
       },
     },

@@ -199,7 +199,11 @@ describe('SCIM 2.0', () => {
     expect((await postCodex(w, key.key, codexBody('before'))).status).toBe(200);
     await request(w.app.url).get('/api/dashboard-auth/session').set('cookie', w.alice.cookie).expect(200);
 
-    const found = body(await scim().get('/Users?filter=' + encodeURIComponent('userName eq "ALICE"')).expect(200));
+    const found = body(
+      await scim()
+        .get('/Users?filter=' + encodeURIComponent('userName eq "ALICE"'))
+        .expect(200),
+    );
     expect(found.totalResults).toBe(1);
     const alice = found.Resources[0];
     expect(alice).toMatchObject({ id: w.alice.id, userName: 'alice', active: true });
@@ -356,7 +360,11 @@ describe('SCIM 2.0', () => {
       members: [{ value: ann.id }, { value: cat.id }],
     });
     expect(body(replaced).displayName).toBe('Engineering EU');
-    expect(body(replaced).members.map((m: { value: string }) => m.value).sort()).toEqual([ann.id, cat.id].sort());
+    expect(
+      body(replaced)
+        .members.map((m: { value: string }) => m.value)
+        .sort(),
+    ).toEqual([ann.id, cat.id].sort());
     const codexMembers = await w.app.instance.dataSource.query(
       `SELECT principal_id::text AS id FROM group_members WHERE group_id = $1 ORDER BY principal_id`,
       [group.id],
