@@ -8,6 +8,7 @@ import { ProxyHttp } from './proxy-http';
 import { ProxyRoutes } from './proxy-routes.service';
 import { ProxyService } from './proxy.service';
 import { StreamRevocation } from './stream-revocation';
+import { SharedStickiness } from './routing/shared-bindings';
 import { UpstreamClient } from './upstream/upstream.client';
 import { UsageMeter } from './metering/usage-meter';
 import { ProxyWebSockets } from './websocket/proxy-websockets';
@@ -24,6 +25,7 @@ import { ProxyWebSockets } from './websocket/proxy-websockets';
     UpstreamClient,
     UsageMeter,
     StreamRevocation,
+    SharedStickiness,
   ],
   exports: [AccountPool],
 })

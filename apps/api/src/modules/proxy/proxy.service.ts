@@ -344,6 +344,9 @@ export class ProxyService {
     const exchange = req.exchange;
     const tried = new Set<string>();
     let lastError: ApiError | null = null;
+    // Several replicas: a conversation this replica has not seen may be bound elsewhere.
+    const prefetch = this.selector.prefetch(req.hardKeys, req.softKey);
+    if (prefetch) await prefetch;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const selection = this.selector.select({
         candidates: this.candidates(req.key),

@@ -21,18 +21,22 @@ export class RedisLink implements OnApplicationShutdown {
     if (!settings.redisUrl) return;
     const options = {
       keyPrefix: KEY_PREFIX,
-      // A command waits for a reconnect at most this long, then fails (the caller falls back).
-      maxRetriesPerRequest: 2,
+      // While disconnected a command fails at once instead of queueing: callers fall back to
+      // local state (or fail closed) rather than hold a request for the reconnect.
+      maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
-      enableOfflineQueue: true,
+      enableOfflineQueue: false,
       retryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000),
       lazyConnect: false,
     };
-    this.commandClient = new Redis(settings.redisUrl, { ...options, connectionName: 'codex-lb-command' });
+    this.commandClient = new Redis(settings.redisUrl, {
+      ...options,
+      connectionName: `codex-lb-command-${process.pid}`,
+    });
     this.subscriberClient = new Redis(settings.redisUrl, {
       ...options,
       keyPrefix: undefined,
-      connectionName: 'codex-lb-subscriber',
+      connectionName: `codex-lb-subscriber-${process.pid}`,
       maxRetriesPerRequest: null,
     });
     for (const [name, client] of [

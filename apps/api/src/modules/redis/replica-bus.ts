@@ -152,7 +152,12 @@ export class ReplicaBus implements OnModuleInit, OnApplicationShutdown {
 
   /** Compares the shared epoch with what arrived; see the header. */
   async checkEpoch(): Promise<void> {
-    if (this.checking || !this.subscribed) return;
+    if (this.checking) return;
+    if (!this.subscribed) {
+      // The first subscription (or a resubscription) failed: try again while the link is up.
+      if (this.link.subscriber.status === 'ready' && this.link.command.status === 'ready') await this.subscribe();
+      return;
+    }
     this.checking = true;
     try {
       const epoch = Number((await this.link.command.get(EPOCH_KEY)) ?? 0);

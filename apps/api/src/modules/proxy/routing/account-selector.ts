@@ -156,9 +156,23 @@ export interface SelectInput {
   random?: () => number;
 }
 
+/**
+ * Bindings shared by every replica (Redis), so a conversation stays on its account whichever
+ * replica serves its next turn. The local maps stay in front: a binding is looked up there only
+ * when this replica does not know the key, and every binding made here is written through.
+ */
+export interface SharedBindings {
+  /** The account ids of these stored keys (null: unknown); [] when the store cannot answer now. */
+  load(keys: string[]): Promise<(string | null)[]>;
+  /** Fire and forget: [stored key, account id, time to live in ms]. */
+  store(entries: [string, string, number][]): void;
+}
+
 export class AccountSelector {
   readonly hard: GenerationalMap;
   readonly soft: StickyMap;
+  /** Set when several replicas share bindings; null in one process. */
+  shared: SharedBindings | null = null;
 
   constructor(limits: { hardMaxEntries?: number; softMaxEntries?: number } = {}) {
     this.hard = new GenerationalMap(HARD_STICKY_MIN_MS, limits.hardMaxEntries);
@@ -253,6 +267,40 @@ export class AccountSelector {
   remember(accountId: string, hardKeys: string[], softKey: string | null): void {
     for (const key of hardKeys) this.hard.set(stickyKey(key), accountId);
     if (softKey) this.soft.set(stickyKey(softKey), accountId);
+    if (this.shared) {
+      const entries: [string, string, number][] = [];
+      for (const key of hardKeys) entries.push([`h:${stickyKey(key)}`, accountId, 2 * HARD_STICKY_MIN_MS]);
+      if (softKey) entries.push([`s:${stickyKey(softKey)}`, accountId, SOFT_STICKY_TTL_MS]);
+      if (entries.length > 0) this.shared.store(entries);
+    }
+  }
+
+  /**
+   * With shared bindings: the keys this replica does not know are looked up in one round trip
+   * before select() (null when there is nothing to look up, so the caller awaits nothing).
+   */
+  prefetch(hardKeys: string[], softKey: string | null): Promise<void> | null {
+    const shared = this.shared;
+    if (!shared) return null;
+    const now = Date.now();
+    const missing: string[] = [];
+    for (const key of hardKeys) {
+      const stored = stickyKey(key);
+      if (this.hard.get(stored, now) === undefined) missing.push(`h:${stored}`);
+    }
+    if (softKey) {
+      const stored = stickyKey(softKey);
+      if (this.soft.get(stored, now) === undefined) missing.push(`s:${stored}`);
+    }
+    if (missing.length === 0) return null;
+    return shared.load(missing).then((ids) => {
+      ids.forEach((id, index) => {
+        if (!id) return;
+        const key = missing[index];
+        if (key.startsWith('h:')) this.hard.set(key.slice(2), id, now);
+        else this.soft.set(key.slice(2), id, now);
+      });
+    });
   }
 }
 
