@@ -38,6 +38,6 @@ import { KeyUsageRecorder } from './limits/usage-recorder';
         link.enabled ? new RedisLimitCounterStore(link.command) : new MemoryLimitCounterStore(),
     },
   ],
-  exports: [ApiKeyAuthService, ApiKeyLimiter, ApiKeysService],
+  exports: [ApiKeyAuthService, ApiKeyLimiter, ApiKeysService, KeyInvalidationBus],
 })
 export class ApiKeysModule {}
