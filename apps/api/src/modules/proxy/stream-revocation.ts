@@ -6,6 +6,7 @@
 // nothing runs per streamed chunk. WebSocket sessions are rechecked by proxy-websockets.ts.
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ApiError } from '../../common/api-error';
+import { DomainEvents } from '../../common/events';
 import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
 import { KeyInvalidationBus, type KeyInvalidation } from '../api-keys/key-invalidation';
 import { ProxyService } from './proxy.service';
@@ -20,11 +21,14 @@ export class StreamRevocation implements OnModuleInit {
     private readonly bus: KeyInvalidationBus,
     private readonly keys: ApiKeyAuthService,
     private readonly proxy: ProxyService,
+    private readonly events: DomainEvents,
   ) {}
 
   onModuleInit(): void {
     // The key cache drops the entry first (its own listener); the check runs after it.
     this.bus.subscribe((message) => setImmediate(() => void this.recheck(message)));
+    // Invalidations from other replicas may have been missed: every stream's key is checked.
+    this.events.on('caches.resync', () => setImmediate(() => void this.recheck({ all: true })));
   }
 
   async recheck(message: KeyInvalidation): Promise<void> {
