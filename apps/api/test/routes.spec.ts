@@ -7,6 +7,8 @@
 //   non-403, every other permissioned route 403;
 // - API keys: allowed what their scopes and their owner's role both allow, never user or role
 //   management;
+// - SCIM routes (/scim/v2, `scim-token` in the table): public to the dashboard's guard and opened
+//   only by a live SCIM token; anonymous callers, every session and every API key get 401;
 // - another owner's object (account, key, group, service account, request log) answers exactly
 //   like a missing one to every role that does not see all owners.
 import { Controller, Get, Module } from '@nestjs/common';
@@ -28,7 +30,7 @@ import { addAccount, codexBody, createKey, flushLogs, postCodex, startWorld, typ
 import { collectRoutes, undeclaredRoutes, type RouteInfo } from './support/routes';
 
 /** The permission each route requires. A new route must be added here, or this spec fails. */
-const EXPECTED: Record<string, Permission | 'public'> = {
+const EXPECTED: Record<string, Permission | 'public' | 'scim-token'> = {
   'GET /api/health': 'public',
   'GET /api/health/live': 'public',
   'GET /api/health/ready': 'public',
@@ -107,6 +109,23 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'POST /api/service-accounts/:id/disable': 'service-accounts:write',
   'GET /api/service-accounts/:id/keys': 'service-accounts:read',
   'POST /api/service-accounts/:id/keys': 'service-accounts:write',
+  'GET /api/scim-tokens': 'scim-tokens:manage',
+  'POST /api/scim-tokens': 'scim-tokens:manage',
+  'DELETE /api/scim-tokens/:id': 'scim-tokens:manage',
+  'GET /scim/v2/ServiceProviderConfig': 'scim-token',
+  'GET /scim/v2/ResourceTypes': 'scim-token',
+  'GET /scim/v2/Users': 'scim-token',
+  'POST /scim/v2/Users': 'scim-token',
+  'GET /scim/v2/Users/:id': 'scim-token',
+  'PUT /scim/v2/Users/:id': 'scim-token',
+  'PATCH /scim/v2/Users/:id': 'scim-token',
+  'DELETE /scim/v2/Users/:id': 'scim-token',
+  'GET /scim/v2/Groups': 'scim-token',
+  'POST /scim/v2/Groups': 'scim-token',
+  'GET /scim/v2/Groups/:id': 'scim-token',
+  'PUT /scim/v2/Groups/:id': 'scim-token',
+  'PATCH /scim/v2/Groups/:id': 'scim-token',
+  'DELETE /scim/v2/Groups/:id': 'scim-token',
 };
 
 const FORBIDDEN_TO_KEYS: readonly string[] = API_KEY_FORBIDDEN_SCOPES;
@@ -215,7 +234,7 @@ describe('route access meta-spec', () => {
   /** The dashboard routes a signed-in caller is checked against (logout would end the session). */
   function sessionRoutes(): RouteInfo[] {
     return collectRoutes(world.app.instance.app).filter(
-      (r) => !r.apiKey && EXPECTED[r.key] !== 'public' && !r.key.includes('logout'),
+      (r) => !r.apiKey && !r.scimToken && EXPECTED[r.key] !== 'public' && !r.key.includes('logout'),
     );
   }
 
@@ -264,11 +283,11 @@ describe('route access meta-spec', () => {
     const routes = collectRoutes(world.app.instance.app).filter((r) => !r.apiKey);
     expect(routes.map((r) => r.key).sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const route of routes) {
-      const declared = route.isPublic ? 'public' : route.permission;
+      const declared = route.scimToken ? 'scim-token' : route.isPublic ? 'public' : route.permission;
       expect([route.key, declared]).toEqual([route.key, EXPECTED[route.key]]);
     }
     for (const permission of Object.values(EXPECTED)) {
-      if (permission !== 'public') expect(PERMISSIONS).toContain(permission);
+      if (permission !== 'public' && permission !== 'scim-token') expect(PERMISSIONS).toContain(permission);
     }
   });
 
@@ -283,6 +302,40 @@ describe('route access meta-spec', () => {
       for (const response of [anonymous, withCookie]) {
         expect([route.key, response.status, response.body.error?.code]).toEqual([route.key, 401, 'missing_api_key']);
       }
+    }
+  });
+
+  it('opens every SCIM route to a SCIM token only: not anonymous callers, a session or any API key', async () => {
+    const scimRoutes = collectRoutes(world.app.instance.app).filter((r) => r.scimToken);
+    expect(scimRoutes.length).toBeGreaterThanOrEqual(14);
+    for (const route of scimRoutes) {
+      expect([route.key, route.isPublic, route.path.startsWith('/scim/v2/')]).toEqual([route.key, true, true]);
+    }
+    const created = await request(world.app.url)
+      .post('/api/scim-tokens')
+      .set('cookie', adminCookie)
+      .send({ name: 'meta directory' })
+      .expect(201);
+    const everything = await keyWith(CARRIABLE_SCOPES);
+    const usersEverything = await keyWith(CARRIABLE_SCOPES, world.alice.id);
+    const callers: [string, { cookie?: string; key?: string }][] = [
+      ['anonymous', {}],
+      ...[...presets.entries()].map(([slug, cookie]): [string, { cookie: string }] => [`${slug} session`, { cookie }]),
+      ['an admin key with every scope', { key: everything }],
+      ["a user's key with every scope", { key: usersEverything }],
+    ];
+    for (const route of scimRoutes) {
+      for (const [who, auth] of callers) {
+        const response = await call(route, auth);
+        expect([route.key, who, response.status, JSON.parse(response.text).schemas]).toEqual([
+          route.key,
+          who,
+          401,
+          ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        ]);
+      }
+      const withToken = await call(route, { key: created.body.token });
+      expect([route.key, 'SCIM token', refused(withToken)]).toEqual([route.key, 'SCIM token', false]);
     }
   });
 
@@ -326,7 +379,9 @@ describe('route access meta-spec', () => {
   );
 
   it('answers API keys on /api as their scopes and their owner allow, and no further', async () => {
-    const routes = collectRoutes(world.app.instance.app).filter((r) => !r.apiKey && EXPECTED[r.key] !== 'public');
+    const routes = collectRoutes(world.app.instance.app).filter(
+      (r) => !r.apiKey && !r.scimToken && EXPECTED[r.key] !== 'public',
+    );
     const scopes = [
       ...new Set(
         routes.map((r) => keyScope(EXPECTED[r.key] as Permission)).filter((s): s is Permission => s !== 'never'),
