@@ -72,10 +72,12 @@ describe('OpenAPI document and viewer', () => {
   });
 
   it("states each operation's auth as the guard enforces it", () => {
-    expect(Object.keys(document.components?.securitySchemes ?? {}).sort()).toEqual(['apiKey', 'session']);
+    expect(Object.keys(document.components?.securitySchemes ?? {}).sort()).toEqual(['apiKey', 'scimToken', 'session']);
     for (const route of collectRoutes(app.instance.app)) {
       const op = operation(route.method, openApiPath(route.path))!;
-      if (route.isPublic) {
+      if (route.scimToken) {
+        expect([route.key, op.security]).toEqual([route.key, [{ scimToken: [] }]]);
+      } else if (route.isPublic) {
         expect([route.key, op.security]).toEqual([route.key, []]);
       } else if (route.apiKey) {
         expect([route.key, op.security, op['x-api-key-scope']]).toEqual([route.key, [{ apiKey: [] }], 'proxy']);

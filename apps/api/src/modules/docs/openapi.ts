@@ -11,6 +11,7 @@ import { API_KEY_FORBIDDEN_SCOPES, type Permission } from '@codex-lb/shared';
 import { PERMISSION_KEY, PUBLIC_KEY } from '../../common/decorators';
 import { SESSION_COOKIE_BASE } from '../../common/session-cookie';
 import { PROXY_ROUTES, type ProxyRoute } from '../proxy/proxy-http';
+import { SCIM_TOKEN_KEY } from '../scim/scim-auth.guard';
 import { applyValidationSchemas } from './validation-schemas';
 
 type Operation = Record<string, unknown> & { operationId?: string; security?: unknown; tags?: string[] };
@@ -21,6 +22,8 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'
 interface Access {
   isPublic: boolean;
   permission?: Permission;
+  /** SCIM (/scim/v2): public to the dashboard's guard, opened only by a SCIM token. */
+  scimToken?: boolean;
 }
 
 const ERROR_SCHEMA = {
@@ -74,6 +77,7 @@ function accessByOperation(modules: ModulesContainer): Map<string, Access> {
         access.set(`${controller.name}_${name}`, {
           isPublic: read<boolean>(PUBLIC_KEY) === true,
           permission: read<Permission>(PERMISSION_KEY),
+          scimToken: read<boolean>(SCIM_TOKEN_KEY) === true,
         });
       }
     }
@@ -87,6 +91,10 @@ function keyScopeOf(permission: Permission): Permission | null {
 
 /** Security of a dashboard operation: none, the session only, or the session or a scoped key. */
 function secure(operation: Operation, access: Access | undefined): void {
+  if (access?.scimToken) {
+    operation.security = [{ scimToken: [] }];
+    return;
+  }
   if (!access || access.isPublic || !access.permission) {
     operation.security = [];
     operation['x-public'] = true;
@@ -162,6 +170,14 @@ export function buildOpenApiDocument(app: INestApplication, modules: ModulesCont
           'the scope an operation needs is its x-api-key-scope.',
       },
       'apiKey',
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'A SCIM token (scim-clb-...), created by an admin: the only credential /scim/v2 accepts.',
+      },
+      'scimToken',
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
