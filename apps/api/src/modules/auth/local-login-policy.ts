@@ -25,7 +25,8 @@ export interface StoredAuthSettings {
 const DEFAULTS: StoredAuthSettings = { localLogin: 'everyone', breakGlassUserIds: [] };
 
 export function isAdminLevel(permissions: Iterable<Permission | string>): boolean {
-  for (const permission of permissions) if ((MFA_ADMIN_PERMISSIONS as readonly string[]).includes(permission)) return true;
+  for (const permission of permissions)
+    if ((MFA_ADMIN_PERMISSIONS as readonly string[]).includes(permission)) return true;
   return false;
 }
 

@@ -55,7 +55,10 @@ export class AuthSettingsService {
       if (dto.breakGlassUserIds) {
         const found = await this.users(after.breakGlassUserIds);
         if (found.length !== after.breakGlassUserIds.length) {
-          throw ApiError.badRequest('breakGlassUserIds names someone who is not a dashboard user.', 'validation_failed');
+          throw ApiError.badRequest(
+            'breakGlassUserIds names someone who is not a dashboard user.',
+            'validation_failed',
+          );
         }
       }
       if (after.localLogin === 'break-glass') {

@@ -5,11 +5,7 @@
 // role holding permissions they do not hold. The client secret is sealed by the token vault and
 // never leaves this service: responses say only whether one is stored, audit rows not even that.
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  IdentityInvitationDto,
-  IdentityProviderDto,
-  IdentityProviderTestResult,
-} from '@codex-lb/shared';
+import type { IdentityInvitationDto, IdentityProviderDto, IdentityProviderTestResult } from '@codex-lb/shared';
 import type { EntityManager } from 'typeorm';
 import { ApiError } from '../../common/api-error';
 import { TokenVault } from '../../common/crypto/token-vault';

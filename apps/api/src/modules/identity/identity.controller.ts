@@ -57,7 +57,10 @@ export class IdentityProvidersController {
 
   @Post()
   @RequirePermission('identity-providers:manage')
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateIdentityProviderDto): Promise<IdentityProviderDto> {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: CreateIdentityProviderDto,
+  ): Promise<IdentityProviderDto> {
     return this.providers.create(principal, dto);
   }
 
@@ -166,7 +169,11 @@ export class OidcController {
 
   @Get('oidc/:slug/callback')
   @Public()
-  async callback(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async callback(
+    @Param('slug') slug: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const query = Object.fromEntries(
       Object.entries((request.query ?? {}) as Record<string, unknown>)
         .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 4096)

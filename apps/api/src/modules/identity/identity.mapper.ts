@@ -1,9 +1,5 @@
 // Rows to response shapes. The client secret's envelope never leaves: only whether one is stored.
-import type {
-  IdentityInvitationDto,
-  IdentityProviderDto,
-  LinkedIdentityDto,
-} from '@codex-lb/shared';
+import type { IdentityInvitationDto, IdentityProviderDto, LinkedIdentityDto } from '@codex-lb/shared';
 import type { LinkedIdentityRow } from './identities.repository';
 import type { InvitationRow, MappingRow, ProviderRow } from './identity-providers.repository';
 

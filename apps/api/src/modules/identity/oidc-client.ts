@@ -59,6 +59,38 @@ export function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
+/** What each ID token claim's failure means, in words a person signing in can pass on. */
+const CLAIM_PROBLEMS: Record<string, string> = {
+  nonce: "the ID token's nonce does not belong to this sign-in",
+  aud: 'the ID token was issued for another client (audience)',
+  azp: 'the ID token was issued for another client (authorized party)',
+  iss: 'the ID token comes from another issuer',
+  exp: 'the ID token has expired',
+  iat: 'the ID token was issued at an impossible time',
+  nbf: 'the ID token is not valid yet',
+  sub: 'the ID token names no subject',
+  auth_time: "the ID token's authentication time is missing or too old",
+};
+
+/** The library's message, the claim its check names, and the causes under it; no token, no secret. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current; depth += 1) {
+    if (current instanceof Error && current.message) parts.push(current.message);
+    const cause = (current as { cause?: unknown }).cause;
+    const claim = cause && typeof cause === 'object' ? (cause as { claim?: unknown }).claim : undefined;
+    if (typeof claim === 'string') {
+      parts.unshift(CLAIM_PROBLEMS[claim] ?? `the ID token's "${claim}" claim is wrong`);
+      break;
+    }
+    const header = cause && typeof cause === 'object' ? (cause as { header?: { alg?: unknown } }).header : undefined;
+    if (header && typeof header.alg === 'string') parts.push(`alg "${header.alg}"`);
+    current = cause instanceof Error ? cause : undefined;
+  }
+  return safeMessage([...new Set(parts)].join(': '));
+}
+
 function safeMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s+/g, ' ').slice(0, 300);
@@ -102,7 +134,8 @@ export class OidcClient {
         throw new OidcError(`Discovery at ${issuer.origin} failed: ${safeMessage(error)}`);
       }
       const jwksUri = config.serverMetadata().jwks_uri;
-      if (!jwksUri) throw new OidcError('The provider publishes no jwks_uri, so ID token signatures cannot be checked.');
+      if (!jwksUri)
+        throw new OidcError('The provider publishes no jwks_uri, so ID token signatures cannot be checked.');
       const jwks = jose.createRemoteJWKSet(new URL(jwksUri), {
         cooldownDuration: JWKS_COOLDOWN_MS,
         timeoutDuration: HTTP_TIMEOUT_SECONDS * 1000,
@@ -158,7 +191,7 @@ export class OidcClient {
         { redirect_uri: callback.redirectUri },
       );
     } catch (error) {
-      throw new OidcError(`The provider's answer was refused: ${safeMessage(error)}`);
+      throw new OidcError(`The provider's answer was refused: ${describeError(error)}`);
     }
     const claims = tokens.claims();
     if (!tokens.id_token || !claims) throw new OidcError('The provider returned no ID token.');
@@ -169,7 +202,7 @@ export class OidcClient {
         audience: provider.clientId,
       });
     } catch (error) {
-      throw new OidcError(`The ID token's signature was refused: ${safeMessage(error)}`);
+      throw new OidcError(`The ID token's signature was refused: ${describeError(error)}`);
     }
     return claims as IdTokenClaims;
   }

@@ -214,7 +214,10 @@ export class OidcSignInService {
     }
     if (typeof query.error === 'string') {
       const description = typeof query.error_description === 'string' ? `: ${query.error_description}` : '';
-      throw new SignInRefused('oidc_failed', `The provider refused the sign-in (${query.error}${description})`.slice(0, 300));
+      throw new SignInRefused(
+        'oidc_failed',
+        `The provider refused the sign-in (${query.error}${description})`.slice(0, 300),
+      );
     }
     const redirectUri = redirectUriFor(this.settings, provider.slug);
     const currentUrl = new URL(redirectUri);
@@ -252,7 +255,13 @@ export class OidcSignInService {
       }
       if (existing) return;
       const id = await this.identities.link(
-        { userId: user.id, providerId: provider.id, issuer: claims.iss, subject: claims.sub, email: this.emailOf(claims) },
+        {
+          userId: user.id,
+          providerId: provider.id,
+          issuer: claims.iss,
+          subject: claims.sub,
+          email: this.emailOf(claims),
+        },
         manager,
       );
       if (!id) {
@@ -269,7 +278,10 @@ export class OidcSignInService {
       });
     });
     const separator = returnTo.includes('?') ? '&' : '?';
-    return { kind: 'linked' as const, location: `${this.settings.dashboardUrl}${returnTo}${separator}linked=${provider.slug}` };
+    return {
+      kind: 'linked' as const,
+      location: `${this.settings.dashboardUrl}${returnTo}${separator}linked=${provider.slug}`,
+    };
   }
 
   private async signIn(

@@ -27,5 +27,7 @@ export function safeReturnTo(value: string | undefined, fallback: string): strin
   if (typeof value !== 'string' || value.length > 200 || !/^\/[A-Za-z0-9/_-]*$/.test(value) || value.includes('//')) {
     return fallback;
   }
-  return RETURN_PATHS.some((path) => value === path || (path !== '/' && value.startsWith(`${path}/`))) ? value : fallback;
+  return RETURN_PATHS.some((path) => value === path || (path !== '/' && value.startsWith(`${path}/`)))
+    ? value
+    : fallback;
 }

@@ -45,7 +45,12 @@ const DOMAIN = {
 const EMAIL = { max: 320, min: 3, pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, patternMessage: 'must be an e-mail address' };
 
 export class IdentityMappingDto implements IdentityMapping {
-  @Text({ max: IDENTITY_CLAIM_NAME_MAX, min: 1, pattern: /^[A-Za-z0-9_.:/-]+$/, patternMessage: 'must be a claim name' })
+  @Text({
+    max: IDENTITY_CLAIM_NAME_MAX,
+    min: 1,
+    pattern: /^[A-Za-z0-9_.:/-]+$/,
+    patternMessage: 'must be a claim name',
+  })
   claim: string;
 
   @Text({ max: IDENTITY_CLAIM_VALUE_MAX, min: 1 })
