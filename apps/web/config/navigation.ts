@@ -21,6 +21,12 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { title: 'Users', href: '/users', permission: 'users:read', section: 'admin' },
   { title: 'Roles', href: '/roles', permission: 'roles:read', section: 'admin' },
   { title: 'Audit log', href: '/audit', permission: 'audit:read', section: 'admin' },
+  {
+    title: 'Identity providers',
+    href: '/settings/identity-providers',
+    permission: 'identity-providers:manage',
+    section: 'admin',
+  },
   { title: 'SCIM provisioning', href: '/settings/scim', permission: 'scim-tokens:manage', section: 'admin' },
   { title: 'Settings', href: '/settings', section: 'account' },
 ];

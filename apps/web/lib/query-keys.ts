@@ -29,4 +29,8 @@ export const queryKeys = {
   roleHolders: (id: string) => ['roles', id, 'holders'] as const,
   auditEvents: (filters: object) => ['audit-events', filters] as const,
   scimTokens: () => ['scim-tokens'] as const,
+  loginOptions: () => ['login-options'] as const,
+  identityProviders: () => ['identity-providers'] as const,
+  authSettings: () => ['auth-settings'] as const,
+  myIdentities: () => ['me', 'identities'] as const,
 };

@@ -1,13 +1,16 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import type { AuthenticatedSession } from '@codex-lb/shared';
 import { Alert } from '@/components/ui/alert';
-import { Button } from '@/components/ui/button';
+import { Button, buttonClasses } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
+import { useLoginOptions } from '@/hooks/use-identity';
 import { authApi, needsSecondFactor } from '@/lib/api/auth';
+import { providerStartUrl } from '@/lib/api/identity';
 import { landingPathFor } from '@/lib/landing';
 import { MfaCodeStep } from './mfa-code-step';
 import { ApiError, errorMessage } from '@/lib/api-client';
@@ -18,6 +21,9 @@ export function loginErrorText(error: unknown): string {
     if (error.code === 'invalid_credentials') return 'Wrong username or password.';
     if (error.code === 'mfa_invalid_code')
       return 'That code is not valid. Check the time on your device and try again.';
+    if (error.code === 'local_login_disabled') {
+      return 'Password sign-in is turned off for your account. Sign in with your company account instead.';
+    }
     if (error.code === 'rate_limited') {
       return error.retryAfter
         ? `Too many sign-in attempts. Try again in ${formatWait(error.retryAfter)}.`
@@ -33,12 +39,27 @@ function formatWait(seconds: number): string {
   return `${minutes} minutes`;
 }
 
-export function LoginForm({ onSignedIn }: { onSignedIn?: (session: AuthenticatedSession) => void }) {
+export interface LoginFormProps {
+  onSignedIn?: (session: AuthenticatedSession) => void;
+  /** A refused sign-in at an identity provider, as the API's redirect described it. */
+  providerError?: string;
+  /** An identity provider's sign-in that waits for the second factor (?mfa=1). */
+  secondFactor?: boolean;
+  /** Show the password form even when the local-login policy hides it (?local=1, break-glass). */
+  forceLocal?: boolean;
+}
+
+export function LoginForm({ onSignedIn, providerError, secondFactor = false, forceLocal = false }: LoginFormProps) {
   const router = useRouter();
+  const options = useLoginOptions();
+  const providers = options.data?.providers ?? [];
+  // The password form stays unless the policy keeps it to admins or break-glass accounts and a
+  // provider is there to sign in with instead; ?local=1 brings it back for those accounts.
+  const showPassword = forceLocal || !options.data || options.data.localLogin === 'everyone' || providers.length === 0;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState<{ username?: string; password?: string }>({});
-  const [secondStep, setSecondStep] = useState(false);
+  const [secondStep, setSecondStep] = useState(secondFactor);
 
   function signedIn(session: AuthenticatedSession) {
     if (onSignedIn) return onSignedIn(session);
@@ -85,9 +106,57 @@ export function LoginForm({ onSignedIn }: { onSignedIn?: (session: Authenticated
     <form onSubmit={submit} noValidate className="space-y-4" aria-label="Sign in">
       <div>
         <h1 className="text-lg font-semibold">Sign in</h1>
-        <p className="mt-1 text-sm text-zinc-500">Use the dashboard account your admin gave you.</p>
+        <p className="mt-1 text-sm text-zinc-500">
+          {providers.length > 0 ? 'Use your company account' : 'Use the dashboard account your admin gave you.'}
+          {providers.length > 0 && showPassword ? ', or the dashboard account your admin gave you.' : null}
+        </p>
       </div>
+      {providerError ? <Alert>{providerError}</Alert> : null}
       {login.isError ? <Alert>{loginErrorText(login.error)}</Alert> : null}
+      {providers.length > 0 ? (
+        <div className="space-y-2" data-testid="identity-providers">
+          {providers.map((provider) => (
+            <a
+              key={provider.slug}
+              href={providerStartUrl(provider.slug)}
+              className={buttonClasses('outline', 'md') + ' w-full'}
+            >
+              Sign in with {provider.name}
+            </a>
+          ))}
+        </div>
+      ) : null}
+      {showPassword ? (
+        <PasswordFields {...{ username, setUsername, password, setPassword, missing, busy: login.isPending }} />
+      ) : (
+        <p className="text-center text-xs text-zinc-500">
+          Password sign-in is kept for break-glass accounts.{' '}
+          <Link className="underline" href="/login?local=1">
+            Use a break-glass account
+          </Link>
+        </p>
+      )}
+    </form>
+  );
+}
+
+function PasswordFields({
+  username,
+  setUsername,
+  password,
+  setPassword,
+  missing,
+  busy,
+}: {
+  username: string;
+  setUsername: (value: string) => void;
+  password: string;
+  setPassword: (value: string) => void;
+  missing: { username?: string; password?: string };
+  busy: boolean;
+}) {
+  return (
+    <>
       <Field label="Username" error={missing.username}>
         <Input
           name="username"
@@ -108,9 +177,9 @@ export function LoginForm({ onSignedIn }: { onSignedIn?: (session: Authenticated
           onChange={(event) => setPassword(event.target.value)}
         />
       </Field>
-      <Button type="submit" className="w-full" busy={login.isPending}>
+      <Button type="submit" className="w-full" busy={busy}>
         Sign in
       </Button>
-    </form>
+    </>
   );
 }

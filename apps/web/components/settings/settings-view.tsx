@@ -2,6 +2,7 @@
 import { toast } from 'sonner';
 import { ChangePasswordForm } from '@/components/auth/change-password-form';
 import { SignOutButton } from '@/components/layout/sign-out-button';
+import { LinkedIdentitiesCard } from '@/components/identity/linked-identities-card';
 import { SecurityCard } from '@/components/security/security-card';
 import { useCan, useCurrentSession } from '@/components/session-provider';
 import { Badge } from '@/components/ui/badge';
@@ -42,6 +43,7 @@ export function SettingsView() {
           </CardBody>
         </Card>
         <SecurityCard />
+        {canChangePassword ? <LinkedIdentitiesCard /> : null}
         {canChangePassword ? (
           <Card>
             <CardHeader title="Change password" description="Your other signed-in browsers will be signed out." />
