@@ -9,7 +9,8 @@ import request from 'supertest';
 import type { AuditAction } from '@codex-lb/shared';
 import { AuditService } from '../src/modules/audit/audit.service';
 import { totpCode } from '../src/modules/auth/totp';
-import { createUserSession, login } from './support/app';
+import { createUserSession, DASHBOARD_ORIGIN, login } from './support/app';
+import { startTestOp, type TestOp } from './support/oidc-op';
 import { addAccount, createKey, startWorld, type World } from './support/proxy-world';
 import { collectRoutes, type RouteInfo } from './support/routes';
 
@@ -43,7 +44,40 @@ describe('audit log, route by route', () => {
     world = await startWorld({ CODEX_LB_LOGIN_FAILURES_BEFORE_BACKOFF: '100' });
     admin = world.admin;
   });
-  afterAll(() => world.close());
+  afterAll(async () => {
+    await world.close();
+    await op?.close();
+  });
+
+  /** An identity provider backed by a real OpenID provider, made once (test connection, linking). */
+  let op: TestOp | undefined;
+  let idp: { id: string; slug: string } | null = null;
+  async function identityProvider(): Promise<{ id: string; slug: string }> {
+    if (idp) return idp;
+    op = await startTestOp([`${DASHBOARD_ORIGIN}/api/dashboard-auth/oidc/aud-idp/callback`]);
+    const created = await as(admin)
+      .post('/api/identity-providers', {
+        slug: 'aud-idp',
+        name: 'Audit IdP',
+        issuer: op.issuer,
+        clientId: op.clientId,
+        clientSecret: op.clientSecret,
+      })
+      .expect(201);
+    idp = { id: created.body.id, slug: 'aud-idp' };
+    return idp;
+  }
+  const newProvider = async () =>
+    (
+      await as(admin)
+        .post('/api/identity-providers', {
+          slug: unique('aud-p'),
+          name: 'Audit provider',
+          issuer: 'https://idp.example.com',
+          clientId: 'codex-lb',
+        })
+        .expect(201)
+    ).body.id as string;
 
   const http = () => request(world.app.url);
   const as = (cookie: string) => ({
@@ -406,6 +440,65 @@ describe('audit log, route by route', () => {
           .post('/api/service-accounts', { name: unique('aud-bot') })
           .expect(201);
         return as(admin).post(`/api/service-accounts/${bot.body.id}/keys`, { name: 'bot key' });
+      },
+    },
+    'POST /api/identity-providers': {
+      action: 'identity_provider.create',
+      call: () =>
+        as(admin).post('/api/identity-providers', {
+          slug: unique('aud-p'),
+          name: 'Audit provider',
+          issuer: 'https://idp.example.com',
+          clientId: 'codex-lb',
+          clientSecret: 'audit-client-secret',
+        }),
+    },
+    'PATCH /api/identity-providers/:id': {
+      action: 'identity_provider.update',
+      call: async () => as(admin).patch(`/api/identity-providers/${await newProvider()}`, { name: 'Renamed' }),
+    },
+    'DELETE /api/identity-providers/:id': {
+      action: 'identity_provider.delete',
+      call: async () => as(admin).delete(`/api/identity-providers/${await newProvider()}`),
+    },
+    'POST /api/identity-providers/:id/test': {
+      action: 'identity_provider.test',
+      call: async () => as(admin).post(`/api/identity-providers/${(await identityProvider()).id}/test`),
+    },
+    'POST /api/identity-providers/:id/invitations': {
+      action: 'identity_provider.invite',
+      call: async () =>
+        as(admin).post(`/api/identity-providers/${await newProvider()}/invitations`, { email: 'aud@example.com' }),
+    },
+    'DELETE /api/identity-providers/:id/invitations/:invitationId': {
+      action: 'identity_provider.uninvite',
+      async call() {
+        const id = await newProvider();
+        const invitation = await as(admin)
+          .post(`/api/identity-providers/${id}/invitations`, { email: 'aud@example.com' })
+          .expect(201);
+        return as(admin).delete(`/api/identity-providers/${id}/invitations/${invitation.body.id}`);
+      },
+    },
+    'PATCH /api/auth-settings': {
+      action: 'auth_settings.update',
+      call: () => as(admin).patch('/api/auth-settings', { localLogin: 'everyone' }),
+    },
+    // Starting a link changes nothing usable: the link is audited when the provider answers.
+    'POST /api/me/identities/:slug/link': {
+      action: null,
+      call: async () => as(admin).post(`/api/me/identities/${(await identityProvider()).slug}/link`),
+    },
+    'DELETE /api/me/identities/:id': {
+      action: 'identity.unlink',
+      async call() {
+        const user = await createUserSession(world.app, admin, unique('aud-idn'));
+        const { id } = await identityProvider();
+        const rows: { id: string }[] = await world.app.instance.dataSource.query(
+          `INSERT INTO user_identities (user_id, provider_id, issuer, subject) VALUES ($1, $2, $3, $4) RETURNING id`,
+          [user.id, id, op!.issuer, unique('aud-sub')],
+        );
+        return as(user.cookie).delete(`/api/me/identities/${rows[0].id}`);
       },
     },
     'POST /api/scim-tokens': {
