@@ -6,6 +6,7 @@ import { addAccount, codexBody, flushLogs, postCodex, startWorld, type World } f
 import { as } from './support/api-keys';
 import { createUserSession } from './support/app';
 import { DomainEvents } from '../src/common/events';
+import { hashToken } from '../src/modules/auth/sessions.service';
 import { disableServiceAccountsOfGroup } from '../src/modules/service-accounts/service-accounts.repository';
 
 describe('service accounts', () => {
@@ -64,7 +65,6 @@ describe('service accounts', () => {
 
   it('never holds a session, even with a session row planted for it', async () => {
     const account = await createServiceAccount(w.alice.cookie, 'ci-session');
-    const { hashToken } = await import('../src/modules/auth/sessions.service');
     const token = 'planted-session-token-for-a-service-account';
     await w.app.instance.dataSource.query(
       `INSERT INTO dashboard_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
