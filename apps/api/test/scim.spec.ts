@@ -383,6 +383,15 @@ describe('SCIM 2.0', () => {
         .expect(200),
     );
     expect(byExternal.Resources.map((g: { id: string }) => g.id)).toEqual([group.id]);
+    // Entra ID reads groups without their member lists.
+    const slim = body(
+      await scim()
+        .get(`/Groups?excludedAttributes=members&filter=${encodeURIComponent('externalId eq "grp-eng"')}`)
+        .expect(200),
+    );
+    expect([slim.Resources[0].id, 'members' in slim.Resources[0]]).toEqual([group.id, false]);
+    const one = body(await scim().get(`/Groups/${group.id}?excludedAttributes=members`).expect(200));
+    expect([one.displayName, 'members' in one]).toEqual(['Engineering EU', false]);
 
     expectScimError(
       await scim().patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: 'nobody' }] }]),

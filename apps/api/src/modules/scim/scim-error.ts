@@ -69,6 +69,11 @@ export class ScimExceptionFilter implements ExceptionFilter {
       status = exception.getStatus();
       detail = exception.detail;
       scimType = exception.scimType;
+    } else if (isUniqueViolation(exception)) {
+      // Two requests racing for one userName or externalId: the database's unique index decides.
+      status = 409;
+      detail = 'Another resource has this userName, externalId or name.';
+      scimType = 'uniqueness';
     } else {
       const error = normalizeError(exception, request.method, request.url);
       status = error.status;
@@ -97,4 +102,9 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (status === 401) headers = { ...headers, 'www-authenticate': 'Bearer realm="codex-lb SCIM"' };
     reply.headers(headers).header('content-type', SCIM_CONTENT_TYPE).status(status).send(body);
   }
+}
+
+function isUniqueViolation(exception: unknown): boolean {
+  const error = exception as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return (error?.driverError?.code ?? error?.code) === '23505';
 }

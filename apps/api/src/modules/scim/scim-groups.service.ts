@@ -45,20 +45,21 @@ export class ScimGroupsService {
   ) {}
 
   async list(query: unknown, baseUrl: string): Promise<ScimListResponse<ScimGroupResource>> {
-    const { filter, startIndex, count } = parseListQuery(query);
+    const { filter, startIndex, count, withoutMembers } = parseListQuery(query);
     const where = filterToSql(filter, GROUP_FILTER_ATTRIBUTES, GROUP_SCHEMA);
     const { rows, total } = await this.groups.list(where, startIndex - 1, count);
-    const members = await this.groups.members(rows.map((row) => row.id));
+    const members = withoutMembers ? null : await this.groups.members(rows.map((row) => row.id));
     return listResponse(
-      rows.map((row) => toScimGroup(row, members.get(row.id) ?? [], baseUrl)),
+      rows.map((row) => toScimGroup(row, members ? (members.get(row.id) ?? []) : null, baseUrl)),
       total,
       startIndex,
     );
   }
 
-  async get(id: string, baseUrl: string, manager?: EntityManager): Promise<ScimGroupResource> {
-    const row = await this.require(id, manager);
-    const members = await this.groups.members([id], manager);
+  async get(id: string, baseUrl: string, withoutMembers = false): Promise<ScimGroupResource> {
+    const row = await this.require(id);
+    if (withoutMembers) return toScimGroup(row, null, baseUrl);
+    const members = await this.groups.members([id]);
     return toScimGroup(row, members.get(id) ?? [], baseUrl);
   }
 

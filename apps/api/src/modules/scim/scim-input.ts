@@ -34,6 +34,18 @@ export interface ListQuery {
   filter?: string;
   startIndex: number;
   count: number;
+  /** `excludedAttributes=members` (Entra ID asks for groups without their member lists). */
+  withoutMembers: boolean;
+}
+
+/** Whether `excludedAttributes` names `members` (the one exclusion that saves work here). */
+export function excludesMembers(query: unknown): boolean {
+  const excluded = isObject(query) ? query.excludedAttributes : undefined;
+  return (
+    typeof excluded === 'string' &&
+    excluded.length <= 1_000 &&
+    excluded.split(',').some((name) => /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members$/i.test(name.trim()))
+  );
 }
 
 type Json = Record<string, unknown>;
@@ -204,5 +216,6 @@ export function parseListQuery(query: unknown): ListQuery {
     filter: filter as string | undefined,
     startIndex: Math.max(1, integer(q.startIndex, 'startIndex', 1)),
     count: Math.min(COUNT_MAX, Math.max(0, integer(q.count, 'count', COUNT_DEFAULT))),
+    withoutMembers: excludesMembers(q),
   };
 }

@@ -34,7 +34,7 @@ export interface ScimGroupResource {
   id: string;
   externalId?: string;
   displayName: string;
-  members: { value: string; display: string; $ref: string }[];
+  members?: { value: string; display: string; $ref: string }[];
   meta: ScimMetaShape;
 }
 
@@ -84,17 +84,26 @@ export function toScimUser(row: ScimUserRow, baseUrl: string): ScimUserResource 
   };
 }
 
-export function toScimGroup(row: ScimGroupRow, members: ScimGroupMemberRow[], baseUrl: string): ScimGroupResource {
+/** `members` null: left out (the directory excluded it). */
+export function toScimGroup(
+  row: ScimGroupRow,
+  members: ScimGroupMemberRow[] | null,
+  baseUrl: string,
+): ScimGroupResource {
   return {
     schemas: [GROUP_SCHEMA],
     id: row.id,
     ...(row.externalId ? { externalId: row.externalId } : {}),
     displayName: row.name,
-    members: members.map((member) => ({
-      value: member.principalId,
-      display: member.username,
-      $ref: `${baseUrl}/Users/${member.principalId}`,
-    })),
+    ...(members
+      ? {
+          members: members.map((member) => ({
+            value: member.principalId,
+            display: member.username,
+            $ref: `${baseUrl}/Users/${member.principalId}`,
+          })),
+        }
+      : {}),
     meta: meta('Group', `${baseUrl}/Groups/${row.id}`, row.createdAt, row.updatedAt),
   };
 }

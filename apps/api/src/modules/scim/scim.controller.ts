@@ -12,6 +12,7 @@ import { ScimGroupsService } from './scim-groups.service';
 import type { ScimGroupResource, ScimListResponse, ScimUserResource } from './scim-resources';
 import { ScimUsersService } from './scim-users.service';
 import { serviceProviderConfig, resourceTypes } from './scim-discovery';
+import { excludesMembers } from './scim-input';
 
 @Controller('scim/v2')
 @ScimTokenAuth()
@@ -107,8 +108,8 @@ export class ScimController {
 
   @Get('Groups/:id')
   @Header('content-type', SCIM_CONTENT_TYPE)
-  getGroup(@Param('id') id: string, @ScimBaseUrl() base: string): Promise<ScimGroupResource> {
-    return this.groups.get(id, base);
+  getGroup(@Param('id') id: string, @Query() query: unknown, @ScimBaseUrl() base: string): Promise<ScimGroupResource> {
+    return this.groups.get(id, base, excludesMembers(query));
   }
 
   @Put('Groups/:id')
