@@ -56,9 +56,6 @@ export class Scim1764000012000 implements MigrationInterface {
     await q.query(`DROP TABLE scim_groups`);
     await q.query(`DROP TABLE scim_users`);
     await q.query(`DROP TABLE scim_tokens`);
-    // NOT VALID: users created without a password stay; new rows must have one again.
-    await q.query(`
-      ALTER TABLE dashboard_users
-        ADD CONSTRAINT dashboard_users_password_kind CHECK (kind = 'service' OR password_hash IS NOT NULL) NOT VALID`);
+    // The password constraint stays dropped: the identity migration (1764000011000) needs the same.
   }
 }
