@@ -411,6 +411,34 @@ describe('SCIM 2.0', () => {
     await request(w.app.url).get(`/api/groups/${group.id}`).set('cookie', w.admin).expect(404);
   });
 
+  it("takes a member the directory removes off the group's accounts at their next request", async () => {
+    const gus = await createUser('gus@corp.example');
+    const group = body(
+      await scim()
+        .post('/Groups', { schemas: [GROUP], displayName: 'Ops', members: [{ value: gus.id }] })
+        .expect(201),
+    );
+    const account = await addAccount(w, w.admin, 'ops-pool@example.com');
+    await request(w.app.url)
+      .patch(`/api/accounts/${account.id}/owner`)
+      .set('cookie', w.admin)
+      .send({ groupId: group.id })
+      .expect(200);
+    const key = await request(w.app.url)
+      .post('/api/api-keys')
+      .set('cookie', w.admin)
+      .send({ name: 'gus key', ownerId: gus.id, groupIds: [group.id] })
+      .expect(201);
+    expect((await postCodex(w, key.body.key, codexBody('through the group'))).status).toBe(200);
+
+    await scim()
+      .patch(`/Groups/${group.id}`, [{ op: 'remove', path: `members[value eq "${gus.id}"]` }])
+      .expect(200);
+    const after = await postCodex(w, key.body.key, codexBody('no longer'));
+    expect(after.status).toBe(503);
+    expect(after.body.error?.code).toBe('no_accounts');
+  });
+
   it('opens /scim/v2 to a live SCIM token only: no token, a session, an API key or a revoked token get 401', async () => {
     expectScimError(await request(w.app.url).get('/scim/v2/Users'), 401);
     expectScimError(await request(w.app.url).get('/scim/v2/Users').set('cookie', w.admin), 401);
