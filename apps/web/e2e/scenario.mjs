@@ -6,6 +6,8 @@ import { newPersonPage, PHONE, screenshotDir, screenshotPages, settle, WIDE } fr
 import { assert } from './lib/harness.mjs';
 import { ADMIN_PASSWORD } from './lib/stack.mjs';
 import { authJsonFile, createUserInBrowser, requestWithKey, secondUserThroughApi } from './steps/people.mjs';
+import { ApiSession } from './lib/api-client.mjs';
+import { addIdentityProvider, signInWithProvider, startIdentityProvider } from './steps/oidc.mjs';
 import { changeFirstPassword, checkLoginTabOrder, signIn, signInWithKeyboard } from './steps/sign-in.mjs';
 import {
   addMemberById,
@@ -340,6 +342,33 @@ export async function runScenario({ harness, stack, browser, webRoot }) {
       { requires: [requires] },
     );
   }
+
+  await step(
+    'company sign-in: the provider’s own login page, then the dashboard with the role the directory group maps to',
+    async () => {
+      const idp = await startIdentityProvider(stack, join(webRoot, '../..'));
+      const api = new ApiSession(stack.apiUrl, stack.webUrl);
+      await api.login('admin', ADMIN_PASSWORD);
+      await addIdentityProvider(api, idp);
+      const person = await newPersonPage(browser, stack.webUrl);
+      const session = await signInWithProvider(person, {
+        login: 'olivia',
+        issuer: idp.issuer,
+        screenshot: (name) => shot(person, `anonymous-${name}`),
+      });
+      assert(session.user.username === 'olivia', `signed in as ${session.user.username}`);
+      assert(session.user.role === 'user', `the engineering group should map to user, got ${session.user.role}`);
+      await shot(person, 'oidc-user-landing');
+      await person.goto('/settings');
+      await person.getByText('Company sign-in').waitFor();
+      await shot(person, 'oidc-user-settings');
+      await admin.goto('/settings/identity-providers');
+      await admin.getByText('Company SSO').first().waitFor();
+      await shot(admin, 'admin-identity-providers');
+      await person.context().close();
+    },
+    { requires: [adminIn] },
+  );
 
   await step(
     "the admin resets the user's two-factor sign-in from the Users page, which ends the user's session",

@@ -20,7 +20,7 @@ export type IdTokenCraft = (
   tools: { sign: (claims: Record<string, unknown>, key?: 'current' | 'unknown') => Promise<string> },
 ) => Promise<string>;
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- oidc-provider ships no types. */
+/** oidc-provider ships no types. */
 type ProviderInstance = any;
 
 export interface TestOp {
