@@ -160,6 +160,9 @@ describe('two replicas on one Postgres and one Redis', () => {
       CODEX_LB_LOG_RETENTION_DAYS: '30',
       CODEX_LB_LOG_RETENTION_FIRST_RUN_SECONDS: '3',
       CODEX_LB_JOB_LEASE_SECONDS: '3',
+      // Small enough to fill across the two replicas in a spec; every other case stays under it.
+      CODEX_LB_MAX_CONCURRENT_PER_KEY: '6',
+      CODEX_LB_QUEUE_TIMEOUT_SECONDS: '2',
       CODEX_LB_DATA_DIR: mkdtempSync(join(tmpdir(), 'codex-lb-replicas-')),
     };
     // A runs the migrations; B starts on the migrated database.
@@ -255,6 +258,35 @@ describe('two replicas on one Postgres and one Redis', () => {
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(7);
     expect(statuses.filter((s) => s === 429)).toHaveLength(13);
+  });
+
+  it('holds the per-key concurrency cap across both replicas', async () => {
+    const { key } = await createKey(alice.cookie);
+    fake.configure({ eventDelayMs: 500 });
+    const open: { cancel(): Promise<void> }[] = [];
+    try {
+      // Three streams on each replica: six in flight, the key's cap.
+      for (const replica of [a, b, a, b, a, b]) {
+        const response = await fetch(`${replica.url}/backend-api/codex/responses`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(codexBody('hold a slot')),
+        });
+        expect(response.status).toBe(200);
+        const reader = response.body!.getReader();
+        await reader.read();
+        open.push(reader);
+      }
+      // B holds three of its own six: only the shared count refuses the seventh.
+      const refused = await respond(b, key);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe('concurrency_limit_exceeded');
+    } finally {
+      fake.configure({ eventDelayMs: 0 });
+      await Promise.all(open.map((reader) => reader.cancel().catch(() => undefined)));
+    }
+    // The slots come back when the streams end: the key serves again.
+    await within(5_000, async () => (await respond(b, key)).status === 200);
   });
 
   it('stops routing through a group on B once the member was removed on A', async () => {

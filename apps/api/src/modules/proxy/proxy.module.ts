@@ -9,6 +9,7 @@ import { ProxyRoutes } from './proxy-routes.service';
 import { ProxyService } from './proxy.service';
 import { StreamRevocation } from './stream-revocation';
 import { SharedStickiness } from './routing/shared-bindings';
+import { SharedConcurrency } from './admission/shared-slots';
 import { UpstreamClient } from './upstream/upstream.client';
 import { UsageMeter } from './metering/usage-meter';
 import { ProxyWebSockets } from './websocket/proxy-websockets';
@@ -26,6 +27,7 @@ import { ProxyWebSockets } from './websocket/proxy-websockets';
     UsageMeter,
     StreamRevocation,
     SharedStickiness,
+    SharedConcurrency,
   ],
   exports: [AccountPool],
 })

@@ -29,16 +29,53 @@ export interface GateLimits {
   queueTimeoutMs: number;
 }
 
+/**
+ * The same caps across every replica (Redis, see shared-slots.ts): asked after this replica's own
+ * gate admitted the request, so queueing stays local and fair. Resolves with the release of the
+ * shared slot, or rejects with the 429 once `deadline` (epoch ms) passes.
+ */
+export interface SharedSlots {
+  acquire(ownerId: string, keyId: string, exchange: Exchange, deadline: number): Promise<Release>;
+}
+
 /** Queued requests per owner beyond its cap before new ones are refused at once. */
 const QUEUE_FACTOR = 4;
 
 export class ConcurrencyGate {
   private readonly owners = new Map<string, OwnerState>();
+  /** Set when several replicas share the caps; null in one process. */
+  shared: SharedSlots | null = null;
 
   constructor(private readonly limits: GateLimits) {}
 
   /** A slot for one request of `keyId` owned by `ownerId`; waits in the owner's queue if needed. */
   acquire(ownerId: string, keyId: string, exchange: Exchange): Release | Promise<Release> {
+    const local = this.acquireLocal(ownerId, keyId, exchange);
+    return this.shared ? this.acquireShared(this.shared, local, ownerId, keyId, exchange) : local;
+  }
+
+  private async acquireShared(
+    shared: SharedSlots,
+    local: Release | Promise<Release>,
+    ownerId: string,
+    keyId: string,
+    exchange: Exchange,
+  ): Promise<Release> {
+    const started = Date.now();
+    const release = await local;
+    try {
+      const releaseShared = await shared.acquire(ownerId, keyId, exchange, started + this.limits.queueTimeoutMs);
+      return () => {
+        release();
+        releaseShared();
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private acquireLocal(ownerId: string, keyId: string, exchange: Exchange): Release | Promise<Release> {
     let owner = this.owners.get(ownerId);
     if (!owner) this.owners.set(ownerId, (owner = { inFlight: 0, perKey: new Map(), queue: [] }));
     // Waiters are woken whenever a slot frees up, so those still queued are all held by a full
@@ -121,7 +158,7 @@ export class ConcurrencyGate {
   }
 }
 
-function busy(queueTimeoutMs: number): ApiError {
+export function busy(queueTimeoutMs: number): ApiError {
   const retryAfter = Math.max(1, Math.ceil(queueTimeoutMs / 1000));
   return new ApiError(
     429,

@@ -1,0 +1,145 @@
+// Per-owner and per-key concurrency caps across every replica (CODEX_LB_REDIS_URL). A slot is a
+// member of two sorted sets in Redis (the owner's and the key's), scored by when its lease ends:
+// taking one is one Lua script (drop expired slots, check both caps, add to both), giving it
+// back is one pipelined ZREM nobody waits for. Slots held by this replica have their leases
+// renewed in one pipeline every LEASE_MS / 3; a crashed replica's slots expire after LEASE_MS.
+// A request over a shared cap retries every RETRY_MS until its queue deadline (the local gate
+// keeps the first-come-first-served queue). While Redis does not answer, the local caps alone
+// apply (fail open: a cap protects fairness, not security).
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit, Inject } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import { ApiError } from '../../../common/api-error';
+import { SETTINGS, type Settings } from '../../../config/settings';
+import { RedisLink } from '../../redis/redis-link';
+import type { Exchange } from '../exchange';
+import { ProxyHttp } from '../proxy-http';
+import { busy, type Release, type SharedSlots } from './concurrency-gate';
+
+const LEASE_MS = 60_000;
+const RETRY_MS = 50;
+
+// KEYS[1] owner set, KEYS[2] key set; ARGV[1] now, ARGV[2] lease end, ARGV[3] slot id,
+// ARGV[4] per-owner cap, ARGV[5] per-key cap, ARGV[6] set expiry (ms).
+const TAKE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+return 1`;
+
+type SlotRedis = Redis & {
+  takeSlot(owner: string, key: string, ...args: string[]): Promise<number>;
+};
+
+export class RedisSlots implements SharedSlots {
+  private readonly logger = new Logger('SharedSlots');
+  private readonly held = new Map<string, [string, string]>();
+  private readonly timer: NodeJS.Timeout;
+  private warned = false;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly limits: { perOwner: number; perKey: number; queueTimeoutMs: number },
+  ) {
+    const redis = link.command as SlotRedis;
+    if (typeof redis.takeSlot !== 'function') redis.defineCommand('takeSlot', { numberOfKeys: 2, lua: TAKE });
+    this.timer = setInterval(() => this.renew(), Math.floor(LEASE_MS / 3));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async acquire(ownerId: string, keyId: string, exchange: Exchange, deadline: number): Promise<Release> {
+    const redis = this.link.command as SlotRedis;
+    const id = randomUUID();
+    const sets: [string, string] = [`slots:owner:${ownerId}`, `slots:key:${keyId}`];
+    for (;;) {
+      if (redis.status !== 'ready') return noop;
+      const now = Date.now();
+      let taken: number;
+      try {
+        taken = await redis.takeSlot(
+          sets[0],
+          sets[1],
+          String(now),
+          String(now + LEASE_MS),
+          id,
+          String(this.limits.perOwner),
+          String(this.limits.perKey),
+          String(LEASE_MS * 2),
+        );
+      } catch (error) {
+        if (!this.warned) this.logger.warn(`Shared concurrency caps unavailable: ${(error as Error).message}`);
+        this.warned = true;
+        return noop;
+      }
+      this.warned = false;
+      if (taken === 1) {
+        this.held.set(id, sets);
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          this.held.delete(id);
+          if (redis.status !== 'ready') return;
+          redis
+            .pipeline()
+            .zrem(sets[0], id)
+            .zrem(sets[1], id)
+            .exec()
+            .catch(() => undefined);
+        };
+      }
+      if (exchange.aborted) throw new ApiError(499, 'client_closed', 'The client closed the request.');
+      if (Date.now() + RETRY_MS > deadline) throw busy(this.limits.queueTimeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+
+  private renew(): void {
+    const redis = this.link.command;
+    if (this.held.size === 0 || redis.status !== 'ready') return;
+    const until = String(Date.now() + LEASE_MS);
+    const pipeline = redis.pipeline();
+    for (const [id, [owner, key]] of this.held) {
+      pipeline.zadd(owner, 'XX', until, id).pexpire(owner, LEASE_MS * 2);
+      pipeline.zadd(key, 'XX', until, id).pexpire(key, LEASE_MS * 2);
+    }
+    pipeline.exec().catch((error: Error) => this.logger.warn(`Renewing concurrency slots failed: ${error.message}`));
+  }
+}
+
+function noop(): void {}
+
+/** Hands the shared caps to the proxy's gate when Redis is configured. */
+@Injectable()
+export class SharedConcurrency implements OnModuleInit, OnModuleDestroy {
+  private slots: RedisSlots | null = null;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly http: ProxyHttp,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.link.enabled) return;
+    this.slots = new RedisSlots(this.link, {
+      perOwner: this.settings.maxConcurrentPerOwner,
+      perKey: this.settings.maxConcurrentPerKey,
+      queueTimeoutMs: this.settings.queueTimeoutMs,
+    });
+    this.http.gate.shared = this.slots;
+  }
+
+  onModuleDestroy(): void {
+    this.slots?.stop();
+  }
+}
