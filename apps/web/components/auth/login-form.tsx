@@ -3,12 +3,11 @@ import { useMutation } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import type { AuthenticatedSession } from '@codex-lb/shared';
+import type { AuthenticatedSession, LoginOptionsResponse } from '@codex-lb/shared';
 import { Alert } from '@/components/ui/alert';
 import { Button, buttonClasses } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { useLoginOptions } from '@/hooks/use-identity';
 import { authApi, needsSecondFactor } from '@/lib/api/auth';
 import { providerStartUrl } from '@/lib/api/identity';
 import { landingPathFor } from '@/lib/landing';
@@ -41,6 +40,8 @@ function formatWait(seconds: number): string {
 
 export interface LoginFormProps {
   onSignedIn?: (session: AuthenticatedSession) => void;
+  /** Identity providers and the local-login policy (read by the page on the server). */
+  options?: LoginOptionsResponse;
   /** A refused sign-in at an identity provider, as the API's redirect described it. */
   providerError?: string;
   /** An identity provider's sign-in that waits for the second factor (?mfa=1). */
@@ -49,13 +50,18 @@ export interface LoginFormProps {
   forceLocal?: boolean;
 }
 
-export function LoginForm({ onSignedIn, providerError, secondFactor = false, forceLocal = false }: LoginFormProps) {
+export function LoginForm({
+  onSignedIn,
+  options,
+  providerError,
+  secondFactor = false,
+  forceLocal = false,
+}: LoginFormProps) {
   const router = useRouter();
-  const options = useLoginOptions();
-  const providers = options.data?.providers ?? [];
+  const providers = options?.providers ?? [];
   // The password form stays unless the policy keeps it to admins or break-glass accounts and a
   // provider is there to sign in with instead; ?local=1 brings it back for those accounts.
-  const showPassword = forceLocal || !options.data || options.data.localLogin === 'everyone' || providers.length === 0;
+  const showPassword = forceLocal || !options || options.localLogin === 'everyone' || providers.length === 0;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState<{ username?: string; password?: string }>({});

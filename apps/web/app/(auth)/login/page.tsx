@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { LoginForm } from '@/components/auth/login-form';
 import { landingPathFor } from '@/lib/landing';
+import { getLoginOptions } from '@/lib/server/login-options';
 import { getServerSession } from '@/lib/server/session';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -18,8 +19,10 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   // ?error and ?message come back from a refused sign-in at an identity provider; ?mfa=1 from one
   // that still needs the second factor; ?local=1 shows the password form whatever the policy.
   const message = first(search.message);
+  const options = await getLoginOptions();
   return (
     <LoginForm
+      options={options}
       providerError={
         first(search.error) ? (message ?? 'The sign-in with your identity provider failed.').slice(0, 300) : undefined
       }
