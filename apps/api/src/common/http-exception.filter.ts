@@ -1,5 +1,7 @@
 // Every error leaves through here. Dashboard routes (/api/*) answer {error: {code, message}};
-// the OpenAI-compatible proxy routes answer OpenAI's {error: {message, type, code, param}}.
+// the OpenAI-compatible proxy routes answer OpenAI's {error: {message, type, code, param}};
+// SCIM (/scim/v2) answers SCIM's Error message (RFC 7644 §3.12), also for errors raised before its
+// own filter runs (a body that does not parse, a URL that does not decode).
 // A 500 never shows internals: it carries a request id that matches the server log line.
 // Database outages and timeouts are a 503 database_unavailable with Retry-After, not a 500. No
 // error body grows with its input: messages and details are cut to a fixed size.
@@ -91,6 +93,19 @@ function joinMessages(messages: unknown[]): string {
 
 export function isProxyPath(url: string): boolean {
   return url.startsWith('/v1/') || url === '/v1' || url.startsWith('/backend-api/');
+}
+
+export function isScimPath(url: string): boolean {
+  return url === '/scim/v2' || url.startsWith('/scim/v2/') || url.startsWith('/scim/v2?');
+}
+
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+/** SCIM's Error message; a 400 without a more precise scimType is `invalidSyntax`. */
+export function scimErrorBody(status: number, detail: string, scimType?: string) {
+  const type = scimType ?? (status === 400 ? 'invalidSyntax' : undefined);
+  return { schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...(type ? { scimType: type } : {}), detail };
 }
 
 /** The status, code, message and headers an exception answers with; internals never leave. */
@@ -186,6 +201,10 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
         : capMessage(error.message),
     headers: {},
   };
+  if (isScimPath(request.url)) {
+    void reply.header('content-type', SCIM_CONTENT_TYPE).status(status).send(scimErrorBody(status, normalized.message));
+    return;
+  }
   const body = isProxyPath(request.url)
     ? openAiErrorBody(normalized)
     : { error: { code: normalized.code, message: normalized.message } };
@@ -215,6 +234,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (reply.sent || reply.raw.headersSent) {
       if (!reply.raw.writableEnded) reply.raw.end();
+      return;
+    }
+    if (isScimPath(request.url)) {
+      const detail = error.status >= 500 ? `${error.message} (request ${request.id})` : error.message;
+      reply
+        .headers(error.headers)
+        .header('content-type', SCIM_CONTENT_TYPE)
+        .status(error.status)
+        .send(scimErrorBody(error.status, detail));
       return;
     }
     const body = isProxyPath(request.url)

@@ -5,10 +5,14 @@
 // still never shows internals.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { normalizeError } from '../../common/http-exception.filter';
+import {
+  normalizeError,
+  SCIM_CONTENT_TYPE,
+  SCIM_ERROR_SCHEMA,
+  scimErrorBody,
+} from '../../common/http-exception.filter';
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export { SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA };
 
 /** The scimType values RFC 7644 defines for 400 (and 409 for uniqueness). */
 export type ScimType =
@@ -44,13 +48,6 @@ export class ScimError extends HttpException {
   static conflict(detail: string) {
     return new ScimError(409, detail, 'uniqueness');
   }
-}
-
-export interface ScimErrorBody {
-  schemas: [typeof SCIM_ERROR_SCHEMA];
-  status: string;
-  scimType?: ScimType;
-  detail: string;
 }
 
 @Catch()
@@ -93,12 +90,7 @@ export class ScimExceptionFilter implements ExceptionFilter {
       if (!reply.raw.writableEnded) reply.raw.end();
       return;
     }
-    const body: ScimErrorBody = {
-      schemas: [SCIM_ERROR_SCHEMA],
-      status: String(status),
-      ...(scimType ? { scimType } : {}),
-      detail,
-    };
+    const body = scimErrorBody(status, detail, scimType);
     if (status === 401) headers = { ...headers, 'www-authenticate': 'Bearer realm="codex-lb SCIM"' };
     reply.headers(headers).header('content-type', SCIM_CONTENT_TYPE).status(status).send(body);
   }
