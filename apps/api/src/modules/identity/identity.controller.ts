@@ -4,7 +4,22 @@
 // - /api/dashboard-auth (public): the login page's provider list, the start (a redirect to the
 //   provider, with the state's browser-binding cookie) and the callback (the redirect URI);
 // - /api/me/identities (profile:write): the caller's own linked identities.
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {
   AuthSettingsDto,
@@ -153,8 +168,10 @@ export class OidcController {
     return this.mine.loginOptions();
   }
 
+  // Throttled like the password login: each start stores a state row and calls the provider.
   @Get('oidc/:slug/start')
   @Public()
+  @UseGuards(ThrottlerGuard)
   async start(
     @Param('slug') slug: string,
     @Query() query: OidcStartQueryDto,
@@ -169,6 +186,7 @@ export class OidcController {
 
   @Get('oidc/:slug/callback')
   @Public()
+  @UseGuards(ThrottlerGuard)
   async callback(
     @Param('slug') slug: string,
     @Req() request: FastifyRequest,
