@@ -60,6 +60,7 @@ export const ScimActor = createParamDecorator((_data: unknown, ctx: ExecutionCon
 /** `<scheme>://<host>/scim/v2` as the directory called it: the base of every `meta.location`. */
 export const ScimBaseUrl = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
   const request = ctx.switchToHttp().getRequest<FastifyRequest>();
-  const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(request.hostname) ? request.hostname : 'localhost';
+  // `host` keeps the port (and follows X-Forwarded-Host from a trusted proxy); `hostname` drops it.
+  const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(request.host) ? request.host : 'localhost';
   return `${request.protocol}://${host}/scim/v2`;
 });
