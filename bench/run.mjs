@@ -28,6 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { Histogram } from './histogram.mjs';
+import { runRedisScenario } from './redis.mjs';
 import { idleLines, runWebSocketScenarios } from './ws.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -608,6 +609,27 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'codex-lb-bench-'));
   tempDirs.add(dataDir);
   tellReaper(`dir ${dataDir}`);
+  const productEnv = {
+    NODE_ENV: 'production',
+    CODEX_LB_DATABASE_URL: dbUrl.toString(),
+    CODEX_LB_PORT: String(apiPort),
+    CODEX_LB_HOST: '127.0.0.1',
+    CODEX_LB_DATA_DIR: dataDir,
+    CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    CODEX_LB_AUTH_BASE_URL: fakeBase,
+    CODEX_LB_UPSTREAM_BASE_URL: `${fakeBase}/backend-api`,
+    CODEX_LB_USAGE_POLL_INTERVAL_SECONDS: '0',
+    CODEX_LB_LOG_LEVEL: 'warn',
+    CODEX_LB_OAUTH_CALLBACK_PORT: '0',
+    // The load generator is one tenant with one key at up to 50 connections: the fairness caps
+    // (defaults 64 per user, 32 per key) would queue it, and the bench measures throughput.
+    // The caps' own cost (a slot taken and given back per request) is still in every figure.
+    CODEX_LB_MAX_CONCURRENT_PER_USER: '256',
+    CODEX_LB_MAX_CONCURRENT_PER_KEY: '256',
+    // The WebSocket scenarios hold a thousand sockets of the one key open (bench/ws.mjs).
+    CODEX_LB_MAX_WEBSOCKETS_PER_USER: '5000',
+    CODEX_LB_MAX_WEBSOCKETS_PER_KEY: '5000',
+  };
   const product = await start(
     'codex-lb',
     [
@@ -615,27 +637,7 @@ async function main() {
       ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean),
       'apps/api/dist/main.js',
     ],
-    {
-      NODE_ENV: 'production',
-      CODEX_LB_DATABASE_URL: dbUrl.toString(),
-      CODEX_LB_PORT: String(apiPort),
-      CODEX_LB_HOST: '127.0.0.1',
-      CODEX_LB_DATA_DIR: dataDir,
-      CODEX_LB_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      CODEX_LB_AUTH_BASE_URL: fakeBase,
-      CODEX_LB_UPSTREAM_BASE_URL: `${fakeBase}/backend-api`,
-      CODEX_LB_USAGE_POLL_INTERVAL_SECONDS: '0',
-      CODEX_LB_LOG_LEVEL: 'warn',
-      CODEX_LB_OAUTH_CALLBACK_PORT: '0',
-      // The load generator is one tenant with one key at up to 50 connections: the fairness caps
-      // (defaults 64 per user, 32 per key) would queue it, and the bench measures throughput.
-      // The caps' own cost (a slot taken and given back per request) is still in every figure.
-      CODEX_LB_MAX_CONCURRENT_PER_USER: '256',
-      CODEX_LB_MAX_CONCURRENT_PER_KEY: '256',
-      // The WebSocket scenarios hold a thousand sockets of the one key open (bench/ws.mjs).
-      CODEX_LB_MAX_WEBSOCKETS_PER_USER: '5000',
-      CODEX_LB_MAX_WEBSOCKETS_PER_KEY: '5000',
-    },
+    productEnv,
   );
   const apiBase = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${apiBase}/api/health`, product);
@@ -814,7 +816,31 @@ async function main() {
     rows.push(...websocket.rows);
   }
 
+  // codex-stream against a second process with Redis configured (BENCH_ONLY=redis runs only this).
+  let redis = null;
+  if (!ONLY || ONLY.has('redis')) {
+    redis = await runRedisScenario({
+      root: ROOT,
+      start,
+      stopChild,
+      waitForHttp,
+      freePort,
+      runLoad,
+      aggregate,
+      log,
+      productEnv,
+      product: targets.product,
+      connections: CONNECTIONS,
+      durationMs: DURATION_MS,
+      rounds: ROUNDS,
+      warmupMs: WARMUP_MS,
+      sliceWarmupMs: SLICE_WARMUP_MS,
+      maxRequests: MAX_REQUESTS,
+    });
+  }
+
   const verdicts = [];
+  if (redis) verdicts.push(redis.verdict);
   for (const s of CHOSEN) {
     const loaded = rows.find((r) => r.scenario === s.name && r.target === 'codex-lb' && r.connections === CONNECTIONS);
     const single = rows.find((r) => r.scenario === s.name && r.target === 'codex-lb' && r.connections === 1);
@@ -862,6 +888,7 @@ async function main() {
   out.push('');
   out.push(...idleLines(websocket?.idle));
   if (websocket) out.push('');
+  if (redis) out.push(...redis.lines, '');
   out.push(
     `RSS after the run (2 s after the last HTTP request): codex-lb ${fmt(rssAfter.product, 0)} MB, bare proxy ${fmt(rssAfter.bare, 0)} MB${rssAfter.nginx === null ? '' : `, nginx ${fmt(rssAfter.nginx, 0)} MB`}`,
   );
@@ -905,6 +932,7 @@ async function main() {
         rows,
         rssAfterMb: rssAfter,
         websocketIdle: websocket?.idle ?? null,
+        redis: redis ? { rows: redis.rows } : null,
         verdicts,
       },
       null,

@@ -1,7 +1,7 @@
 // Per-owner and per-key concurrency caps across every replica (CODEX_LB_REDIS_URL). A slot is a
 // member of two sorted sets in Redis (the owner's and the key's), scored by when its lease ends:
 // taking one is one Lua script (drop expired slots, check both caps, add to both), giving it
-// back is one pipelined ZREM nobody waits for. Slots held by this replica have their leases
+// back is a ZREM nobody waits for, batched with the others of the same few milliseconds. Slots held by this replica have their leases
 // renewed in one pipeline every LEASE_MS / 3; a crashed replica's slots expire after LEASE_MS.
 // A request over a shared cap retries every RETRY_MS until its queue deadline (the local gate
 // keeps the first-come-first-served queue). While Redis does not answer, the local caps alone
@@ -18,6 +18,7 @@ import { busy, type Release, type SharedSlots } from './concurrency-gate';
 
 const LEASE_MS = 60_000;
 const RETRY_MS = 50;
+const FLUSH_MS = 5;
 
 // KEYS[1] owner set, KEYS[2] key set; ARGV[1] now, ARGV[2] lease end, ARGV[3] slot id,
 // ARGV[4] per-owner cap, ARGV[5] per-key cap, ARGV[6] set expiry (ms).
@@ -39,6 +40,8 @@ type SlotRedis = Redis & {
 export class RedisSlots implements SharedSlots {
   private readonly logger = new Logger('SharedSlots');
   private readonly held = new Map<string, [string, string]>();
+  private returning = new Map<string, string[]>();
+  private flushing: NodeJS.Timeout | null = null;
   private readonly timer: NodeJS.Timeout;
   private warned = false;
 
@@ -54,6 +57,8 @@ export class RedisSlots implements SharedSlots {
 
   stop(): void {
     clearInterval(this.timer);
+    if (this.flushing) clearTimeout(this.flushing);
+    this.flushReturns();
   }
 
   async acquire(ownerId: string, keyId: string, exchange: Exchange, deadline: number): Promise<Release> {
@@ -88,19 +93,35 @@ export class RedisSlots implements SharedSlots {
           if (released) return;
           released = true;
           this.held.delete(id);
-          if (redis.status !== 'ready') return;
-          redis
-            .pipeline()
-            .zrem(sets[0], id)
-            .zrem(sets[1], id)
-            .exec()
-            .catch(() => undefined);
+          this.giveBack(sets, id);
         };
       }
       if (exchange.aborted) throw new ApiError(499, 'client_closed', 'The client closed the request.');
       if (Date.now() + RETRY_MS > deadline) throw busy(this.limits.queueTimeoutMs);
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
+  }
+
+  /** Slots given back within FLUSH_MS leave together: one ZREM per set, in one pipeline. */
+  private giveBack(sets: [string, string], id: string): void {
+    for (const set of sets) {
+      const members = this.returning.get(set);
+      if (members) members.push(id);
+      else this.returning.set(set, [id]);
+    }
+    this.flushing ??= setTimeout(() => this.flushReturns(), FLUSH_MS);
+  }
+
+  private flushReturns(): void {
+    this.flushing = null;
+    const batch = this.returning;
+    this.returning = new Map();
+    const redis = this.link.command;
+    // Unreachable Redis: the leases end by themselves.
+    if (batch.size === 0 || redis.status !== 'ready') return;
+    const pipeline = redis.pipeline();
+    for (const [set, members] of batch) pipeline.zrem(set, ...members);
+    pipeline.exec().catch(() => undefined);
   }
 
   private renew(): void {

@@ -265,14 +265,32 @@ export class AccountSelector {
 
   /** Remembers where a conversation and a prompt cache key went. */
   remember(accountId: string, hardKeys: string[], softKey: string | null): void {
+    if (this.shared) return this.rememberShared(this.shared, accountId, hardKeys, softKey);
     for (const key of hardKeys) this.hard.set(stickyKey(key), accountId);
     if (softKey) this.soft.set(stickyKey(softKey), accountId);
-    if (this.shared) {
-      const entries: [string, string, number][] = [];
-      for (const key of hardKeys) entries.push([`h:${stickyKey(key)}`, accountId, 2 * HARD_STICKY_MIN_MS]);
-      if (softKey) entries.push([`s:${stickyKey(softKey)}`, accountId, SOFT_STICKY_TTL_MS]);
-      if (entries.length > 0) this.shared.store(entries);
+  }
+
+  /**
+   * The same, written through to the shared bindings when a binding is new or moved here (a
+   * conversation's next turn on the same account writes nothing; the shared entry keeps the time
+   * to live of its write).
+   */
+  private rememberShared(shared: SharedBindings, accountId: string, hardKeys: string[], softKey: string | null): void {
+    const now = Date.now();
+    let entries: [string, string, number][] | null = null;
+    for (const key of hardKeys) {
+      const stored = stickyKey(key);
+      if (this.hard.get(stored, now) !== accountId)
+        (entries ??= []).push([`h:${stored}`, accountId, 2 * HARD_STICKY_MIN_MS]);
+      this.hard.set(stored, accountId, now);
     }
+    if (softKey) {
+      const stored = stickyKey(softKey);
+      if (this.soft.get(stored, now) !== accountId)
+        (entries ??= []).push([`s:${stored}`, accountId, SOFT_STICKY_TTL_MS]);
+      this.soft.set(stored, accountId, now);
+    }
+    if (entries) shared.store(entries);
   }
 
   /**

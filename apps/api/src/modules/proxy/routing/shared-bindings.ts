@@ -7,6 +7,8 @@ import { ProxyService } from '../proxy.service';
 import type { SharedBindings } from './account-selector';
 
 const PREFIX = 'sticky:';
+/** How long a binding waits to be written with the others made meanwhile. */
+const FLUSH_MS = 5;
 /** A look-up slower than this is given up on: the request goes on with local bindings. */
 const LOAD_TIMEOUT_MS = 250;
 
@@ -33,11 +35,24 @@ export class RedisBindings implements SharedBindings {
     }
   }
 
+  /** Queued writes go out together, in one pipeline per FLUSH_MS (not one per request). */
+  private pending: [string, string, number][] = [];
+  private flushing: NodeJS.Timeout | null = null;
+
   store(entries: [string, string, number][]): void {
+    if (this.link.command.status !== 'ready') return;
+    for (const entry of entries) this.pending.push(entry);
+    this.flushing ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.flushing = null;
+    const batch = this.pending;
+    this.pending = [];
     const redis = this.link.command;
-    if (redis.status !== 'ready') return;
+    if (batch.length === 0 || redis.status !== 'ready') return;
     const pipeline = redis.pipeline();
-    for (const [key, accountId, ttlMs] of entries) pipeline.set(PREFIX + key, accountId, 'PX', ttlMs);
+    for (const [key, accountId, ttlMs] of batch) pipeline.set(PREFIX + key, accountId, 'PX', ttlMs);
     pipeline.exec().catch((error: Error) => this.logger.warn(`Storing sticky bindings failed: ${error.message}`));
   }
 }
