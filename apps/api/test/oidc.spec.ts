@@ -512,4 +512,41 @@ describe('OIDC sign-in', () => {
     const unknown = await request(app.url).get('/api/dashboard-auth/oidc/nope/start').expect(302);
     expect(new URL(unknown.headers.location).pathname).toBe('/login');
   });
+  // Last: a second app in this process, closed at the end of the case.
+  it('with two-factor sign-in required, a trusted provider’s second factor satisfies it for that session only', async () => {
+    const main = app;
+    const strict = await startTestApp({ env: { CODEX_LB_MFA_REQUIRED: 'everyone' } });
+    try {
+      app = strict;
+      const admin = sessionCookie(
+        await request(app.url).post(LOGIN).send({ username: 'admin', password: ADMIN_PASSWORD }).expect(200),
+      );
+      // The admin's own enrolment is not what this case is about.
+      await app.instance.dataSource.query(`UPDATE dashboard_sessions SET mfa_at_provider = true`);
+      await request(app.url)
+        .post('/api/identity-providers')
+        .set('cookie', admin)
+        .send({
+          slug: SLUG,
+          name: 'Acme SSO',
+          issuer: op.issuer,
+          clientId: op.clientId,
+          clientSecret: op.clientSecret,
+          scopes: ['openid', 'email', 'profile', 'groups'],
+          createUsers: true,
+          acceptAmrAsMfa: true,
+        })
+        .expect(201);
+      op.users.set('judy-sub', { email: 'judy@acme.test', email_verified: true, preferred_username: 'judy' });
+      op.craft = (claims, tools) => tools.sign({ ...claims, amr: ['pwd', 'otp'] });
+      const withFactor = await signIn('judy-sub');
+      await request(app.url).get('/api/me/identities').set('cookie', withFactor.session!).expect(200);
+      const without = await signIn('judy-sub');
+      const refused = await request(app.url).get('/api/me/identities').set('cookie', without.session!).expect(403);
+      expect(refused.body.error.code).toBe('mfa_enrolment_required');
+    } finally {
+      app = main;
+      await strict.close();
+    }
+  });
 });

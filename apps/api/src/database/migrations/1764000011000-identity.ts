@@ -11,6 +11,8 @@
 // - oidc_login_states: an authorization request in flight, by the SHA-256 of its `state`, bound to
 //   the browser by the SHA-256 of a cookie's value, consumed once by DELETE ... RETURNING.
 // - Humans may have no password: someone created at first sign-in signs in only at the provider.
+// - dashboard_sessions.mfa_at_provider: the sign-in passed the provider's second factor (its `amr`)
+//   at a provider trusted for it, which satisfies CODEX_LB_MFA_REQUIRED for that session.
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Identity1764000011000 implements MigrationInterface {
@@ -91,9 +93,11 @@ export class Identity1764000011000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX oidc_login_states_expires ON oidc_login_states (expires_at)`);
     await q.query(`ALTER TABLE dashboard_users DROP CONSTRAINT IF EXISTS dashboard_users_password_kind`);
+    await q.query(`ALTER TABLE dashboard_sessions ADD COLUMN mfa_at_provider boolean NOT NULL DEFAULT false`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE dashboard_sessions DROP COLUMN mfa_at_provider');
     await q.query('DROP TABLE oidc_login_states');
     await q.query('DROP TABLE identity_invitations');
     await q.query('DROP TABLE user_identities');

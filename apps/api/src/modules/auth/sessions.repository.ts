@@ -13,7 +13,11 @@ export interface ActiveSessionRow {
   /** The role's permissions as stored now: a role change is seen by the next request. */
   permissions: string[];
   mustChangePassword: boolean;
-  /** Whether the user has two-factor sign-in set up (the policy check is the service's). */
+  /**
+   * Whether the user has two-factor sign-in set up, or this session's sign-in passed the identity
+   * provider's own second factor where the provider is trusted for it (the policy check is the
+   * service's).
+   */
   mfaEnrolled: boolean;
 }
 
@@ -33,13 +37,14 @@ export class SessionsRepository {
       expiresInSeconds: number;
       ip: string | null;
       userAgent: string | null;
+      mfaAtProvider?: boolean;
     },
     manager?: EntityManager,
   ): Promise<string> {
     const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
-      `INSERT INTO dashboard_sessions (token_hash, user_id, expires_at, ip, user_agent)
-       VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5) RETURNING id`,
-      [input.tokenHash, input.userId, input.expiresInSeconds, input.ip, input.userAgent],
+      `INSERT INTO dashboard_sessions (token_hash, user_id, expires_at, ip, user_agent, mfa_at_provider)
+       VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5, $6) RETURNING id`,
+      [input.tokenHash, input.userId, input.expiresInSeconds, input.ip, input.userAgent, input.mfaAtProvider ?? false],
     );
     return rows[0].id;
   }
@@ -55,7 +60,7 @@ export class SessionsRepository {
       `SELECT s.id AS "sessionId", s.last_seen_at AS "lastSeenAt", u.id AS "userId",
               u.username, u.role, u.must_change_password AS "mustChangePassword",
               ${ROLE_PERMISSIONS_SQL} AS permissions,
-              EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id AND m.enrolled_at IS NOT NULL)
+              (s.mfa_at_provider OR EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id AND m.enrolled_at IS NOT NULL))
                 AS "mfaEnrolled"
          FROM dashboard_sessions s
          JOIN dashboard_users u ON u.id = s.user_id

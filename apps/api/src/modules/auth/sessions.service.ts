@@ -58,6 +58,7 @@ export class SessionsService extends SessionAuthenticator implements OnModuleIni
     userId: string,
     meta: { ip: string | null; userAgent: string | null },
     manager?: EntityManager,
+    options: { mfaAtProvider?: boolean } = {},
   ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await this.sessions.create(
@@ -67,6 +68,7 @@ export class SessionsService extends SessionAuthenticator implements OnModuleIni
         expiresInSeconds: this.settings.sessionAbsoluteTimeoutSeconds,
         ip: meta.ip,
         userAgent: meta.userAgent?.slice(0, 256) ?? null,
+        mfaAtProvider: options.mfaAtProvider,
       },
       manager,
     );

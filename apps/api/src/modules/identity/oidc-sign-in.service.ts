@@ -314,7 +314,8 @@ export class OidcSignInService {
       const amr = Array.isArray(claims.amr) ? claims.amr.map(String) : [];
       const amrCounts = provider.acceptAmrAsMfa && amr.some((value) => MFA_AMR.has(value));
       if (!amrCounts && (await this.mfa.isEnrolled(user.id))) return { userId: user.id, sessionToken: null };
-      const token = await this.sessions.create(user.id, client, manager);
+      // A second factor at a trusted provider also satisfies CODEX_LB_MFA_REQUIRED for this session.
+      const token = await this.sessions.create(user.id, client, manager, { mfaAtProvider: amrCounts });
       await this.audit.record(manager, {
         action: 'auth.login',
         actor: selfActor(user),
