@@ -342,6 +342,20 @@ describe('two replicas on one Postgres and one Redis', () => {
     expect(JSON.stringify(session.body)).not.toContain('proxy:use');
   });
 
+  it('backs off on B a client that failed to sign in on A', async () => {
+    const attempt = (replica: Replica) =>
+      request(replica.url)
+        .post('/api/dashboard-auth/password/login')
+        .send({ username: 'gina', password: 'not-her-password' });
+    // The default allows 5 failures before the backoff starts.
+    for (let i = 0; i < 5; i++) expect((await attempt(a)).status).toBe(401);
+    // B's first try is refused: the count is A's (B alone would answer 401 five more times).
+    await sleep(200);
+    const refused = await attempt(b);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('runs log retention on exactly one replica', async () => {
     const passes = (replica: Replica) => replica.output.join('').split('Retention pass').length - 1;
     await within(20_000, async () => passes(a) + passes(b) > 0);

@@ -4,11 +4,22 @@
 // has not been failing, are never refused, so nobody can keep `admin` locked out from elsewhere.
 // Keyed by the submitted name whether or not such a user exists, so the answer reveals nothing.
 //
-// In memory, per instance: each replica keeps its own count, so a client spraying several
-// replicas gets at most that many times the allowance before it waits. The per-address throttle
-// (CODEX_LB_LOGIN_RATE_LIMIT_PER_MINUTE) bounds the rate of tries in any case.
-import { Inject, Injectable } from '@nestjs/common';
+// In memory. With several replicas (CODEX_LB_REDIS_URL) every failure and success is also sent
+// to the others on the replica bus and applied there, so a client spraying several replicas
+// meets one count; a replica started later knows only what happened since (locks last 15 minutes
+// at most). The per-address throttle (CODEX_LB_LOGIN_RATE_LIMIT_PER_MINUTE) bounds the rate of
+// tries in any case.
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SETTINGS, type Settings } from '../../config/settings';
+import { ReplicaBus } from '../redis/replica-bus';
+
+/** A failure or success at one replica, applied by the others. */
+interface BackoffMessage {
+  subject: string;
+  client: string | null;
+  at: number;
+  ok: boolean;
+}
 
 interface Entry {
   failures: number;
@@ -25,7 +36,16 @@ const MAX_ENTRIES = 100_000;
 export class LoginBackoff {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(@Inject(SETTINGS) private readonly settings: Settings) {}
+  constructor(
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Optional() private readonly replicas?: ReplicaBus,
+  ) {
+    replicas?.on('backoff', (message) => {
+      const { subject, client, at, ok } = message as BackoffMessage;
+      if (ok) this.forget(subject, client);
+      else this.count(subject, client, at);
+    });
+  }
 
   private key(subject: string, client: string | null): string {
     return `${client ?? '-'}\n${subject.toLowerCase()}`;
@@ -44,6 +64,16 @@ export class LoginBackoff {
   }
 
   recordFailure(subject: string, client: string | null, now = Date.now()): void {
+    this.count(subject, client, now);
+    this.replicas?.publish('backoff', { subject, client, at: now, ok: false } satisfies BackoffMessage);
+  }
+
+  recordSuccess(subject: string, client: string | null): void {
+    this.forget(subject, client);
+    this.replicas?.publish('backoff', { subject, client, at: Date.now(), ok: true } satisfies BackoffMessage);
+  }
+
+  private count(subject: string, client: string | null, now: number): void {
     const key = this.key(subject, client);
     if (!this.entries.has(key) && this.entries.size >= MAX_ENTRIES) {
       // Map order is insertion order: the entry failed least recently goes first.
@@ -59,7 +89,7 @@ export class LoginBackoff {
     this.entries.set(key, entry);
   }
 
-  recordSuccess(subject: string, client: string | null): void {
+  private forget(subject: string, client: string | null): void {
     this.entries.delete(this.key(subject, client));
   }
 }

@@ -24,7 +24,8 @@ local epoch = redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', ARGV[1], epoch .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
 return epoch`;
 
-type Topic = 'event' | 'key';
+/** Domain events, key invalidations, login backoff counts (auth/login-backoff.ts). */
+type Topic = 'event' | 'key' | 'backoff';
 type Handler = (payload: unknown) => void;
 
 @Injectable()
