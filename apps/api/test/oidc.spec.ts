@@ -384,6 +384,21 @@ describe('OIDC sign-in', () => {
     );
     const again = await signIn('erin-sub');
     expect((await whoAmI(again.session!)).user.role).toBe('viewer');
+
+    // The directory never takes management from the last active person holding it.
+    const main: { id: string }[] = await app.instance.dataSource.query(
+      `SELECT id FROM dashboard_users WHERE username = 'erin'`,
+    );
+    await app.instance.dataSource.query(`UPDATE dashboard_users SET role = 'admin' WHERE id = $1`, [main[0].id]);
+    await app.instance.dataSource.query(`UPDATE dashboard_users SET is_active = false WHERE id = $1`, [adminId]);
+    try {
+      const last = await signIn('erin-sub');
+      expect((await whoAmI(last.session!)).user.role).toBe('admin');
+    } finally {
+      await app.instance.dataSource.query(`UPDATE dashboard_users SET is_active = true WHERE id = $1`, [adminId]);
+    }
+    const demoted = await signIn('erin-sub');
+    expect((await whoAmI(demoted.session!)).user.role).toBe('viewer');
   });
 
   it('a user links an identity from settings; it then signs them in; another user cannot link the same identity', async () => {

@@ -13,6 +13,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { ApiError } from '../../common/api-error';
 import { TokenVault } from '../../common/crypto/token-vault';
 import { DomainEvents } from '../../common/events';
 import type { Principal } from '../../common/principal';
@@ -23,6 +24,7 @@ import { MfaService } from '../auth/mfa.service';
 import { SessionsService } from '../auth/sessions.service';
 import { GroupIndex } from '../groups/group-index';
 import { GroupsRepository } from '../groups/groups.repository';
+import { RolePolicy } from '../roles/role-policy';
 import { UsersRepository } from '../users/users.repository';
 import type { UserEntity } from '../users/user.entity';
 import { evaluateMappings } from './claim-mappings';
@@ -109,6 +111,7 @@ export class OidcSignInService {
     private readonly users: UsersRepository,
     private readonly groups: GroupsRepository,
     private readonly groupIndex: GroupIndex,
+    private readonly rolePolicy: RolePolicy,
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
     private readonly vault: TokenVault,
@@ -300,7 +303,7 @@ export class OidcSignInService {
     const changedUsers: string[] = [];
     const { userId, sessionToken } = await this.identities.transaction(async (manager) => {
       const user = await this.resolveUser(provider, claims, outcome.role, manager);
-      if (outcome.role && (await this.identities.setRole(user.id, outcome.role, manager))) {
+      if (outcome.role && outcome.role !== user.role && (await this.changeRole(user, outcome.role, manager))) {
         changedUsers.push(user.id);
         await this.audit.record(manager, {
           action: 'user.update',
@@ -335,6 +338,25 @@ export class OidcSignInService {
     }
     await this.users.recordLogin(userId);
     return { kind: 'session', location: `${this.settings.dashboardUrl}${returnTo}`, sessionToken };
+  }
+
+  /**
+   * The mapped role, unless it would take users:manage or roles:manage from their last active
+   * holder (the rule every role change obeys): then the role stays and the sign-in goes on.
+   */
+  private async changeRole(user: UserEntity, role: string, manager: EntityManager): Promise<boolean> {
+    const before = await this.rolePolicy.before(manager);
+    await manager.query('SAVEPOINT oidc_role_change');
+    await this.identities.setRole(user.id, role, manager);
+    try {
+      await this.rolePolicy.after(manager, before);
+      await manager.query('RELEASE SAVEPOINT oidc_role_change');
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT oidc_role_change');
+      return false;
+    }
   }
 
   /** The user this identity signs in as: linked, invited or created; anything else is refused. */
