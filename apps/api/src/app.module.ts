@@ -23,6 +23,8 @@ import { DocsModule } from './modules/docs/docs.module';
 import { UsageModule } from './modules/usage/usage.module';
 import { ProxyModule } from './modules/proxy/proxy.module';
 import { RedisModule } from './modules/redis/redis.module';
+import { RedisLink } from './modules/redis/redis-link';
+import { RedisThrottlerStorage } from './modules/redis/redis-throttler-storage';
 import { ScimModule } from './modules/scim/scim.module';
 import { ServiceAccountsModule } from './modules/service-accounts/service-accounts.module';
 import { UsersModule } from './modules/users/users.module';
@@ -50,8 +52,13 @@ export class AppModule {
           useFactory: () => dataSource.options,
           dataSourceFactory: async () => dataSource,
         }),
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'default', ttl: 60_000, limit: settings.loginRateLimitPerMinute }],
+        // With Redis the throttle counts across replicas (redis-throttler-storage.ts).
+        ThrottlerModule.forRootAsync({
+          inject: [RedisLink],
+          useFactory: (redis: RedisLink) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: settings.loginRateLimitPerMinute }],
+            ...(redis.enabled ? { storage: new RedisThrottlerStorage(redis) } : {}),
+          }),
         }),
         RedisModule,
         AuditModule,

@@ -354,6 +354,13 @@ describe('two replicas on one Postgres and one Redis', () => {
     const refused = await attempt(b);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // The per-address throttle counted those tries in Redis, for both replicas together.
+    const counted = await redis.keys('codex-lb:throttle:*');
+    expect(counted.length).toBeGreaterThan(0);
+    const hits = Math.max(
+      ...(await Promise.all(counted.filter((k) => !k.includes('block')).map((k) => redis.get(k)))).map(Number),
+    );
+    expect(hits).toBeGreaterThanOrEqual(6);
   });
 
   it('runs log retention on exactly one replica', async () => {
