@@ -14,6 +14,7 @@ import { FakeUpstream } from '../src/fake-upstream';
 import { ADMIN_PASSWORD, TEST_ENCRYPTION_KEY, createUserSession, login, type TestApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { codexBody } from './support/proxy-world';
+import { connectWs, wsUrl } from './support/ws-client';
 
 const REDIS_BASE = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** This file's own Redis database, so other specs on the same server never see its keys. */
@@ -245,6 +246,31 @@ describe('two replicas on one Postgres and one Redis', () => {
       expect(text).not.toContain('response.completed');
     } finally {
       fake.configure({ eventDelayMs: 0 });
+    }
+  });
+
+  it('closes on B the open WebSocket of an owner deactivated on A', async () => {
+    const dave = await createUserSession({ url: a.url } as TestApp, admin, 'dave');
+    await addAccount(dave.cookie, 'dave@example.com');
+    const { key } = await createKey(dave.cookie);
+    const client = await connectWs(wsUrl(b.url), {
+      authorization: `Bearer ${key}`,
+      'session-id': 'replica-socket',
+      originator: 'codex_exec',
+    });
+    try {
+      const frames = await client.turn({
+        ...codexBody('before deactivation'),
+        stream: undefined,
+      });
+      expect(frames[frames.length - 1].type).toBe('response.completed');
+      const started = Date.now();
+      await as(a, admin).patch(`/api/users/${dave.id}`, { isActive: false }).expect(200);
+      const closed = await client.closed;
+      expect(closed.at - started).toBeLessThan(1_000);
+      expect(closed.code).toBe(1008);
+    } finally {
+      client.close();
     }
   });
 
