@@ -64,12 +64,7 @@ export class AccessGuard implements CanActivate {
     } catch (error) {
       // Every 403 is an authz.denied event (batched: a flood of them costs a few rows).
       if (error instanceof ApiError && error.getStatus() === 403) {
-        const request = context.switchToHttp().getRequest<PrincipalRequest>();
-        const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, [
-          context.getHandler(),
-          context.getClass(),
-        ]);
-        recordDenial(this.audit, request, request.principal, permission, error.message);
+        recordDenial(this.audit, this.reflector, context, error.message);
       }
       throw error;
     }

@@ -10,9 +10,6 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { catchError } from 'rxjs/operators';
-import type { Permission } from '@codex-lb/shared';
-import type { PrincipalRequest } from '../../common/access.guard';
-import { PERMISSION_KEY } from '../../common/decorators';
 import { AuditService } from './audit.service';
 import { recordDenial } from './denials';
 
@@ -27,12 +24,7 @@ export class DenialInterceptor implements NestInterceptor {
     return next.handle().pipe(
       catchError((error: unknown) => {
         if (error instanceof HttpException && error.getStatus() === 403 && context.getType() === 'http') {
-          const request = context.switchToHttp().getRequest<PrincipalRequest>();
-          const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, [
-            context.getHandler(),
-            context.getClass(),
-          ]);
-          recordDenial(this.audit, request, request.principal, permission, error.message);
+          recordDenial(this.audit, this.reflector, context, error.message);
         }
         throw error;
       }),

@@ -2,26 +2,29 @@
 // (a group member changing what only the group's owner may): the route as the target, and the
 // method, path and permission required as the reason. Recorded through recordSoon, so a flood of
 // denials is batched and deduplicated.
-import type { FastifyRequest } from 'fastify';
+import type { ExecutionContext } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import type { Permission } from '@codex-lb/shared';
+import type { PrincipalRequest } from '../../common/access.guard';
+import { PERMISSION_KEY } from '../../common/decorators';
 import type { Principal } from '../../common/principal';
 import { runWithRequestContext, USER_AGENT_MAX } from '../../common/request-context';
 import type { AuditService } from './audit.service';
 
-export function recordDenial(
-  audit: AuditService,
-  request: FastifyRequest,
-  principal: Principal | undefined,
-  permission: Permission | undefined,
-  why: string,
-): void {
+/** A Nest route's 403: the route and the permission it declares, from the handler's metadata. */
+export function recordDenial(audit: AuditService, reflector: Reflector, context: ExecutionContext, why: string): void {
+  const request = context.switchToHttp().getRequest<PrincipalRequest>();
+  const permission = reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
   const route = request.routeOptions?.url ?? '';
   const query = request.url.indexOf('?');
   const path = (query >= 0 ? request.url.slice(0, query) : request.url).slice(0, 300);
   audit.recordSoon({
     action: 'authz.denied',
-    actor: principal ?? null,
+    actor: request.principal ?? null,
     outcome: 'denied',
     target: { type: 'route', id: `${request.method} ${route || path}`, label: path },
     reason: `${request.method} ${path} requires ${permission ?? 'an auth declaration'}: ${why}`,
