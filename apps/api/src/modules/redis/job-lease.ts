@@ -2,7 +2,7 @@
 // lease in Redis that one replica holds and renews every third of its length. The holder runs the
 // job's ticks; the others skip them. A holder that dies stops renewing, its lease ends, and the
 // next replica to ask takes the job over. Without Redis every job runs here (one process).
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { SETTINGS, type Settings } from '../../config/settings';
 import { RedisLink } from './redis-link';
@@ -27,7 +27,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 @Injectable()
-export class JobLeases implements OnApplicationShutdown {
+export class JobLeases implements OnModuleDestroy {
   private readonly logger = new Logger('JobLeases');
   private readonly token = randomUUID();
   /** Job name -> when our lease ends (local clock, minus a margin). */
@@ -82,7 +82,8 @@ export class JobLeases implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the connections close (RedisLink closes them at application shutdown). */
+  async onModuleDestroy(): Promise<void> {
     for (const timer of this.timers.values()) clearInterval(timer);
     this.timers.clear();
     if (!this.link.enabled) return;
