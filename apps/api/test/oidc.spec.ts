@@ -203,6 +203,12 @@ describe('OIDC sign-in', () => {
     expect((await whoAmI(again.session!)).user.id).toBe(session.user.id);
     const identities = await request(app.url).get('/api/me/identities').set('cookie', again.session!).expect(200);
     expect(identities.body.items).toEqual([expect.objectContaining({ providerSlug: SLUG, email: 'alice@acme.test' })]);
+    // Someone created at the provider has no password: their only identity cannot be unlinked.
+    const last = await request(app.url)
+      .delete(`/api/me/identities/${identities.body.items[0].id}`)
+      .set('cookie', again.session!)
+      .expect(409);
+    expect(last.body.error.message).toMatch(/only way to sign in/);
     // A session from the provider ends no later than the cap, like a password session.
     const cap = app.settings.sessionAbsoluteTimeoutSeconds;
     const max = first.cookies.find((value) => value.startsWith('codex_lb_session='))!.match(/Max-Age=(\d+)/i)![1];

@@ -123,6 +123,17 @@ export class IdentitiesRepository {
     );
   }
 
+  /** Whether the user has a password, and how many identities (locked with the user's row). */
+  async signInMethods(userId: string, manager: EntityManager): Promise<{ hasPassword: boolean; identities: number }> {
+    const rows: { hasPassword: boolean; identities: number }[] = await manager.query(
+      `SELECT password_hash IS NOT NULL AS "hasPassword",
+              (SELECT count(*) FROM user_identities i WHERE i.user_id = u.id)::int AS identities
+         FROM dashboard_users u WHERE u.id = $1 FOR UPDATE`,
+      [userId],
+    );
+    return rows[0] ?? { hasPassword: false, identities: 0 };
+  }
+
   /** Ownership in the WHERE clause: another user's identity is not found. */
   async unlink(
     userId: string,

@@ -1,6 +1,6 @@
 // A signed-in user's own identities: list, start linking one (the provider's flow, bound to their
-// browser and their user id), and unlink. Ownership is in every query: another user's identity is
-// not found.
+// browser and their user id), and unlink (never the last way in of someone without a password).
+// Ownership is in every query: another user's identity is not found.
 import { Injectable } from '@nestjs/common';
 import type { LinkedIdentityDto, LoginOptionsResponse } from '@codex-lb/shared';
 import { ApiError } from '../../common/api-error';
@@ -52,8 +52,15 @@ export class MyIdentitiesService {
 
   async unlink(principal: Principal, id: string): Promise<void> {
     await this.identities.transaction(async (manager) => {
+      const methods = await this.identities.signInMethods(principal.userId, manager);
       const removed = await this.identities.unlink(principal.userId, id, manager);
       if (!removed) throw ApiError.notFound('Identity');
+      if (!methods.hasPassword && methods.identities <= 1) {
+        throw ApiError.conflict(
+          'conflict',
+          'This identity is your only way to sign in: link another one, or ask an administrator to set a password, first.',
+        );
+      }
       await this.audit.record(manager, {
         action: 'identity.unlink',
         target: { type: 'user', id: principal.userId, label: principal.username },
