@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { ScimSettingsCard } from '@/components/scim/scim-settings-card';
 import { ScimTokensView } from '@/components/scim/scim-tokens-view';
 import { jsonResponse, renderWithProviders, routeFetch, sessionFor } from './support/render';
 
@@ -74,5 +75,15 @@ describe('ScimTokensView', () => {
         ),
       ).toBe(true),
     );
+  });
+});
+
+describe('ScimSettingsCard', () => {
+  it('points SCIM token managers to the SCIM page and shows nothing to others', () => {
+    const { unmount } = renderWithProviders(<ScimSettingsCard />, { session: sessionFor('admin') });
+    expect(screen.getByRole('link', { name: 'Manage SCIM tokens' })).toHaveAttribute('href', '/settings/scim');
+    unmount();
+    renderWithProviders(<ScimSettingsCard />, { session: sessionFor('user') });
+    expect(screen.queryByRole('link', { name: 'Manage SCIM tokens' })).not.toBeInTheDocument();
   });
 });

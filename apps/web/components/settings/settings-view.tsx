@@ -3,6 +3,7 @@ import { toast } from 'sonner';
 import { ChangePasswordForm } from '@/components/auth/change-password-form';
 import { SignOutButton } from '@/components/layout/sign-out-button';
 import { LinkedIdentitiesCard } from '@/components/identity/linked-identities-card';
+import { ScimSettingsCard } from '@/components/scim/scim-settings-card';
 import { SecurityCard } from '@/components/security/security-card';
 import { useCan, useCurrentSession } from '@/components/session-provider';
 import { Badge } from '@/components/ui/badge';
@@ -44,6 +45,7 @@ export function SettingsView() {
         </Card>
         <SecurityCard />
         {canChangePassword ? <LinkedIdentitiesCard /> : null}
+        <ScimSettingsCard />
         {canChangePassword ? (
           <Card>
             <CardHeader title="Change password" description="Your other signed-in browsers will be signed out." />
