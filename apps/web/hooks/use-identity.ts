@@ -1,6 +1,7 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
+  CreateIdentityInvitationRequest,
   CreateIdentityProviderRequest,
   UpdateAuthSettingsRequest,
   UpdateIdentityProviderRequest,
@@ -52,6 +53,28 @@ export function useMyIdentityMutations() {
     unlink: useMutation({
       mutationFn: (id: string) => identityApi.unlink(id),
       onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.myIdentities() }),
+    }),
+  };
+}
+
+export function useIdentityInvitations(providerId: string) {
+  return useQuery({
+    queryKey: queryKeys.identityInvitations(providerId),
+    queryFn: () => identityApi.invitations(providerId),
+  });
+}
+
+export function useIdentityInvitationMutations(providerId: string) {
+  const queryClient = useQueryClient();
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: queryKeys.identityInvitations(providerId) });
+  return {
+    invite: useMutation({
+      mutationFn: (body: CreateIdentityInvitationRequest) => identityApi.invite(providerId, body),
+      onSuccess: invalidate,
+    }),
+    uninvite: useMutation({
+      mutationFn: (invitationId: string) => identityApi.uninvite(providerId, invitationId),
+      onSuccess: invalidate,
     }),
   };
 }

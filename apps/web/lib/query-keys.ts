@@ -31,6 +31,7 @@ export const queryKeys = {
   scimTokens: () => ['scim-tokens'] as const,
   loginOptions: () => ['login-options'] as const,
   identityProviders: () => ['identity-providers'] as const,
+  identityInvitations: (id: string) => ['identity-providers', id, 'invitations'] as const,
   authSettings: () => ['auth-settings'] as const,
   myIdentities: () => ['me', 'identities'] as const,
 };

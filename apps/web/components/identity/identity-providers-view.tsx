@@ -25,6 +25,7 @@ import { Input, Select, Textarea } from '@/components/ui/input';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
 import { useAuthSettings, useIdentityProviderMutations, useIdentityProviders } from '@/hooks/use-identity';
+import { InvitationsPanel } from './invitations-panel';
 import { useRoleOptions } from '@/hooks/use-role-options';
 import { useUsers } from '@/hooks/use-users';
 import { errorMessage } from '@/lib/api-client';
@@ -130,6 +131,7 @@ export function IdentityProvidersView() {
                       ? 'No mappings: roles and groups stay as set here.'
                       : `${provider.mappings.length} mapping${provider.mappings.length === 1 ? '' : 's'} from claims to roles and groups, applied at every sign-in.`}
                   </p>
+                  <InvitationsPanel providerId={provider.id} defaultRole={provider.defaultRole} />
                 </CardBody>
               </Card>
             ))

@@ -2,6 +2,8 @@
 // list, the local-login policy, and the signed-in user's own linked identities.
 import type {
   AuthSettingsDto,
+  CreateIdentityInvitationRequest,
+  IdentityInvitationDto,
   CreateIdentityProviderRequest,
   IdentityProviderDto,
   IdentityProviderTestResult,
@@ -24,6 +26,11 @@ export const identityApi = {
     apiRequest<IdentityProviderDto>(one(id), { method: 'PATCH', body }),
   remove: (id: string) => apiRequest<void>(one(id), { method: 'DELETE' }),
   test: (id: string) => apiRequest<IdentityProviderTestResult>(`${one(id)}/test`, { method: 'POST' }),
+  invitations: (id: string) => apiRequest<{ items: IdentityInvitationDto[] }>(`${one(id)}/invitations`),
+  invite: (id: string, body: CreateIdentityInvitationRequest) =>
+    apiRequest<IdentityInvitationDto>(`${one(id)}/invitations`, { method: 'POST', body }),
+  uninvite: (id: string, invitationId: string) =>
+    apiRequest<void>(`${one(id)}/invitations/${encodeURIComponent(invitationId)}`, { method: 'DELETE' }),
   authSettings: () => apiRequest<AuthSettingsDto>('/auth-settings'),
   updateAuthSettings: (body: UpdateAuthSettingsRequest) =>
     apiRequest<AuthSettingsDto>('/auth-settings', { method: 'PATCH', body }),
