@@ -4,9 +4,10 @@
 // advisory lock, so one sealer runs at a time across replicas while the mutations that insert
 // rows never wait on it; an idle server sends it no query. Also runs the retention purge (under
 // the same lock, so the chain's tip is stable).
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SETTINGS, type Settings } from '../../config/settings';
 import { GENESIS_HASH, rowHash } from './audit-chain';
+import { JobLeases } from '../redis/job-lease';
 import { AuditRepository } from './audit.repository';
 
 const SEAL_INTERVAL_MS = 1_000;
@@ -21,6 +22,7 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** The first retention run waits a little so it does not compete with startup. */
 const FIRST_PURGE_DELAY_MS = 60_000;
+const PURGE_JOB = 'audit-purge';
 
 @Injectable()
 export class AuditSealer implements OnModuleInit, OnModuleDestroy {
@@ -35,6 +37,7 @@ export class AuditSealer implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly audit: AuditRepository,
+    @Optional() private readonly leases?: JobLeases,
   ) {}
 
   onModuleInit(): void {
@@ -48,9 +51,13 @@ export class AuditSealer implements OnModuleInit, OnModuleDestroy {
     };
     scheduleSeal();
     if (this.settings.auditRetentionDays > 0) {
+      // With several replicas the hourly purge runs on the holder of its lease (sealing stays
+      // wherever rows were written, one at a time under the lock).
+      this.leases?.compete(PURGE_JOB);
       const schedulePurge = (delay: number) => {
         this.purgeTimer = setTimeout(() => {
-          void this.purge().finally(() => !this.stopped && schedulePurge(HOUR_MS));
+          const pass = (this.leases?.holds(PURGE_JOB) ?? true) ? this.purge() : Promise.resolve(0);
+          void pass.finally(() => !this.stopped && schedulePurge(HOUR_MS));
         }, delay);
         this.purgeTimer.unref();
       };

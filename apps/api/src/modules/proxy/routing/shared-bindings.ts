@@ -7,8 +7,6 @@ import { ProxyService } from '../proxy.service';
 import type { SharedBindings } from './account-selector';
 
 const PREFIX = 'sticky:';
-/** How long a binding waits to be written with the others made meanwhile. */
-const FLUSH_MS = 5;
 /** A look-up slower than this is given up on: the request goes on with local bindings. */
 const LOAD_TIMEOUT_MS = 250;
 
@@ -35,25 +33,18 @@ export class RedisBindings implements SharedBindings {
     }
   }
 
-  /** Queued writes go out together, in one pipeline per FLUSH_MS (not one per request). */
-  private pending: [string, string, number][] = [];
-  private flushing: NodeJS.Timeout | null = null;
-
+  /**
+   * Written at once (the connection pipelines the commands of one event-loop turn together), so a
+   * client's next turn on another replica finds the binding: a delay here would be a race.
+   */
   store(entries: [string, string, number][]): void {
-    if (this.link.command.status !== 'ready') return;
-    for (const entry of entries) this.pending.push(entry);
-    this.flushing ??= setTimeout(() => this.flush(), FLUSH_MS);
-  }
-
-  private flush(): void {
-    this.flushing = null;
-    const batch = this.pending;
-    this.pending = [];
     const redis = this.link.command;
-    if (batch.length === 0 || redis.status !== 'ready') return;
-    const pipeline = redis.pipeline();
-    for (const [key, accountId, ttlMs] of batch) pipeline.set(PREFIX + key, accountId, 'PX', ttlMs);
-    pipeline.exec().catch((error: Error) => this.logger.warn(`Storing sticky bindings failed: ${error.message}`));
+    if (redis.status !== 'ready') return;
+    for (const [key, accountId, ttlMs] of entries) {
+      redis
+        .set(PREFIX + key, accountId, 'PX', ttlMs)
+        .catch((error: Error) => this.logger.warn(`Storing a sticky binding failed: ${error.message}`));
+    }
   }
 }
 
