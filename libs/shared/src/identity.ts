@@ -47,6 +47,12 @@ export interface IdentityProviderDto {
   enabled: boolean;
   /** Accept the provider's `amr` claim (mfa, otp, hwk) as the second factor. */
   acceptAmrAsMfa: boolean;
+  /**
+   * The ID token claim (e.g. `sub` at Okta, `oid` at Entra ID) that equals the SCIM externalId of
+   * the people the directory created: an unknown identity whose claim matches one active
+   * directory-created user is linked to that user at its first sign-in. Null: no such link.
+   */
+  scimExternalIdClaim: string | null;
   mappings: IdentityMapping[];
   /** `<dashboard URL>/api/dashboard-auth/oidc/<slug>/callback`: register it at the provider. */
   redirectUri: string;
@@ -66,6 +72,7 @@ export interface CreateIdentityProviderRequest {
   defaultRole?: RoleSlug;
   enabled?: boolean;
   acceptAmrAsMfa?: boolean;
+  scimExternalIdClaim?: string | null;
   mappings?: IdentityMapping[];
 }
 

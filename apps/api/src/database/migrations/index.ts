@@ -12,6 +12,7 @@ import { Audit1764000009000 } from './1764000009000-audit';
 import { Mfa1764000010000 } from './1764000010000-mfa';
 import { Identity1764000011000 } from './1764000011000-identity';
 import { Scim1764000012000 } from './1764000012000-scim';
+import { IdentityScimLink1764000013000 } from './1764000013000-identity-scim-link';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Mfa1764000010000,
   Identity1764000011000,
   Scim1764000012000,
+  IdentityScimLink1764000013000,
 ];

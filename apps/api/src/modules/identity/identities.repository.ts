@@ -1,6 +1,7 @@
 // The only code that touches user_identities and oidc_login_states, and the few writes a sign-in
 // makes to users and group memberships. An identity is found by (issuer, subject) and nothing else.
 // A login state is consumed by DELETE ... RETURNING: one callback wins it, on every instance.
+// The one other way to a user is the directory's externalId (findDirectoryUser), never an e-mail.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { GroupRole, RoleSlug } from '@codex-lb/shared';
@@ -93,6 +94,25 @@ export class IdentitiesRepository {
       [issuer, subject],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * The user the company directory created (over SCIM) with this externalId, if any: its id and
+   * whether it is active. Users the directory only updated are not found, nor service accounts.
+   */
+  async findDirectoryUser(
+    externalId: string,
+    manager: EntityManager,
+  ): Promise<{ userId: string; isActive: boolean } | null> {
+    const rows: { userId: string; isActive: boolean }[] = await manager.query(
+      `SELECT u.id AS "userId", u.is_active AS "isActive"
+         FROM scim_users s JOIN dashboard_users u ON u.id = s.user_id
+        WHERE s.external_id = $1 AND s.created_by_scim AND u.kind = 'human'
+        LIMIT 2`,
+      [externalId],
+    );
+    // external_id is unique; two rows would mean that rule is gone, and then nobody is linked.
+    return rows.length === 1 ? rows[0] : null;
   }
 
   /** False when the identity is linked already, or the user already has one at this provider. */

@@ -19,6 +19,7 @@ export interface ProviderRow {
   defaultRole: string;
   enabled: boolean;
   acceptAmrAsMfa: boolean;
+  scimExternalIdClaim: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -47,7 +48,8 @@ export interface InvitationRow {
 const SELECT_PROVIDER = `
   SELECT id, slug, name, issuer, client_id AS "clientId", client_secret AS "clientSecret", scopes,
          allowed_domains AS "allowedDomains", create_users AS "createUsers", default_role AS "defaultRole",
-         enabled, accept_amr_as_mfa AS "acceptAmrAsMfa", created_at AS "createdAt", updated_at AS "updatedAt"
+         enabled, accept_amr_as_mfa AS "acceptAmrAsMfa", scim_external_id_claim AS "scimExternalIdClaim",
+         created_at AS "createdAt", updated_at AS "updatedAt"
     FROM identity_providers`;
 
 const SELECT_INVITATION = `
@@ -67,6 +69,7 @@ const COLUMNS: Record<keyof ProviderFields, string> = {
   defaultRole: 'default_role',
   enabled: 'enabled',
   acceptAmrAsMfa: 'accept_amr_as_mfa',
+  scimExternalIdClaim: 'scim_external_id_claim',
 };
 
 @Injectable()

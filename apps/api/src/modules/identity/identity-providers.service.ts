@@ -76,6 +76,7 @@ export class IdentityProvidersService {
       defaultRole: dto.defaultRole ?? 'user',
       enabled: dto.enabled ?? true,
       acceptAmrAsMfa: dto.acceptAmrAsMfa ?? false,
+      scimExternalIdClaim: dto.scimExternalIdClaim ?? null,
     };
     return this.providers.transaction(async (manager) => {
       await this.checkDefaultRole(fields.defaultRole, manager);
@@ -104,6 +105,7 @@ export class IdentityProvidersService {
       defaultRole: dto.defaultRole,
       enabled: dto.enabled,
       acceptAmrAsMfa: dto.acceptAmrAsMfa,
+      scimExternalIdClaim: dto.scimExternalIdClaim,
     };
     if (dto.clientSecret !== undefined) {
       patch.clientSecret = dto.clientSecret === null ? null : this.vault.encrypt(dto.clientSecret);
@@ -291,6 +293,7 @@ export class IdentityProvidersService {
       defaultRole: row.defaultRole,
       enabled: row.enabled,
       acceptAmrAsMfa: row.acceptAmrAsMfa,
+      scimExternalIdClaim: row.scimExternalIdClaim,
       ...(mappings === undefined ? {} : { mappings }),
     };
   }

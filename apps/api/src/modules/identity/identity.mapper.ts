@@ -19,6 +19,7 @@ export function toProviderDto(row: ProviderRow, mappings: MappingRow[], redirect
     defaultRole: row.defaultRole,
     enabled: row.enabled,
     acceptAmrAsMfa: row.acceptAmrAsMfa,
+    scimExternalIdClaim: row.scimExternalIdClaim,
     mappings: mappings.map((mapping) => ({
       claim: mapping.claim,
       value: mapping.value,

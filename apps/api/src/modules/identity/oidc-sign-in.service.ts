@@ -4,7 +4,9 @@
 // (DELETE ... RETURNING: a replay finds nothing), checks the browser, lets OidcClient validate the
 // answer, then:
 // - a known identity (issuer, subject) signs in as its user;
-// - an unknown one consumes an invitation for its verified e-mail at this provider, or is created
+// - an unknown one, at a provider naming a directory link claim, whose claim equals the SCIM
+//   externalId of one user the directory created, is linked to that user (refused if deactivated);
+// - else it consumes an invitation for its verified e-mail at this provider, or is created
 //   (when the provider allows it: verified e-mail in the allowed domains, the default role), or is
 //   refused. An e-mail equal to an existing user's never links to or signs in as that user;
 // - the mappings are applied (role, group memberships), then a session opens, capped like every
@@ -378,6 +380,8 @@ export class OidcSignInService {
       await this.identities.touch(known.id, this.emailOf(claims), manager);
       return user;
     }
+    const directoryUser = await this.linkDirectoryUser(provider, claims, manager);
+    if (directoryUser) return directoryUser;
     const email = this.verifiedEmail(claims);
     if (!email) {
       throw new SignInRefused(
@@ -416,6 +420,45 @@ export class OidcSignInService {
       target: { type: 'user', id: user.id, label: user.username },
       reason: invitation ? `invited at ${provider.slug}` : `first sign-in at ${provider.slug}`,
       changes: { after: { role, provider: provider.slug } },
+    });
+    return user;
+  }
+
+  /**
+   * The first sign-in of someone the directory created: the provider's directory link claim, read
+   * from the validated ID token, equal to the externalId of one user SCIM created. Null (the other
+   * rules apply) when the provider names no claim, the token lacks it, or no such user exists.
+   */
+  private async linkDirectoryUser(
+    provider: ProviderRow,
+    claims: IdTokenClaims,
+    manager: EntityManager,
+  ): Promise<UserEntity | null> {
+    if (!provider.scimExternalIdClaim) return null;
+    const externalId = claims[provider.scimExternalIdClaim];
+    if (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 255) return null;
+    const match = await this.identities.findDirectoryUser(externalId, manager);
+    if (!match) return null;
+    const user = await this.users.findById(match.userId, manager);
+    if (!match.isActive || !user || !user.isActive || user.kind !== 'human') {
+      throw new SignInRefused('identity_not_allowed', 'This account is deactivated. Ask an administrator.');
+    }
+    const linked = await this.identities.link(
+      { userId: user.id, providerId: provider.id, issuer: claims.iss, subject: claims.sub, email: this.emailOf(claims) },
+      manager,
+    );
+    if (!linked) {
+      throw new SignInRefused(
+        'identity_already_linked',
+        `The account your directory created already has another identity at ${provider.name}. Ask an administrator.`,
+      );
+    }
+    await this.audit.record(manager, {
+      action: 'identity.link',
+      actor: selfActor(user),
+      target: { type: 'user', id: user.id, label: user.username },
+      reason: 'scim externalId',
+      changes: { after: { provider: provider.slug, claim: provider.scimExternalIdClaim } },
     });
     return user;
   }

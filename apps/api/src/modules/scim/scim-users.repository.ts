@@ -135,10 +135,19 @@ export class ScimUsersRepository {
     await manager.query(`UPDATE dashboard_users SET username = $2, updated_at = now() WHERE id = $1`, [id, username]);
   }
 
-  async saveAttributes(id: string, attributes: ScimUserAttributes, manager: EntityManager): Promise<void> {
+  /**
+   * `created` marks a user this directory created (their identity may link by externalId at the
+   * first sign-in); an update never sets or clears it.
+   */
+  async saveAttributes(
+    id: string,
+    attributes: ScimUserAttributes,
+    manager: EntityManager,
+    created = false,
+  ): Promise<void> {
     await manager.query(
-      `INSERT INTO scim_users (user_id, external_id, display_name, given_name, family_name, emails)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+      `INSERT INTO scim_users (user_id, external_id, display_name, given_name, family_name, emails, created_by_scim)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
        ON CONFLICT (user_id) DO UPDATE
          SET external_id = excluded.external_id, display_name = excluded.display_name,
              given_name = excluded.given_name, family_name = excluded.family_name,
@@ -150,6 +159,7 @@ export class ScimUsersRepository {
         attributes.givenName,
         attributes.familyName,
         JSON.stringify(attributes.emails),
+        created,
       ],
     );
   }

@@ -61,7 +61,7 @@ export class ScimUsersService {
         manager,
       );
       if (!created) throw ScimError.conflict(`The userName "${input.username}" is already taken.`);
-      await this.scimUsers.saveAttributes(created, input, manager);
+      await this.scimUsers.saveAttributes(created, input, manager, true);
       await this.audit.record(manager, {
         action: 'user.create',
         actor,

@@ -42,15 +42,16 @@ const DOMAIN = {
   pattern: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
   patternMessage: 'must be a domain name such as example.com',
 };
+const CLAIM = {
+  max: IDENTITY_CLAIM_NAME_MAX,
+  min: 1,
+  pattern: /^[A-Za-z0-9_.:/-]+$/,
+  patternMessage: 'must be a claim name',
+};
 const EMAIL = { max: 320, min: 3, pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, patternMessage: 'must be an e-mail address' };
 
 export class IdentityMappingDto implements IdentityMapping {
-  @Text({
-    max: IDENTITY_CLAIM_NAME_MAX,
-    min: 1,
-    pattern: /^[A-Za-z0-9_.:/-]+$/,
-    patternMessage: 'must be a claim name',
-  })
+  @Text(CLAIM)
   claim: string;
 
   @Text({ max: IDENTITY_CLAIM_VALUE_MAX, min: 1 })
@@ -116,6 +117,11 @@ export class CreateIdentityProviderDto implements CreateIdentityProviderRequest 
   @Bool()
   acceptAmrAsMfa?: boolean;
 
+  /** The claim carrying the directory's externalId (`sub`, `oid`); null turns the link off. */
+  @Nullable()
+  @Text(CLAIM)
+  scimExternalIdClaim?: string | null;
+
   @Optional()
   @List({ max: IDENTITY_PROVIDER_MAX_MAPPINGS })
   @ValidateNested({ each: true })
@@ -170,6 +176,11 @@ export class UpdateIdentityProviderDto implements UpdateIdentityProviderRequest 
   @Optional()
   @Bool()
   acceptAmrAsMfa?: boolean;
+
+  /** The claim carrying the directory's externalId (`sub`, `oid`); null turns the link off. */
+  @Nullable()
+  @Text(CLAIM)
+  scimExternalIdClaim?: string | null;
 
   @Optional()
   @List({ max: IDENTITY_PROVIDER_MAX_MAPPINGS })
