@@ -33,6 +33,12 @@ export interface AuthenticatedSession {
    * change answers 403 `mfa_enrolment_required`.
    */
   mfa?: SessionMfa;
+  /**
+   * False for someone without a dashboard password (created by the directory over SCIM or at a
+   * first sign-in with an identity provider): there is no password to change or to confirm 2FA
+   * enrolment with.
+   */
+  hasPassword?: boolean;
 }
 
 export type SessionResponse = AuthenticatedSession | { authenticated: false };

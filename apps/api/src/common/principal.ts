@@ -17,6 +17,8 @@ export interface Principal {
   sessionId?: string;
   /** Sessions only: whether two-factor sign-in is set up and whether the policy requires it. */
   mfa?: { enrolled: boolean; required: boolean };
+  /** Sessions only: whether the user has a dashboard password (not so for directory-made users). */
+  hasPassword?: boolean;
   apiKeyId?: string;
 }
 

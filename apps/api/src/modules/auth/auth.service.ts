@@ -163,6 +163,7 @@ export class AuthService {
         enrolled: await this.mfa.isEnrolled(user.id),
         required: mfaRequiredFor(this.settings.mfaPolicy, permissions),
       },
+      hasPassword: user.passwordHash !== null,
     };
   }
 
@@ -174,6 +175,7 @@ export class AuthService {
       permissions: [...principal.permissions],
       mustChangePassword: principal.mustChangePassword,
       mfa: principal.mfa ?? { enrolled: false, required: false },
+      hasPassword: principal.hasPassword ?? true,
     };
   }
 

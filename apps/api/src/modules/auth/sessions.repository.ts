@@ -19,6 +19,7 @@ export interface ActiveSessionRow {
    * service's).
    */
   mfaEnrolled: boolean;
+  hasPassword: boolean;
 }
 
 /** A user's role's permissions, read with the row that names the role (u is dashboard_users). */
@@ -59,6 +60,7 @@ export class SessionsRepository {
     const rows: ActiveSessionRow[] = await this.dataSource.query(
       `SELECT s.id AS "sessionId", s.last_seen_at AS "lastSeenAt", u.id AS "userId",
               u.username, u.role, u.must_change_password AS "mustChangePassword",
+              u.password_hash IS NOT NULL AS "hasPassword",
               ${ROLE_PERMISSIONS_SQL} AS permissions,
               (s.mfa_at_provider OR EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id AND m.enrolled_at IS NOT NULL))
                 AS "mfaEnrolled"

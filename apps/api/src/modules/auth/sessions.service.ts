@@ -92,6 +92,7 @@ export class SessionsService extends SessionAuthenticator implements OnModuleIni
       mustChangePassword: row.mustChangePassword,
       sessionId: row.sessionId,
       mfa: { enrolled: row.mfaEnrolled, required: mfaRequiredFor(this.settings.mfaPolicy, permissions) },
+      hasPassword: row.hasPassword,
     };
   }
 
