@@ -3,7 +3,8 @@
 // settings; every broken answer (replayed state, another browser, wrong nonce, audience or issuer,
 // expired, alg none, unknown key) fails with a clear message and no session; a key rotation at the
 // provider is picked up; an e-mail equal to an existing user's never signs in as them; group claims
-// map to roles and groups and a removed claim demotes at the next sign-in; the local-login policy.
+// map to roles and groups and a removed claim demotes at the next sign-in; the local-login policy;
+// a person the directory created (SCIM) is linked at the first sign-in by the provider's link claim.
 import request from 'supertest';
 import {
   ADMIN_PASSWORD,
@@ -533,6 +534,92 @@ describe('OIDC sign-in', () => {
     const unknown = await request(app.url).get('/api/dashboard-auth/oidc/nope/start').expect(302);
     expect(new URL(unknown.headers.location).pathname).toBe('/login');
   });
+  it('a person the directory created signs in through the provider as that user, linked by externalId, never by e-mail; a deactivated one is refused', async () => {
+    const token = (
+      await request(app.url).post('/api/scim-tokens').set('cookie', adminCookie).send({ name: 'Directory' }).expect(201)
+    ).body.token as string;
+    const scim = (method: 'post' | 'patch', path: string, body: object) =>
+      request(app.url)
+        [method](`/scim/v2${path}`)
+        .set('authorization', `Bearer ${token}`)
+        .set('content-type', 'application/scim+json')
+        .send(JSON.stringify(body));
+    const createScimUser = async (userName: string, externalId: string, active = true) =>
+      JSON.parse(
+        (
+          await scim('post', '/Users', {
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+            userName,
+            externalId,
+            active,
+            emails: [{ value: `${userName}@acme.test`, primary: true }],
+          }).expect(201)
+        ).text,
+      ) as { id: string };
+    const identitiesOf = async (userId: string) =>
+      (await app.instance.dataSource.query(`SELECT subject FROM user_identities WHERE user_id = $1`, [userId])) as {
+        subject: string;
+      }[];
+
+    const kim = await createScimUser('kim', 'kim-sub');
+    op.users.set('kim-sub', { email: 'kim@acme.test', email_verified: true, preferred_username: 'kim-at-idp' });
+    // Without the provider's link claim, the directory's user is not found: the usual rules apply.
+    const provider = await request(app.url).get(`/api/identity-providers/${providerId}`).set('cookie', adminCookie);
+    expect(provider.body.scimExternalIdClaim).toBeNull();
+    const patched = await request(app.url)
+      .patch(`/api/identity-providers/${providerId}`)
+      .set('cookie', adminCookie)
+      .send({ scimExternalIdClaim: 'sub' })
+      .expect(200);
+    expect(patched.body.scimExternalIdClaim).toBe('sub');
+    await request(app.url)
+      .patch(`/api/identity-providers/${providerId}`)
+      .set('cookie', adminCookie)
+      .send({ scimExternalIdClaim: 'not a claim' })
+      .expect(400);
+
+    const first = await signIn('kim-sub');
+    expect(first.session).not.toBeNull();
+    const session = await whoAmI(first.session!);
+    expect(session.user).toMatchObject({ id: kim.id, username: 'kim' });
+    expect(session.hasPassword).toBe(false);
+    expect((await whoAmI(adminCookie)).hasPassword).toBe(true);
+    expect(await identitiesOf(kim.id)).toEqual([{ subject: 'kim-sub' }]);
+    const audit: { reason: string; actor_id: string }[] = await app.instance.dataSource.query(
+      `SELECT reason, actor_id::text AS actor_id FROM audit_events WHERE action = 'identity.link' AND target_id = $1`,
+      [kim.id],
+    );
+    expect(audit).toEqual([{ reason: 'scim externalId', actor_id: kim.id }]);
+    // The next sign-in finds the identity by issuer and subject.
+    expect((await whoAmI((await signIn('kim-sub')).session!)).user.id).toBe(kim.id);
+
+    // Another externalId with the same e-mail: never linked; the usual first sign-in creates someone.
+    const lee = await createScimUser('lee', 'lee-directory-id');
+    op.users.set('lee-sub', { email: 'lee@acme.test', email_verified: true, preferred_username: 'lee' });
+    const other = await signIn('lee-sub');
+    expect(other.session).not.toBeNull();
+    expect((await whoAmI(other.session!)).user.id).not.toBe(lee.id);
+    expect(await identitiesOf(lee.id)).toEqual([]);
+
+    // An account created here whose externalId the directory wrote later is not the directory's.
+    await scim('patch', `/Users/${adminId}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'externalId', value: 'takeover-sub' }],
+    }).expect(200);
+    op.users.set('takeover-sub', { email: 'takeover@acme.test', email_verified: true, preferred_username: 'takeover' });
+    const takeover = await signIn('takeover-sub');
+    expect((await whoAmI(takeover.session!)).user.id).not.toBe(adminId);
+    expect(await identitiesOf(adminId)).toEqual([]);
+
+    // A deactivated directory user is refused, and no one else is created in their place.
+    const max = await createScimUser('max', 'max-sub', false);
+    op.users.set('max-sub', { email: 'max@acme.test', email_verified: true, preferred_username: 'max-at-idp' });
+    expectRefused(await signIn('max-sub'), /deactivated/);
+    expect(await identitiesOf(max.id)).toEqual([]);
+    const made = await app.instance.dataSource.query(`SELECT 1 FROM dashboard_users WHERE username = 'max-at-idp'`);
+    expect(made).toEqual([]);
+  });
+
   // Last: a second app in this process, closed at the end of the case.
   it('with two-factor sign-in required, a trusted provider’s second factor satisfies it for that session only', async () => {
     const main = app;
