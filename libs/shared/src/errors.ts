@@ -78,6 +78,7 @@ export const ERROR_CODES = [
   'identity_already_linked',
   // Infrastructure.
   'database_unavailable',
+  'limits_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -32,6 +32,23 @@ describe('ApiKeyLimiter', () => {
     expect(Number(error.headers['retry-after'])).toBeLessThanOrEqual(60);
   });
 
+  it('refuses a limited key with a retryable 503 when its counters cannot be reached, and serves an unlimited one', async () => {
+    const { recorder } = recorderWith([]);
+    const down = new MemoryLimitCounterStore();
+    down.reserve = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    };
+    const limiter = new ApiKeyLimiter(down, recorder);
+    const error = await limiter
+      .reserve(key([{ kind: 'requests', window: 'minute', max: 5, model: null }]), { model: 'gpt-5' })
+      .catch((e) => e);
+    expect(error.getStatus()).toBe(503);
+    expect(error.code).toBe('limits_unavailable');
+    expect(error.message).not.toMatch(/ECONNREFUSED|6379/);
+    expect(error.headers['retry-after']).toBe('5');
+    await expect(limiter.reserve(key([]), { model: 'gpt-5' })).resolves.toMatchObject({ id: '' });
+  });
+
   it('seeds token counters from persisted usage once, filtered by model', async () => {
     const start = windowBounds('daily', Date.now()).start;
     const row = (model: string, inputTokens: number): UsageRow => ({

@@ -122,7 +122,11 @@ export class ApiKeyLimiter implements OnModuleInit, OnModuleDestroy {
     }
     if (applicable.length === 0) return this.unlimited(key, model, request, now);
     const placed = applicable.map((limit) => place(key.id, limit, now));
-    await this.ensureCounters(placed);
+    try {
+      await this.ensureCounters(placed);
+    } catch (error) {
+      throw limitsUnavailable(error);
+    }
 
     const estimate = estimateOf(model, request);
     const claims: CounterClaim[] = placed.map((p) => ({
@@ -132,7 +136,12 @@ export class ApiKeyLimiter implements OnModuleInit, OnModuleDestroy {
       expiresAt: p.bounds.end,
     }));
     const id = randomUUID();
-    const result = await this.store.reserve(id, claims, now + this.leaseMs);
+    let result: Awaited<ReturnType<LimitCounterStore['reserve']>>;
+    try {
+      result = await this.store.reserve(id, claims, now + this.leaseMs);
+    } catch (error) {
+      throw limitsUnavailable(error);
+    }
     if (!result.ok) throw limitError(placed[result.index], result.used, now);
 
     let done = false;
@@ -306,5 +315,19 @@ function limitError(placed: Placed, used: number, now: number): ApiError {
       `${scope} (${amount(used)} used or reserved). It resets at ${resetsAt}; retry after ${retryAfter} s.`,
     { 'retry-after': String(retryAfter) },
     { limit: { kind: limit.kind, window: limit.window, max: limit.max, model: limit.model }, resetsAt },
+  );
+}
+
+/**
+ * The shared counters could not be reached (Redis down on a multi-replica install, or the
+ * database): a key with limits is refused rather than served over them, with a retryable 503.
+ */
+function limitsUnavailable(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(
+    503,
+    'limits_unavailable',
+    "This API key's usage limits cannot be checked right now. Retry in a few seconds.",
+    { 'retry-after': '5' },
   );
 }
