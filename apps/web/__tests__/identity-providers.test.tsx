@@ -18,6 +18,7 @@ const provider = {
   defaultRole: 'user',
   enabled: true,
   acceptAmrAsMfa: false,
+  scimExternalIdClaim: null,
   mappings: [{ claim: 'groups', value: 'eng', role: 'user', allowAdmin: false }],
   redirectUri: 'https://lb.acme.test/api/dashboard-auth/oidc/acme/callback',
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -69,6 +70,27 @@ describe('IdentityProvidersView', () => {
     await user.click(screen.getByRole('button', { name: 'Invite' }));
     const call = fetchMock.mock.calls.find(([, init]) => init?.method === 'POST');
     expect(JSON.parse(String(call?.[1]?.body))).toEqual({ email: 'carol@acme.test', role: 'user' });
+  });
+
+  it('sets the directory link claim (SCIM externalId), and empties it to turn the link off', async () => {
+    const fetchMock = stubs({
+      'PATCH /api/identity-providers/p1': (body) => jsonResponse(200, { ...provider, ...(body as object) }),
+    });
+    renderWithProviders(<IdentityProvidersView />, { session: sessionFor('admin') });
+    const user = userEvent.setup();
+    const card = await screen.findByTestId('identity-provider-acme');
+    await user.click(within(card).getByRole('button', { name: 'Edit' }));
+    const claim = screen.getByLabelText('Directory link claim (SCIM externalId)');
+    expect(claim).toHaveValue('');
+    await user.type(claim, 'not a claim');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(screen.getByText(/claim name such as sub or oid/)).toBeInTheDocument();
+    await user.clear(claim);
+    await user.type(claim, 'oid');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    const patches = () => fetchMock.mock.calls.filter(([, init]) => init?.method === 'PATCH');
+    expect(patches()).toHaveLength(1);
+    expect(JSON.parse(String(patches()[0][1]?.body))).toMatchObject({ scimExternalIdClaim: 'oid' });
   });
 
   it('saves the password sign-in policy', async () => {

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { LoginForm } from '@/components/auth/login-form';
 import { SecurityCard } from '@/components/security/security-card';
+import { SettingsView } from '@/components/settings/settings-view';
 import { landingPathFor } from '@/lib/landing';
 import { normaliseRecoveryCode, normaliseTotp } from '@/lib/api/mfa';
 import { jsonResponse, renderWithProviders, routeFetch, sessionWith } from './support/render';
@@ -104,6 +105,27 @@ describe('Settings → Security enrolment', () => {
     renderWithProviders(<SecurityCard />, { session: { ...signedIn, mfa: { enrolled: true, required: true } } });
     expect(screen.queryByRole('button', { name: 'Turn off 2FA' })).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Replace recovery codes' })).toBeInTheDocument();
+  });
+});
+
+describe('Settings for someone without a password', () => {
+  it('hides the password change and the enrolment that asks for the password', () => {
+    routeFetch({
+      'GET /api/me/identities': jsonResponse(200, { items: [] }),
+      'GET /api/dashboard-auth/providers': jsonResponse(200, { providers: [], localLogin: 'everyone' }),
+    });
+    const view = renderWithProviders(<SettingsView />, {
+      session: { ...signedIn, hasPassword: false, mfa: { enrolled: false, required: false } },
+    });
+    expect(screen.queryAllByText('Change password')).toHaveLength(0);
+    expect(screen.queryByRole('button', { name: 'Set up two-factor sign-in' })).not.toBeInTheDocument();
+    expect(screen.getByTestId('no-password-mfa')).toBeInTheDocument();
+    view.unmount();
+    renderWithProviders(<SettingsView />, {
+      session: { ...signedIn, hasPassword: true, mfa: { enrolled: false, required: false } },
+    });
+    expect(screen.getAllByText('Change password').length).toBeGreaterThan(0);
+    expect(screen.getByRole('button', { name: 'Set up two-factor sign-in' })).toBeInTheDocument();
   });
 });
 

@@ -125,6 +125,9 @@ export function IdentityProvidersView() {
                     {provider.createUsers ? `created as ${provider.defaultRole}` : 'by invitation only'}
                     {provider.allowedDomains.length ? ` · domains ${provider.allowedDomains.join(', ')}` : ''}
                     {provider.acceptAmrAsMfa ? ' · accepts the provider’s second factor' : ''}
+                    {provider.scimExternalIdClaim
+                      ? ` · directory users linked by the ${provider.scimExternalIdClaim} claim`
+                      : ''}
                   </p>
                   <p className="text-zinc-500">
                     {provider.mappings.length === 0
@@ -175,6 +178,7 @@ function ProviderDialog({ provider, onClose }: { provider: IdentityProviderDto |
     createUsers: provider?.createUsers ?? false,
     defaultRole: provider?.defaultRole ?? 'user',
     acceptAmrAsMfa: provider?.acceptAmrAsMfa ?? false,
+    scimExternalIdClaim: provider?.scimExternalIdClaim ?? '',
     mappings: JSON.stringify(provider?.mappings ?? [], null, 2),
   });
   const [error, setError] = useState<string>();
@@ -195,6 +199,10 @@ function ProviderDialog({ provider, onClose }: { provider: IdentityProviderDto |
     if (!form.slug.trim() || !form.name.trim() || !form.issuer.trim() || !form.clientId.trim()) {
       return setError('Slug, name, issuer and client id are required.');
     }
+    const linkClaim = form.scimExternalIdClaim.trim();
+    if (linkClaim && !/^[A-Za-z0-9_.:/-]{1,64}$/.test(linkClaim)) {
+      return setError('The directory link claim is a claim name such as sub or oid (letters, digits, _ . : / -).');
+    }
     setError(undefined);
     const body: CreateIdentityProviderRequest = {
       slug: form.slug.trim(),
@@ -206,6 +214,7 @@ function ProviderDialog({ provider, onClose }: { provider: IdentityProviderDto |
       createUsers: form.createUsers,
       defaultRole: form.defaultRole,
       acceptAmrAsMfa: form.acceptAmrAsMfa,
+      scimExternalIdClaim: linkClaim || null,
       mappings,
       ...(form.clientSecret ? { clientSecret: form.clientSecret } : {}),
     };
@@ -313,6 +322,17 @@ function ProviderDialog({ provider, onClose }: { provider: IdentityProviderDto |
             </label>
           </div>
         </div>
+        <Field
+          label="Directory link claim (SCIM externalId)"
+          hint="The ID token claim equal to the externalId your directory sends over SCIM: sub at Okta, oid at Entra ID. A person the directory created is linked by it at their first sign-in. Empty: off."
+        >
+          <Input
+            name="scimExternalIdClaim"
+            placeholder="sub"
+            value={form.scimExternalIdClaim}
+            onChange={(event) => set({ scimExternalIdClaim: event.target.value })}
+          />
+        </Field>
         <Field
           label="Mappings (JSON)"
           hint='e.g. [{"claim": "groups", "value": "engineering", "role": "user", "groupId": "…", "groupRole": "member"}]; admin-level roles need "allowAdmin": true.'

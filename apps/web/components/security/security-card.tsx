@@ -1,6 +1,8 @@
 'use client';
 // Settings → Security: the signed-in user's two-factor sign-in. Turning it on walks through the
-// enrolment; turning it off and replacing the recovery codes each need a current code.
+// enrolment; turning it off and replacing the recovery codes each need a current code. Someone
+// without a dashboard password (created by the directory or at a first provider sign-in) is not
+// offered the enrolment, which starts by re-entering the password.
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
@@ -76,6 +78,7 @@ export function SecurityCard() {
   const enrolled = Boolean(mfa?.enrolled);
   // The /api/me/mfa routes need profile:write, like the password change.
   const canChange = useCan('profile:write');
+  const hasPassword = session.hasPassword !== false;
   const [mode, setMode] = useState<Mode>('idle');
   const [freshCodes, setFreshCodes] = useState<string[] | null>(null);
 
@@ -163,8 +166,13 @@ export function SecurityCard() {
               </Button>
             )}
           </div>
-        ) : (
+        ) : hasPassword ? (
           <Button onClick={() => setMode('enrol')}>Set up two-factor sign-in</Button>
+        ) : (
+          <p className="text-sm text-zinc-500" data-testid="no-password-mfa">
+            You sign in through your company&apos;s identity provider and have no dashboard password: its own second
+            factor protects your sign-in.
+          </p>
         )}
       </CardBody>
     </Card>

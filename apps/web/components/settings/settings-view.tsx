@@ -15,7 +15,9 @@ import { roleTone } from '@/lib/permissions';
 export function SettingsView() {
   const session = useCurrentSession();
   const { user } = session;
-  const canChangePassword = useCan('profile:write');
+  const canChangeProfile = useCan('profile:write');
+  // Someone the directory or a first provider sign-in created has no password to change.
+  const canChangePassword = canChangeProfile && session.hasPassword !== false;
   return (
     <>
       <PageHeader title="Settings" description="Your dashboard account." />
@@ -44,7 +46,7 @@ export function SettingsView() {
           </CardBody>
         </Card>
         <SecurityCard />
-        {canChangePassword ? <LinkedIdentitiesCard /> : null}
+        {canChangeProfile ? <LinkedIdentitiesCard /> : null}
         <ScimSettingsCard />
         {canChangePassword ? (
           <Card>
