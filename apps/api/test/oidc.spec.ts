@@ -539,8 +539,7 @@ describe('OIDC sign-in', () => {
       await request(app.url).post('/api/scim-tokens').set('cookie', adminCookie).send({ name: 'Directory' }).expect(201)
     ).body.token as string;
     const scim = (method: 'post' | 'patch', path: string, body: object) =>
-      request(app.url)
-        [method](`/scim/v2${path}`)
+      (method === 'post' ? request(app.url).post(`/scim/v2${path}`) : request(app.url).patch(`/scim/v2${path}`))
         .set('authorization', `Bearer ${token}`)
         .set('content-type', 'application/scim+json')
         .send(JSON.stringify(body));

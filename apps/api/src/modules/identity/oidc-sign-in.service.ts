@@ -444,7 +444,13 @@ export class OidcSignInService {
       throw new SignInRefused('identity_not_allowed', 'This account is deactivated. Ask an administrator.');
     }
     const linked = await this.identities.link(
-      { userId: user.id, providerId: provider.id, issuer: claims.iss, subject: claims.sub, email: this.emailOf(claims) },
+      {
+        userId: user.id,
+        providerId: provider.id,
+        issuer: claims.iss,
+        subject: claims.sub,
+        email: this.emailOf(claims),
+      },
       manager,
     );
     if (!linked) {
