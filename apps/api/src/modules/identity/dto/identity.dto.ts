@@ -74,23 +74,8 @@ export class IdentityMappingDto implements IdentityMapping {
   allowAdmin?: boolean;
 }
 
-export class CreateIdentityProviderDto implements CreateIdentityProviderRequest {
-  @Text(SLUG)
-  slug: string;
-
-  @Text({ max: IDENTITY_PROVIDER_NAME_MAX, min: 1 })
-  name: string;
-
-  @Text({ max: IDENTITY_PROVIDER_URL_MAX, min: 8 })
-  issuer: string;
-
-  @Text({ max: IDENTITY_PROVIDER_CLIENT_ID_MAX, min: 1 })
-  clientId: string;
-
-  @Optional()
-  @Text({ max: IDENTITY_PROVIDER_SECRET_MAX, min: 1, trim: false })
-  clientSecret?: string;
-
+/** What creating and changing a provider share: every field here is optional in both. */
+class IdentityProviderOptionsDto {
   @Optional()
   @List({ max: IDENTITY_PROVIDER_MAX_SCOPES })
   @Text({ ...SCOPE, each: true })
@@ -129,7 +114,25 @@ export class CreateIdentityProviderDto implements CreateIdentityProviderRequest 
   mappings?: IdentityMappingDto[];
 }
 
-export class UpdateIdentityProviderDto implements UpdateIdentityProviderRequest {
+export class CreateIdentityProviderDto extends IdentityProviderOptionsDto implements CreateIdentityProviderRequest {
+  @Text(SLUG)
+  slug: string;
+
+  @Text({ max: IDENTITY_PROVIDER_NAME_MAX, min: 1 })
+  name: string;
+
+  @Text({ max: IDENTITY_PROVIDER_URL_MAX, min: 8 })
+  issuer: string;
+
+  @Text({ max: IDENTITY_PROVIDER_CLIENT_ID_MAX, min: 1 })
+  clientId: string;
+
+  @Optional()
+  @Text({ max: IDENTITY_PROVIDER_SECRET_MAX, min: 1, trim: false })
+  clientSecret?: string;
+}
+
+export class UpdateIdentityProviderDto extends IdentityProviderOptionsDto implements UpdateIdentityProviderRequest {
   @Optional()
   @Text(SLUG)
   slug?: string;
@@ -150,43 +153,6 @@ export class UpdateIdentityProviderDto implements UpdateIdentityProviderRequest 
   @Nullable()
   @Text({ max: IDENTITY_PROVIDER_SECRET_MAX, min: 1, trim: false })
   clientSecret?: string | null;
-
-  @Optional()
-  @List({ max: IDENTITY_PROVIDER_MAX_SCOPES })
-  @Text({ ...SCOPE, each: true })
-  scopes?: string[];
-
-  @Optional()
-  @List({ max: IDENTITY_PROVIDER_MAX_DOMAINS })
-  @Text({ ...DOMAIN, each: true })
-  allowedDomains?: string[];
-
-  @Optional()
-  @Bool()
-  createUsers?: boolean;
-
-  @Optional()
-  @Text(ROLE)
-  defaultRole?: string;
-
-  @Optional()
-  @Bool()
-  enabled?: boolean;
-
-  @Optional()
-  @Bool()
-  acceptAmrAsMfa?: boolean;
-
-  /** The claim carrying the directory's externalId (`sub`, `oid`); null turns the link off. */
-  @Nullable()
-  @Text(CLAIM)
-  scimExternalIdClaim?: string | null;
-
-  @Optional()
-  @List({ max: IDENTITY_PROVIDER_MAX_MAPPINGS })
-  @ValidateNested({ each: true })
-  @Type(() => IdentityMappingDto)
-  mappings?: IdentityMappingDto[];
 }
 
 export class CreateIdentityInvitationDto implements CreateIdentityInvitationRequest {
