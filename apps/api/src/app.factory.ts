@@ -26,9 +26,6 @@ import { ProxyService } from './modules/proxy/proxy.service';
 import { ProxyWebSockets } from './modules/proxy/websocket/proxy-websockets';
 import { adminBanner, ensureBootstrapAdmin, type BootstrapResult } from './modules/auth/bootstrap-admin';
 
-/** How much of a request body Node buffers before it pauses the socket (see serverFactory). */
-const BODY_READ_AHEAD_BYTES = 64 * 1024;
-
 const DRAIN_TIMEOUT_MS = 30_000;
 
 type BodyParser = NonNullable<Parameters<FastifyAdapter['useBodyParser']>[3]>;
@@ -103,11 +100,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     let proxySockets: ProxyWebSockets | null = null;
     const adapter = new FastifyAdapter({
       serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-        // A request body is buffered up to 64 KB before Node stops reading its socket. At the
-        // default 16 KB, a typical Codex body (about 40 KB, read whole in one pass) paused and
-        // resumed the socket on nearly every request, since the proxy reads the body only after
-        // the key check (bench/BASELINE.md). An unauthenticated body still stops at 64 KB.
-        const server = createServer({ highWaterMark: BODY_READ_AHEAD_BYTES }, (req, res) => {
+        const server = createServer((req, res) => {
           if (!proxyFront?.dispatch(req, res)) handler(req, res);
         });
         // Responses over WebSocket (modules/proxy/websocket/): the only upgrades the server takes.
