@@ -1,6 +1,6 @@
 // Per-owner and per-key concurrency caps across every replica (CODEX_LB_REDIS_URL). A slot is a
 // member of two sorted sets in Redis (the owner's and the key's), scored by when its lease ends:
-// taking one is one Lua script (drop expired slots, check both caps, add to both), giving it
+// taking one is one Lua script (check both caps, dropping expired slots from a full set, add to both), giving it
 // back is a ZREM nobody waits for, batched with the others of the same few milliseconds. Slots held by this replica have their leases
 // renewed in one pipeline every LEASE_MS / 3; a crashed replica's slots expire after LEASE_MS.
 // A request over a shared cap retries every RETRY_MS until its queue deadline (the local gate
@@ -22,11 +22,15 @@ const FLUSH_MS = 5;
 
 // KEYS[1] owner set, KEYS[2] key set; ARGV[1] now, ARGV[2] lease end, ARGV[3] slot id,
 // ARGV[4] per-owner cap, ARGV[5] per-key cap, ARGV[6] set expiry (ms).
-const TAKE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return 0 end
+// Expired slots (a crashed replica's) are dropped only from a set that looks full, so the common
+// case costs two ZCARDs and two ZADDs.
+export const TAKE_SLOT = `
+for i, cap in ipairs({ tonumber(ARGV[4]), tonumber(ARGV[5]) }) do
+  if redis.call('ZCARD', KEYS[i]) >= cap then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[1])
+    if redis.call('ZCARD', KEYS[i]) >= cap then return 0 end
+  end
+end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
@@ -50,7 +54,7 @@ export class RedisSlots implements SharedSlots {
     private readonly limits: { perOwner: number; perKey: number; queueTimeoutMs: number },
   ) {
     const redis = link.command as SlotRedis;
-    if (typeof redis.takeSlot !== 'function') redis.defineCommand('takeSlot', { numberOfKeys: 2, lua: TAKE });
+    if (typeof redis.takeSlot !== 'function') redis.defineCommand('takeSlot', { numberOfKeys: 2, lua: TAKE_SLOT });
     this.timer = setInterval(() => this.renew(), Math.floor(LEASE_MS / 3));
     this.timer.unref();
   }
