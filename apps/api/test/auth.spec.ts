@@ -31,6 +31,7 @@ describe('dashboard auth and sessions', () => {
       user: { id: expect.any(String), username: 'admin', role: 'admin' },
       permissions: expect.arrayContaining(['users:manage', 'accounts:read']),
       mustChangePassword: false,
+      hasPassword: true,
       mfa: { enrolled: false, required: false },
     });
     const raw = ([] as string[]).concat(response.headers['set-cookie'])[0];
