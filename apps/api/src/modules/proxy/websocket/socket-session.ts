@@ -34,6 +34,12 @@ const OBSERVED = new Set([
 const TERMINAL = new Set(['response.completed', 'response.done', 'response.failed', 'response.incomplete', 'error']);
 /** Client bytes buffered before the upstream read pauses. */
 const HIGH_WATER = 1024 * 1024;
+/**
+ * Bytes that may wait unsent on either socket before a client's message is refused: a client that
+ * keeps sending (error frames back to it, or messages passed on to the upstream) while the other
+ * side does not take them would otherwise grow the gateway's memory without end.
+ */
+const MAX_BACKLOG = 16 * HIGH_WATER;
 
 export interface SessionDeps {
   proxy: ProxyService;
@@ -274,6 +280,10 @@ export class SocketSession {
   private readonly onClientMessage = (data: RawData, isBinary: boolean): void => {
     this.lastActivity = Date.now();
     if (this.closed) return;
+    if (this.client.bufferedAmount > MAX_BACKLOG || this.upstream.bufferedAmount > MAX_BACKLOG) {
+      this.close(1008, 'Too many messages are waiting: read the answers before sending more.');
+      return;
+    }
     const frame = asBuffer(data);
     if (isBinary) return void this.send(errorFrame(badBody('Send response.create as a text frame.')));
     let json: JsonMembers;
