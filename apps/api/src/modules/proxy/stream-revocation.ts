@@ -9,7 +9,11 @@ import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
 import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
 import { KeyInvalidationBus, type KeyInvalidation } from '../api-keys/key-invalidation';
+import type { Exchange } from './exchange';
 import { ProxyService } from './proxy.service';
+
+/** The wait before a stream's key that could not be checked is checked again. */
+const RETRY_MS = 250;
 
 @Injectable()
 export class StreamRevocation implements OnModuleInit {
@@ -45,17 +49,28 @@ export class StreamRevocation implements OnModuleInit {
       }
     }
     for (const exchange of concerned) {
-      try {
-        const fresh = await this.keys.authenticateHeaders(exchange.headers);
-        if (!fresh.principal.permissions.has('proxy:use')) throw ApiError.forbidden();
-      } catch (error) {
-        if (!(error instanceof ApiError)) {
-          this.logger.warn(`Rechecking a stream's key failed: ${(error as Error).message}`);
-          continue;
-        }
-        this.cut++;
-        exchange.abort('key_revoked');
+      // A key that cannot be checked (the database did not answer) is checked once more, then
+      // treated as revoked: the stream's key may be the one just revoked (fail closed).
+      let valid = await this.stillValid(exchange);
+      if (valid === null) {
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        valid = await this.stillValid(exchange);
       }
+      if (valid === true || exchange.aborted) continue;
+      this.cut++;
+      exchange.abort('key_revoked');
+    }
+  }
+
+  /** Whether the stream's key still authorizes it; null when that cannot be told right now. */
+  private async stillValid(exchange: Exchange): Promise<boolean | null> {
+    try {
+      const fresh = await this.keys.authenticateHeaders(exchange.headers);
+      return fresh.principal.permissions.has('proxy:use');
+    } catch (error) {
+      if (error instanceof ApiError) return false;
+      this.logger.warn(`Rechecking a stream's key failed: ${(error as Error).message}`);
+      return null;
     }
   }
 }
