@@ -16,11 +16,21 @@ interface Sample {
   value: number;
 }
 
+function goFloat(text: string): number {
+  const lower = text.toLowerCase();
+  if (lower === 'nan') return NaN;
+  if (lower === '+inf') return Infinity;
+  if (lower === '-inf') return -Infinity;
+  return Number(text);
+}
+
 /** Prometheus text format 0.0.4: every line a comment, blank, or `name{labels} value`. */
 function parse(text: string): { samples: Sample[]; types: Map<string, string> } {
   const samples: Sample[] = [];
   const types = new Map<string, string>();
-  const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
+  // Values are Go floats, which Prometheus parses case-insensitively: prom-client writes an empty
+  // histogram's mean (the event-loop lag before its first sample) as `Nan`.
+  const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|nan|[+-]inf)$/i;
   const label = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/g;
   for (const line of text.split('\n')) {
     if (line === '') continue;
@@ -42,7 +52,7 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
       }
       if (consumed !== match[3].length) throw new Error(`bad labels: ${line}`);
     }
-    samples.push({ name: match[1], labels, value: Number(match[4]) });
+    samples.push({ name: match[1], labels, value: goFloat(match[4]) });
   }
   return { samples, types };
 }
