@@ -5,6 +5,12 @@
 // Fastify runs preValidation, the guard and the handler from the request stream's 'end' event,
 // outside the async context onRequest opened; the context is re-entered there through an
 // AsyncResource bound in onRequest (the approach of @fastify/request-context).
+//
+// On Node 20 an enabled AsyncLocalStorage installs async hooks for the whole process: every
+// promise and every async resource then runs a JavaScript init hook, the proxy's too (about 5 % of
+// its CPU at 50 connections; bench/BASELINE.md). So the storage is enabled only while a context is
+// open (a dashboard request until its response closes, a runWithRequestContext call until it
+// settles) and disabled again when the last one ends: proxy traffic alone pays nothing.
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from './principal';
@@ -22,6 +28,20 @@ export interface RequestContext {
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
+/** How long the context outlives a request whose client left before its answer. */
+const ABORTED_HANDLER_MS = 60_000;
+/** Contexts open now; the storage (and Node's async hooks with it) is off while this is 0. */
+let open = 0;
+
+function leave(): void {
+  open -= 1;
+  if (open === 0) storage.disable();
+}
+
+/** Whether the storage is enabled now (for specs). */
+export function requestContextActive(): boolean {
+  return open > 0;
+}
 const RESOURCE = Symbol('codex-lb.request-context');
 
 type ContextRequest = FastifyRequest & { [RESOURCE]?: AsyncResource };
@@ -32,7 +52,17 @@ export function currentRequestContext(): RequestContext | undefined {
 
 /** Runs fn with the given context (background jobs and specs). */
 export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
+  open += 1;
+  let result: T;
+  try {
+    result = storage.run(context, fn);
+  } catch (error) {
+    leave();
+    throw error;
+  }
+  if (result instanceof Promise) result.then(leave, leave);
+  else leave();
+  return result;
 }
 
 /** Records who the guard authenticated, for everything the request does afterwards. */
@@ -65,6 +95,15 @@ export function contextForRequest(request: FastifyRequest): RequestContext {
 export function installRequestContext(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    open += 1;
+    // 'close' follows the response's end, an abort and a destroyed socket alike: once per request.
+    // A handler outlives an aborted request (its transaction, with the audit row, still commits),
+    // so the context stays open a while longer then.
+    const res = reply.raw;
+    res.once('close', () => {
+      if (res.writableFinished) leave();
+      else setTimeout(leave, ABORTED_HANDLER_MS).unref();
+    });
     storage.run(contextForRequest(request), () => {
       const resource = new AsyncResource('codex-lb.request-context');
       (request as ContextRequest)[RESOURCE] = resource;
