@@ -137,7 +137,7 @@ export class GenerationalMap {
 
   set(key: string, accountId: string, now = Date.now()): void {
     if (now - this.turnedAt >= this.generationMs || this.current.size >= this.maxEntries / 2) this.turn(now);
-    if (this.current.get(key) !== accountId) this.current.set(key, accountId);
+    this.current.set(key, accountId);
   }
 
   private turn(now: number): void {

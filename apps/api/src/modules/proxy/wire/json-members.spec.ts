@@ -2,10 +2,13 @@ import {
   BadJsonError,
   BODY_LIMITS,
   findMember,
+  findMemberStarts,
   findString,
   findValue,
   JsonLimitError,
   JsonMembers,
+  stringValueAt,
+  valueAt,
 } from './json-members';
 
 describe('JsonMembers', () => {
@@ -305,5 +308,32 @@ describe('JsonMembers', () => {
     const generous = { ...BODY_LIMITS, depth: 200 };
     for (let i = 0; i < 3; i++) expect(JsonMembers.scan(deepBody, null, generous).has('tools')).toBe(true);
     expect(() => JsonMembers.scan(deepBody)).toThrow(JsonLimitError);
+  });
+
+  it('finds several members in one walk: the first of each, -1 when absent, and refuses what is not an object', () => {
+    const names = ['usage', 'id', 'model', 'status', 'missing'].map((name) => Buffer.from(name));
+    const starts = new Int32Array(names.length);
+    const event = Buffer.from(
+      ' {"id":"resp_1","output":[{"text":"a \\"quoted\\" {x}"}],"model":"gpt-5","usage":{"input_tokens":3},"id":"resp_2"}',
+    );
+    findMemberStarts(event, 0, names, starts);
+    expect(valueAt(event, starts[0])).toEqual({ input_tokens: 3 });
+    expect(stringValueAt(event, starts[1])).toBe('resp_1');
+    expect(stringValueAt(event, starts[2])).toBe('gpt-5');
+    expect(starts[3]).toBe(-1);
+    expect(starts[4]).toBe(-1);
+    expect(valueAt(event, starts[3])).toBeUndefined();
+    expect(stringValueAt(event, starts[0])).toBeNull();
+    // The same answers as one walk per member.
+    expect(findValue(event, 0, names[0])).toEqual(valueAt(event, starts[0]));
+    expect(findString(event, 0, names[1])).toBe(stringValueAt(event, starts[1]));
+    // It stops once all are found: what follows the last one is never read.
+    const early = Buffer.from('{"usage":1,"id":"a","model":"m","status":"s","missing":null,"rest":');
+    findMemberStarts(early, 0, names, starts);
+    expect(Array.from(starts).every((start) => start > 0)).toBe(true);
+    expect(() => findMemberStarts(Buffer.from('["usage"]'), 0, names, starts)).toThrow(BadJsonError);
+    expect(() => findMemberStarts(Buffer.from('{"id" "x"}'), 0, names, starts)).toThrow(BadJsonError);
+    findMemberStarts(Buffer.from('{}'), 0, names, starts);
+    expect(Array.from(starts)).toEqual([-1, -1, -1, -1, -1]);
   });
 });

@@ -517,6 +517,49 @@ export function findMemberStart(buf: Buffer, at: number, name: Buffer): number {
   }
 }
 
+/**
+ * findMemberStart for several names in one walk of the object at `at`: starts[k] is where
+ * names[k]'s value starts, or -1 when the object has none (the first occurrence, as there).
+ * Stops once every name was found. For the terminal event, whose response object repeats the
+ * whole request and answer: one walk instead of one per member read.
+ */
+export function findMemberStarts(buf: Buffer, at: number, names: readonly Buffer[], starts: Int32Array): void {
+  starts.fill(-1);
+  begin(UPSTREAM_LIMITS);
+  try {
+    let i = skipSpace(buf, at);
+    if (buf[i] !== OPEN_BRACE) throw bad('Expected an object', i);
+    i = skipSpace(buf, i + 1);
+    if (buf[i] === CLOSE_BRACE) return;
+    let missing = names.length;
+    for (; i !== -1; i = nextAfter(buf, skipValue(buf, i, 1), CLOSE_BRACE)) {
+      if (buf[i] !== QUOTE) throw bad('Expected a member name', i);
+      const keyEnd = skipString(buf, i);
+      const valueStart = valueAfterName(buf, keyEnd);
+      for (let k = 0; k < names.length; k++) {
+        if (starts[k] === -1 && nameIs(buf, i, keyEnd, names[k])) {
+          starts[k] = valueStart;
+          if (--missing === 0) return;
+          break;
+        }
+      }
+      i = valueStart;
+    }
+  } finally {
+    finish();
+  }
+}
+
+/** The value at `start` (from findMemberStarts), parsed; undefined for -1. */
+export function valueAt(buf: Buffer, start: number): unknown {
+  return start === -1 ? undefined : parse(buf, start, upstreamValueEnd(buf, start));
+}
+
+/** The text of the string value at `start` (from findMemberStarts); null for -1 or a non-string. */
+export function stringValueAt(buf: Buffer, start: number): string | null {
+  return start === -1 || buf[start] !== QUOTE ? null : stringAt(buf, start, upstreamValueEnd(buf, start));
+}
+
 /** Offset just past the value at `start`, walked under the upstream's limits. */
 function upstreamValueEnd(buf: Buffer, start: number): number {
   begin(UPSTREAM_LIMITS);

@@ -2,7 +2,7 @@
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
 import type { QuotaSnapshot, QuotaWindow } from '../../accounts/quota';
-import { findMemberStart, findString, findValue } from './json-members';
+import { findMemberStart, findMemberStarts, stringValueAt, valueAt } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 
 export interface ObservedUsage {
@@ -72,6 +72,9 @@ const [RESPONSE, ID, MODEL, USAGE, STATUS, INCOMPLETE_DETAILS] = [
   'status',
   'incomplete_details',
 ].map((name) => Buffer.from(name));
+/** What the terminal event's response is read for, in one walk (see onTerminalBytes). */
+const TERMINAL_MEMBERS = [USAGE, ID, MODEL, STATUS, INCOMPLETE_DETAILS];
+const TERMINAL_STARTS = new Int32Array(TERMINAL_MEMBERS.length);
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -218,11 +221,13 @@ export class SseObserver {
     try {
       const at = findMemberStart(data, 0, RESPONSE);
       if (at === -1 || data[at] !== 0x7b) return false;
-      usage = findValue(data, at, USAGE);
-      id = findString(data, at, ID);
-      model = findString(data, at, MODEL);
-      if (name === 'response.done') status = findString(data, at, STATUS);
-      if (name !== 'response.completed') details = findValue(data, at, INCOMPLETE_DETAILS);
+      const starts = TERMINAL_STARTS;
+      findMemberStarts(data, at, TERMINAL_MEMBERS, starts);
+      usage = valueAt(data, starts[0]);
+      id = stringValueAt(data, starts[1]);
+      model = stringValueAt(data, starts[2]);
+      if (name === 'response.done') status = stringValueAt(data, starts[3]);
+      if (name !== 'response.completed') details = valueAt(data, starts[4]);
     } catch {
       return false;
     }
