@@ -49,6 +49,8 @@ const ADMIN_PASSWORD = 'bench-admin-password-1';
 const TARGET_RPS_RATIO = 0.85;
 const TARGET_ADDED_P50_MS = 1;
 const TARGET_RSS_AFTER_MB = 200;
+/** When the RSS after the run is read a second time (from the last HTTP request). */
+const RSS_LATER_MS = Number(process.env.BENCH_RSS_LATER_MS ?? 15000);
 // nginx's worker count; 1 matches the single Node process of the bare proxy and of codex-lb.
 const NGINX_WORKERS = Number(process.env.BENCH_NGINX_WORKERS ?? 1);
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -258,6 +260,25 @@ function cpuTicks(pid) {
 /** Summed over a target's processes (nginx: master and workers). */
 function cpuTicksOf(pids) {
   return pids.map(cpuTicks).reduce((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
+}
+
+/** Heap used and total and external memory (MB) from the product's /metrics, or null. */
+async function productMemory(origin) {
+  try {
+    const response = await request(`${origin}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
+    const text = await response.body.text();
+    const value = (name) => {
+      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+      return match ? Number(match[1]) / (1024 * 1024) : null;
+    };
+    return {
+      heapUsedMb: value('nodejs_heap_size_used_bytes'),
+      heapTotalMb: value('nodejs_heap_size_total_bytes'),
+      externalMb: value('nodejs_external_memory_bytes'),
+    };
+  } catch {
+    return null;
+  }
 }
 
 function rssMb(pid) {
@@ -791,7 +812,15 @@ async function main() {
     product: rssMb(product.pid),
     bare: rssMb(bare.pid),
     nginx: targets.nginx ? rssMbOf(targets.nginx.pids) : null,
+    // What the product's RSS holds then, from its own /metrics: V8's heap and the memory outside
+    // it (Buffers' backing stores), so a high figure says whether it is garbage not yet collected.
+    productMemory: await productMemory(apiBase),
+    productLater: 0,
   };
+  // V8 gives garbage-filled heap back only when it next collects, which an idle process may not
+  // do for seconds (its memory reducer runs on a timer once allocation slows): also read later.
+  await new Promise((r) => setTimeout(r, RSS_LATER_MS - 2000));
+  rssAfter.productLater = rssMb(product.pid);
 
   // WebSocket scenarios (BENCH_ONLY=ws runs only these), after the RSS figure above.
   let websocket = null;
@@ -890,7 +919,7 @@ async function main() {
   if (websocket) out.push('');
   if (redis) out.push(...redis.lines, '');
   out.push(
-    `RSS after the run (2 s after the last HTTP request): codex-lb ${fmt(rssAfter.product, 0)} MB, bare proxy ${fmt(rssAfter.bare, 0)} MB${rssAfter.nginx === null ? '' : `, nginx ${fmt(rssAfter.nginx, 0)} MB`}`,
+    `RSS after the run (2 s after the last HTTP request): codex-lb ${fmt(rssAfter.product, 0)} MB, bare proxy ${fmt(rssAfter.bare, 0)} MB${rssAfter.nginx === null ? '' : `, nginx ${fmt(rssAfter.nginx, 0)} MB`}${rssAfter.productMemory ? ` (codex-lb heap ${fmt(rssAfter.productMemory.heapUsedMb, 0)} of ${fmt(rssAfter.productMemory.heapTotalMb, 0)} MB, external ${fmt(rssAfter.productMemory.externalMb, 0)} MB)` : ''}`,
   );
   out.push('');
   for (const v of verdicts)
