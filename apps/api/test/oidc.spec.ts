@@ -17,6 +17,7 @@ import {
 import { AuditService } from '../src/modules/audit/audit.service';
 import { JWKS_COOLDOWN_MS } from '../src/modules/identity/oidc-client';
 import { startTestOp, type TestOp } from './support/oidc-op';
+import { totpCode } from '../src/modules/auth/totp';
 
 const LOGIN = '/api/dashboard-auth/password/login';
 const SLUG = 'acme';
@@ -620,7 +621,7 @@ describe('OIDC sign-in', () => {
   });
 
   // Last: a second app in this process, closed at the end of the case.
-  it('with two-factor sign-in required, a trusted provider’s second factor satisfies it for that session only', async () => {
+  it('with two-factor sign-in required, a trusted provider’s second factor satisfies it for that session only; without it, someone with no password enrols on a recent sign-in', async () => {
     const main = app;
     const strict = await startTestApp({ env: { CODEX_LB_MFA_REQUIRED: 'everyone' } });
     try {
@@ -651,6 +652,40 @@ describe('OIDC sign-in', () => {
       const without = await signIn('judy-sub');
       const refused = await request(app.url).get('/api/me/identities').set('cookie', without.session!).expect(403);
       expect(refused.body.error.code).toBe('mfa_enrolment_required');
+
+      // Judy has no password to re-enter: her sign-in at the provider, if recent, is the proof.
+      // Someone with a password still has to send it.
+      const noPassword = await request(app.url)
+        .post('/api/me/mfa/totp/setup')
+        .set('cookie', admin)
+        .send({})
+        .expect(400);
+      expect(noPassword.body.error.message).toMatch(/current password/);
+      await app.instance.dataSource.query(
+        `UPDATE dashboard_users SET password_changed_at = password_changed_at - interval '1 hour' WHERE username = 'judy'`,
+      );
+      await app.instance.dataSource.query(
+        `UPDATE dashboard_sessions s SET created_at = s.created_at - interval '11 minutes'
+           FROM dashboard_users u WHERE u.id = s.user_id AND u.username = 'judy'`,
+      );
+      const stale = await request(app.url)
+        .post('/api/me/mfa/totp/setup')
+        .set('cookie', without.session!)
+        .send({})
+        .expect(401);
+      expect(stale.body.error.code).toBe('reauthentication_required');
+      const fresh = await signIn('judy-sub');
+      const setup = await request(app.url)
+        .post('/api/me/mfa/totp/setup')
+        .set('cookie', fresh.session!)
+        .send({})
+        .expect(200);
+      await request(app.url)
+        .post('/api/me/mfa/totp/confirm')
+        .set('cookie', fresh.session!)
+        .send({ code: totpCode(setup.body.secret) })
+        .expect(200);
+      await request(app.url).get('/api/me/identities').set('cookie', fresh.session!).expect(200);
     } finally {
       app = main;
       await strict.close();

@@ -109,23 +109,49 @@ describe('Settings → Security enrolment', () => {
 });
 
 describe('Settings for someone without a password', () => {
-  it('hides the password change and the enrolment that asks for the password', () => {
-    routeFetch({
+  it('hides the password change, and enrols without asking for a password', async () => {
+    const fetchMock = routeFetch({
       'GET /api/me/identities': jsonResponse(200, { items: [] }),
       'GET /api/dashboard-auth/providers': jsonResponse(200, { providers: [], localLogin: 'everyone' }),
+      'POST /api/me/mfa/totp/setup': jsonResponse(200, {
+        secret: SECRET,
+        otpauthUrl: `otpauth://totp/codex-lb:alice?secret=${SECRET}&issuer=codex-lb`,
+      }),
     });
     const view = renderWithProviders(<SettingsView />, {
       session: { ...signedIn, hasPassword: false, mfa: { enrolled: false, required: false } },
     });
     expect(screen.queryAllByText('Change password')).toHaveLength(0);
-    expect(screen.queryByRole('button', { name: 'Set up two-factor sign-in' })).not.toBeInTheDocument();
-    expect(screen.getByTestId('no-password-mfa')).toBeInTheDocument();
+    expect(screen.getByTestId('no-password-mfa')).toHaveTextContent(/last 10 minutes/);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Set up two-factor sign-in' }));
+    const form = screen.getByRole('form', { name: 'Set up two-factor sign-in' });
+    expect(within(form).queryByLabelText('Current password')).not.toBeInTheDocument();
+    await user.click(within(form).getByRole('button', { name: 'Continue' }));
+    await waitFor(() => expect(bodyOf(fetchMock, '/api/me/mfa/totp/setup')).toEqual({}));
+    expect(await screen.findByText(/JBSW Y3DP/)).toBeInTheDocument();
     view.unmount();
     renderWithProviders(<SettingsView />, {
       session: { ...signedIn, hasPassword: true, mfa: { enrolled: false, required: false } },
     });
     expect(screen.getAllByText('Change password').length).toBeGreaterThan(0);
+    expect(screen.queryByTestId('no-password-mfa')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Set up two-factor sign-in' })).toBeInTheDocument();
+  });
+
+  it('says to sign in again when the sign-in is too old', async () => {
+    routeFetch({
+      'POST /api/me/mfa/totp/setup': jsonResponse(401, {
+        error: { code: 'reauthentication_required', message: 'Sign in again through your identity provider.' },
+      }),
+    });
+    renderWithProviders(<SecurityCard />, {
+      session: { ...signedIn, hasPassword: false, mfa: { enrolled: false, required: false } },
+    });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Set up two-factor sign-in' }));
+    await user.click(screen.getByRole('button', { name: 'Continue' }));
+    expect(await screen.findByText(/more than 10 minutes old/)).toBeInTheDocument();
   });
 });
 

@@ -61,7 +61,11 @@ export interface MfaCodeRequest {
 }
 
 export interface TotpSetupRequest {
-  password: string;
+  /**
+   * The current password. Someone without one (they sign in only through an identity provider)
+   * leaves it out, and needs a sign-in less than 10 minutes old instead.
+   */
+  password?: string;
 }
 
 /** The secret in base32 (to type in) and as an otpauth:// URL (to show as a QR code). */

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'mfa_required',
   'mfa_invalid_code',
   'mfa_already_enrolled',
+  'reauthentication_required',
   'mfa_not_enrolled',
   'cannot_reset_own_mfa',
   'server_busy',

@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { SignOutButton } from '@/components/layout/sign-out-button';
 import { MfaEnrolment } from './mfa-enrolment';
 
-export function ForcedMfaEnrolment({ username }: { username: string }) {
+export function ForcedMfaEnrolment({ username, hasPassword = true }: { username: string; hasPassword?: boolean }) {
   const router = useRouter();
   return (
     <div className="space-y-4">
@@ -18,6 +18,7 @@ export function ForcedMfaEnrolment({ username }: { username: string }) {
       </div>
       <MfaEnrolment
         username={username}
+        hasPassword={hasPassword}
         onDone={() => {
           router.replace('/');
           router.refresh();

@@ -1,6 +1,7 @@
 'use client';
-// Enrolling in two-factor sign-in: re-enter the password, scan the QR code (or type the secret),
-// confirm one code, then save the recovery codes shown once. Used in Settings and on the forced
+// Enrolling in two-factor sign-in: re-enter the password (someone without one instead needs a
+// sign-in of the last 10 minutes at their identity provider), scan the QR code (or type the
+// secret), confirm one code, then save the recovery codes shown once. Used in Settings and on the forced
 // enrolment page when the server's policy requires a second factor.
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -17,6 +18,8 @@ import { TotpQr } from './totp-qr';
 function enrolErrorText(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.code === 'invalid_credentials') return 'That is not your current password.';
+    if (error.code === 'reauthentication_required')
+      return 'Your sign-in is more than 10 minutes old. Sign out, sign in again through your identity provider, then set it up.';
     if (error.code === 'mfa_invalid_code')
       return 'That code is not valid. Check the time on your device and try again.';
   }
@@ -28,11 +31,14 @@ export const spacedSecret = (secret: string) => secret.replace(/(.{4})/g, '$1 ')
 
 export function MfaEnrolment({
   username,
+  hasPassword = true,
   onEnrolled,
   onDone,
   onCancel,
 }: {
   username: string;
+  /** False for someone who signs in only through an identity provider (no password to re-enter). */
+  hasPassword?: boolean;
   /** Called as soon as the API confirms the code (the codes are still on screen). */
   onEnrolled?: () => void;
   /** Called when the user closes the recovery codes. */
@@ -123,6 +129,35 @@ export function MfaEnrolment({
     setProblem(password ? undefined : 'Enter your current password.');
     if (password) setup.mutate(password);
   };
+  if (!hasPassword) {
+    return (
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          setup.mutate(undefined);
+        }}
+        noValidate
+        className="space-y-4"
+        aria-label="Set up two-factor sign-in"
+      >
+        <p className="text-sm text-zinc-700">
+          You sign in through your identity provider, so your recent sign-in there confirms it is you (within 10 minutes
+          of signing in).
+        </p>
+        {setup.isError ? <Alert>{enrolErrorText(setup.error)}</Alert> : null}
+        <div className="flex gap-2">
+          <Button type="submit" busy={setup.isPending}>
+            Continue
+          </Button>
+          {onCancel ? (
+            <Button variant="outline" onClick={onCancel}>
+              Cancel
+            </Button>
+          ) : null}
+        </div>
+      </form>
+    );
+  }
   return (
     <form onSubmit={submitPassword} noValidate className="space-y-4" aria-label="Set up two-factor sign-in">
       <p className="text-sm text-zinc-700">Confirm it is you: enter your password to start.</p>

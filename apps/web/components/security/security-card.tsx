@@ -1,8 +1,8 @@
 'use client';
 // Settings → Security: the signed-in user's two-factor sign-in. Turning it on walks through the
 // enrolment; turning it off and replacing the recovery codes each need a current code. Someone
-// without a dashboard password (created by the directory or at a first provider sign-in) is not
-// offered the enrolment, which starts by re-entering the password.
+// without a dashboard password (created by the directory or at a first provider sign-in) enrols
+// with a recent sign-in at their identity provider instead of re-entering a password.
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
@@ -128,6 +128,7 @@ export function SecurityCard() {
         ) : mode === 'enrol' ? (
           <MfaEnrolment
             username={session.user.username}
+            hasPassword={hasPassword}
             onDone={() => {
               setMode('idle');
               router.refresh();
@@ -166,13 +167,16 @@ export function SecurityCard() {
               </Button>
             )}
           </div>
-        ) : hasPassword ? (
-          <Button onClick={() => setMode('enrol')}>Set up two-factor sign-in</Button>
         ) : (
-          <p className="text-sm text-zinc-500" data-testid="no-password-mfa">
-            You sign in through your company&apos;s identity provider and have no dashboard password: its own second
-            factor protects your sign-in.
-          </p>
+          <div className="space-y-2">
+            {hasPassword ? null : (
+              <p className="text-sm text-zinc-500" data-testid="no-password-mfa">
+                You sign in through your company&apos;s identity provider and have no dashboard password: setting up
+                needs a sign-in there in the last 10 minutes.
+              </p>
+            )}
+            <Button onClick={() => setMode('enrol')}>Set up two-factor sign-in</Button>
+          </div>
         )}
       </CardBody>
     </Card>

@@ -6,8 +6,12 @@ import { apiRequest } from '@/lib/api-client';
 export type { TotpSetupResponse };
 
 export const mfaApi = {
-  setup: (password: string) =>
-    apiRequest<TotpSetupResponse>('/me/mfa/totp/setup', { method: 'POST', body: { password } }),
+  /** Without a password (someone who signs in only through an identity provider): a recent sign-in is the proof. */
+  setup: (password?: string) =>
+    apiRequest<TotpSetupResponse>('/me/mfa/totp/setup', {
+      method: 'POST',
+      body: password === undefined ? {} : { password },
+    }),
   confirm: (code: string) =>
     apiRequest<RecoveryCodesResponse>('/me/mfa/totp/confirm', { method: 'POST', body: { code } }),
   disable: (code: string) => apiRequest<void>('/me/mfa/totp', { method: 'DELETE', body: { code } }),

@@ -34,6 +34,15 @@ export class MfaRepository {
     return this.dataSource.transaction(work);
   }
 
+  /** Seconds since a session was opened; null when it does not exist. */
+  async sessionAgeSeconds(sessionId: string): Promise<number | null> {
+    const rows: { age: number }[] = await this.dataSource.query(
+      `SELECT extract(epoch FROM now() - created_at)::float8 AS age FROM dashboard_sessions WHERE id = $1`,
+      [sessionId],
+    );
+    return rows.length === 0 ? null : Number(rows[0].age);
+  }
+
   private db(manager?: EntityManager) {
     return manager ?? this.dataSource.manager;
   }

@@ -29,6 +29,11 @@ export const MFA_PENDING_SECONDS = 300;
 export const MFA_PENDING_MAX_FAILURES = 5;
 /** How long a secret from setup may be confirmed. */
 const SETUP_WINDOW_SECONDS = 15 * 60;
+/**
+ * Someone without a password proves it is them for enrolment by a recent sign-in at their
+ * identity provider: their session must be younger than this.
+ */
+export const RECENT_SIGN_IN_SECONDS = 10 * 60;
 
 const INVALID_CODE = () => ApiError.unauthenticated('The code is not correct.', 'mfa_invalid_code');
 
@@ -70,10 +75,20 @@ export class MfaService {
     };
   }
 
-  /** Step 1 of enrolment: the password again, then a new secret to scan. */
-  async setup(principal: Principal, password: string, client: string | null): Promise<TotpSetupResponse> {
+  /**
+   * Step 1 of enrolment: the password again (or, for someone who has none, a sign-in of the last
+   * few minutes), then a new secret to scan.
+   */
+  async setup(principal: Principal, password: string | undefined, client: string | null): Promise<TotpSetupResponse> {
     const userId = this.sessionUser(principal);
-    await this.checkPassword(userId, password, client);
+    const user = await this.users.findById(userId);
+    if (user && user.passwordHash === null) {
+      await this.checkRecentSignIn(principal);
+    } else if (password === undefined) {
+      throw ApiError.badRequest('Enter your current password to set up two-factor sign-in.', 'validation_failed');
+    } else {
+      await this.checkPassword(userId, password, client);
+    }
     const secret = newTotpSecret();
     if (!(await this.mfa.setPending(userId, this.vault.encrypt(secret)))) {
       throw ApiError.conflict(
@@ -236,6 +251,20 @@ export class MfaService {
 
   private async hmacs(userId: string, codes: string[]): Promise<string[]> {
     return Promise.all(codes.map((code) => this.hasher.hmac(userId, normaliseRecoveryCode(code)!)));
+  }
+
+  /**
+   * For someone without a password: the session was opened moments ago, at the identity
+   * provider, so whoever holds it has just proved who they are there.
+   */
+  private async checkRecentSignIn(principal: Principal): Promise<void> {
+    const age = principal.sessionId ? await this.mfa.sessionAgeSeconds(principal.sessionId) : null;
+    if (age === null || age > RECENT_SIGN_IN_SECONDS) {
+      throw ApiError.unauthenticated(
+        `Sign in again through your identity provider, then set up two-factor sign-in within ${RECENT_SIGN_IN_SECONDS / 60} minutes.`,
+        'reauthentication_required',
+      );
+    }
   }
 
   /** The password again (setup): throttled per (user, client) like a password change. */

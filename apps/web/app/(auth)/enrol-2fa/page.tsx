@@ -13,5 +13,5 @@ export default async function EnrolMfaPage() {
   if (session.mustChangePassword) redirect('/change-password');
   // A voluntary enrolment lives in Settings, inside the dashboard chrome.
   if (!mustEnrolMfa(session)) redirect('/settings');
-  return <ForcedMfaEnrolment username={session.user.username} />;
+  return <ForcedMfaEnrolment username={session.user.username} hasPassword={session.hasPassword !== false} />;
 }

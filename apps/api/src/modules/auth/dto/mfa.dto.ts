@@ -7,8 +7,9 @@ const CODE_RULE = /^\d{6}$/;
 const CODE_MESSAGE = 'code must be the 6 digits your authenticator app shows.';
 
 export class TotpSetupDto implements TotpSetupRequest {
+  @Optional()
   @Text({ ...PASSWORD_RULES, min: 1 })
-  password: string;
+  password?: string;
 }
 
 export class TotpConfirmDto implements TotpConfirmRequest {
