@@ -621,6 +621,71 @@ describe('OIDC sign-in', () => {
   });
 
   // Last: a second app in this process, closed at the end of the case.
+  it('takes e-mail, name and groups from the userinfo answer when the ID token leaves them out (as Okta does)', async () => {
+    const thin = await startTestOp([`${DASHBOARD_ORIGIN}/api/dashboard-auth/oidc/other/callback`], {
+      thinIdTokens: true,
+    });
+    let otherId: string | null = null;
+    try {
+      thin.users.set('olga-sub', {
+        email: 'olga@acme.test',
+        email_verified: true,
+        preferred_username: 'olga',
+        groups: ['engineering'],
+      });
+      const created = await request(app.url)
+        .post('/api/identity-providers')
+        .set('cookie', adminCookie)
+        .send({
+          slug: 'other',
+          name: 'Thin tokens',
+          issuer: thin.issuer,
+          clientId: thin.clientId,
+          clientSecret: thin.clientSecret,
+          scopes: ['openid', 'email', 'profile', 'groups'],
+          allowedDomains: ['acme.test'],
+          createUsers: true,
+          defaultRole: 'viewer',
+          mappings: [
+            { claim: 'groups', value: 'engineering', role: 'user', groupId: engineersGroup, groupRole: 'member' },
+          ],
+        })
+        .expect(201);
+      otherId = created.body.id;
+      let idTokenClaims: Record<string, unknown> = {};
+      thin.craft = (claims, tools) => {
+        idTokenClaims = claims;
+        return tools.sign(claims);
+      };
+      thin.nextLogin = { sub: 'olga-sub' };
+      const start = await request(app.url).get('/api/dashboard-auth/oidc/other/start').expect(302);
+      const stateCookie = cookiesOf(start)
+        .find((value) => value.startsWith('codex_lb_oidc='))!
+        .split(';')[0];
+      const query = await thin.authorize(start.headers.location);
+      const callback = await request(app.url)
+        .get(`/api/dashboard-auth/oidc/other/callback?${query}`)
+        .set('cookie', stateCookie);
+      // The ID token said nothing but who and how: the rest came from userinfo.
+      expect(idTokenClaims.sub).toBe('olga-sub');
+      expect(idTokenClaims.email).toBeUndefined();
+      expect(idTokenClaims.groups).toBeUndefined();
+      expect(callback.status).toBe(302);
+      const session = sessionFrom(cookiesOf(callback));
+      expect(session).not.toBeNull();
+      const who = await whoAmI(session!);
+      expect(who.user).toMatchObject({ username: 'olga', role: 'user' });
+      const members = await request(app.url)
+        .get(`/api/groups/${engineersGroup}/members`)
+        .set('cookie', adminCookie)
+        .expect(200);
+      expect(JSON.stringify(members.body)).toContain(who.user.id);
+    } finally {
+      if (otherId) await request(app.url).delete(`/api/identity-providers/${otherId}`).set('cookie', adminCookie);
+      await thin.close();
+    }
+  });
+
   it('with two-factor sign-in required, a trusted provider’s second factor satisfies it for that session only; without it, someone with no password enrols on a recent sign-in', async () => {
     const main = app;
     const strict = await startTestApp({ env: { CODEX_LB_MFA_REQUIRED: 'everyone' } });

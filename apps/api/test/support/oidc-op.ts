@@ -46,7 +46,11 @@ async function signingKey(jose: typeof JoseModule, kid: string) {
   return { ...(await jose.exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 }
 
-export async function startTestOp(redirectUris: string[]): Promise<TestOp> {
+/**
+ * thinIdTokens: an ID token issued with an access token carries only `sub` and the sign-in's own
+ * claims; e-mail, profile and groups are in the userinfo answer (as Okta does).
+ */
+export async function startTestOp(redirectUris: string[], options: { thinIdTokens?: boolean } = {}): Promise<TestOp> {
   const jose = await import('jose');
   const { default: Provider } = (await import('oidc-provider' as string)) as { default: any };
   let keys = [await signingKey(jose, 'key-1')];
@@ -89,7 +93,7 @@ export async function startTestOp(redirectUris: string[]): Promise<TestOp> {
         profile: ['preferred_username'],
         groups: ['groups'],
       },
-      conformIdTokenClaims: false,
+      conformIdTokenClaims: options.thinIdTokens === true,
       features: { devInteractions: { enabled: false } },
       findAccount: (_ctx: unknown, sub: string) => {
         const user = op.users.get(sub);

@@ -44,6 +44,39 @@ export interface IdTokenClaims {
   [claim: string]: unknown;
 }
 
+/** Claims about the sign-in itself: only the signed ID token may state them. */
+const ID_TOKEN_ONLY = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'nonce',
+  'azp',
+  'at_hash',
+  'c_hash',
+  'auth_time',
+  'acr',
+  'amr',
+  'sid',
+]);
+
+/**
+ * The ID token's claims, with those it lacks taken from the userinfo answer (e-mail,
+ * email_verified, names, groups, a directory link claim). What the ID token says wins, and claims
+ * about the sign-in itself (amr, acr, auth_time, ...) come from the ID token only.
+ */
+export function withUserInfo(claims: IdTokenClaims, userinfo: Record<string, unknown> | null): IdTokenClaims {
+  if (!userinfo) return claims;
+  const merged: IdTokenClaims = { ...claims };
+  for (const [name, value] of Object.entries(userinfo)) {
+    if (!ID_TOKEN_ONLY.has(name) && merged[name] === undefined) merged[name] = value;
+  }
+  return merged;
+}
+
 /** A sign-in the protocol refused; the message is safe to show (no token, no secret). */
 export class OidcError extends Error {}
 
@@ -170,7 +203,10 @@ export class OidcClient {
     return url.href;
   }
 
-  /** Exchanges the code and returns the ID token's claims, every check passed. */
+  /**
+   * Exchanges the code and returns the ID token's claims, every check passed, completed by the
+   * provider's userinfo answer (see withUserInfo).
+   */
   async exchange(
     provider: OidcProviderConfig,
     callback: { currentUrl: URL; redirectUri: string; codeVerifier: string; state: string; nonce: string },
@@ -204,7 +240,18 @@ export class OidcClient {
     } catch (error) {
       throw new OidcError(`The ID token's signature was refused: ${describeError(error)}`);
     }
-    return claims as IdTokenClaims;
+    // Many providers (Okta among them) put only a few claims in an ID token issued with an access
+    // token, and e-mail, name and groups in the userinfo answer. openid-client checks that the
+    // answer is about the ID token's subject.
+    let userinfo: Record<string, unknown> | null = null;
+    if (config.serverMetadata().userinfo_endpoint && tokens.access_token) {
+      try {
+        userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)) as Record<string, unknown>;
+      } catch (error) {
+        throw new OidcError(`The provider's userinfo endpoint failed: ${describeError(error)}`);
+      }
+    }
+    return withUserInfo(claims as IdTokenClaims, userinfo);
   }
 
   /**
