@@ -5,6 +5,7 @@
 // the socket within a second, refusals are HTTP answers (426 to fall back), and no upstream socket
 // outlives its client.
 import request from 'supertest';
+import { DomainEvents } from '../src/common/events';
 import { ProxyWebSockets } from '../src/modules/proxy/websocket/proxy-websockets';
 import { createUserSession } from './support/app';
 import { addAccount, codexBody, createKey, flushLogs, postCodex, startWorld, type World } from './support/proxy-world';
@@ -279,6 +280,62 @@ describe('proxy: Responses over WebSocket', () => {
     expect(frame).toMatchObject({ type: 'error', status: 401 });
     const closed = await client.closed;
     expect(closed.at - started).toBeLessThan(1_000);
+  });
+
+  it("closes a socket whose owner's role loses proxy:use within a second", async () => {
+    const roles = await request(w.app.url).get('/api/roles').set('cookie', w.admin).expect(200);
+    const userPermissions: string[] = roles.body.items.find(
+      (role: { slug: string }) => role.slug === 'user',
+    ).permissions;
+    const role = await request(w.app.url)
+      .post('/api/roles')
+      .set('cookie', w.admin)
+      .set('origin', 'http://localhost:3000')
+      .send({ slug: 'ws-coder', name: 'WS coder', permissions: userPermissions })
+      .expect(201);
+    const erin = await createUserSession(w.app, w.admin, 'erin');
+    await request(w.app.url)
+      .patch(`/api/users/${erin.id}`)
+      .set('cookie', w.admin)
+      .set('origin', 'http://localhost:3000')
+      .send({ role: 'ws-coder' })
+      .expect(200);
+    await addAccount(w, erin.cookie, 'ws-erin@example.com');
+    const key = await createKey(w, erin.cookie, { name: 'erin ws' });
+    const client = await connectWs(url(), auth(key.key));
+    await client.turn(createBody([message('before the role change')]));
+    const started = Date.now();
+    await request(w.app.url)
+      .patch(`/api/roles/${role.body.id}`)
+      .set('cookie', w.admin)
+      .set('origin', 'http://localhost:3000')
+      .send({ permissions: userPermissions.filter((permission) => permission !== 'proxy:use') })
+      .expect(200);
+    const frame = await client.next(2_000);
+    expect(frame).toMatchObject({ type: 'error', status: 403 });
+    const closed = await client.closed;
+    expect(closed.at - started).toBeLessThan(1_000);
+    expect(closed.code).toBe(1008);
+  });
+
+  it('rechecks every open socket after missed invalidations (a resync), closing a key revoked meanwhile', async () => {
+    const key = await createKey(w, w.alice.cookie, { name: 'missed revocation' });
+    const kept = await createKey(w, w.alice.cookie, { name: 'still valid' });
+    const revoked = await connectWs(url(), auth(key.key));
+    const valid = await connectWs(url(), auth(kept.key));
+    await revoked.turn(createBody([message('before')]));
+    await valid.turn(createBody([message('before')]));
+    // Revoked where this replica did not hear of it: its invalidation was missed.
+    await w.app.instance.dataSource.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [key.id]);
+    const started = Date.now();
+    w.app.instance.app.get(DomainEvents).emitLocal('caches.resync', {});
+    expect(await revoked.next(2_000)).toMatchObject({ type: 'error', status: 401 });
+    const closed = await revoked.closed;
+    expect(closed.at - started).toBeLessThan(1_000);
+    // The other socket was checked too, and carries on.
+    const after = await valid.turn(createBody([message('after the resync')]));
+    expect(completed(after)).toBeTruthy();
+    valid.close();
   });
 
   it('surfaces the upstream connection age limit as the retryable error, then closes', async () => {

@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../../common/api-error';
+import { DomainEvents } from '../../../common/events';
 import { clientAddress, trustFunction, type TrustFunction } from '../../../common/client-address';
 import { SETTINGS, type Settings } from '../../../config/settings';
 import { AccountTokensService } from '../../accounts/account-tokens.service';
@@ -37,6 +38,8 @@ export const WEBSOCKET_ROUTES: ReadonlyMap<string, string> = new Map([
 ]);
 
 const SWEEP_MS = 15_000;
+/** The wait before a socket's key that could not be checked is checked again. */
+const RECHECK_RETRY_MS = 250;
 export const SOCKET_DEFLATE = {
   threshold: 1024,
   serverMaxWindowBits: 11,
@@ -96,6 +99,10 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
     const bus = this.moduleRef.get(KeyInvalidationBus, { strict: false });
     // The key cache drops the entry first (its own listener); the check runs after it.
     bus.subscribe((message) => setImmediate(() => void this.recheck(message)));
+    // Invalidations from other replicas may have been missed: every socket's key is checked.
+    this.moduleRef
+      .get(DomainEvents, { strict: false })
+      .on('caches.resync', () => setImmediate(() => void this.recheck({ all: true })));
     this.sweeper = setInterval(
       () => this.sweep(),
       Math.min(SWEEP_MS, Math.max(250, this.settings.websocketIdleTimeoutMs / 2)),
@@ -253,25 +260,48 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
     for (const session of [...this.sessions]) {
       const key = session.key;
       const concerned =
+        message.all === true ||
         (message.keyId !== undefined && message.keyId === key.id) ||
         (message.ownerId !== undefined && message.ownerId === key.ownerUserId) ||
+        (message.ownerRole !== undefined && message.ownerRole === key.ownerRole) ||
         (message.accountId !== undefined && message.accountId === session.account.id);
       if (!concerned) continue;
-      try {
-        const fresh = await this.keys.authenticateHeaders(session.req.headers);
-        if (!fresh.principal.permissions.has('proxy:use')) throw ApiError.forbidden();
-        if (!this.pool.effectivePool(fresh).some((account) => account.id === session.account.id)) {
-          throw new ApiError(
-            409,
-            'sticky_account_unavailable',
-            'The account this socket is bound to is no longer available to this key.',
-          );
-        }
-        session.key = fresh;
-      } catch (error) {
-        if (error instanceof ApiError) session.revoke(error, 1008);
-        else this.logger.warn(`Rechecking a WebSocket's key failed: ${(error as Error).message}`);
+      // A key that cannot be checked (the database did not answer) is checked once more, then the
+      // socket is closed: its key may be the one just revoked (fail closed, as HTTP streams are).
+      let verdict = await this.stillAllowed(session);
+      if (verdict === null) {
+        await new Promise((resolve) => setTimeout(resolve, RECHECK_RETRY_MS));
+        verdict = await this.stillAllowed(session);
       }
+      if (verdict === null) {
+        verdict = new ApiError(503, 'database_unavailable', 'The API key could not be checked again. Reconnect.');
+      }
+      if (verdict instanceof ApiError) session.revoke(verdict, 1008);
+    }
+  }
+
+  /**
+   * The session's key checked as a new request would be (still valid, its owner active, proxy:use,
+   * the account still in its pool): true (and the session's key refreshed), the refusal, or null
+   * when it cannot be told right now.
+   */
+  private async stillAllowed(session: SocketSession): Promise<true | ApiError | null> {
+    try {
+      const fresh = await this.keys.authenticateHeaders(session.req.headers);
+      if (!fresh.principal.permissions.has('proxy:use')) throw ApiError.forbidden();
+      if (!this.pool.effectivePool(fresh).some((account) => account.id === session.account.id)) {
+        throw new ApiError(
+          409,
+          'sticky_account_unavailable',
+          'The account this socket is bound to is no longer available to this key.',
+        );
+      }
+      session.key = fresh;
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError) return error;
+      this.logger.warn(`Rechecking a WebSocket's key failed: ${(error as Error).message}`);
+      return null;
     }
   }
 
