@@ -78,6 +78,23 @@ describe('OIDC sign-in', () => {
     };
   }
 
+  /** A provider at the test OP `at` as an admin configures it: acme.test only, engineering mapped. */
+  function providerSettings(at: TestOp, overrides: Record<string, unknown> = {}) {
+    return {
+      slug: SLUG,
+      name: 'Acme SSO',
+      issuer: at.issuer,
+      clientId: at.clientId,
+      clientSecret: at.clientSecret,
+      scopes: ['openid', 'email', 'profile', 'groups'],
+      allowedDomains: ['acme.test'],
+      createUsers: true,
+      defaultRole: 'viewer',
+      mappings: [{ claim: 'groups', value: 'engineering', role: 'user', groupId: engineersGroup, groupRole: 'member' }],
+      ...overrides,
+    };
+  }
+
   async function whoAmI(cookie: string) {
     const response = await request(app.url).get('/api/dashboard-auth/session').set('cookie', cookie).expect(200);
     return response.body;
@@ -123,20 +140,7 @@ describe('OIDC sign-in', () => {
     const created = await request(app.url)
       .post('/api/identity-providers')
       .set('cookie', adminCookie)
-      .send({
-        slug: SLUG,
-        name: 'Acme SSO',
-        issuer: op.issuer,
-        clientId: op.clientId,
-        clientSecret: 'wrong-secret',
-        scopes: ['openid', 'email', 'profile', 'groups'],
-        allowedDomains: ['acme.test'],
-        createUsers: true,
-        defaultRole: 'viewer',
-        mappings: [
-          { claim: 'groups', value: 'engineering', role: 'user', groupId: engineersGroup, groupRole: 'member' },
-        ],
-      })
+      .send(providerSettings(op, { clientSecret: 'wrong-secret' }))
       .expect(201);
     providerId = created.body.id;
     expect(created.body).toMatchObject({ slug: SLUG, hasClientSecret: true, redirectUri: REDIRECT_URI });
@@ -636,20 +640,7 @@ describe('OIDC sign-in', () => {
       const created = await request(app.url)
         .post('/api/identity-providers')
         .set('cookie', adminCookie)
-        .send({
-          slug: 'other',
-          name: 'Thin tokens',
-          issuer: thin.issuer,
-          clientId: thin.clientId,
-          clientSecret: thin.clientSecret,
-          scopes: ['openid', 'email', 'profile', 'groups'],
-          allowedDomains: ['acme.test'],
-          createUsers: true,
-          defaultRole: 'viewer',
-          mappings: [
-            { claim: 'groups', value: 'engineering', role: 'user', groupId: engineersGroup, groupRole: 'member' },
-          ],
-        })
+        .send(providerSettings(thin, { slug: 'other', name: 'Thin tokens' }))
         .expect(201);
       otherId = created.body.id;
       let idTokenClaims: Record<string, unknown> = {};

@@ -38,6 +38,28 @@ function leave(): void {
   if (open === 0) storage.disable();
 }
 
+/** Until when the storage stays on for handlers of aborted requests; one timer for all of them. */
+let holdUntil = 0;
+let holding = false;
+
+/** Keeps the storage on for `ms` more (one open count and one timer, however many requests ask). */
+function holdOpen(ms: number): void {
+  holdUntil = Date.now() + ms;
+  if (holding) return;
+  holding = true;
+  open += 1;
+  const release = () => {
+    const left = holdUntil - Date.now();
+    if (left > 0) {
+      setTimeout(release, left).unref();
+      return;
+    }
+    holding = false;
+    leave();
+  };
+  setTimeout(release, ms).unref();
+}
+
 /** Whether the storage is enabled now (for specs). */
 export function requestContextActive(): boolean {
   return open > 0;
@@ -101,8 +123,8 @@ export function installRequestContext(fastify: FastifyInstance): void {
     // so the context stays open a while longer then.
     const res = reply.raw;
     res.once('close', () => {
-      if (res.writableFinished) leave();
-      else setTimeout(leave, ABORTED_HANDLER_MS).unref();
+      if (!res.writableFinished) holdOpen(ABORTED_HANDLER_MS);
+      leave();
     });
     storage.run(contextForRequest(request), () => {
       const resource = new AsyncResource('codex-lb.request-context');

@@ -124,53 +124,33 @@ export function MfaEnrolment({
     );
   }
 
-  const submitPassword = (event: FormEvent) => {
+  // Someone without a password (they sign in only through an identity provider) sends none: a
+  // recent sign-in there is the proof.
+  const start = (event: FormEvent) => {
     event.preventDefault();
+    if (!hasPassword) return setup.mutate(undefined);
     setProblem(password ? undefined : 'Enter your current password.');
     if (password) setup.mutate(password);
   };
-  if (!hasPassword) {
-    return (
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          setup.mutate(undefined);
-        }}
-        noValidate
-        className="space-y-4"
-        aria-label="Set up two-factor sign-in"
-      >
-        <p className="text-sm text-zinc-700">
-          You sign in through your identity provider, so your recent sign-in there confirms it is you (within 10 minutes
-          of signing in).
-        </p>
-        {setup.isError ? <Alert>{enrolErrorText(setup.error)}</Alert> : null}
-        <div className="flex gap-2">
-          <Button type="submit" busy={setup.isPending}>
-            Continue
-          </Button>
-          {onCancel ? (
-            <Button variant="outline" onClick={onCancel}>
-              Cancel
-            </Button>
-          ) : null}
-        </div>
-      </form>
-    );
-  }
   return (
-    <form onSubmit={submitPassword} noValidate className="space-y-4" aria-label="Set up two-factor sign-in">
-      <p className="text-sm text-zinc-700">Confirm it is you: enter your password to start.</p>
+    <form onSubmit={start} noValidate className="space-y-4" aria-label="Set up two-factor sign-in">
+      <p className="text-sm text-zinc-700">
+        {hasPassword
+          ? 'Confirm it is you: enter your password to start.'
+          : 'You sign in through your identity provider, so your recent sign-in there confirms it is you (within 10 minutes of signing in).'}
+      </p>
       {setup.isError ? <Alert>{enrolErrorText(setup.error)}</Alert> : null}
-      <Field label="Current password" error={problem}>
-        <Input
-          type="password"
-          name="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
-      </Field>
+      {hasPassword ? (
+        <Field label="Current password" error={problem}>
+          <Input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </Field>
+      ) : null}
       <div className="flex gap-2">
         <Button type="submit" busy={setup.isPending}>
           Continue

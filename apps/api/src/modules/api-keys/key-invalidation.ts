@@ -20,6 +20,37 @@ export interface KeyInvalidation {
 
 export type KeyInvalidationListener = (message: KeyInvalidation) => void;
 
+/** Whether a message concerns a key in use (its id, its owner, its owner's role, or everything). */
+export function concernsKey(
+  message: KeyInvalidation,
+  key: { id: string; ownerUserId: string; ownerRole: string },
+): boolean {
+  return (
+    message.all === true ||
+    (message.keyId !== undefined && message.keyId === key.id) ||
+    (message.ownerId !== undefined && message.ownerId === key.ownerUserId) ||
+    (message.ownerRole !== undefined && message.ownerRole === key.ownerRole)
+  );
+}
+
+/**
+ * Checks every item; those whose check could not tell (null: the database did not answer) are
+ * checked once more, together, after `retryMs`. Verdicts in the items' order; null where the
+ * second try could not tell either.
+ */
+export async function checkWithOneRetry<T, V>(
+  items: readonly T[],
+  check: (item: T) => Promise<V | null>,
+  retryMs: number,
+): Promise<(V | null)[]> {
+  const verdicts: (V | null)[] = [];
+  for (const item of items) verdicts.push(await check(item));
+  if (!verdicts.includes(null)) return verdicts;
+  await new Promise((resolve) => setTimeout(resolve, retryMs));
+  for (let i = 0; i < items.length; i++) if (verdicts[i] === null) verdicts[i] = await check(items[i]);
+  return verdicts;
+}
+
 export abstract class KeyInvalidationBus {
   abstract publish(message: KeyInvalidation): void;
   abstract subscribe(listener: KeyInvalidationListener): void;

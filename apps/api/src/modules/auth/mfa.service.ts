@@ -81,13 +81,13 @@ export class MfaService {
    */
   async setup(principal: Principal, password: string | undefined, client: string | null): Promise<TotpSetupResponse> {
     const userId = this.sessionUser(principal);
-    const user = await this.users.findById(userId);
-    if (user && user.passwordHash === null) {
+    const passwordHash = (await this.users.findById(userId))?.passwordHash ?? null;
+    if (passwordHash === null) {
       await this.checkRecentSignIn(principal);
     } else if (password === undefined) {
       throw ApiError.badRequest('Enter your current password to set up two-factor sign-in.', 'validation_failed');
     } else {
-      await this.checkPassword(userId, password, client);
+      await this.checkPassword(userId, passwordHash, password, client);
     }
     const secret = newTotpSecret();
     if (!(await this.mfa.setPending(userId, this.vault.encrypt(secret)))) {
@@ -268,12 +268,16 @@ export class MfaService {
   }
 
   /** The password again (setup): throttled per (user, client) like a password change. */
-  private async checkPassword(userId: string, password: string, client: string | null): Promise<void> {
+  private async checkPassword(
+    userId: string,
+    passwordHash: string,
+    password: string,
+    client: string | null,
+  ): Promise<void> {
     const subject = `password:${userId}`;
     const wait = this.backoff.retryAfterSeconds(subject, client);
     if (wait > 0) throw ApiError.rateLimited('Too many wrong passwords. Try again later.', wait);
-    const user = await this.users.findById(userId);
-    if (!(await verifyPassword(password, user?.passwordHash ?? null))) {
+    if (!(await verifyPassword(password, passwordHash))) {
       this.backoff.recordFailure(subject, client);
       throw ApiError.unauthenticated('The password is not correct.', 'invalid_credentials');
     }

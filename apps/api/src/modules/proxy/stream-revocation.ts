@@ -8,7 +8,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ApiError } from '../../common/api-error';
 import { DomainEvents } from '../../common/events';
 import { ApiKeyAuthService } from '../api-keys/api-key-auth.service';
-import { KeyInvalidationBus, type KeyInvalidation } from '../api-keys/key-invalidation';
+import { checkWithOneRetry, concernsKey, KeyInvalidationBus, type KeyInvalidation } from '../api-keys/key-invalidation';
 import type { Exchange } from './exchange';
 import { ProxyService } from './proxy.service';
 
@@ -38,28 +38,16 @@ export class StreamRevocation implements OnModuleInit {
   async recheck(message: KeyInvalidation): Promise<void> {
     const concerned = [];
     for (const [exchange, key] of this.proxy.liveExchanges()) {
-      if (exchange.aborted) continue;
-      if (
-        message.all === true ||
-        (message.keyId !== undefined && message.keyId === key.id) ||
-        (message.ownerId !== undefined && message.ownerId === key.ownerUserId) ||
-        (message.ownerRole !== undefined && message.ownerRole === key.ownerRole)
-      ) {
-        concerned.push(exchange);
-      }
+      if (!exchange.aborted && concernsKey(message, key)) concerned.push(exchange);
     }
-    for (const exchange of concerned) {
-      // A key that cannot be checked (the database did not answer) is checked once more, then
-      // treated as revoked: the stream's key may be the one just revoked (fail closed).
-      let valid = await this.stillValid(exchange);
-      if (valid === null) {
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-        valid = await this.stillValid(exchange);
-      }
-      if (valid === true || exchange.aborted) continue;
+    // A key that cannot be checked (the database did not answer) is checked once more, then
+    // treated as revoked: the stream's key may be the one just revoked (fail closed).
+    const verdicts = await checkWithOneRetry(concerned, (exchange) => this.stillValid(exchange), RETRY_MS);
+    concerned.forEach((exchange, index) => {
+      if (verdicts[index] === true || exchange.aborted) return;
       this.cut++;
       exchange.abort('key_revoked');
-    }
+    });
   }
 
   /** Whether the stream's key still authorizes it; null when that cannot be told right now. */

@@ -20,7 +20,12 @@ import { SETTINGS, type Settings } from '../../../config/settings';
 import { AccountTokensService } from '../../accounts/account-tokens.service';
 import { ApiKeyAuthService } from '../../api-keys/api-key-auth.service';
 import type { AuthenticatedKey } from '../../api-keys/api-key.types';
-import { KeyInvalidationBus, type KeyInvalidation } from '../../api-keys/key-invalidation';
+import {
+  checkWithOneRetry,
+  concernsKey,
+  KeyInvalidationBus,
+  type KeyInvalidation,
+} from '../../api-keys/key-invalidation';
 import { Exchange } from '../exchange';
 import { ProxyHttp } from '../proxy-http';
 import { ProxyService } from '../proxy.service';
@@ -257,27 +262,20 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
    * closed with the error frame the request would have got.
    */
   private async recheck(message: KeyInvalidation): Promise<void> {
-    for (const session of [...this.sessions]) {
-      const key = session.key;
-      const concerned =
-        message.all === true ||
-        (message.keyId !== undefined && message.keyId === key.id) ||
-        (message.ownerId !== undefined && message.ownerId === key.ownerUserId) ||
-        (message.ownerRole !== undefined && message.ownerRole === key.ownerRole) ||
-        (message.accountId !== undefined && message.accountId === session.account.id);
-      if (!concerned) continue;
-      // A key that cannot be checked (the database did not answer) is checked once more, then the
-      // socket is closed: its key may be the one just revoked (fail closed, as HTTP streams are).
-      let verdict = await this.stillAllowed(session);
-      if (verdict === null) {
-        await new Promise((resolve) => setTimeout(resolve, RECHECK_RETRY_MS));
-        verdict = await this.stillAllowed(session);
-      }
-      if (verdict === null) {
-        verdict = new ApiError(503, 'database_unavailable', 'The API key could not be checked again. Reconnect.');
-      }
+    const concerned = [...this.sessions].filter(
+      (session) =>
+        concernsKey(message, session.key) ||
+        (message.accountId !== undefined && message.accountId === session.account.id),
+    );
+    // A key that cannot be checked (the database did not answer) is checked once more, then the
+    // socket is closed: its key may be the one just revoked (fail closed, as HTTP streams are).
+    const verdicts = await checkWithOneRetry(concerned, (session) => this.stillAllowed(session), RECHECK_RETRY_MS);
+    concerned.forEach((session, index) => {
+      const verdict =
+        verdicts[index] ??
+        new ApiError(503, 'database_unavailable', 'The API key could not be checked again. Reconnect.');
       if (verdict instanceof ApiError) session.revoke(verdict, 1008);
-    }
+    });
   }
 
   /**
