@@ -13,6 +13,7 @@ import { Mfa1764000010000 } from './1764000010000-mfa';
 import { Identity1764000011000 } from './1764000011000-identity';
 import { Scim1764000012000 } from './1764000012000-scim';
 import { IdentityScimLink1764000013000 } from './1764000013000-identity-scim-link';
+import { RequestLogIndexes1764000014000 } from './1764000014000-request-log-indexes';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Identity1764000011000,
   Scim1764000012000,
   IdentityScimLink1764000013000,
+  RequestLogIndexes1764000014000,
 ];

@@ -7,8 +7,8 @@
 // Writes to the client go through write(): backpressure pauses the upstream read, and a client
 // that accepts nothing for the stall timeout is cut off (a slow reader cannot hold an upstream
 // connection). ProxyService.run() owns the lifecycle; the protocol adapters only write.
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { uuidv7 } from '../../common/uuid7';
 
 /**
  * Why an exchange ended early: the client left, stopped reading, the gateway is stopping, or the
@@ -22,7 +22,8 @@ interface Abortable {
 }
 
 export class Exchange {
-  readonly id = randomUUID();
+  /** Time-ordered: it is also the request-log row's key (common/uuid7.ts). */
+  readonly id = uuidv7();
   readonly startedAt = performance.now();
   /** Set once; the first reason wins. */
   abortReason: AbortReason | null = null;

@@ -1,8 +1,8 @@
 // The entry the proxy hands to RequestLogWriter for every request, and the clean-up applied
 // before it is buffered: every value made to fit its column (texts without NUL or lone
 // surrogates, cut to the column's length; numbers in range), so Postgres takes the row.
-import { randomUUID } from 'node:crypto';
 import type { RequestLogDto } from '@codex-lb/shared';
+import { uuidv7 } from '../../common/uuid7';
 import { storableTextOrNull } from '../../common/write-behind/storable-text';
 
 /**
@@ -104,7 +104,7 @@ export function sanitizeEntry(entry: RequestLogEntry): RequestLogEntry | null {
   const at = entry.requestedAt instanceof Date ? entry.requestedAt : new Date(entry.requestedAt);
   const status = entry.status;
   const cost = entry.costUsd;
-  entry.requestId = uuidOrNull(entry.requestId) ?? randomUUID();
+  entry.requestId = uuidOrNull(entry.requestId) ?? uuidv7();
   entry.requestedAt = Number.isNaN(at.getTime()) ? new Date() : at;
   entry.ownerUserId = ownerUserId;
   entry.apiKeyId = knownUuidOrNull(entry.apiKeyId);

@@ -1,5 +1,5 @@
 // Buffers request logs in memory and writes them in batches, off the proxy's request path.
-// record() is O(1) and never touches the database; a timer (every second) or a full batch (500)
+// record() is O(1) and never touches the database; a timer (every second) or a full batch (2,000)
 // triggers a flush; shutdown flushes what is left (twice: once as the module stops, again after
 // other modules have stopped, for rows recorded meanwhile). Entries are cleaned here, at the
 // boundary; isolating a row the database still refuses, bounded retries, the dead-letter table
@@ -19,7 +19,12 @@ import { sanitizeEntry, type RequestLogEntry } from './request-log.types';
 export type { RequestLogEntry } from './request-log.types';
 
 export const FLUSH_INTERVAL_MS = 1000;
-export const BATCH_SIZE = 500;
+/**
+ * Rows per insert. Each batch also costs a transaction and three rollup upserts; at 500 a busy
+ * gateway (a few thousand requests a second) wrote a batch every ~0.2 s, and those per-batch
+ * costs were a fifth of the log's Postgres time (bench/BASELINE.md).
+ */
+export const BATCH_SIZE = 2000;
 /** About 50 MB of entries at worst; past this the oldest are dropped (counted, logged, in health). */
 export const MAX_BUFFERED = 100_000;
 

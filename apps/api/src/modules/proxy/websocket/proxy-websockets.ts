@@ -9,12 +9,12 @@
 // flight has ended.
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../../common/api-error';
 import { DomainEvents } from '../../../common/events';
+import { uuidv7 } from '../../../common/uuid7';
 import { clientAddress, trustFunction, type TrustFunction } from '../../../common/client-address';
 import { SETTINGS, type Settings } from '../../../config/settings';
 import { AccountTokensService } from '../../accounts/account-tokens.service';
@@ -127,7 +127,7 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
 
   /** Serves an upgrade on a responses route; anything else is refused with a 404. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const requestId = randomUUID();
+    const requestId = uuidv7();
     socket.on('error', () => socket.destroy());
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
