@@ -21,7 +21,11 @@ export function trustFunction(setting: TrustProxy): TrustFunction {
 
 /** The nearest untrusted address: the socket's peer when that peer is not a trusted proxy. */
 export function clientAddress(request: IncomingMessage, trust: TrustFunction): string | null {
-  if (!request.socket?.remoteAddress) return null;
+  const peer = request.socket?.remoteAddress;
+  if (!peer) return null;
+  // No forwarding header: the chain is the peer alone (what proxy-addr would answer, without
+  // parsing anything).
+  if (request.headers['x-forwarded-for'] === undefined) return peer;
   const chain = proxyAddr.all(request, trust);
   return chain[chain.length - 1] ?? null;
 }

@@ -8,8 +8,16 @@ import { randomUUID } from 'node:crypto';
  * time and whose version nibble says 7. The variant bits and the 74 random bits stay as they are.
  */
 export function uuidv7(now = Date.now()): string {
-  const random = randomUUID();
-  const time = now.toString(16).padStart(12, '0');
   // random: xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx; from offset 15 on: rand_a, the variant, rand_b.
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+  const random = randomUUID().slice(15);
+  if (now !== prefixAt) {
+    const time = now.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixAt = now;
+  }
+  return prefix + random;
 }
+
+/** The time part of the last id, reused by every id of the same millisecond. */
+let prefixAt = -1;
+let prefix = '';

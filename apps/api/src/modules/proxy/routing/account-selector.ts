@@ -191,12 +191,10 @@ export class AccountSelector {
         },
       };
     }
-    const byId = new Map(candidates.map((a) => [a.id, a]));
-
     for (const key of input.hardKeys) {
       const id = this.hard.get(stickyKey(key), now);
       if (!id) continue;
-      const account = byId.get(id);
+      const account = candidates.find((a) => a.id === id);
       if (account && isUsable(account, now) && !input.exclude.has(id)) return { account, sticky: 'hard' };
       const until = account ? unavailableUntil(account, now) : 0;
       return {
