@@ -2,6 +2,7 @@
 // works there, and concurrent requests with transactions do not interleave or corrupt each other.
 import request from 'supertest';
 import { ADMIN_PASSWORD, createUserSession, login, sessionCookie, startTestApp, type TestApp } from './support/app';
+import { entry, usageWorld, write } from './support/request-logs';
 
 describe('embedded database', () => {
   let app: TestApp;
@@ -77,6 +78,22 @@ describe('embedded database', () => {
       `SELECT username FROM dashboard_users WHERE username LIKE 'bulk-%'`,
     );
     expect(names).toHaveLength(6);
+  });
+
+  it('stores request logs and their rollups (array literals: PGlite does not take COPY)', async () => {
+    const world = await usageWorld(app);
+    const texts = ['tab\there', 'two\nlines', 'back\\slash', '"quoted" {braced}'];
+    await write(
+      app,
+      texts.map((userAgent) => entry(world.alice, { userAgent, model: 'embedded-logs' })),
+    );
+    const { body } = await request(app.url)
+      .get('/api/request-logs?model=embedded-logs')
+      .set('cookie', world.alice.cookie)
+      .expect(200);
+    expect(body.items.map((i: { userAgent: string }) => i.userAgent).sort()).toEqual([...texts].sort());
+    const summary = await request(app.url).get('/api/usage/summary').set('cookie', world.alice.cookie).expect(200);
+    expect(JSON.stringify(summary.body)).toContain('"requests":4');
   });
 });
 

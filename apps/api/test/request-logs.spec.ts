@@ -219,7 +219,8 @@ describe('request logs', () => {
   });
 
   it('stores texts exactly, whatever characters they hold', async () => {
-    const texts = ['a\\b"c{d},e', 'NULL', '', ' padded ', 'é ✓ \ttab', 'nul\u0000byte'];
+    // Array-literal and COPY syntax alike: quotes, braces, backslashes, tabs, line breaks, \N.
+    const texts = ['a\\b"c{d},e', 'NULL', '', ' padded ', 'é ✓ \ttab', 'nul\u0000byte', 'two\nlines\r\n', '\\N', '\\'];
     const when = (minutes: number) => new Date(base - 12 * DAY + minutes * MINUTE);
     await write(
       app,
