@@ -336,4 +336,47 @@ describe('JsonMembers', () => {
     findMemberStarts(Buffer.from('{}'), 0, names, starts);
     expect(Array.from(starts)).toEqual([-1, -1, -1, -1, -1]);
   });
+
+  it("skips a chat message's repeated long content by comparison, and walks (and refuses) one changed by a byte", () => {
+    const system = `You are a helpful agent.\n${'Read "the file" first; then \\edit\\ it.\n'.repeat(80)}`;
+    const body = (user: string) =>
+      Buffer.from(
+        JSON.stringify({
+          model: 'm',
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content: user },
+          ],
+        }),
+      );
+    for (let round = 0; round < 3; round++) {
+      const json = JsonMembers.scan(body(`question ${round}`), 'messages');
+      expect(json.items![0]!.string('content')).toBe(system);
+      expect(json.items![1]!.string('content')).toBe(`question ${round}`);
+    }
+    // The same length and ends as the kept content, a raw control byte inside: refused.
+    const text = body('q').toString();
+    const at = text.indexOf('first;');
+    const raw = Buffer.from(text);
+    raw[Buffer.byteLength(text.slice(0, at)) + 'first'.length] = 0x01;
+    expect(() => JsonMembers.scan(raw, 'messages')).toThrow(BadJsonError);
+    // And an unterminated copy of it is refused too.
+    expect(() => JsonMembers.scan(Buffer.from(text.slice(0, text.indexOf('"role":"user"'))), 'messages')).toThrow(
+      BadJsonError,
+    );
+  });
+
+  it("finds members past long strings of the upstream's events, escaped quotes and backslash runs included", () => {
+    const names = ['usage', 'id'].map((name) => Buffer.from(name));
+    const starts = new Int32Array(names.length);
+    for (const tail of ['', '\\', '\\\\', '\\"', '\\\\\\"x']) {
+      const long = `${'instructions with "quotes" and \\ backslashes, '.repeat(40)}${tail}`;
+      const event = Buffer.from(JSON.stringify({ instructions: long, id: 'resp_9', usage: { input_tokens: 7 } }));
+      findMemberStarts(event, 0, names, starts);
+      expect(valueAt(event, starts[0])).toEqual({ input_tokens: 7 });
+      expect(stringValueAt(event, starts[1])).toBe('resp_9');
+      expect(findString(event, 0, Buffer.from('instructions'))).toBe(long);
+    }
+    expect(() => findMember(Buffer.from(`{"a":"${'x'.repeat(100)}`), 0, Buffer.from('b'))).toThrow(BadJsonError);
+  });
 });

@@ -98,15 +98,19 @@ const UPSTREAM_LIMITS: ScanLimits = Object.freeze({
 let limits: ScanLimits = UPSTREAM_LIMITS;
 let valuesLeft = Infinity;
 let entriesLeft = Infinity;
+/** Walking the upstream's own events: strings are skipped, not checked (see skipString). */
+let trusted = true;
 
 function begin(next: ScanLimits): void {
   limits = next;
   valuesLeft = next.values;
   entriesLeft = next.entries;
+  trusted = next === UPSTREAM_LIMITS;
 }
 
 function finish(): void {
   limits = UPSTREAM_LIMITS;
+  trusted = true;
   releaseWords();
 }
 
@@ -229,7 +233,13 @@ function escapeEnd(buf: Buffer, i: number): number {
   throw bad('Bad escape in a string', i);
 }
 
-/** Offset just past the string whose opening quote is at `at`, its contents checked. */
+/**
+ * Offset just past the string whose opening quote is at `at`, its contents checked. In the
+ * upstream's events (trusted: they reach the client as they came, and only a few members are
+ * read, each then parsed by JSON.parse) a long string is skipped to the first quote that no
+ * backslash escapes: the terminal event repeats the request's instructions, tens of kilobytes
+ * that a checking walk read byte by byte for every response.
+ */
 function skipString(buf: Buffer, at: number): number {
   let i = at + 1;
   const limit = Math.min(buf.length, i + SHORT_STRING);
@@ -240,6 +250,7 @@ function skipString(buf: Buffer, at: number): number {
     else if (byte < 0x20) throw bad('Control character in a string', i);
     else i++;
   }
+  if (trusted) return trustedStringEnd(buf, at, i);
   for (;;) {
     const quote = buf.indexOf(QUOTE, i);
     if (quote === -1) throw bad('Unterminated string', at);
@@ -251,6 +262,18 @@ function skipString(buf: Buffer, at: number): number {
     }
     if (i === quote) return quote + 1;
     // The quote was escaped (\"): look for the next one.
+  }
+}
+
+/** Past the first quote at or after `i` that an even run of backslashes precedes. */
+function trustedStringEnd(buf: Buffer, at: number, i: number): number {
+  for (;;) {
+    const quote = buf.indexOf(QUOTE, i);
+    if (quote === -1) throw bad('Unterminated string', at);
+    let k = quote - 1;
+    while (buf[k] === BACKSLASH) k--;
+    if (((quote - 1 - k) & 1) === 0) return quote + 1;
+    i = quote + 1;
   }
 }
 
@@ -406,13 +429,14 @@ function nameAt(buf: Buffer, start: number, end: number): string {
 }
 
 /**
- * Tool lists are large (tens of nested schemas), and so are Codex's instructions; clients send
- * the same ones, byte for byte, with every request of a conversation: Codex CLI and the SDKs
- * alike. A `tools` or `instructions` value seen twice (and found valid) is kept, and a later body
- * whose value there starts with the same bytes is skipped by one comparison instead of a walk (a
- * JSON array or string ends where its bytes say; the same bytes at the same depth are as valid as
- * they were). Other members change from request to request and are always walked. Bounded: 6
- * values of at most 1 MB, and 12 short fingerprints.
+ * Tool lists are large (tens of nested schemas), and so are Codex's instructions and a chat
+ * request's system message; clients send the same ones, byte for byte, with every request of a
+ * conversation: Codex CLI and the SDKs alike. A `tools` or `instructions` value, or a string
+ * member of an expanded array's objects (a chat message's `content`), seen twice (and found
+ * valid) is kept, and a later body whose value there starts with the same bytes is skipped by one
+ * comparison instead of a walk (a JSON array or string ends where its bytes say; the same bytes at
+ * the same depth are as valid as they were). Other members change from request to request and are
+ * always walked. Bounded: 6 values of at most 1 MB, and 12 short fingerprints.
  */
 const KEPT_NAMES = new Set(['tools', 'instructions']);
 const KEPT_MIN = 1024;
@@ -621,7 +645,11 @@ function scanObjectAt(buf: Buffer, i: number, expand: string | null, depth: numb
     if (items !== null && key === expand) {
       countValue(valueStart);
       end = scanItems(buf, valueStart, items, depth + 1);
-    } else if (top && KEPT_NAMES.has(key) && (buf[valueStart] === OPEN_BRACKET || buf[valueStart] === QUOTE)) {
+    } else if (
+      top
+        ? KEPT_NAMES.has(key) && (buf[valueStart] === OPEN_BRACKET || buf[valueStart] === QUOTE)
+        : buf[valueStart] === QUOTE
+    ) {
       end = knownValueEnd(buf, valueStart);
       if (end === -1) {
         end = skipValue(buf, valueStart, depth + 1);
