@@ -79,7 +79,11 @@ export class ChatTranslator {
   id = 'chatcmpl-pending';
   created = Math.floor(Date.now() / 1000);
   model: string;
-  text = '';
+  /**
+   * The answer's text so far as the inside of a JSON string (escapes intact): deltas are joined as
+   * the JSON text they arrived as, never decoded and encoded again (see completionJson).
+   */
+  private textJson = '';
   usage: ObservedUsage | null = null;
   /** How the response ended (see TerminalStatus in sse-observer.ts); null until it does. */
   terminal: TerminalStatus = null;
@@ -153,14 +157,12 @@ export class ChatTranslator {
   private onFast(name: string, data: Buffer): boolean {
     switch (name) {
       case 'response.output_text.delta': {
-        if (!this.stream) {
-          const text = findString(data, 0, DELTA);
-          if (text === null) return false;
-          this.text += text;
-          return true;
-        }
         const delta = findMember(data, 0, DELTA);
         if (!delta || data[delta[0]] !== QUOTE) return false;
+        if (!this.stream) {
+          this.textJson += data.toString('utf8', delta[0] + 1, delta[1] - 1);
+          return true;
+        }
         const role = this.roleSent ? '' : '"role":"assistant",';
         this.roleSent = true;
         this.out += `${this.chunkHead()}${role}"content":${data.toString('utf8', delta[0], delta[1])}},"finish_reason":null}]}\n\n`;
@@ -294,7 +296,7 @@ export class ChatTranslator {
         return '';
       case 'response.output_text.delta': {
         const delta = String(event.delta ?? '');
-        this.text += delta;
+        this.textJson += JSON.stringify(delta).slice(1, -1);
         return this.chunk(this.withRole({ content: delta }));
       }
       case 'response.output_item.added': {
@@ -349,9 +351,14 @@ export class ChatTranslator {
   }
 
   /** completion(), serialized: the envelope written directly, only the values through JSON.stringify. */
+  /** The answer's text so far. */
+  get text(): string {
+    return this.textJson === '' ? '' : (JSON.parse(`"${this.textJson}"`) as string);
+  }
+
   completionJson(): string {
     const calls = this.calls;
-    const content = JSON.stringify(this.text || (calls.length ? null : ''));
+    const content = this.textJson !== '' ? `"${this.textJson}"` : calls.length ? 'null' : '""';
     const toolCalls = calls.length
       ? `,"tool_calls":${JSON.stringify(
           calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
