@@ -24,6 +24,7 @@ import {
   type StringFields,
   type Terminal,
 } from './proxy.service';
+import { turnBindingKey } from './routing/account-selector';
 import { SseObserver } from './wire/sse-observer';
 import { UNSUPPORTED_FIELDS, upstreamResponsesBody } from './upstream/upstream-request';
 
@@ -232,7 +233,7 @@ export class ProxyRoutes {
     const turnState = open.response.header('x-codex-turn-state');
     if (!turnState || turnState.length > 1024) return;
     exchange.res.setHeader('x-codex-turn-state', turnState);
-    this.proxy.selector.remember(open.account.id, [`${key.ownerUserId}:turn:${turnState}`], null);
+    this.proxy.selector.remember(open.account.id, [turnBindingKey(key.ownerUserId, turnState)], null);
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */

@@ -13,7 +13,7 @@ import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types
 import { ApiKeyLimiter, type Reservation } from '../api-keys/limits/api-key-limiter';
 import { AccountPool, type PooledAccount } from './routing/account-pool';
 import { usability } from '../accounts/account-state';
-import { AccountSelector, type SelectionFailure } from './routing/account-selector';
+import { AccountSelector, turnBindingKey, type SelectionFailure } from './routing/account-selector';
 import type { Exchange } from './exchange';
 import {
   badBody,
@@ -136,7 +136,7 @@ export class ProxyService {
     const previous = body.string('previous_response_id');
     if (previous) hardKeys.push(`${owner}:resp:${previous}`);
     const turnState = headers['x-codex-turn-state'];
-    if (typeof turnState === 'string' && turnState) hardKeys.push(`${owner}:turn:${turnState}`);
+    if (typeof turnState === 'string' && turnState) hardKeys.push(turnBindingKey(owner, turnState));
     const session = sessionIdOf(headers);
     if (session) hardKeys.push(`${owner}:session:${session}`);
     let softKey: string | null = null;

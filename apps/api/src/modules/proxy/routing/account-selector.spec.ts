@@ -1,5 +1,13 @@
 import type { PooledAccount } from './account-pool';
-import { AccountSelector, STICKY_KEY_MAX_CHARS, stickyKey, type Selection, type SelectInput } from './account-selector';
+import {
+  AccountSelector,
+  STICKY_KEY_MAX_CHARS,
+  stickyKey,
+  TURN_STICKY_MIN_MS,
+  turnBindingKey,
+  type Selection,
+  type SelectInput,
+} from './account-selector';
 
 const NOW = 1_700_000_000_000;
 
@@ -317,5 +325,25 @@ describe('AccountSelector: sticky keys from clients are bounded', () => {
     expect(select(selector, { candidates, hardKeys: [`owner-1:resp:4999:${'r'.repeat(4999 % 300)}`] })).toMatchObject({
       sticky: 'hard',
     });
+  });
+
+  it('keeps turn-state bindings in their own short-lived map, ahead of the session binding', () => {
+    const selector = new AccountSelector({ turnMaxEntries: 10 });
+    const candidates = [account('a'), account('b')];
+    const turn = turnBindingKey('owner-1', `turn-${'x'.repeat(200)}`);
+    selector.remember('a', [turn], null);
+    selector.remember('b', ['owner-1:session:s1'], null);
+    expect(selector.turns.size).toBe(1);
+    expect(selector.hard.size).toBe(1);
+    // The turn's account wins while the turn lasts; the session's afterwards.
+    expect(chosen(select(selector, { candidates, hardKeys: [turn, 'owner-1:session:s1'] }))).toBe('a');
+    const later = Date.now() + 2 * TURN_STICKY_MIN_MS + 1;
+    expect(chosen(select(selector, { candidates, hardKeys: [turn, 'owner-1:session:s1'], now: later }))).toBe('b');
+    // Bounded on its own: 100 new turns leave the conversation bindings alone.
+    for (let i = 0; i < 100; i++) selector.remember('a', [turnBindingKey('owner-1', `t${i}`)], null);
+    expect(selector.turns.size).toBeLessThanOrEqual(10);
+    expect(selector.hard.size).toBe(1);
+    // Another owner's turn state of the same text is another binding.
+    expect(turnBindingKey('owner-2', 't1')).not.toBe(turnBindingKey('owner-1', 't1'));
   });
 });

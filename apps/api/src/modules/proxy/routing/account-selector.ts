@@ -27,6 +27,25 @@ export const HARD_STICKY_MIN_MS = 12 * 3600_000;
 export const HARD_STICKY_MAX_ENTRIES = 400_000;
 export const SOFT_STICKY_MAX_ENTRIES = 200_000;
 export const STICKY_KEY_MAX_CHARS = 96;
+/**
+ * Codex echoes a turn state only within its turn, so turn-state bindings live apart from the
+ * conversation bindings, for one to two hours, at most 100,000 of them: a new one per response
+ * would otherwise double the long-lived map and its memory, and every insert into that large map
+ * costs cache misses (bench/BASELINE.md).
+ */
+export const TURN_STICKY_MIN_MS = 3600_000;
+export const TURN_STICKY_MAX_ENTRIES = 100_000;
+/** Marks a turn-state key (no other sticky key starts with a control character but the digest's NUL). */
+const TURN_MARK = '\u0001';
+
+/** The sticky key of a Codex turn state, scoped to the key's owner. */
+export function turnBindingKey(ownerUserId: string, turnState: string): string {
+  return `${TURN_MARK}${ownerUserId}:turn:${turnState}`;
+}
+
+function isTurnKey(key: string): boolean {
+  return key.charCodeAt(0) === 1;
+}
 const NEAR_LIMIT_PERCENT = 90;
 const UNKNOWN_USED_PERCENT = 50;
 
@@ -170,13 +189,21 @@ export interface SharedBindings {
 
 export class AccountSelector {
   readonly hard: GenerationalMap;
+  /** Turn-state bindings (see TURN_STICKY_MIN_MS). */
+  readonly turns: GenerationalMap;
   readonly soft: StickyMap;
   /** Set when several replicas share bindings; null in one process. */
   shared: SharedBindings | null = null;
 
-  constructor(limits: { hardMaxEntries?: number; softMaxEntries?: number } = {}) {
+  constructor(limits: { hardMaxEntries?: number; softMaxEntries?: number; turnMaxEntries?: number } = {}) {
     this.hard = new GenerationalMap(HARD_STICKY_MIN_MS, limits.hardMaxEntries);
+    this.turns = new GenerationalMap(TURN_STICKY_MIN_MS, limits.turnMaxEntries ?? TURN_STICKY_MAX_ENTRIES);
     this.soft = new StickyMap(SOFT_STICKY_TTL_MS, limits.softMaxEntries);
+  }
+
+  /** The map a hard key's binding lives in. */
+  private bindingsFor(key: string): GenerationalMap {
+    return isTurnKey(key) ? this.turns : this.hard;
   }
 
   select(input: SelectInput): Selection {
@@ -192,7 +219,7 @@ export class AccountSelector {
       };
     }
     for (const key of input.hardKeys) {
-      const id = this.hard.get(stickyKey(key), now);
+      const id = this.bindingsFor(key).get(stickyKey(key), now);
       if (!id) continue;
       const account = candidates.find((a) => a.id === id);
       if (account && isUsable(account, now) && !input.exclude.has(id)) return { account, sticky: 'hard' };
@@ -264,7 +291,7 @@ export class AccountSelector {
   /** Remembers where a conversation and a prompt cache key went. */
   remember(accountId: string, hardKeys: string[], softKey: string | null): void {
     if (this.shared) return this.rememberShared(this.shared, accountId, hardKeys, softKey);
-    for (const key of hardKeys) this.hard.set(stickyKey(key), accountId);
+    for (const key of hardKeys) this.bindingsFor(key).set(stickyKey(key), accountId);
     if (softKey) this.soft.set(stickyKey(softKey), accountId);
   }
 
@@ -278,9 +305,16 @@ export class AccountSelector {
     let entries: [string, string, number][] | null = null;
     for (const key of hardKeys) {
       const stored = stickyKey(key);
-      if (this.hard.get(stored, now) !== accountId)
-        (entries ??= []).push([`h:${stored}`, accountId, 2 * HARD_STICKY_MIN_MS]);
-      this.hard.set(stored, accountId, now);
+      const turn = isTurnKey(key);
+      const bindings = turn ? this.turns : this.hard;
+      if (bindings.get(stored, now) !== accountId) {
+        (entries ??= []).push(
+          turn
+            ? [`t:${stored}`, accountId, 2 * TURN_STICKY_MIN_MS]
+            : [`h:${stored}`, accountId, 2 * HARD_STICKY_MIN_MS],
+        );
+      }
+      bindings.set(stored, accountId, now);
     }
     if (softKey) {
       const stored = stickyKey(softKey);
@@ -302,7 +336,8 @@ export class AccountSelector {
     const missing: string[] = [];
     for (const key of hardKeys) {
       const stored = stickyKey(key);
-      if (this.hard.get(stored, now) === undefined) missing.push(`h:${stored}`);
+      const turn = isTurnKey(key);
+      if ((turn ? this.turns : this.hard).get(stored, now) === undefined) missing.push(`${turn ? 't' : 'h'}:${stored}`);
     }
     if (softKey) {
       const stored = stickyKey(softKey);
@@ -314,6 +349,7 @@ export class AccountSelector {
         if (!id) return;
         const key = missing[index];
         if (key.startsWith('h:')) this.hard.set(key.slice(2), id, now);
+        else if (key.startsWith('t:')) this.turns.set(key.slice(2), id, now);
         else this.soft.set(key.slice(2), id, now);
       });
     });

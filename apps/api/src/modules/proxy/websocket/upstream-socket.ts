@@ -14,6 +14,7 @@ import type { AuthenticatedKey } from '../../api-keys/api-key.types';
 import { resetFrom429, selectionError, upstreamUnavailable } from '../proxy-errors';
 import type { ProxyService } from '../proxy.service';
 import type { AccountPool, PooledAccount } from '../routing/account-pool';
+import { turnBindingKey } from '../routing/account-selector';
 import { upstreamHeaders } from '../upstream/upstream-request';
 import { quotaFromHeaders } from '../wire/sse-observer';
 
@@ -110,7 +111,7 @@ export async function openUpstreamSocket(
         // The turn state belongs to the account that made it, as over HTTP.
         const turnState = headers['x-codex-turn-state'];
         if (turnState && turnState.length <= 1024) {
-          deps.proxy.selector.remember(account.id, [`${key.ownerUserId}:turn:${turnState}`], null);
+          deps.proxy.selector.remember(account.id, [turnBindingKey(key.ownerUserId, turnState)], null);
         }
         return { ws: answer.ws, account, headers };
       }
