@@ -2,7 +2,7 @@
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
 import type { QuotaSnapshot } from '../../accounts/quota';
-import { findMember, findMemberStart, findString, findValue } from './json-members';
+import { findMember, findMemberStart, findMemberStarts, findString, stringValueAt, valueAt } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 import {
   failureCode,
@@ -60,6 +60,10 @@ const [DELTA, RESPONSE, ID, MODEL, CREATED_AT, USAGE, ITEM, TYPE, STATUS, INCOMP
   'status',
   'incomplete_details',
 ].map((name) => Buffer.from(name));
+/** What response.created and the terminal events are read for, each in one walk of the response. */
+const CREATED_MEMBERS = [ID, MODEL, CREATED_AT];
+const TERMINAL_MEMBERS = [STATUS, INCOMPLETE_DETAILS, USAGE];
+const STARTS = new Int32Array(3);
 
 /**
  * Chat's finish_reason for how the response ended, the same for chunks and whole completions:
@@ -178,11 +182,12 @@ export class ChatTranslator {
       case 'response.created': {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
-        const created = findMember(data, response, CREATED_AT);
+        findMemberStarts(data, response, CREATED_MEMBERS, STARTS);
+        const created = valueAt(data, STARTS[2]);
         this.onCreated(
-          findString(data, response, ID),
-          findString(data, response, MODEL),
-          created ? Number(data.toString('latin1', created[0], created[1])) : NaN,
+          stringValueAt(data, STARTS[0]),
+          stringValueAt(data, STARTS[1]),
+          typeof created === 'number' ? created : NaN,
         );
         return true;
       }
@@ -191,12 +196,13 @@ export class ChatTranslator {
       case 'response.done': {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
-        const status = name === 'response.done' ? findString(data, response, STATUS) : null;
+        findMemberStarts(data, response, TERMINAL_MEMBERS, STARTS);
+        const status = name === 'response.done' ? stringValueAt(data, STARTS[0]) : null;
         const terminal = terminalOf(name, status);
         // A failure wants its error object whole: the slow path reads it.
         if (terminal === 'failed') return false;
-        const details = name === 'response.completed' ? null : findValue(data, response, INCOMPLETE_DETAILS);
-        const usage = findValue(data, response, USAGE);
+        const details = name === 'response.completed' ? null : valueAt(data, STARTS[1]);
+        const usage = valueAt(data, STARTS[2]);
         this.out += this.onTerminal(terminal, usageFrom(usage), incompleteReasonOf(details), null);
         return true;
       }
