@@ -140,9 +140,6 @@ export function copyRows(entries: readonly RequestLogEntry[]): string {
   return out;
 }
 
-/** Sessions (pg clients) whose temporary table exists. */
-const sessionsWithIncoming = new WeakSet<PoolClient>();
-
 /** A Postgres array literal of values that need no quoting (uuids, numbers, booleans, times). */
 function plainArray(values: unknown[]): string {
   let out = '{';
@@ -306,25 +303,20 @@ export class RequestLogsRepository {
     });
   }
 
-  /** The batch through the session's temporary table (emptied at commit or rollback). */
+  /**
+   * The batch through the session's temporary table (emptied at commit or rollback). The table is
+   * made, if missing, in every batch's own transaction: a connection pooler may hand each
+   * transaction another server session.
+   */
   private async copyBatch(manager: EntityManager, entries: readonly RequestLogEntry[]): Promise<{ id: string }[]> {
+    await manager.query(CREATE_INCOMING);
     const client = (await (manager.queryRunner as PostgresQueryRunner).connect()) as PoolClient;
-    if (!sessionsWithIncoming.has(client)) {
-      await manager.query(CREATE_INCOMING);
-      sessionsWithIncoming.add(client);
-    }
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyFrom(COPY_INCOMING));
-        stream.on('finish', resolve);
-        stream.on('error', reject);
-        stream.end(copyRows(entries));
-      });
-    } catch (error) {
-      // The table is gone (a reset session): made again on the next attempt.
-      if ((error as { code?: unknown }).code === '42P01') sessionsWithIncoming.delete(client);
-      throw error;
-    }
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.query(copyFrom(COPY_INCOMING));
+      stream.on('finish', resolve);
+      stream.on('error', reject);
+      stream.end(copyRows(entries));
+    });
     return manager.query(INSERT_INCOMING);
   }
 
