@@ -106,6 +106,16 @@ describe('proxy: Codex and OpenAI routes', () => {
     expect(w.fake.requestCount(aliceA.seat)).toBe(before);
     const denied = await codex(key, codexBody('other model', { model: 'gpt-5.2' })).expect(403);
     expect(denied.body.error.code).toBe('model_not_allowed');
+    // Chat: the allowlist is checked before translation, so a body only translation would refuse
+    // (an unsupported role) answers 403 for its model, not 400 for its messages.
+    const chat = (body: object) =>
+      request(w.app.url).post('/v1/chat/completions').set('authorization', `Bearer ${key}`).send(body);
+    const odd = [{ role: 'narrator', content: 'x' }];
+    const chatDenied = await chat({ model: 'gpt-5.2', messages: odd }).expect(403);
+    expect(chatDenied.body.error.code).toBe('model_not_allowed');
+    expect((await chat({ model: 'gpt-5.1-codex', messages: odd }).expect(400)).body.error.message).toMatch(
+      /Unsupported message role/,
+    );
   });
 
   it('keeps a session on one account (hard) and a prompt cache key on one account (soft)', async () => {

@@ -240,9 +240,8 @@ export class ProxyRoutes {
   async chatCompletions(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
     const body = exchange.body;
     if (!body || body.length === 0) throw badBody('The request body must be a JSON object.');
-    const chat = parse(() => chatToResponsesBytes(body));
+    const chat = parse(() => chatToResponsesBytes(body, (model) => this.proxy.checkModel(key, model)));
     const { model, stream, includeUsage } = chat;
-    this.proxy.checkModel(key, model);
     const req = this.request(exchange, key, {
       route: '/v1/chat/completions',
       path: '/codex/responses',

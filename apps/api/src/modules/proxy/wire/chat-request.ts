@@ -173,9 +173,10 @@ export function toolsMemoSize(): { entries: number; bytes: number } {
 /**
  * The Responses body for a chat body. Throws the proxy's 400 (ApiError invalid_request) for a body
  * that is not JSON, exceeds the bounds (MAX_MESSAGES, MAX_TOOLS, BODY_LIMITS), repeats model,
- * stream or store, or is not a chat request.
+ * stream or store, or is not a chat request. `admit` sees the model once the body is scanned and
+ * before it is translated (what it throws is thrown).
  */
-export function chatToResponsesBytes(buf: Buffer): ChatRequest {
+export function chatToResponsesBytes(buf: Buffer, admit?: (model: string) => void): ChatRequest {
   let json: JsonMembers;
   try {
     // The messages' own members are found in the same pass over the bytes.
@@ -184,6 +185,9 @@ export function chatToResponsesBytes(buf: Buffer): ChatRequest {
     throw refused(error);
   }
   try {
+    // The model is admitted (the key's allowlist) before any translation work is spent on it.
+    const model = admit ? json.string('model') : null;
+    if (model) admit!(model);
     return translate(json);
   } catch (error) {
     throw error instanceof BadJsonError ? refused(error) : error;
