@@ -60,7 +60,7 @@ export class AccountTokensService {
     const row = await this.accounts.findByIdUnscoped(accountId);
     if (!row) throw new AccountUnavailableError(accountId, 'missing', 'Account not found.');
     if (row.tokenExpiresAt && row.tokenExpiresAt.getTime() - Date.now() < REFRESH_MARGIN_MS) {
-      return this.refresh(accountId);
+      return this.refresh(accountId, row.refreshTokenEnc);
     }
     return {
       accessToken: this.vault.decrypt(row.accessTokenEnc),
@@ -69,20 +69,25 @@ export class AccountTokensService {
     };
   }
 
-  /** Refreshes once for every concurrent caller (after an upstream 401, or near expiry). */
-  refresh(accountId: string): Promise<AccountAccess> {
+  /**
+   * Refreshes once for every concurrent caller (after an upstream 401, or near expiry). `seen`: the
+   * refresh token (encrypted) the caller read when it found the access token expiring; when the
+   * account holds another one by now, a refresh already happened and its tokens are returned (a
+   * caller whose read came back after a refresh finished does not refresh a second time).
+   */
+  refresh(accountId: string, seen?: string): Promise<AccountAccess> {
     let pending = this.inflight.get(accountId);
     if (!pending) {
-      pending = this.refreshExclusive(accountId).finally(() => this.inflight.delete(accountId));
+      pending = this.refreshExclusive(accountId, seen).finally(() => this.inflight.delete(accountId));
       this.inflight.set(accountId, pending);
     }
     return pending;
   }
 
-  private async refreshExclusive(accountId: string): Promise<AccountAccess> {
+  private async refreshExclusive(accountId: string, seen?: string): Promise<AccountAccess> {
     const before = await this.accounts.findByIdUnscoped(accountId);
     if (!before) throw new AccountUnavailableError(accountId, 'missing', 'Account not found.');
-    const claim = await this.waitForLease(accountId, before.refreshTokenEnc);
+    const claim = await this.waitForLease(accountId, seen ?? before.refreshTokenEnc);
     if (claim === 'refreshed-elsewhere') return this.getAccessWithoutRefresh(accountId);
 
     const refreshToken = this.vault.decrypt(claim.refreshTokenEnc);
