@@ -86,35 +86,38 @@ const LOG_COLUMNS: [string, string, (e: RequestLogEntry) => unknown][] = [
   ['end_user', 'text', (e) => e.endUser ?? null],
 ];
 
-const INSERT_LOGS = `
-  WITH batch AS (
-    SELECT * FROM unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
-             AS r(${LOG_COLUMNS.map(([name]) => name).join(', ')})
-  ), owners AS (
+const LOG_COLUMN_NAMES = LOG_COLUMNS.map(([name]) => name).join(', ');
+
+/** The insert of a batch whose rows the query `source` yields (LOG_COLUMNS, in order). */
+function insertLogs(source: string): string {
+  return `
+  WITH batch AS (${source}), owners AS (
     -- One lock per owner instead of a foreign-key check per row: a user being deleted either
     -- waits for this batch (and its trigger then deletes these rows too) or is gone by now, and
     -- the rows are skipped.
     SELECT u.id FROM dashboard_users u WHERE u.id IN (SELECT DISTINCT owner_user_id FROM batch) FOR KEY SHARE
   ), stored AS (
-    INSERT INTO request_logs (${LOG_COLUMNS.map(([name]) => name).join(', ')})
+    INSERT INTO request_logs (${LOG_COLUMN_NAMES})
     SELECT * FROM batch r WHERE r.owner_user_id IN (SELECT id FROM owners)
     ON CONFLICT (id) DO NOTHING
     RETURNING id
   )
   SELECT b.id FROM batch b WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.id = b.id)`;
+}
+
+/** The batch as one array literal per column (logColumns), for the embedded database. */
+const INSERT_LOGS = insertLogs(
+  `SELECT * FROM unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS r(${LOG_COLUMN_NAMES})`,
+);
 
 // On an external Postgres the batch arrives by COPY into a temporary table of the session, and the
-// same statement then reads it from there: Postgres parses COPY's text rows at about a third of
-// the cost of 22 array literals (bench/BASELINE.md). The embedded database (PGlite) does not speak
+// same statement then reads it from there: Postgres parses COPY's text rows at about half the
+// cost of 22 array literals (bench/BASELINE.md). The embedded database (PGlite) does not speak
 // COPY's sub-protocol, so it keeps the arrays.
 const INCOMING = 'request_logs_incoming';
-const LOG_COLUMN_NAMES = LOG_COLUMNS.map(([name]) => name).join(', ');
 const CREATE_INCOMING = `CREATE TEMP TABLE IF NOT EXISTS ${INCOMING} (LIKE request_logs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
 const COPY_INCOMING = `COPY ${INCOMING} (${LOG_COLUMN_NAMES}) FROM STDIN`;
-const INSERT_INCOMING = INSERT_LOGS.replace(
-  /WITH batch AS \([\s\S]*?\), owners AS/,
-  `WITH batch AS (SELECT ${LOG_COLUMN_NAMES} FROM ${INCOMING}), owners AS`,
-);
+const INSERT_INCOMING = insertLogs(`SELECT ${LOG_COLUMN_NAMES} FROM ${INCOMING}`);
 
 /** COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped. */
 function copyText(value: unknown): string {

@@ -46,6 +46,11 @@ export function turnBindingKey(ownerUserId: string, turnState: string): string {
 function isTurnKey(key: string): boolean {
   return key.charCodeAt(0) === 1;
 }
+
+/** A hard binding's key in the shared store: `t:` for turn states, `h:` for the others. */
+function sharedKey(key: string, stored: string): string {
+  return `${isTurnKey(key) ? 't' : 'h'}:${stored}`;
+}
 const NEAR_LIMIT_PERCENT = 90;
 const UNKNOWN_USED_PERCENT = 50;
 
@@ -305,14 +310,10 @@ export class AccountSelector {
     let entries: [string, string, number][] | null = null;
     for (const key of hardKeys) {
       const stored = stickyKey(key);
-      const turn = isTurnKey(key);
-      const bindings = turn ? this.turns : this.hard;
+      const bindings = this.bindingsFor(key);
       if (bindings.get(stored, now) !== accountId) {
-        (entries ??= []).push(
-          turn
-            ? [`t:${stored}`, accountId, 2 * TURN_STICKY_MIN_MS]
-            : [`h:${stored}`, accountId, 2 * HARD_STICKY_MIN_MS],
-        );
+        const lifetime = bindings === this.turns ? TURN_STICKY_MIN_MS : HARD_STICKY_MIN_MS;
+        (entries ??= []).push([sharedKey(key, stored), accountId, 2 * lifetime]);
       }
       bindings.set(stored, accountId, now);
     }
@@ -336,8 +337,7 @@ export class AccountSelector {
     const missing: string[] = [];
     for (const key of hardKeys) {
       const stored = stickyKey(key);
-      const turn = isTurnKey(key);
-      if ((turn ? this.turns : this.hard).get(stored, now) === undefined) missing.push(`${turn ? 't' : 'h'}:${stored}`);
+      if (this.bindingsFor(key).get(stored, now) === undefined) missing.push(sharedKey(key, stored));
     }
     if (softKey) {
       const stored = stickyKey(softKey);
