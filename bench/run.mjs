@@ -290,6 +290,36 @@ function rssMb(pid) {
   }
 }
 
+/** Whole-machine CPU ticks from /proc/stat: [busy, idle (idle + iowait)]. */
+function machineTicks() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + (f[4] ?? 0);
+  return [f.reduce((a, b) => a + b, 0) - idle, idle];
+}
+
+/** CPU ticks of every PostgreSQL process (the request log's writes run there, on the same cores). */
+function postgresTicks() {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (entry.charCodeAt(0) > 57) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return total;
+}
+
+/** What the whole machine did around a slice: busy and idle ticks, Postgres, the load process. */
+function machineSample(loadPid) {
+  const [busy, idle] = machineTicks();
+  const load = cpuTicks(loadPid);
+  return { busy, idle, postgres: postgresTicks(), load: load[0] + load[1] };
+}
+
 const rssMbOf = (pids) => pids.reduce((a, pid) => a + rssMb(pid), 0);
 
 /** Direct children of a process (nginx's workers), from /proc. */
@@ -437,6 +467,8 @@ function runLoad(target, config) {
     const groups = [target.pids, [target.upstreamPid]];
     let startTicks = null;
     let endTicks = null;
+    let startMachine = null;
+    let endMachine = null;
     let peakRss = 0;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMbOf(target.pids));
@@ -444,9 +476,11 @@ function runLoad(target, config) {
     child.on('message', (msg) => {
       if (msg.type === 'measuring') {
         startTicks = groups.map(cpuTicksOf);
+        startMachine = machineSample(child.pid);
         peakRss = Math.max(peakRss, rssMbOf(target.pids));
       } else if (msg.type === 'measured') {
         endTicks = groups.map(cpuTicksOf);
+        endMachine = machineSample(child.pid);
         peakRss = Math.max(peakRss, rssMbOf(target.pids));
       } else if (msg.type === 'result') {
         clearInterval(sampler);
@@ -456,6 +490,10 @@ function runLoad(target, config) {
           targetTicks: endTicks[0][0] + endTicks[0][1] - startTicks[0][0] - startTicks[0][1],
           targetSysTicks: endTicks[0][1] - startTicks[0][1],
           upstreamTicks: endTicks[1][0] + endTicks[1][1] - startTicks[1][0] - startTicks[1][1],
+          postgresTicks: endMachine.postgres - startMachine.postgres,
+          loadTicks: endMachine.load - startMachine.load,
+          machineBusyTicks: endMachine.busy - startMachine.busy,
+          machineIdleTicks: endMachine.idle - startMachine.idle,
           rssMb: peakRss,
         });
       } else if (msg.type === 'error') {
@@ -515,6 +553,41 @@ function table(rows) {
     times(r.cpuRatioNginx, 1),
     String(r.bad),
   ]);
+  return layout(head, body);
+}
+
+/**
+ * Where the two cores' time went per request, for the rows measured at full load: the target, the
+ * fake upstream, PostgreSQL (the request log), the load generator, the rest, and the idle share.
+ * A target that spends more elsewhere (Postgres) or leaves cores idle loses req/s beyond its own CPU.
+ */
+function machineTable(rows) {
+  const head = [
+    'scenario',
+    'target',
+    'conns',
+    'target',
+    'upstream',
+    'postgres',
+    'load gen',
+    'other',
+    'machine',
+    'idle',
+  ];
+  const body = rows
+    .filter((r) => r.machineCpuMsPerReq !== undefined && r.connections > 1)
+    .map((r) => [
+      r.scenario,
+      r.target,
+      String(r.connections),
+      fmt(r.cpuMsPerReq, 3),
+      fmt(r.upstreamCpuMsPerReq, 3),
+      fmt(r.postgresCpuMsPerReq, 3),
+      fmt(r.loadCpuMsPerReq, 3),
+      fmt(r.machineCpuMsPerReq - r.cpuMsPerReq - r.upstreamCpuMsPerReq - r.postgresCpuMsPerReq - r.loadCpuMsPerReq, 3),
+      fmt(r.machineCpuMsPerReq, 3),
+      `${fmt(r.idleShare * 100, 0)} %`,
+    ]);
   return layout(head, body);
 }
 
@@ -747,6 +820,10 @@ async function main() {
       cpuMsPerReq: ((sum('targetTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
       sysCpuMsPerReq: ((sum('targetSysTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
       upstreamCpuMsPerReq: ((sum('upstreamTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
+      postgresCpuMsPerReq: ((sum('postgresTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
+      loadCpuMsPerReq: ((sum('loadTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
+      machineCpuMsPerReq: ((sum('machineBusyTicks') / CLK_TCK) * 1000) / Math.max(1, ok),
+      idleShare: sum('machineIdleTicks') / Math.max(1, sum('machineIdleTicks') + sum('machineBusyTicks')),
       rssMb: Math.max(...slices.map((r) => r.rssMb)),
       bytesPerResponse: (sum('mbReceived') * 1e6) / Math.max(1, ok),
     };
@@ -911,6 +988,11 @@ async function main() {
   if (!nginxVersionLine) out.push('nginx: not on PATH, not measured (Debian: apt-get install nginx-light).');
   out.push('');
   out.push(table(rows));
+  out.push('');
+  out.push(
+    'CPU ms per request across the machine at full load (busy time of all processes; idle: share of both cores):',
+  );
+  out.push(machineTable(rows));
   out.push('');
   out.push('codex-lb figures as ratios (codex-lb / reference; req/s: higher is better, the rest: lower is better):');
   out.push(ratioTable(rows));
