@@ -9,13 +9,15 @@
 // - Otherwise: weighted random by remaining quota of both windows, which spreads load.
 //
 // Whether an account can serve is the accounts module's rule (account-state.ts `usability`).
-// Sticky keys come from the client, so both maps are bounded in entries, and a key longer than
-// STICKY_KEY_MAX_CHARS is stored as its SHA-256 (128 bits, base64url): an entry costs at most
-// ~100 bytes of key whatever the client sends. The usual keys (owner id + a response id, a
-// session uuid or a short cache key) fit and cost no hashing.
+// Sticky keys come from the client, so every map is bounded in entries. Conversation bindings
+// are held as keyed 64-bit hashes off the heap (binding-table.ts), whatever a key's length; a
+// prompt cache key, and a key written to the shared store, longer than STICKY_KEY_MAX_CHARS is
+// stored as its SHA-256 (128 bits, base64url). The usual keys (owner id + a response id, a
+// session uuid or a short cache key) fit and cost no hashing there.
 import { hash } from 'node:crypto';
 import { usability } from '../../accounts/account-state';
 import type { PooledAccount } from './account-pool';
+import { GenerationalMap } from './binding-table';
 
 export const SOFT_STICKY_TTL_MS = 30 * 60_000;
 /** A conversation binding lasts at least this long after its last request, at most twice that. */
@@ -130,47 +132,6 @@ export class StickyMap {
   }
 }
 
-/**
- * Conversation bindings (session, turn state, and every response id, so one new entry per
- * response): two generations of plain key-to-account-id maps instead of an expiry object per
- * entry, so an entry costs the map's slot and its key and nothing more for the collector to
- * trace. An entry lives between `generationMs` and twice that after it was last set; the
- * generations also turn over early when the newer one holds half of `maxEntries`.
- */
-export class GenerationalMap {
-  private current = new Map<string, string>();
-  private previous = new Map<string, string>();
-  private turnedAt: number;
-
-  constructor(
-    private readonly generationMs: number,
-    private readonly maxEntries = HARD_STICKY_MAX_ENTRIES,
-    now = Date.now(),
-  ) {
-    this.turnedAt = now;
-  }
-
-  get size(): number {
-    return this.current.size + this.previous.size;
-  }
-
-  get(key: string, now = Date.now()): string | undefined {
-    if (now - this.turnedAt >= this.generationMs) this.turn(now);
-    return this.current.get(key) ?? this.previous.get(key);
-  }
-
-  set(key: string, accountId: string, now = Date.now()): void {
-    if (now - this.turnedAt >= this.generationMs || this.current.size >= this.maxEntries / 2) this.turn(now);
-    this.current.set(key, accountId);
-  }
-
-  private turn(now: number): void {
-    this.previous = now - this.turnedAt >= 2 * this.generationMs ? new Map() : this.current;
-    this.current = new Map();
-    this.turnedAt = now;
-  }
-}
-
 export interface SelectInput {
   candidates: PooledAccount[];
   hardKeys: string[];
@@ -201,7 +162,7 @@ export class AccountSelector {
   shared: SharedBindings | null = null;
 
   constructor(limits: { hardMaxEntries?: number; softMaxEntries?: number; turnMaxEntries?: number } = {}) {
-    this.hard = new GenerationalMap(HARD_STICKY_MIN_MS, limits.hardMaxEntries);
+    this.hard = new GenerationalMap(HARD_STICKY_MIN_MS, limits.hardMaxEntries ?? HARD_STICKY_MAX_ENTRIES);
     this.turns = new GenerationalMap(TURN_STICKY_MIN_MS, limits.turnMaxEntries ?? TURN_STICKY_MAX_ENTRIES);
     this.soft = new StickyMap(SOFT_STICKY_TTL_MS, limits.softMaxEntries);
   }
@@ -224,7 +185,7 @@ export class AccountSelector {
       };
     }
     for (const key of input.hardKeys) {
-      const id = this.bindingsFor(key).get(stickyKey(key), now);
+      const id = this.bindingsFor(key).get(key, now);
       if (!id) continue;
       const account = candidates.find((a) => a.id === id);
       if (account && isUsable(account, now) && !input.exclude.has(id)) return { account, sticky: 'hard' };
@@ -296,7 +257,7 @@ export class AccountSelector {
   /** Remembers where a conversation and a prompt cache key went. */
   remember(accountId: string, hardKeys: string[], softKey: string | null): void {
     if (this.shared) return this.rememberShared(this.shared, accountId, hardKeys, softKey);
-    for (const key of hardKeys) this.bindingsFor(key).set(stickyKey(key), accountId);
+    for (const key of hardKeys) this.bindingsFor(key).set(key, accountId);
     if (softKey) this.soft.set(stickyKey(softKey), accountId);
   }
 
@@ -309,13 +270,12 @@ export class AccountSelector {
     const now = Date.now();
     let entries: [string, string, number][] | null = null;
     for (const key of hardKeys) {
-      const stored = stickyKey(key);
       const bindings = this.bindingsFor(key);
-      if (bindings.get(stored, now) !== accountId) {
+      if (bindings.get(key, now) !== accountId) {
         const lifetime = bindings === this.turns ? TURN_STICKY_MIN_MS : HARD_STICKY_MIN_MS;
-        (entries ??= []).push([sharedKey(key, stored), accountId, 2 * lifetime]);
+        (entries ??= []).push([sharedKey(key, stickyKey(key)), accountId, 2 * lifetime]);
       }
-      bindings.set(stored, accountId, now);
+      bindings.set(key, accountId, now);
     }
     if (softKey) {
       const stored = stickyKey(softKey);
@@ -334,23 +294,29 @@ export class AccountSelector {
     const shared = this.shared;
     if (!shared) return null;
     const now = Date.now();
+    // The shared store's keys, and the local key each one fills in (soft keys are stored forms).
     const missing: string[] = [];
+    const local: string[] = [];
     for (const key of hardKeys) {
-      const stored = stickyKey(key);
-      if (this.bindingsFor(key).get(stored, now) === undefined) missing.push(sharedKey(key, stored));
+      if (this.bindingsFor(key).get(key, now) === undefined) {
+        missing.push(sharedKey(key, stickyKey(key)));
+        local.push(key);
+      }
     }
     if (softKey) {
       const stored = stickyKey(softKey);
-      if (this.soft.get(stored, now) === undefined) missing.push(`s:${stored}`);
+      if (this.soft.get(stored, now) === undefined) {
+        missing.push(`s:${stored}`);
+        local.push(stored);
+      }
     }
     if (missing.length === 0) return null;
     return shared.load(missing).then((ids) => {
       ids.forEach((id, index) => {
         if (!id) return;
-        const key = missing[index];
-        if (key.startsWith('h:')) this.hard.set(key.slice(2), id, now);
-        else if (key.startsWith('t:')) this.turns.set(key.slice(2), id, now);
-        else this.soft.set(key.slice(2), id, now);
+        const key = local[index];
+        if (missing[index].startsWith('s:')) this.soft.set(key, id, now);
+        else this.bindingsFor(key).set(key, id, now);
       });
     });
   }

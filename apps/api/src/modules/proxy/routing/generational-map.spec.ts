@@ -1,4 +1,4 @@
-import { GenerationalMap } from './account-selector';
+import { GenerationalMap } from './binding-table';
 
 describe('GenerationalMap', () => {
   const HOUR = 3600_000;
@@ -35,5 +35,37 @@ describe('GenerationalMap', () => {
     expect(map.get('k999', 1)).toBe('acc');
     expect(map.get('k949', 1)).toBe('acc');
     expect(map.get('k0', 1)).toBeUndefined();
+  });
+});
+
+describe('GenerationalMap: keys held as keyed hashes', () => {
+  const HOUR = 3600_000;
+
+  it('tells 50,000 bound keys from 50,000 others, each with its own account', () => {
+    const map = new GenerationalMap(HOUR, 200_000, 0);
+    const accounts = ['acc-a', 'acc-b', 'acc-c'];
+    for (let i = 0; i < 50_000; i++) map.set(`owner-1:resp:resp_${i.toString(16)}`, accounts[i % 3], 1);
+    expect(map.size).toBe(50_000);
+    let wrong = 0;
+    for (let i = 0; i < 50_000; i++) {
+      if (map.get(`owner-1:resp:resp_${i.toString(16)}`, 2) !== accounts[i % 3]) wrong += 1;
+      if (map.get(`owner-2:resp:resp_${i.toString(16)}`, 2) !== undefined) wrong += 1;
+    }
+    expect(wrong).toBe(0);
+  });
+
+  it('tells apart keys that differ in length only, in one code unit, or far into a long key', () => {
+    const map = new GenerationalMap(HOUR, 1000, 0);
+    const long = 't'.repeat(100_000);
+    const keys = ['', 'a', 'a\0', '\0a', 'ab', 'ba', 'é', 'e\u0301', `${long}`, `${long}u`, `${long.slice(1)}u`];
+    keys.forEach((key, i) => map.set(key, `acc-${i}`, 1));
+    keys.forEach((key, i) => expect(map.get(key, 1)).toBe(`acc-${i}`));
+  });
+
+  it('rebinds a key in place without growing', () => {
+    const map = new GenerationalMap(HOUR, 1000, 0);
+    for (let i = 0; i < 10; i++) map.set('owner-1:session:s1', `acc-${i}`, 1);
+    expect(map.size).toBe(1);
+    expect(map.get('owner-1:session:s1', 1)).toBe('acc-9');
   });
 });

@@ -1,0 +1,226 @@
+// Conversation bindings held off the JavaScript heap. A binding maps a client-chosen key (an owner
+// id and a response id, a session id or a turn state) to an account; one is made per response,
+// so a busy gateway holds hundreds of thousands. As Map entries each cost its key string, the
+// map's slot and the collector's time tracing them on every full collection (~60 MB at the
+// bounds, bench/BASELINE.md); here an entry is a 16-byte slot of a typed array: the key's 64-bit
+// keyed hash and the account's index.
+//
+// The hash is HalfSipHash-1-3 with a key drawn at start, over the key's UTF-16 code units: a
+// client cannot choose keys that collide without knowing it. Two keys that still collide by
+// chance (about one in 2^64 per lookup and entry) share a binding; the selector then finds the
+// bound account outside the caller's candidates and answers as for a removed account, so a
+// collision can never route a request to an account its key may not use.
+import { randomBytes } from 'node:crypto';
+
+const SEED = randomBytes(8);
+const K0 = SEED.readInt32LE(0);
+const K1 = SEED.readInt32LE(4);
+
+/** The two 32-bit halves of the last hash (module-level, so hashing allocates nothing). */
+let h0 = 0;
+let h1 = 0;
+
+function rotl(x: number, b: number): number {
+  return (x << b) | (x >>> (32 - b));
+}
+
+/** HalfSipHash-1-3 of `key`'s code units (two per message word), 64-bit output into h0, h1. */
+function hashKey(key: string): void {
+  let v0 = K0;
+  let v1 = K1 ^ 0xee;
+  let v2 = 0x6c796765 ^ K0;
+  let v3 = 0x74656462 ^ K1;
+  const n = key.length;
+  const pairs = n & ~1;
+  for (let i = 0; i < pairs; i += 2) {
+    const m = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+    v3 ^= m;
+    // One compression round.
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
+    v0 ^= m;
+  }
+  // The last block: an odd code unit, if any, and the length.
+  const last = (n & 1 ? key.charCodeAt(n - 1) : 0) | ((n & 0xff) << 24);
+  v3 ^= last;
+  for (let r = 0; r < 1; r++) {
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
+  }
+  v0 ^= last;
+  v2 ^= 0xee;
+  for (let r = 0; r < 3; r++) {
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
+  }
+  h0 = v1 ^ v3;
+  v1 ^= 0xdd;
+  for (let r = 0; r < 3; r++) {
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
+  }
+  h1 = v1 ^ v3;
+}
+
+/**
+ * An open-addressing table (linear probing) from a 64-bit key hash to a positive integer, for at
+ * most `limit` entries, at most half full. No deletion: generations are cleared whole.
+ */
+class HashSlots {
+  private readonly mask: number;
+  /** Per slot: the hash's halves and the value (0: empty), side by side in one cache line. */
+  private readonly slots: Int32Array;
+  size = 0;
+
+  constructor(readonly limit: number) {
+    let capacity = 16;
+    while (capacity < limit * 2) capacity *= 2;
+    this.mask = capacity - 1;
+    this.slots = new Int32Array(capacity * 4);
+  }
+
+  /** The value stored for the last hash (h0, h1), or 0. */
+  get(): number {
+    const { slots, mask } = this;
+    for (let slot = h0 & mask; ; slot = (slot + 1) & mask) {
+      const at = slot << 2;
+      const value = slots[at + 2];
+      if (value === 0) return 0;
+      if (slots[at] === h0 && slots[at + 1] === h1) return value;
+    }
+  }
+
+  /** Stores `value` (> 0) for the last hash; false when the table is at its limit and it is new. */
+  set(value: number): boolean {
+    const { slots, mask } = this;
+    for (let slot = h0 & mask; ; slot = (slot + 1) & mask) {
+      const at = slot << 2;
+      if (slots[at + 2] === 0) {
+        if (this.size >= this.limit) return false;
+        slots[at] = h0;
+        slots[at + 1] = h1;
+        slots[at + 2] = value;
+        this.size += 1;
+        return true;
+      }
+      if (slots[at] === h0 && slots[at + 1] === h1) {
+        slots[at + 2] = value;
+        return true;
+      }
+    }
+  }
+
+  clear(): void {
+    if (this.size === 0) return;
+    this.slots.fill(0);
+    this.size = 0;
+  }
+}
+
+/**
+ * Conversation bindings (session, turn state, and every response id, so one new entry per
+ * response): two generations of key-to-account tables. An entry lives between `generationMs`
+ * and twice that after it was last set; the generations also turn over early when the newer one
+ * holds half of `maxEntries`, so at most `maxEntries` are held and the oldest go first.
+ */
+export class GenerationalMap {
+  private current: HashSlots;
+  private previous: HashSlots;
+  private turnedAt: number;
+  /** Account ids by index - 1 (a few per gateway: the accounts that served a conversation). */
+  private accountIds: string[] = [];
+  private accountIndex = new Map<string, number>();
+
+  constructor(
+    private readonly generationMs: number,
+    maxEntries: number,
+    now = Date.now(),
+  ) {
+    const perGeneration = Math.max(1, Math.floor(maxEntries / 2));
+    this.current = new HashSlots(perGeneration);
+    this.previous = new HashSlots(perGeneration);
+    this.turnedAt = now;
+  }
+
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
+  get(key: string, now = Date.now()): string | undefined {
+    if (now - this.turnedAt >= this.generationMs) this.turn(now);
+    hashKey(key);
+    const value = this.current.get() || this.previous.get();
+    return value === 0 ? undefined : this.accountIds[value - 1];
+  }
+
+  set(key: string, accountId: string, now = Date.now()): void {
+    if (now - this.turnedAt >= this.generationMs) this.turn(now);
+    const value = this.indexOf(accountId);
+    hashKey(key);
+    if (!this.current.set(value)) {
+      this.turn(now);
+      this.current.set(value);
+    }
+  }
+
+  private indexOf(accountId: string): number {
+    let value = this.accountIndex.get(accountId);
+    if (value === undefined) {
+      // Account ids are few (accounts that served since the last turn-over); should removed
+      // accounts ever pile up, the tables start over rather than the index growing for good.
+      if (this.accountIds.length >= 0xffff) this.reset();
+      this.accountIds.push(accountId);
+      value = this.accountIds.length;
+      this.accountIndex.set(accountId, value);
+    }
+    return value;
+  }
+
+  private reset(): void {
+    this.current.clear();
+    this.previous.clear();
+    this.accountIds = [];
+    this.accountIndex = new Map();
+  }
+
+  private turn(now: number): void {
+    const older = this.previous;
+    older.clear();
+    if (now - this.turnedAt >= 2 * this.generationMs) this.current.clear();
+    this.previous = this.current;
+    this.current = older;
+    this.turnedAt = now;
+  }
+}
