@@ -1,7 +1,7 @@
 // The byte scanner held to JSON.parse on generated inputs, valid and not: it accepts exactly the
 // bodies JSON.parse turns into an object, and reads the same members from them.
 import fc from 'fast-check';
-import { BadJsonError, findString, findValue, JsonMembers, type ScanLimits } from './json-members';
+import { BadJsonError, findString, findValue, JsonMembers, numberValueAt, type ScanLimits } from './json-members';
 
 type Json = Record<string, unknown>;
 
@@ -177,6 +177,31 @@ describe('JsonMembers.scan against JSON.parse (generated)', () => {
         // The first occurrence is found (no duplicates from JSON.stringify).
         expect(findValue(buf, 0, name)).toEqual(has ? object[key] : undefined);
         expect(findString(buf, 0, name)).toBe(has && typeof object[key] === 'string' ? object[key] : null);
+      }),
+      RUNS,
+    );
+  });
+
+  // Like the other single-member reads, for the upstream's events: it reads valid JSON exactly as
+  // JSON.parse does (an event JSON.parse refuses is not the subject here).
+  it('reads numbers from their bytes as JSON.parse reads them, in every valid form', () => {
+    const texts = fc.oneof(
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }).map(String),
+      fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String),
+      fc.double().map((n) => JSON.stringify(n)),
+      fc.stringMatching(/^-?[0-9]{1,20}(\.[0-9]{0,4})?([eE][-+]?[0-9]{0,3})?$/),
+      fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v)),
+    );
+    fc.assert(
+      fc.property(texts, fc.constantFrom(',', '}', ']', ' '), (text, after) => {
+        const buf = Buffer.from(`{"n":${text}${after}${after === ',' ? '"m":1}' : after === ' ' ? '}' : ''}`);
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          return;
+        }
+        expect(numberValueAt(buf, 5)).toBe(typeof value === 'number' && Number.isFinite(value) ? value : null);
       }),
       RUNS,
     );

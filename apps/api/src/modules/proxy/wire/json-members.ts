@@ -579,6 +579,31 @@ export function valueAt(buf: Buffer, start: number): unknown {
   return start === -1 ? undefined : parse(buf, start, upstreamValueEnd(buf, start));
 }
 
+/**
+ * The number at `start` (from findMemberStarts); null for -1 or a value that is not a finite
+ * number. A plain integer of up to 15 digits is read from its bytes; any other form is parsed.
+ */
+export function numberValueAt(buf: Buffer, start: number): number | null {
+  if (start === -1) return null;
+  let value = 0;
+  let i = start;
+  for (; i < buf.length && i - start < 15; i++) {
+    const byte = buf[i];
+    if (byte < 0x30 || byte > 0x39) break;
+    value = value * 10 + (byte - 0x30);
+  }
+  const next = buf[i];
+  if (
+    i > start &&
+    (next === COMMA || next === CLOSE_BRACE || next === CLOSE_BRACKET || isSpace(next)) &&
+    (buf[start] !== 0x30 || i - start === 1)
+  ) {
+    return value;
+  }
+  const parsed = valueAt(buf, start);
+  return typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : null;
+}
+
 /** The text of the string value at `start` (from findMemberStarts); null for -1 or a non-string. */
 export function stringValueAt(buf: Buffer, start: number): string | null {
   return start === -1 || buf[start] !== QUOTE ? null : stringAt(buf, start, upstreamValueEnd(buf, start));

@@ -165,6 +165,37 @@ describe('SseObserver', () => {
     ).toEqual({ inputTokens: null, cachedInputTokens: null, outputTokens: 7, reasoningTokens: null });
   });
 
+  it('reads token counts from the bytes as a parse would, whatever their form', () => {
+    const shapes: unknown[] = [
+      { input_tokens: 0, output_tokens: 123456789012345, total_tokens: 1 },
+      { input_tokens: 1e21, output_tokens: 1.5, input_tokens_details: { cached_tokens: 2e3 } },
+      { input_tokens: -4, output_tokens: null, output_tokens_details: { reasoning_tokens: '7' } },
+      { input_tokens_details: 5, output_tokens_details: [1], input_tokens: 'x' },
+      { input_tokens_details: { other: { cached_tokens: 1 }, cached_tokens: 9 }, output_tokens: 0.0 },
+      {},
+      [],
+      'usage',
+      null,
+    ];
+    for (const usage of shapes) {
+      const seen = observeEveryWay([{ type: 'response.completed', response: response({ usage }) }]);
+      expect(seen.usage).toEqual(usageFrom(usage));
+    }
+    // Spaces and tabs inside the usage object, as JSON allows (a line break would end the SSE line).
+    const spaced = Buffer.from(
+      'data: {"type":"response.completed","response":{"id":"r1","usage": { "input_tokens" : 12 ,' +
+        ' "input_tokens_details" :{ "cached_tokens":3 } , "output_tokens":\t7 ,"output_tokens_details":{"reasoning_tokens" : 2}} }}\n\n',
+    );
+    const fast = new SseObserver(false);
+    const slow = new SseObserver(true);
+    for (const observer of [fast, slow]) {
+      observer.push(spaced);
+      observer.end();
+    }
+    expect(fast.usage).toEqual({ inputTokens: 12, cachedInputTokens: 3, outputTokens: 7, reasoningTokens: 2 });
+    expect(slow.usage).toEqual(fast.usage);
+  });
+
   it('keeps the completed response object for non-stream clients', () => {
     const observer = new SseObserver(true);
     const completed = response({ status: 'completed', usage: USAGE, output: [{ type: 'message' }] });

@@ -2,7 +2,7 @@
 // boundaries incrementally and parses only the few events the gateway needs (the response id,
 // usage on the terminal event, rate-limit windows). Deltas are skipped by their event name.
 import type { QuotaSnapshot, QuotaWindow } from '../../accounts/quota';
-import { findMemberStart, findMemberStarts, stringValueAt, valueAt } from './json-members';
+import { findMemberStart, findMemberStarts, numberValueAt, stringValueAt, valueAt } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 
 export interface ObservedUsage {
@@ -75,6 +75,16 @@ const [RESPONSE, ID, MODEL, USAGE, STATUS, INCOMPLETE_DETAILS] = [
 /** What the terminal event's response is read for, in one walk (see onTerminalBytes). */
 const TERMINAL_MEMBERS = [USAGE, ID, MODEL, STATUS, INCOMPLETE_DETAILS];
 const TERMINAL_STARTS = new Int32Array(TERMINAL_MEMBERS.length);
+const [INPUT_TOKENS, INPUT_DETAILS, OUTPUT_TOKENS, OUTPUT_DETAILS, CACHED_TOKENS, REASONING_TOKENS] = [
+  'input_tokens',
+  'input_tokens_details',
+  'output_tokens',
+  'output_tokens_details',
+  'cached_tokens',
+  'reasoning_tokens',
+].map((name) => Buffer.from(name));
+const USAGE_MEMBERS = [INPUT_TOKENS, INPUT_DETAILS, OUTPUT_TOKENS, OUTPUT_DETAILS];
+const USAGE_STARTS = new Int32Array(USAGE_MEMBERS.length);
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -91,6 +101,29 @@ export function usageFrom(raw: unknown): ObservedUsage | null {
     outputTokens: num(u.output_tokens),
     reasoningTokens: num(outputDetails.reasoning_tokens),
   };
+}
+
+/**
+ * usageFrom for the usage value at `start` in the terminal event's bytes (-1: absent), read
+ * without building it: the token counts are read where they stand.
+ */
+function usageAt(buf: Buffer, start: number): ObservedUsage | null {
+  if (start === -1) return null;
+  if (buf[start] !== 0x7b) return usageFrom(valueAt(buf, start));
+  const starts = USAGE_STARTS;
+  findMemberStarts(buf, start, USAGE_MEMBERS, starts);
+  return {
+    inputTokens: numberValueAt(buf, starts[0]),
+    cachedInputTokens: detailAt(buf, starts[1], CACHED_TOKENS),
+    outputTokens: numberValueAt(buf, starts[2]),
+    reasoningTokens: detailAt(buf, starts[3], REASONING_TOKENS),
+  };
+}
+
+/** A count inside a details object (absent, or not an object: null). */
+function detailAt(buf: Buffer, start: number, name: Buffer): number | null {
+  if (start === -1 || buf[start] !== 0x7b) return null;
+  return numberValueAt(buf, findMemberStart(buf, start, name));
 }
 
 function windowFrom(raw: unknown): QuotaWindow | null {
@@ -213,7 +246,7 @@ export class SseObserver {
    */
   private onTerminalBytes(name: string, data: Buffer): boolean {
     if (name === 'response.failed') return false;
-    let usage: unknown;
+    let usage: ObservedUsage | null;
     let id: string | null = null;
     let model: string | null = null;
     let status: string | null = null;
@@ -223,7 +256,7 @@ export class SseObserver {
       if (at === -1 || data[at] !== 0x7b) return false;
       const starts = TERMINAL_STARTS;
       findMemberStarts(data, at, TERMINAL_MEMBERS, starts);
-      usage = valueAt(data, starts[0]);
+      usage = usageAt(data, starts[0]);
       id = stringValueAt(data, starts[1]);
       model = stringValueAt(data, starts[2]);
       if (name === 'response.done') status = stringValueAt(data, starts[3]);
@@ -241,7 +274,7 @@ export class SseObserver {
   private onTerminal(
     type: string,
     terminal: TerminalStatus,
-    usage: unknown,
+    usage: ObservedUsage | null,
     id: string | null,
     model: string | null,
     incompleteReason: string | null,
@@ -250,7 +283,7 @@ export class SseObserver {
     if (this.terminal !== null) return;
     this.terminal = terminal;
     this.terminalEvent = type;
-    this.usage = usageFrom(usage) ?? this.usage;
+    this.usage = usage ?? this.usage;
     this.responseId = id ?? this.responseId;
     this.model = model ?? this.model;
     if (terminal === 'incomplete') this.incompleteReason = incompleteReason;
@@ -286,7 +319,7 @@ export class SseObserver {
         this.onTerminal(
           type,
           terminal,
-          response?.usage,
+          usageFrom(response?.usage),
           typeof response?.id === 'string' ? response.id : null,
           typeof response?.model === 'string' ? response.model : null,
           incompleteReasonOf(response?.incomplete_details),
