@@ -21,7 +21,6 @@ import { configurePasswordHashing } from './common/passwords';
 import { boundedJsonParser } from './common/json-body-parser';
 import { answerFrameworkError } from './common/http-exception.filter';
 import { installRequestContext } from './common/request-context';
-import { IdleMemory } from './common/idle-memory';
 import { ProxyHttp } from './modules/proxy/proxy-http';
 import { ProxyService } from './modules/proxy/proxy.service';
 import { ProxyWebSockets } from './modules/proxy/websocket/proxy-websockets';
@@ -99,21 +98,13 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     // is Fastify's. The proxy is bound once Nest has built it, before the server listens.
     let proxyFront: ProxyHttp | null = null;
     let proxySockets: ProxyWebSockets | null = null;
-    let proxyService: ProxyService | null = null;
-    // A burst's heap goes back to the system once the gateway is idle (common/idle-memory.ts).
-    const idleMemory = new IdleMemory(() => ({
-      started: proxyService?.started ?? 0,
-      inFlight: proxyService?.inFlight ?? 0,
-    }));
     const adapter = new FastifyAdapter({
       serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
         const server = createServer((req, res) => {
-          idleMemory.requests += 1;
           if (!proxyFront?.dispatch(req, res)) handler(req, res);
         });
         // Responses over WebSocket (modules/proxy/websocket/): the only upgrades the server takes.
         server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-          idleMemory.requests += 1;
           if (proxySockets) proxySockets.upgrade(req, socket, head);
           else socket.destroy();
         });
@@ -140,7 +131,6 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     );
     proxyFront = app.get(ProxyHttp, { strict: false });
     proxySockets = app.get(ProxyWebSockets, { strict: false });
-    proxyService = app.get(ProxyService, { strict: false });
     await app.register(fastifyCookie as never);
     await app.register(fastifyMultipart as never, { limits: { fileSize: 256 * 1024, files: 1 } });
     const fastify = app.getHttpAdapter().getInstance();
@@ -152,7 +142,6 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       settings.apiBodyLimitBytes,
     );
     await app.init();
-    idleMemory.start();
 
     return {
       app,
@@ -162,7 +151,6 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
         // Stop accepting connections and let in-flight streams finish (bounded), so their logs
         // and limit settlements are recorded before the writers flush on module shutdown.
         const server = app.getHttpServer();
-        idleMemory.stop();
         proxyFront?.stopAccepting();
         proxySockets?.stopAccepting();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

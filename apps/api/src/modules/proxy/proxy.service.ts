@@ -196,9 +196,6 @@ export class ProxyService {
     return this.live.entries();
   }
 
-  /** Exchanges run so far, WebSocket turns included (idle detection). */
-  started = 0;
-
   /** Exchanges in flight (for health and specs). */
   get inFlight(): number {
     return this.live.size;
@@ -212,7 +209,6 @@ export class ProxyService {
   async run(req: ProxyRequest, adapter: Adapter): Promise<void> {
     const exchange = req.exchange;
     this.live.set(exchange, req.key);
-    this.started += 1;
     let reservation: Reservation | null = null;
     let open: OpenUpstream | null = null;
     let accountId: string | null = null;
