@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { buildFrames, chunkText, type StreamPlan } from '../../../fake-upstream/sse';
-import { ChatTranslator, finishReasonOf } from './chat-translate';
+import { ChatTranslator, chatUsage, finishReasonOf } from './chat-translate';
 
 type Json = Record<string, unknown>;
 
@@ -94,6 +94,32 @@ describe('ChatTranslator', () => {
             expect(translator.completion()).toEqual(reference.completion());
             // What is sent: the same bytes as serializing the object.
             expect(translator.completionJson()).toBe(JSON.stringify(reference.completion()));
+          }
+        }
+      }
+    }
+  });
+
+  it('reads usage and the creation time from the bytes as a parse would, whatever their form', () => {
+    const usages: unknown[] = [
+      { input_tokens: 7, output_tokens: 123456789012345 },
+      { input_tokens: 1.5, output_tokens: 2e3, input_tokens_details: { cached_tokens: 1e21 } },
+      { input_tokens: -3, output_tokens: null, output_tokens_details: { reasoning_tokens: '4' } },
+      { input_tokens_details: [], output_tokens_details: 5, input_tokens: 0, output_tokens: 0 },
+      null,
+      'none',
+    ];
+    for (const usage of usages) {
+      for (const createdAt of [1_700_000_000, 1.5, -2]) {
+        const custom = { ...textPlan, usage, createdAt } as unknown as StreamPlan;
+        for (const stream of [false, true]) {
+          const [fastOut, fast] = translate(buildFrames(custom), stream, 0);
+          const [slowOut, slow] = translate(buildFrames(custom), stream, 0, true);
+          expect(fast.usage).toEqual(slow.usage);
+          expect(fastOut).toBe(slowOut);
+          if (!stream) {
+            expect(fast.completionJson()).toBe(slow.completionJson());
+            expect(JSON.parse(fast.completionJson())).toMatchObject({ usage: chatUsage(fast.usage) });
           }
         }
       }

@@ -2,13 +2,22 @@
 // `chat.completion.chunk` events (or one `chat.completion` object for non-stream clients). The
 // request side is chat-request.ts.
 import type { QuotaSnapshot } from '../../accounts/quota';
-import { findMember, findMemberStart, findMemberStarts, findString, stringValueAt, valueAt } from './json-members';
+import {
+  findMember,
+  findMemberStart,
+  findMemberStarts,
+  findString,
+  numberValueAt,
+  stringValueAt,
+  valueAt,
+} from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
 import {
   failureCode,
   incompleteReasonOf,
   quotaFromRateLimitsEvent,
   terminalOf,
+  usageAt,
   usageFrom,
   type ObservedUsage,
   type TerminalStatus,
@@ -25,6 +34,12 @@ export function chatUsage(usage: ObservedUsage | null): Json | null {
     prompt_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
   };
+}
+
+/** chatUsage as JSON text, written out directly (its counts are finite numbers). */
+function chatUsageJson(usage: ObservedUsage | null): string {
+  if (!usage || usage.inputTokens === null || usage.outputTokens === null) return 'null';
+  return `{"prompt_tokens":${usage.inputTokens},"completion_tokens":${usage.outputTokens},"total_tokens":${usage.inputTokens + usage.outputTokens},"prompt_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},"completion_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}}}`;
 }
 
 interface ToolCallState {
@@ -183,12 +198,8 @@ export class ChatTranslator {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
         findMemberStarts(data, response, CREATED_MEMBERS, STARTS);
-        const created = valueAt(data, STARTS[2]);
-        this.onCreated(
-          stringValueAt(data, STARTS[0]),
-          stringValueAt(data, STARTS[1]),
-          typeof created === 'number' ? created : NaN,
-        );
+        const created = numberValueAt(data, STARTS[2]);
+        this.onCreated(stringValueAt(data, STARTS[0]), stringValueAt(data, STARTS[1]), created ?? NaN);
         return true;
       }
       case 'response.completed':
@@ -202,8 +213,7 @@ export class ChatTranslator {
         // A failure wants its error object whole: the slow path reads it.
         if (terminal === 'failed') return false;
         const details = name === 'response.completed' ? null : valueAt(data, STARTS[1]);
-        const usage = valueAt(data, STARTS[2]);
-        this.out += this.onTerminal(terminal, usageFrom(usage), incompleteReasonOf(details), null);
+        this.out += this.onTerminal(terminal, usageAt(data, STARTS[2]), incompleteReasonOf(details), null);
         return true;
       }
       default:
@@ -248,7 +258,7 @@ export class ChatTranslator {
     this.roleSent = true;
     let out = `${this.chunkHead()}${role}},"finish_reason":"${this.finishReason()}"}]}\n\n`;
     if (this.includeUsage) {
-      out += `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[],"usage":${JSON.stringify(chatUsage(this.usage))}}\n\n`;
+      out += `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[],"usage":${chatUsageJson(this.usage)}}\n\n`;
     }
     return `${out}data: [DONE]\n\n`;
   }
@@ -371,7 +381,7 @@ export class ChatTranslator {
         )}`
       : '';
     const reason = this.finishReason();
-    return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${JSON.stringify(chatUsage(this.usage))}}`;
+    return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${chatUsageJson(this.usage)}}`;
   }
 
   /** The whole answer as one chat.completion object. */

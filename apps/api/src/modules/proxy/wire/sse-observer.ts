@@ -107,7 +107,7 @@ export function usageFrom(raw: unknown): ObservedUsage | null {
  * usageFrom for the usage value at `start` in the terminal event's bytes (-1: absent), read
  * without building it: the token counts are read where they stand.
  */
-function usageAt(buf: Buffer, start: number): ObservedUsage | null {
+export function usageAt(buf: Buffer, start: number): ObservedUsage | null {
   if (start === -1) return null;
   if (buf[start] !== 0x7b) return usageFrom(valueAt(buf, start));
   const starts = USAGE_STARTS;
