@@ -520,6 +520,9 @@ function layout(head, body) {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
+/** The first three cells of a row in every table: scenario, target, connections. */
+const rowLabel = (r) => [r.scenario, r.target, String(r.connections)];
+
 function table(rows) {
   const head = [
     'scenario',
@@ -538,9 +541,7 @@ function table(rows) {
     'errors',
   ];
   const body = rows.map((r) => [
-    r.scenario,
-    r.target,
-    String(r.connections),
+    ...rowLabel(r),
     fmt(r.rps, 0),
     fmt(r.p50Ms, 2),
     fmt(r.p99Ms, 2),
@@ -577,9 +578,7 @@ function machineTable(rows) {
   const body = rows
     .filter((r) => r.machineCpuMsPerReq !== undefined && r.connections > 1)
     .map((r) => [
-      r.scenario,
-      r.target,
-      String(r.connections),
+      ...rowLabel(r),
       fmt(r.cpuMsPerReq, 3),
       fmt(r.upstreamCpuMsPerReq, 3),
       fmt(r.postgresCpuMsPerReq, 3),

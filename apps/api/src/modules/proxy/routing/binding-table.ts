@@ -24,7 +24,11 @@ function rotl(x: number, b: number): number {
   return (x << b) | (x >>> (32 - b));
 }
 
-/** HalfSipHash-1-3 of `key`'s code units (two per message word), 64-bit output into h0, h1. */
+/**
+ * HalfSipHash-1-3 of `key`'s code units (two per message word), 64-bit output into h0, h1. The
+ * SipRound is written once: after each group of rounds the next step is taken (absorb the next
+ * word, the last block with the length, then the two finalisations), in locals throughout.
+ */
 function hashKey(key: string): void {
   let v0 = K0;
   let v1 = K1 ^ 0xee;
@@ -32,26 +36,15 @@ function hashKey(key: string): void {
   let v3 = 0x74656462 ^ K1;
   const n = key.length;
   const pairs = n & ~1;
-  for (let i = 0; i < pairs; i += 2) {
-    const m = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
-    v3 ^= m;
-    // One compression round.
-    v0 = (v0 + v1) | 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
-    v0 ^= m;
-  }
   // The last block: an odd code unit, if any, and the length.
   const last = (n & 1 ? key.charCodeAt(n - 1) : 0) | ((n & 0xff) << 24);
-  v3 ^= last;
-  for (let r = 0; r < 1; r++) {
+  let i = 0;
+  let m = pairs > 0 ? key.charCodeAt(0) | (key.charCodeAt(1) << 16) : last;
+  // 0: message words, 1: the last block, 2: first finalisation, 3: second.
+  let stage = pairs > 0 ? 0 : 1;
+  let rounds = 1;
+  v3 ^= m;
+  for (;;) {
     v0 = (v0 + v1) | 0;
     v1 = rotl(v1, 5) ^ v0;
     v0 = rotl(v0, 16);
@@ -62,36 +55,33 @@ function hashKey(key: string): void {
     v2 = (v2 + v1) | 0;
     v1 = rotl(v1, 13) ^ v2;
     v2 = rotl(v2, 16);
+    if (--rounds > 0) continue;
+    if (stage <= 1) {
+      v0 ^= m;
+      i += 2;
+      if (stage === 0 && i < pairs) {
+        m = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+      } else if (stage === 0) {
+        m = last;
+        stage = 1;
+      } else {
+        v2 ^= 0xee;
+        stage = 2;
+        rounds = 3;
+        continue;
+      }
+      v3 ^= m;
+      rounds = 1;
+    } else if (stage === 2) {
+      h0 = v1 ^ v3;
+      v1 ^= 0xdd;
+      stage = 3;
+      rounds = 3;
+    } else {
+      h1 = v1 ^ v3;
+      return;
+    }
   }
-  v0 ^= last;
-  v2 ^= 0xee;
-  for (let r = 0; r < 3; r++) {
-    v0 = (v0 + v1) | 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
-  }
-  h0 = v1 ^ v3;
-  v1 ^= 0xdd;
-  for (let r = 0; r < 3; r++) {
-    v0 = (v0 + v1) | 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
-  }
-  h1 = v1 ^ v3;
 }
 
 /**
