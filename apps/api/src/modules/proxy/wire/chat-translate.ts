@@ -36,12 +36,6 @@ export function chatUsage(usage: ObservedUsage | null): Json | null {
   };
 }
 
-/** chatUsage as JSON text, written out directly (its counts are finite numbers). */
-function chatUsageJson(usage: ObservedUsage | null): string {
-  if (!usage || usage.inputTokens === null || usage.outputTokens === null) return 'null';
-  return `{"prompt_tokens":${usage.inputTokens},"completion_tokens":${usage.outputTokens},"total_tokens":${usage.inputTokens + usage.outputTokens},"prompt_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},"completion_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}}}`;
-}
-
 interface ToolCallState {
   index: number;
   id: string;
@@ -258,7 +252,7 @@ export class ChatTranslator {
     this.roleSent = true;
     let out = `${this.chunkHead()}${role}},"finish_reason":"${this.finishReason()}"}]}\n\n`;
     if (this.includeUsage) {
-      out += `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[],"usage":${chatUsageJson(this.usage)}}\n\n`;
+      out += `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[],"usage":${JSON.stringify(chatUsage(this.usage))}}\n\n`;
     }
     return `${out}data: [DONE]\n\n`;
   }
@@ -381,7 +375,7 @@ export class ChatTranslator {
         )}`
       : '';
     const reason = this.finishReason();
-    return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${chatUsageJson(this.usage)}}`;
+    return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${JSON.stringify(chatUsage(this.usage))}}`;
   }
 
   /** The whole answer as one chat.completion object. */
