@@ -3,7 +3,7 @@
 // so a busy gateway holds hundreds of thousands. As Map entries each cost its key string, the
 // map's slot and the collector's time tracing them on every full collection (~60 MB at the
 // bounds, bench/BASELINE.md); here an entry is a 16-byte slot of a typed array: the key's 64-bit
-// keyed hash and the account's index.
+// keyed hash and the account's index, in tables that grow with the entries held.
 //
 // The hash is HalfSipHash-1-3 with a key drawn at start, over the key's UTF-16 code units: a
 // client cannot choose keys that collide without knowing it. Two keys that still collide by
@@ -84,19 +84,36 @@ function hashKey(key: string): void {
   }
 }
 
+/** Slots a table starts with (16 KB); it doubles as it fills, up to what its limit needs. */
+const MIN_CAPACITY = 1024;
+
 /**
  * An open-addressing table (linear probing) from a 64-bit key hash to a positive integer, for at
- * most `limit` entries, at most half full. No deletion: generations are cleared whole.
+ * most `limit` entries, at most half full. It grows by doubling, so memory follows the entries
+ * held rather than the limit, and a cleared table starts small again. No deletion: generations
+ * are cleared whole.
  */
 class HashSlots {
-  private readonly mask: number;
+  private mask = 0;
   /** Per slot: the hash's halves and the value (0: empty), side by side in one cache line. */
-  private readonly slots: Int32Array;
+  private slots = new Int32Array(0);
+  /** The capacity that `limit` entries need at most half full. */
+  private readonly maxCapacity: number;
   size = 0;
 
   constructor(readonly limit: number) {
-    let capacity = 16;
+    let capacity = MIN_CAPACITY;
     while (capacity < limit * 2) capacity *= 2;
+    this.maxCapacity = capacity;
+    this.allocate(Math.min(MIN_CAPACITY, capacity));
+  }
+
+  /** Slots allocated (for specs). */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  private allocate(capacity: number): void {
     this.mask = capacity - 1;
     this.slots = new Int32Array(capacity * 4);
   }
@@ -119,6 +136,10 @@ class HashSlots {
       const at = slot << 2;
       if (slots[at + 2] === 0) {
         if (this.size >= this.limit) return false;
+        if ((this.size + 1) * 2 > mask + 1 && mask + 1 < this.maxCapacity) {
+          this.grow();
+          return this.set(value);
+        }
         slots[at] = h0;
         slots[at + 1] = h1;
         slots[at + 2] = value;
@@ -132,9 +153,27 @@ class HashSlots {
     }
   }
 
+  /** Twice the slots, every entry placed again by its stored hash. */
+  private grow(): void {
+    const old = this.slots;
+    this.allocate((this.mask + 1) * 2);
+    const { slots, mask } = this;
+    for (let from = 0; from < old.length; from += 4) {
+      const value = old[from + 2];
+      if (value === 0) continue;
+      let slot = old[from] & mask;
+      while (slots[(slot << 2) + 2] !== 0) slot = (slot + 1) & mask;
+      const at = slot << 2;
+      slots[at] = old[from];
+      slots[at + 1] = old[from + 1];
+      slots[at + 2] = value;
+    }
+  }
+
   clear(): void {
     if (this.size === 0) return;
-    this.slots.fill(0);
+    if (this.mask + 1 > MIN_CAPACITY) this.allocate(MIN_CAPACITY);
+    else this.slots.fill(0);
     this.size = 0;
   }
 }
@@ -166,6 +205,11 @@ export class GenerationalMap {
 
   get size(): number {
     return this.current.size + this.previous.size;
+  }
+
+  /** Slots allocated in both generations (16 bytes each). */
+  get capacity(): number {
+    return this.current.capacity + this.previous.capacity;
   }
 
   get(key: string, now = Date.now()): string | undefined {

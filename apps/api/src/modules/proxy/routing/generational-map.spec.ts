@@ -62,6 +62,32 @@ describe('GenerationalMap: keys held as keyed hashes', () => {
     keys.forEach((key, i) => expect(map.get(key, 1)).toBe(`acc-${i}`));
   });
 
+  it('holds memory for the entries it has, not for its bound, and gives it back at turnover', () => {
+    const map = new GenerationalMap(HOUR, 400_000, 0);
+    // At the bound, each generation needs 2^19 slots (8 MB); empty, both hold 1,024 (16 KB each).
+    expect(map.capacity).toBe(2 * 1024);
+    for (let i = 0; i < 3000; i++) map.set(`owner-1:resp:r${i}`, 'acc-a', 1);
+    // 3,000 entries at most half full: 8,192 slots in the current generation.
+    expect(map.capacity).toBe(8192 + 1024);
+    for (let i = 0; i < 3000; i++) expect(map.get(`owner-1:resp:r${i}`, 1)).toBe('acc-a');
+    // Two turnovers later the full generation was cleared and starts small again.
+    map.set('fresh', 'acc-b', HOUR + 1);
+    map.set('fresh', 'acc-b', 2 * HOUR + 2);
+    expect(map.get('owner-1:resp:r0', 2 * HOUR + 2)).toBeUndefined();
+    expect(map.get('fresh', 2 * HOUR + 2)).toBe('acc-b');
+    expect(map.capacity).toBe(2 * 1024);
+  });
+
+  it('keeps every entry through growth from 1,024 slots to its bound of 400,000', () => {
+    const map = new GenerationalMap(HOUR, 400_000, 0);
+    for (let i = 0; i < 200_000; i++) map.set(`k${i}`, `acc-${i % 7}`, 1);
+    expect(map.size).toBe(200_000);
+    expect(map.capacity).toBe(2 ** 19 + 1024);
+    let wrong = 0;
+    for (let i = 0; i < 200_000; i++) if (map.get(`k${i}`, 1) !== `acc-${i % 7}`) wrong += 1;
+    expect(wrong).toBe(0);
+  });
+
   it('rebinds a key in place without growing', () => {
     const map = new GenerationalMap(HOUR, 1000, 0);
     for (let i = 0; i < 10; i++) map.set('owner-1:session:s1', `acc-${i}`, 1);
