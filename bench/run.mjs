@@ -592,7 +592,7 @@ function machineTable(rows) {
 
 /** Every codex-lb figure divided by the same figure of each reference (bare proxy, nginx). */
 function ratioTable(rows) {
-  const head = ['scenario', 'vs', 'conns', 'req/s', 'p50', 'p99', 'CPU/req', 'RSS'];
+  const head = ['scenario', 'vs', 'conns', 'req/s', 'by round', 'p50', 'p99', 'CPU/req', 'RSS'];
   const body = [];
   for (const r of rows) {
     if (!r.ratios) continue;
@@ -602,6 +602,7 @@ function ratioTable(rows) {
         vs,
         String(r.connections),
         times(q.rps),
+        q.rpsByRound ? `${fmt(Math.min(...q.rpsByRound), 2)}-${fmt(Math.max(...q.rpsByRound), 2)}` : '',
         times(q.p50),
         times(q.p99),
         times(q.cpu),
@@ -615,6 +616,11 @@ function ratioTable(rows) {
 function ratiosTo(row, ref) {
   return {
     rps: row.rps / ref.rps,
+    // Each round's slices ran side by side: their ratios show how far other load moved the row.
+    rpsByRound:
+      row.sliceRps && ref.sliceRps?.length === row.sliceRps.length
+        ? row.sliceRps.map((rps, i) => rps / ref.sliceRps[i])
+        : null,
     p50: row.p50Ms / ref.p50Ms,
     p99: row.p99Ms / ref.p99Ms,
     cpu: row.cpuMsPerReq / ref.cpuMsPerReq,
@@ -993,7 +999,9 @@ async function main() {
   );
   out.push(machineTable(rows));
   out.push('');
-  out.push('codex-lb figures as ratios (codex-lb / reference; req/s: higher is better, the rest: lower is better):');
+  out.push(
+    "codex-lb figures as ratios (codex-lb / reference; req/s: higher is better, the rest: lower is better; 'by round': the lowest and highest req/s ratio of the rounds' side-by-side slices):",
+  );
   out.push(ratioTable(rows));
   out.push('');
   out.push(...idleLines(websocket?.idle));
