@@ -39,7 +39,8 @@ const pg = require('pg');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000); // measured, summed over slices
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-const SLICE_WARMUP_MS = 500;
+// Each slice's own unmeasured start (a target idles while the others run their slices).
+const SLICE_WARMUP_MS = Number(process.env.BENCH_SLICE_WARMUP_MS ?? 500);
 // Before any slice is measured, each target serves each scenario unmeasured for this long, so the
 // rows compare steady states (JIT-compiled code), not how fast each warms up.
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3000);
