@@ -291,12 +291,14 @@ function rssMb(pid) {
   }
 }
 
-/** Whole-machine CPU ticks from /proc/stat: [busy, idle (idle + iowait)]. */
+/**
+ * Whole-machine CPU ticks from /proc/stat: [busy (user, nice, system, irq, softirq), idle (idle +
+ * iowait)]. Steal is neither (the hypervisor's), and guest time is already counted in user.
+ */
 function machineTicks() {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
   const f = line.trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + (f[4] ?? 0);
-  return [f.reduce((a, b) => a + b, 0) - idle, idle];
+  return [f[0] + f[1] + f[2] + (f[5] ?? 0) + (f[6] ?? 0), f[3] + (f[4] ?? 0)];
 }
 
 /** CPU ticks of every PostgreSQL process (the request log's writes run there, on the same cores). */
@@ -491,7 +493,8 @@ function runLoad(target, config) {
           targetTicks: endTicks[0][0] + endTicks[0][1] - startTicks[0][0] - startTicks[0][1],
           targetSysTicks: endTicks[0][1] - startTicks[0][1],
           upstreamTicks: endTicks[1][0] + endTicks[1][1] - startTicks[1][0] - startTicks[1][1],
-          postgresTicks: endMachine.postgres - startMachine.postgres,
+          // A backend that exits during the slice takes its ticks along: never below zero.
+          postgresTicks: Math.max(0, endMachine.postgres - startMachine.postgres),
           loadTicks: endMachine.load - startMachine.load,
           machineBusyTicks: endMachine.busy - startMachine.busy,
           machineIdleTicks: endMachine.idle - startMachine.idle,

@@ -23,6 +23,7 @@ import {
   type ProxyRequest,
   type StringFields,
   type Terminal,
+  STICKY_INPUT_MAX_CHARS,
 } from './proxy.service';
 import { turnBindingKey } from './routing/account-selector';
 import { SseObserver } from './wire/sse-observer';
@@ -231,7 +232,7 @@ export class ProxyRoutes {
    */
   private bindTurnState(exchange: Exchange, key: AuthenticatedKey, open: OpenUpstream): void {
     const turnState = open.response.header('x-codex-turn-state');
-    if (!turnState || turnState.length > 1024) return;
+    if (!turnState || turnState.length > STICKY_INPUT_MAX_CHARS) return;
     exchange.res.setHeader('x-codex-turn-state', turnState);
     this.proxy.selector.remember(open.account.id, [turnBindingKey(key.ownerUserId, turnState)], null);
   }

@@ -379,3 +379,29 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     expect(w.service.inFlight).toBe(0);
   });
 });
+
+describe('ProxyService stickiness: client-chosen keys are bounded', () => {
+  const fields = (values: Record<string, string>) => ({ string: (name: string) => values[name] ?? null });
+
+  it('binds an id of ordinary length, and none from an id, turn state or cache key past 1,024 characters', () => {
+    const w = world();
+    const ordinary = w.service.stickiness(
+      key,
+      { 'x-codex-turn-state': 'ts-1', session_id: 's-1' },
+      fields({ previous_response_id: 'resp_abc', prompt_cache_key: 'pck-1' }),
+      null,
+    );
+    expect(ordinary.hardKeys).toEqual(['owner-1:resp:resp_abc', '\u0001owner-1:turn:ts-1', 'owner-1:session:s-1']);
+    expect(ordinary.softKey).toBe('owner-1:pck:pck-1');
+
+    const huge = 'r'.repeat(1_000_000);
+    const long = w.service.stickiness(
+      key,
+      { 'x-codex-turn-state': 't'.repeat(1025), session_id: 's-1' },
+      fields({ previous_response_id: huge, prompt_cache_key: 'p'.repeat(1025) }),
+      null,
+    );
+    expect(long.hardKeys).toEqual(['owner-1:session:s-1']);
+    expect(long.softKey).toBeNull();
+  });
+});

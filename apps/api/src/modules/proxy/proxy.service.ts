@@ -37,6 +37,17 @@ const MAX_ATTEMPTS = 3;
 const BACKOFF_MS = 5_000;
 const TOKEN_MARGIN_MS = 60_000;
 const DERIVED_MEMO_MAX = 2_000;
+/**
+ * Longest client-chosen value (previous_response_id, turn state, prompt_cache_key) that becomes a
+ * binding key. Response and session ids are tens of characters, and no longer turn state is bound
+ * (proxy-routes.service.ts, upstream-socket.ts). A longer value is served without stickiness from
+ * it, so a body-sized id costs no hashing (a 30 MB key took 120-270 ms of the event loop).
+ */
+export const STICKY_INPUT_MAX_CHARS = 1024;
+
+function stickyInput(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 && value.length <= STICKY_INPUT_MAX_CHARS ? value : null;
+}
 
 /** Read access to a request body's string members (a scanned body or a parsed object). */
 export interface StringFields {
@@ -128,19 +139,19 @@ export class ProxyService {
   /**
    * Hard and soft stickiness keys for a Responses-shaped body, scoped to the key's owner. Without
    * a prompt_cache_key, `deriveFrom` (the start of the instructions' JSON text; null to skip)
-   * gives a soft key of its own.
+   * gives a soft key of its own. A client-chosen value over STICKY_INPUT_MAX_CHARS gives no key.
    */
   stickiness(key: AuthenticatedKey, headers: IncomingHttpHeaders, body: StringFields, deriveFrom: Buffer | null) {
     const owner = key.ownerUserId;
     const hardKeys: string[] = [];
-    const previous = body.string('previous_response_id');
+    const previous = stickyInput(body.string('previous_response_id'));
     if (previous) hardKeys.push(`${owner}:resp:${previous}`);
-    const turnState = headers['x-codex-turn-state'];
-    if (typeof turnState === 'string' && turnState) hardKeys.push(turnBindingKey(owner, turnState));
+    const turnState = stickyInput(headers['x-codex-turn-state']);
+    if (turnState) hardKeys.push(turnBindingKey(owner, turnState));
     const session = sessionIdOf(headers);
     if (session) hardKeys.push(`${owner}:session:${session}`);
     let softKey: string | null = null;
-    const cacheKey = body.string('prompt_cache_key');
+    const cacheKey = stickyInput(body.string('prompt_cache_key'));
     if (cacheKey) {
       softKey = `${owner}:pck:${cacheKey}`;
     } else if (deriveFrom) {

@@ -12,7 +12,7 @@ import { ApiError } from '../../../common/api-error';
 import type { AccountTokensService } from '../../accounts/account-tokens.service';
 import type { AuthenticatedKey } from '../../api-keys/api-key.types';
 import { resetFrom429, selectionError, upstreamUnavailable } from '../proxy-errors';
-import type { ProxyService } from '../proxy.service';
+import { STICKY_INPUT_MAX_CHARS, type ProxyService } from '../proxy.service';
 import type { AccountPool, PooledAccount } from '../routing/account-pool';
 import { turnBindingKey } from '../routing/account-selector';
 import { upstreamHeaders } from '../upstream/upstream-request';
@@ -110,7 +110,7 @@ export async function openUpstreamSocket(
         }
         // The turn state belongs to the account that made it, as over HTTP.
         const turnState = headers['x-codex-turn-state'];
-        if (turnState && turnState.length <= 1024) {
+        if (turnState && turnState.length <= STICKY_INPUT_MAX_CHARS) {
           deps.proxy.selector.remember(account.id, [turnBindingKey(key.ownerUserId, turnState)], null);
         }
         return { ws: answer.ws, account, headers };
