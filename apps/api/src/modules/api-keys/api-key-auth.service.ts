@@ -162,7 +162,8 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function invalidKey(): ApiError {
+/** The 401 for a key that is unknown or no longer active (also for a stream whose key was revoked). */
+export function invalidKey(): ApiError {
   return new ApiError(401, 'invalid_api_key', 'Incorrect API key provided, or the key is no longer active.');
 }
 

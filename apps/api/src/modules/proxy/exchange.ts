@@ -8,13 +8,24 @@
 // that accepts nothing for the stall timeout is cut off (a slow reader cannot hold an upstream
 // connection). ProxyService.run() owns the lifecycle; the protocol adapters only write.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiError } from '../../common/api-error';
+import { normalizeError, openAiErrorBody } from '../../common/http-exception.filter';
 import { uuidv7 } from '../../common/uuid7';
+import { invalidKey } from '../api-keys/api-key-auth.service';
+import { sendJson } from './proxy-call';
+import { shuttingDown } from './proxy-errors';
 
 /**
  * Why an exchange ended early: the client left, stopped reading, the gateway is stopping, or the
  * key was revoked (or its owner deactivated) while it ran.
  */
 export type AbortReason = 'client_closed' | 'stream_stalled' | 'shutdown' | 'key_revoked';
+
+/** What a client whose answer had not begun is told, by abort reason. */
+const EARLY_ANSWERS: Partial<Record<AbortReason, () => ApiError>> = {
+  key_revoked: invalidKey,
+  shutdown: shuttingDown,
+};
 
 /** Anything the exchange may have to let go of when it is aborted. */
 interface Abortable {
@@ -68,8 +79,17 @@ export class Exchange {
     this.waiting = null;
     waiting?.();
     this.upstream?.destroy();
-    // A stalled or shut-down client may still have the socket: it gets nothing more.
-    if (reason !== 'client_closed' && !this.res.destroyed) this.res.destroy();
+    const res = this.res;
+    if (reason === 'client_closed' || res.destroyed) return;
+    // An answer not yet begun gets its error (the connection then closes); a begun one is cut.
+    const early = EARLY_ANSWERS[reason];
+    if (early && !res.headersSent) {
+      const error = normalizeError(early(), 'POST', '');
+      res.setHeader('connection', 'close');
+      sendJson(res, error.status, openAiErrorBody(error), this.id);
+    } else {
+      res.destroy();
+    }
   }
 
   /** Starts a streamed answer. */

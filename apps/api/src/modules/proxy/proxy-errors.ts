@@ -3,6 +3,11 @@
 import { ApiError } from '../../common/api-error';
 import type { SelectionFailure } from './routing/account-selector';
 
+/** The 503 for a request the gateway will not serve because it is stopping. */
+export function shuttingDown(): ApiError {
+  return new ApiError(503, 'shutting_down', 'The gateway is shutting down. Retry in a moment.');
+}
+
 export function selectionError(failure: SelectionFailure): ApiError {
   switch (failure.code) {
     case 'all_accounts_rate_limited':

@@ -21,6 +21,7 @@ import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ConcurrencyGate, type Release } from './admission/concurrency-gate';
 import { Exchange } from './exchange';
 import { sendJson } from './proxy-call';
+import { shuttingDown } from './proxy-errors';
 import { createBodyDecoder, type BodyDecoder } from './wire/body-decoding';
 import { ProxyRoutes } from './proxy-routes.service';
 import { isLogged, ProxyService } from './proxy.service';
@@ -125,7 +126,7 @@ export class ProxyHttp {
       this.stallTimeoutMs,
     );
     if (this.closing) {
-      this.refuse(exchange, new ApiError(503, 'shutting_down', 'The gateway is shutting down. Retry in a moment.'));
+      this.refuse(exchange, shuttingDown());
       return true;
     }
     if (bound.route.method === 'POST') {

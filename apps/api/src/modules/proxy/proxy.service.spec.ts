@@ -71,9 +71,15 @@ class FakeResponse extends EventEmitter {
   writableLength = 0;
   destroyed = false;
   written: string[] = [];
+  headers: Record<string, unknown> = {};
   /** When false, write() reports a full buffer that never drains. */
   accepting = true;
-  writeHead(status: number) {
+  setHeader(name: string, value: unknown) {
+    this.headers[name] = value;
+    return this;
+  }
+  writeHead(status: number, headers: Record<string, unknown> = {}) {
+    Object.assign(this.headers, headers);
     this.statusCode = status;
     this.headersSent = true;
     return this;
@@ -307,6 +313,22 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     expect(w.answers[0].destroyed).toBe(true);
     expect(w.settled).toEqual(['released']);
     expect(w.outcomes[0].outcome).toMatchObject({ status: 'cancelled', httpStatus: 499, errorCode: 'client_closed' });
+  });
+
+  it('a key revoked before the upstream answered: the client is told 401, the upstream aborted, cancelled 401', async () => {
+    const w = world();
+    const { exchange: ex, res } = exchange();
+    const run = w.service.run(request(ex), passthrough(ex, { text: '' }));
+    await tick();
+    ex.abort('key_revoked');
+    await expect(run).rejects.toMatchObject({ code: 'client_closed' });
+    expect(res.destroyed).toBe(false);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers.connection).toBe('close');
+    expect(JSON.parse(res.written.join(''))).toMatchObject({ error: { code: 'invalid_api_key' } });
+    expect(w.answers[0].destroyed).toBe(true);
+    expect(w.settled).toEqual(['released']);
+    expect(w.outcomes[0].outcome).toMatchObject({ status: 'cancelled', httpStatus: 401, errorCode: 'key_revoked' });
   });
 
   it('the client gone mid-stream after bytes reached it: upstream aborted, charged, cancelled 200', async () => {

@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../../common/api-error';
+import { shuttingDown } from '../proxy-errors';
 import { DomainEvents } from '../../../common/events';
 import { uuidv7 } from '../../../common/uuid7';
 import { clientAddress, trustFunction, type TrustFunction } from '../../../common/client-address';
@@ -137,11 +138,7 @@ export class ProxyWebSockets implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (!this.accepting) {
-      refuseUpgrade(
-        socket,
-        new ApiError(503, 'shutting_down', 'The gateway is shutting down. Retry in a moment.'),
-        requestId,
-      );
+      refuseUpgrade(socket, shuttingDown(), requestId);
       return;
     }
     if (!this.settings.websockets) {
