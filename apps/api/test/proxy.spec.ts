@@ -416,18 +416,24 @@ describe('proxy: Codex and OpenAI routes', () => {
       queries.push(sql);
       return original.call(this, sql, ...rest);
     };
+    const requests = 200;
     try {
-      for (let i = 0; i < 100; i++)
+      for (let i = 0; i < requests; i++)
         await codex(key, codexBody(`hot ${i}`, { prompt_cache_key: 'pck-hot' })).expect(200);
     } finally {
       runner.query = original;
     }
     const reads = queries.filter((sql) => /^\s*SELECT/i.test(sql) && !/pg_advisory/i.test(sql));
-    // No lookup of the key or its owner on the way. The only reads allowed are the background
-    // quota persistence's (every 10 s per account, when a slow machine makes the loop that long).
+    // No lookup of the key or its owner on the way.
     expect(reads.filter((sql) => /FROM (api_keys|dashboard_users|dashboard_sessions|roles)\b/i.test(sql))).toEqual([]);
-    expect(reads.length).toBeLessThan(10);
-    // Only batched writes happen while requests flow: far fewer statements than requests.
-    expect(queries.length).toBeLessThan(25);
+    // What else runs meanwhile is on timers, not per request: the audit sealer's pass (each second
+    // while a row may be unsealed), the quota persistence (every 10 s per account), the batched
+    // writes of log rows, usage and last-used times (each second). Their count grows with the time
+    // the loop takes, which on a loaded CI machine is several seconds; one statement per request
+    // would be 200 at least. On failure the statements themselves are printed.
+    const fewerThan = (list: string[], bound: number) =>
+      expect(list.length < bound ? [] : list.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 100))).toEqual([]);
+    fewerThan(reads, requests / 5);
+    fewerThan(queries, requests / 2);
   });
 });
