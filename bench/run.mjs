@@ -824,6 +824,7 @@ async function main() {
       badSample: slices.find((r) => r.badSample)?.badSample ?? null,
       rps: ok / (elapsedMs / 1000),
       sliceRps: slices.map((r) => Math.round(r.ok / (r.elapsedMs / 1000))),
+      sliceCpuMsPerReq: slices.map((r) => Number((((r.targetTicks / CLK_TCK) * 1000) / Math.max(1, r.ok)).toFixed(3))),
       p50Ms: hist.quantile(0.5) / 1000,
       p99Ms: hist.quantile(0.99) / 1000,
       maxMs: hist.max / 1000,
