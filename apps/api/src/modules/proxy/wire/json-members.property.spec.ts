@@ -154,6 +154,27 @@ describe('JsonMembers.scan against JSON.parse (generated)', () => {
     );
   });
 
+  it('agrees on bodies that repeat large input items (kept and skipped by comparison), edited or not', () => {
+    // Items over the keeping threshold (1 KB), so that repeats are kept between runs.
+    const pool = [0, 1, 2].map((n) => ({
+      type: 'message',
+      role: n === 0 ? 'developer' : 'user',
+      content: [{ type: 'input_text', text: `item ${n}: ${'a "b" \\ c\n'.repeat(120)}` }],
+      extra: [[n, { deep: [null, true] }]],
+    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0, 1, 2, 3), { maxLength: 5 }),
+        fc.array(edit, { maxLength: 2 }),
+        (picks, edits) => {
+          const input = picks.map((k) => (k < 3 ? pool[k] : `short ${k}`));
+          agree(Buffer.from(mutate(JSON.stringify({ model: 'm', input, stream: true }), edits)));
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('reads expanded array elements as JSON.parse does', () => {
     const messages = fc.array(fc.oneof(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), fc.jsonValue()), {
       maxLength: 6,

@@ -132,6 +132,38 @@ describe('JsonMembers', () => {
     expect(() => JsonMembers.scan(Buffer.from(whole.slice(0, whole.indexOf('"input"') - 3)))).toThrow(SyntaxError);
   });
 
+  it('skips repeated input items by comparison (Codex resends them every turn), and walks those that differ', () => {
+    const message = (role: string, text: string) => ({
+      type: 'message',
+      role,
+      content: [{ type: 'input_text', text: `${text}\n${'Keep "changes" small.\n'.repeat(80)}` }],
+    });
+    const permissions = message('developer', '<permissions instructions>');
+    const agents = message('user', '# AGENTS.md');
+    const body = (input: unknown[]) => Buffer.from(JSON.stringify({ model: 'm', input, stream: true }));
+    for (let turn = 0; turn < 4; turn++) {
+      const input = [permissions, agents, message('user', `turn ${turn}`), { type: 'message', role: 'user' }, 7];
+      const json = JsonMembers.scan(body(input));
+      expect(json.value('input')).toEqual(input);
+      expect(json.raw('stream')).toBe('true');
+    }
+    // The same length and last bytes as a kept item, different inside: read as it is.
+    const altered = message('developer', '<PERMISSIONS INSTRUCTIONS>');
+    expect(JsonMembers.scan(body([altered, agents])).value('input')).toEqual([altered, agents]);
+    // A kept item followed by a bad byte, or cut short, is still refused.
+    const text = body([permissions, agents]).toString();
+    expect(() => JsonMembers.scan(Buffer.from(text.replace('},{', '} x,{')))).toThrow(BadJsonError);
+    expect(() => JsonMembers.scan(Buffer.from(text.slice(0, text.indexOf('},{') + 1)))).toThrow(BadJsonError);
+    // Each kept item still counts as a value against the body's bound (the body, model, input, its four items and stream: 8 > 7).
+    const few = { ...BODY_LIMITS, values: 7 };
+    expect(() => JsonMembers.scan(body([permissions, agents, permissions, agents]), null, few)).toThrow(JsonLimitError);
+    // A deep item kept under a generous bound is walked, and refused, under the body's.
+    const deep = { type: 'message', nested: JSON.parse(`${'['.repeat(70)}${'"x",'.repeat(300)}1${']'.repeat(70)}`) };
+    const generous = { ...BODY_LIMITS, depth: 200 };
+    for (let i = 0; i < 3; i++) expect(JsonMembers.scan(body([deep]), null, generous).has('input')).toBe(true);
+    expect(() => JsonMembers.scan(body([deep]))).toThrow(JsonLimitError);
+  });
+
   it('finds one member without scanning the rest, nested objects included', () => {
     const data = Buffer.from(
       '{"type":"response.completed","sequence_number":12,"response":{"id":"resp_1","output":[{"content":[{"text":"a \\"usage\\": {} ]"}]}],"usage":{"input_tokens":5}}}',

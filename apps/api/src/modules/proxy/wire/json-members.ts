@@ -9,10 +9,12 @@
 // true, false and null; nothing but JSON whitespace after the value. It does not check UTF-8 (nor
 // does JSON.parse: invalid sequences decode to U+FFFD). So a body it accepts is one JSON.parse
 // accepts, and the reverse; the fast-check spec holds it to that. Long strings are checked four
-// bytes at a time (see plainUntil), and repeated tools and instructions are skipped by one
-// comparison (see keptValues). Measured on a 39 KB Codex-shaped body (a loaded 2-core machine,
-// best of 7): 5.0 us when tools and instructions repeat (the structural walk this replaced: 4.3),
-// 18 us when only the tools differ (12), 29 us when nothing repeats (12); JSON.parse takes 51 us.
+// bytes at a time (see plainUntil), and repeated tools, instructions and input items are skipped
+// by one comparison (see keptValues). Measured on a 39 KB Codex-shaped body (a loaded 2-core
+// machine, best of 7): 5.0 us when tools and instructions repeat (the structural walk this
+// replaced: 4.3), 18 us when only the tools differ (12), 29 us when nothing repeats (12);
+// JSON.parse takes 51 us. Keeping input items too: 10.5 -> 5.5 us for the bench's first turn,
+// whose 7.5 KB of input (permissions, AGENTS.md) was walked every time (JSON.parse: 40 us).
 //
 // It also bounds the work a body can cause (ScanLimits): members per object, nesting depth,
 // values in the whole body, elements of the expanded array, and map entries allocated. Nesting is
@@ -431,29 +433,43 @@ function nameAt(buf: Buffer, start: number, end: number): string {
 /**
  * Tool lists are large (tens of nested schemas), and so are Codex's instructions and a chat
  * request's system message; clients send the same ones, byte for byte, with every request of a
- * conversation: Codex CLI and the SDKs alike. A `tools` or `instructions` value, or a string
- * member of an expanded array's objects (a chat message's `content`), seen twice (and found
- * valid) is kept, and a later body whose value there starts with the same bytes is skipped by one
- * comparison instead of a walk (a JSON array or string ends where its bytes say; the same bytes at
- * the same depth are as valid as they were). Other members change from request to request and are
- * always walked. Bounded: 6 values of at most 1 MB, and 12 short fingerprints.
+ * conversation: Codex CLI and the SDKs alike. Codex also resends its whole `input` every turn,
+ * and its first items (the permissions message, AGENTS.md, the environment context) are the same
+ * in every turn and every session of a project. A `tools` or `instructions` value, an element of
+ * `input`, or a string member of an expanded array's objects (a chat message's `content`), seen
+ * twice (and found valid) is kept, and a later body whose value there starts with the same bytes
+ * is skipped by one comparison instead of a walk (a JSON value ends where its bytes say; the same
+ * bytes with at least the same room to nest are as valid as they were). Other members change from
+ * request to request and are always walked. Bounded: 16 values of at most 1 MB, and 32 short
+ * fingerprints.
  */
 const KEPT_NAMES = new Set(['tools', 'instructions']);
+/** Top-level arrays whose elements are kept one by one. */
+const KEPT_ITEMS = 'input';
 const KEPT_MIN = 1024;
 const KEPT_MAX = 1024 * 1024;
-const KEPT_VALUES = 6;
-/** Each kept value with the depth bound it was checked under (a scan under a lower one walks). */
-const keptValues: { bytes: Buffer; depth: number }[] = [];
+const KEPT_VALUES = 16;
+/**
+ * Each kept value with the nesting room it was checked with (the depth bound less the containers
+ * around it): a value found where there is less room is walked.
+ */
+const keptValues: { bytes: Buffer; room: number }[] = [];
 /** Length and last bytes of recently walked values, to spot a repeat. */
 const recentValues: string[] = [];
 
-/** Where the kept value that buf holds at `at` ends, or -1. */
-function knownValueEnd(buf: Buffer, at: number): number {
+/** The nesting a value inside `depth` containers may have under the walk's bound. */
+function roomAt(depth: number): number {
+  return Math.min(limits.depth, MAX_DEPTH) - depth;
+}
+
+/** Where the kept value that buf holds at `at` (inside `depth` containers) ends, or -1. */
+function knownValueEnd(buf: Buffer, at: number, depth: number): number {
+  const room = roomAt(depth);
   for (const kept of keptValues) {
     const value = kept.bytes;
     const end = at + value.length;
     if (
-      kept.depth <= limits.depth &&
+      kept.room <= room &&
       end <= buf.length &&
       buf[at] === value[0] &&
       buf[end - 1] === value[value.length - 1] &&
@@ -465,7 +481,7 @@ function knownValueEnd(buf: Buffer, at: number): number {
   return -1;
 }
 
-function noteValueWalked(buf: Buffer, at: number, end: number): void {
+function noteValueWalked(buf: Buffer, at: number, end: number, depth: number): void {
   const length = end - at;
   if (length < KEPT_MIN || length > KEPT_MAX) return;
   const seen = `${length}:${buf.toString('latin1', end - 32, end)}`;
@@ -476,7 +492,38 @@ function noteValueWalked(buf: Buffer, at: number, end: number): void {
   }
   recentValues.splice(index, 1);
   if (keptValues.length >= KEPT_VALUES) keptValues.shift();
-  keptValues.push({ bytes: Buffer.from(buf.subarray(at, end)), depth: limits.depth });
+  keptValues.push({ bytes: Buffer.from(buf.subarray(at, end)), room: roomAt(depth) });
+}
+
+/** Offset just past the value at `at` (inside `depth` containers): a kept one by comparison. */
+function skipKeepable(buf: Buffer, at: number, depth: number): number {
+  const known = knownValueEnd(buf, at, depth);
+  if (known !== -1) {
+    countValue(at);
+    return known;
+  }
+  const end = skipValue(buf, at, depth);
+  noteValueWalked(buf, at, end, depth);
+  return end;
+}
+
+/**
+ * Offset just past the array at `i` (inside `depth` containers), each element skipped by
+ * comparison when it is kept (KEPT_ITEMS).
+ */
+function skipKeepableItems(buf: Buffer, i: number, depth: number): number {
+  countValue(i);
+  if (depth >= Math.min(limits.depth, MAX_DEPTH)) {
+    throw new JsonLimitError(`Nested deeper than ${limits.depth} levels`, i);
+  }
+  i = skipSpace(buf, i + 1);
+  if (buf[i] === CLOSE_BRACKET) return i + 1;
+  let end = i;
+  for (; i !== -1; i = nextAfter(buf, end, CLOSE_BRACKET)) {
+    if (i >= buf.length) throw bad('Unterminated array', i);
+    end = buf[i] === OPEN_BRACE ? skipKeepable(buf, i, depth + 1) : skipValue(buf, i, depth + 1);
+  }
+  return skipSpace(buf, end) + 1;
 }
 
 /** A checked string's text: its bytes decoded directly unless it has escapes to undo. */
@@ -675,13 +722,9 @@ function scanObjectAt(buf: Buffer, i: number, expand: string | null, depth: numb
         ? KEPT_NAMES.has(key) && (buf[valueStart] === OPEN_BRACKET || buf[valueStart] === QUOTE)
         : buf[valueStart] === QUOTE
     ) {
-      end = knownValueEnd(buf, valueStart);
-      if (end === -1) {
-        end = skipValue(buf, valueStart, depth + 1);
-        noteValueWalked(buf, valueStart, end);
-      } else {
-        countValue(valueStart);
-      }
+      end = skipKeepable(buf, valueStart, depth + 1);
+    } else if (top && key === KEPT_ITEMS && buf[valueStart] === OPEN_BRACKET) {
+      end = skipKeepableItems(buf, valueStart, depth + 1);
     } else {
       end = skipValue(buf, valueStart, depth + 1);
     }
