@@ -164,6 +164,55 @@ describe('JsonMembers', () => {
     expect(() => JsonMembers.scan(body([deep]))).toThrow(JsonLimitError);
   });
 
+  it('skips the tools and instructions an upstream event repeats by comparison, and never vouches for a body with them', () => {
+    const names = ['usage', 'id'].map((name) => Buffer.from(name));
+    const starts = new Int32Array(names.length);
+    const tools = Array.from({ length: 12 }, (_, i) => ({
+      type: 'function',
+      name: `tool_${i}`,
+      description: 'Runs "it" [{ fast }]',
+      parameters: { type: 'object', properties: { a: { type: 'string' } } },
+    }));
+    const instructions = `You are Codex.\n${'Use "rg" to search.\n'.repeat(80)}`;
+    const event = (toolList: unknown, tokens: number, id: string) =>
+      Buffer.from(
+        JSON.stringify({
+          instructions,
+          id: 'x',
+          tools: toolList,
+          output: [{ text: '}' }],
+          usage: { input_tokens: tokens },
+          id2: id,
+        }).replace('"id2"', '"id"'),
+      );
+    for (let round = 0; round < 4; round++) {
+      const buf = event(tools, 100 + round, `resp_${round}`);
+      findMemberStarts(buf, 0, names, starts);
+      expect(valueAt(buf, starts[0])).toEqual({ input_tokens: 100 + round });
+      expect(stringValueAt(buf, starts[1])).toBe('x');
+    }
+    // The same length and last bytes as the kept list, different inside: still read where it ends.
+    const other = tools.map((tool) => ({ ...tool, description: tool.description.toUpperCase() }));
+    const buf = event(other, 7, 'resp_other');
+    findMemberStarts(buf, 0, names, starts);
+    expect(valueAt(buf, starts[0])).toEqual({ input_tokens: 7 });
+    // Tools with a raw control character (JSON.parse refuses them), seen in trust twice, are kept
+    // for the upstream's events only: a client body with the same bytes is still refused.
+    const badTools = Buffer.from(
+      JSON.stringify(
+        tools.map((tool) => ({ ...tool, description: `${tool.description}${' '.repeat(60)}END` })),
+      ).replace(/END/g, '\u0001'),
+    );
+    expect(badTools.includes(0x01)).toBe(true);
+    for (let round = 0; round < 3; round++) {
+      const upstream = Buffer.concat([Buffer.from('{"tools":'), badTools, Buffer.from(',"usage":{"input_tokens":1}}')]);
+      findMemberStarts(upstream, 0, names, starts);
+      expect(valueAt(upstream, starts[0])).toEqual({ input_tokens: 1 });
+    }
+    const body = Buffer.concat([Buffer.from('{"model":"m","tools":'), badTools, Buffer.from('}')]);
+    for (let round = 0; round < 3; round++) expect(() => JsonMembers.scan(body)).toThrow(BadJsonError);
+  });
+
   it('finds one member without scanning the rest, nested objects included', () => {
     const data = Buffer.from(
       '{"type":"response.completed","sequence_number":12,"response":{"id":"resp_1","output":[{"content":[{"text":"a \\"usage\\": {} ]"}]}],"usage":{"input_tokens":5}}}',
