@@ -461,8 +461,11 @@ class KeptValues {
    * containers around it): a value found where there is less room is walked.
    */
   private readonly values: { bytes: Buffer; room: number }[] = [];
-  /** Length and last bytes of recently walked values, to spot a repeat. */
-  private readonly recent: string[] = [];
+  /**
+   * Length and last bytes of recently walked values, to spot a repeat, oldest first (a set: a long
+   * conversation's body walks hundreds of items, each looked up here).
+   */
+  private readonly recent = new Set<string>();
 
   constructor(private readonly max: number) {}
 
@@ -490,12 +493,11 @@ class KeptValues {
     const length = end - at;
     if (length < KEPT_MIN || length > KEPT_MAX) return;
     const seen = `${length}:${buf.toString('latin1', end - 32, end)}`;
-    const index = this.recent.indexOf(seen);
-    if (index === -1) {
-      if (this.recent.push(seen) > this.max * 2) this.recent.shift();
+    if (!this.recent.delete(seen)) {
+      this.recent.add(seen);
+      if (this.recent.size > this.max * 2) this.recent.delete(this.recent.values().next().value as string);
       return;
     }
-    this.recent.splice(index, 1);
     if (this.values.length >= this.max) this.values.shift();
     this.values.push({ bytes: Buffer.from(buf.subarray(at, end)), room: roomAt(depth) });
   }
