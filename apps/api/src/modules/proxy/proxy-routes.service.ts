@@ -12,7 +12,7 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { chatToResponsesBytes } from './wire/chat-request';
 import { ChatTranslator } from './wire/chat-translate';
 import type { Exchange } from './exchange';
-import { JsonMembers } from './wire/json-members';
+import { BODY_LIMITS, JsonMembers } from './wire/json-members';
 import { ModelsService } from './models.service';
 import { sendJson, sendJsonText } from './proxy-call';
 import { badBody, streamError } from './proxy-errors';
@@ -61,11 +61,14 @@ function parse<T>(read: () => T): T {
   }
 }
 
-/** Proxy routes receive the raw body bytes (see proxy-http.ts); this scans them. */
-function membersOf(exchange: Exchange): JsonMembers {
+/**
+ * Proxy routes receive the raw body bytes (see proxy-http.ts); this scans them, recognising only
+ * the key owner's own repeated values.
+ */
+function membersOf(exchange: Exchange, key: AuthenticatedKey): JsonMembers {
   const body = exchange.body;
   if (!body || body.length === 0) throw badBody('The request body must be a JSON object.');
-  return JsonMembers.scan(body);
+  return JsonMembers.scan(body, null, BODY_LIMITS, key.ownerUserId);
 }
 
 /** The start of the instructions' JSON text (without its quote), for a derived soft key. */
@@ -173,7 +176,7 @@ export class ProxyRoutes {
     route: string,
     fromV1: boolean,
   ): Promise<void> {
-    const json = parse(() => membersOf(exchange));
+    const json = parse(() => membersOf(exchange, key));
     const model = parse(() => json.string('model'));
     this.proxy.checkModel(key, model);
     const passthrough = fromV1 ? json.raw('stream') === 'true' : true;
@@ -191,7 +194,7 @@ export class ProxyRoutes {
     let resume: () => void;
     const adapter: Adapter = {
       start: (open) => {
-        observer = new SseObserver(!passthrough, open.readQuota);
+        observer = new SseObserver(!passthrough, open.readQuota, key.ownerUserId);
         resume = () => open.response.resume();
         this.bindTurnState(exchange, key, open);
         if (passthrough) exchange.streamHead(open.response.header('content-type') ?? 'text/event-stream');
@@ -241,7 +244,7 @@ export class ProxyRoutes {
   async chatCompletions(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
     const body = exchange.body;
     if (!body || body.length === 0) throw badBody('The request body must be a JSON object.');
-    const chat = parse(() => chatToResponsesBytes(body, (model) => this.proxy.checkModel(key, model)));
+    const chat = parse(() => chatToResponsesBytes(body, (model) => this.proxy.checkModel(key, model), key.ownerUserId));
     const { model, stream, includeUsage } = chat;
     const req = this.request(exchange, key, {
       route: '/v1/chat/completions',
@@ -257,7 +260,7 @@ export class ProxyRoutes {
     let resume: () => void;
     const adapter: Adapter = {
       start: (open) => {
-        translator = new ChatTranslator(model, stream, includeUsage, open.readQuota);
+        translator = new ChatTranslator(model, stream, includeUsage, open.readQuota, key.ownerUserId);
         resume = () => open.response.resume();
         if (stream) exchange.streamHead('text/event-stream');
       },
@@ -300,7 +303,7 @@ export class ProxyRoutes {
    * compaction item (the upstream's).
    */
   async compact(exchange: Exchange, key: AuthenticatedKey): Promise<void> {
-    const json = parse(() => membersOf(exchange));
+    const json = parse(() => membersOf(exchange, key));
     const model = parse(() => json.string('model'));
     this.proxy.checkModel(key, model);
     const { upstreamBody, kept } = parse(() => compactionRequest(json.buf));
@@ -317,7 +320,7 @@ export class ProxyRoutes {
     let observer: SseObserver;
     const adapter: Adapter = {
       start: (open) => {
-        observer = new SseObserver(true, open.readQuota);
+        observer = new SseObserver(true, open.readQuota, key.ownerUserId);
       },
       chunk: (chunk) => {
         observer.push(chunk);

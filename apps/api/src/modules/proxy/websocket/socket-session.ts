@@ -17,7 +17,7 @@ import { badBody, resetFrom429, streamError } from '../proxy-errors';
 import { isLogged, type Adapter, type OpenUpstream, type ProxyService, type UpstreamAnswer } from '../proxy.service';
 import type { AccountPool, PooledAccount } from '../routing/account-pool';
 import { UNSUPPORTED_FIELDS } from '../upstream/upstream-request';
-import { findString, JsonMembers } from '../wire/json-members';
+import { BODY_LIMITS, findString, JsonMembers } from '../wire/json-members';
 import { SseObserver } from '../wire/sse-observer';
 import { errorFrame } from './raw-answer';
 
@@ -288,7 +288,7 @@ export class SocketSession {
     if (isBinary) return void this.send(errorFrame(badBody('Send response.create as a text frame.')));
     let json: JsonMembers;
     try {
-      json = JsonMembers.scan(frame);
+      json = JsonMembers.scan(frame, null, BODY_LIMITS, this.key.ownerUserId);
     } catch (error) {
       return void this.send(errorFrame(badBody(`The message is not valid JSON: ${(error as Error).message}.`)));
     }
@@ -348,7 +348,7 @@ export class SocketSession {
       let observer: SseObserver;
       const adapter: Adapter = {
         start: (opened) => {
-          observer = new SseObserver(false, opened.readQuota);
+          observer = new SseObserver(false, opened.readQuota, key.ownerUserId);
         },
         chunk: (frame) => this.forwardTurnFrame(frame, observer, answer, exchange, reply),
         finish: (cut) => {
@@ -559,7 +559,7 @@ export class SocketSession {
     if (turn?.kind === 'warmup') {
       const type = frameType(frame);
       if (type === 'codex.rate_limits') {
-        const observer = new SseObserver(false, true);
+        const observer = new SseObserver(false, true, this.key.ownerUserId);
         observer.push(`event: ${type}\ndata: `);
         observer.push(frame);
         observer.push('\n\n');

@@ -251,7 +251,7 @@ describe('chatToResponsesBytes bounds and refusals', () => {
       );
     }
     const { entries, bytes } = toolsMemoSize();
-    expect(entries).toBeLessThanOrEqual(64);
+    expect(entries).toBeLessThanOrEqual(256);
     expect(bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
     // A list over 2 MB is translated but not kept.
     const huge = [{ type: 'function', function: { name: 'h', description: 'h'.repeat(3 * 1024 * 1024) } }];
@@ -260,6 +260,19 @@ describe('chatToResponsesBytes bounds and refusals', () => {
     );
     expect((JSON.parse(out.body.toString()) as Json).tools).toEqual([{ type: 'function', ...huge[0].function }]);
     expect(toolsMemoSize().bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+  });
+  it("keeps a tool list's translation per owner: another tenant's identical list is translated afresh", () => {
+    const tools = [{ type: 'function', function: { name: 'scoped', description: 'per owner' } }];
+    const body = Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools }));
+    chatToResponsesBytes(body, undefined, 'owner-a');
+    const before = toolsMemoSize().entries;
+    // The same owner again: a hit, nothing added.
+    chatToResponsesBytes(body, undefined, 'owner-a');
+    expect(toolsMemoSize().entries).toBe(before);
+    // Another owner: its own entry, the same translation.
+    const other = chatToResponsesBytes(body, undefined, 'owner-b');
+    expect(toolsMemoSize().entries).toBe(before + 1);
+    expect((JSON.parse(other.body.toString()) as Json).tools).toEqual([{ type: 'function', ...tools[0].function }]);
   });
 });
 

@@ -113,12 +113,12 @@ function prefixOf(texts: Buffer[], max: number): Buffer {
 }
 
 /** Chat tools as Responses tools: each function's name, description, parameters and strict. */
-function translateTools(tools: Buffer): Buffer {
+function translateTools(tools: Buffer, owner: string | null): Buffer {
   const parts: (Buffer | string)[] = ['['];
-  JsonMembers.items(tools, TOOL_LIMITS).forEach((tool, i) => {
+  JsonMembers.items(tools, TOOL_LIMITS, owner).forEach((tool, i) => {
     if (!tool) throw badBody('Each of tools must be an object.');
     const fnRaw = rawOf(tool, 'function');
-    const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw, null, NESTED_LIMITS) : null;
+    const fn = fnRaw && fnRaw[0] === 0x7b ? JsonMembers.scan(fnRaw, null, NESTED_LIMITS, owner) : null;
     parts.push(i > 0 ? ',{"type":"function"' : '{"type":"function"');
     for (const name of ['name', 'description', 'parameters', 'strict']) {
       const value = fn ? rawOf(fn, name) : null;
@@ -135,12 +135,13 @@ const NESTED_LIMITS: ScanLimits = Object.freeze({ ...BODY_LIMITS, unique: Object
 
 /**
  * Clients send the same tool list with every request of a conversation: translations are kept
- * for recent distinct lists, least recently used first out, at most 64 lists and 8 MB in all
- * (a list over 2 MB is not kept). The key is a hash of the list's length and edges (the client's
- * bytes never become a key); a hit is confirmed byte for byte, so a colliding list just misses.
+ * for recent distinct lists, least recently used first out, at most 256 lists and 8 MB in all
+ * (a list over 2 MB is not kept). The key is the owner's id and a hash of the list's length and
+ * edges (the client's bytes never become a key); a hit is confirmed byte for byte, so a colliding
+ * list just misses. Per owner: a tenant's request is never faster for a list another tenant sent.
  */
 const TOOLS_MEMO = new LRUCache<string, { raw: Buffer; translated: Buffer }>({
-  max: 64,
+  max: 256,
   maxSize: 8 * 1024 * 1024,
   maxEntrySize: 2 * 1024 * 1024,
   sizeCalculation: (entry) => entry.raw.length + entry.translated.length,
@@ -156,11 +157,11 @@ function toolsKey(raw: Buffer): string {
   return `${raw.length}:${(hash >>> 0).toString(36)}`;
 }
 
-function translatedTools(raw: Buffer): Buffer {
-  const key = toolsKey(raw);
+function translatedTools(raw: Buffer, owner: string | null): Buffer {
+  const key = `${owner ?? ''}|${toolsKey(raw)}`;
   const memo = TOOLS_MEMO.get(key);
   if (memo && memo.raw.equals(raw)) return memo.translated;
-  const translated = translateTools(raw);
+  const translated = translateTools(raw, owner);
   TOOLS_MEMO.set(key, { raw: Buffer.from(raw), translated });
   return translated;
 }
@@ -174,13 +175,18 @@ export function toolsMemoSize(): { entries: number; bytes: number } {
  * The Responses body for a chat body. Throws the proxy's 400 (ApiError invalid_request) for a body
  * that is not JSON, exceeds the bounds (MAX_MESSAGES, MAX_TOOLS, BODY_LIMITS), repeats model,
  * stream or store, or is not a chat request. `admit` sees the model once the body is scanned and
- * before it is translated (what it throws is thrown).
+ * before it is translated (what it throws is thrown). `owner`: the key owner the body belongs to
+ * (the scope of what the scan and the tool-list memo recognise).
  */
-export function chatToResponsesBytes(buf: Buffer, admit?: (model: string) => void): ChatRequest {
+export function chatToResponsesBytes(
+  buf: Buffer,
+  admit?: (model: string) => void,
+  owner: string | null = null,
+): ChatRequest {
   let json: JsonMembers;
   try {
     // The messages' own members are found in the same pass over the bytes.
-    json = JsonMembers.scan(buf, 'messages', CHAT_LIMITS);
+    json = JsonMembers.scan(buf, 'messages', CHAT_LIMITS, owner);
   } catch (error) {
     throw refused(error);
   }
@@ -188,7 +194,7 @@ export function chatToResponsesBytes(buf: Buffer, admit?: (model: string) => voi
     // The model is admitted (the key's allowlist) before any translation work is spent on it.
     const model = admit ? json.string('model') : null;
     if (model) admit!(model);
-    return translate(json);
+    return translate(json, owner);
   } catch (error) {
     throw error instanceof BadJsonError ? refused(error) : error;
   }
@@ -200,7 +206,7 @@ function refused(error: unknown): Error {
   return badBody(`The request body is not valid JSON: ${message}.`);
 }
 
-function translate(json: JsonMembers): ChatRequest {
+function translate(json: JsonMembers, owner: string | null): ChatRequest {
   const model = json.string('model');
   const items = json.items;
   if (!items || items.length === 0) throw badBody('messages must be a non-empty array.');
@@ -263,7 +269,7 @@ function translate(json: JsonMembers): ChatRequest {
   parts.push('"');
 
   const tools = rawOf(json, 'tools');
-  if (tools && tools[0] === 0x5b) parts.push(',"tools":', translatedTools(tools));
+  if (tools && tools[0] === 0x5b) parts.push(',"tools":', translatedTools(tools, owner));
   const choice = json.value('tool_choice');
   if (typeof choice === 'string') parts.push(',"tool_choice":', JSON.stringify(choice));
   else if (choice && typeof choice === 'object') {

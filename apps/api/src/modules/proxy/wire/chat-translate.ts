@@ -121,6 +121,8 @@ export class ChatTranslator {
     private readonly stream: boolean,
     private readonly includeUsage: boolean,
     private readonly readQuota = true,
+    /** The key owner the response belongs to (the scope of the values the reading recognises). */
+    private readonly owner: string | null = null,
   ) {
     this.model = model;
   }
@@ -191,7 +193,7 @@ export class ChatTranslator {
       case 'response.created': {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
-        findMemberStarts(data, response, CREATED_MEMBERS, STARTS);
+        findMemberStarts(data, response, CREATED_MEMBERS, STARTS, this.owner);
         const created = numberValueAt(data, STARTS[2]);
         this.onCreated(stringValueAt(data, STARTS[0]), stringValueAt(data, STARTS[1]), created ?? NaN);
         return true;
@@ -201,7 +203,7 @@ export class ChatTranslator {
       case 'response.done': {
         const response = findMemberStart(data, 0, RESPONSE);
         if (response === -1 || data[response] !== OPEN_BRACE) return false;
-        findMemberStarts(data, response, TERMINAL_MEMBERS, STARTS);
+        findMemberStarts(data, response, TERMINAL_MEMBERS, STARTS, this.owner);
         const status = name === 'response.done' ? stringValueAt(data, STARTS[0]) : null;
         const terminal = terminalOf(name, status);
         // A failure wants its error object whole: the slow path reads it.

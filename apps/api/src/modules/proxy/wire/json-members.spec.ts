@@ -213,6 +213,23 @@ describe('JsonMembers', () => {
     for (let round = 0; round < 3; round++) expect(() => JsonMembers.scan(body)).toThrow(BadJsonError);
   });
 
+  it('recognises a kept value only for the owner who sent it', () => {
+    const tools = Array.from({ length: 40 }, (_, i) => ({
+      type: 'function',
+      name: `scoped_${i}`,
+      description: 'd'.repeat(30),
+    }));
+    const body = Buffer.from(JSON.stringify({ model: 'm', tools }));
+    // Walked twice for one owner: kept for that owner.
+    for (let i = 0; i < 2; i++) JsonMembers.scan(body, null, BODY_LIMITS, 'owner-a');
+    // Which path ran shows in the values bound: a kept list counts as one value, a walked one as
+    // all of its ~160.
+    const tight = { ...BODY_LIMITS, values: 10 };
+    expect(JsonMembers.scan(body, null, tight, 'owner-a').has('tools')).toBe(true);
+    expect(() => JsonMembers.scan(body, null, tight, 'owner-b')).toThrow(JsonLimitError);
+    expect(() => JsonMembers.scan(body, null, tight)).toThrow(JsonLimitError);
+  });
+
   it('finds one member without scanning the rest, nested objects included', () => {
     const data = Buffer.from(
       '{"type":"response.completed","sequence_number":12,"response":{"id":"resp_1","output":[{"content":[{"text":"a \\"usage\\": {} ]"}]}],"usage":{"input_tokens":5}}}',

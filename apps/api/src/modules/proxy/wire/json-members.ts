@@ -20,6 +20,7 @@
 // values in the whole body, elements of the expanded array, and map entries allocated. Nesting is
 // walked with an explicit stack, never by recursion. Every refusal is a BadJsonError, which the
 // proxy answers with a 400.
+import { LRUCache } from 'lru-cache';
 
 export interface Member {
   /** Offset of the key's opening quote. */
@@ -103,7 +104,9 @@ let entriesLeft = Infinity;
 /** Walking the upstream's own events: strings are skipped, not checked (see skipString). */
 let trusted = true;
 
-function begin(next: ScanLimits): void {
+function begin(next: ScanLimits, nextScope: string | null = null): void {
+  scope = nextScope;
+  kept = null;
   limits = next;
   valuesLeft = next.values;
   entriesLeft = next.entries;
@@ -111,6 +114,8 @@ function begin(next: ScanLimits): void {
 }
 
 function finish(): void {
+  scope = null;
+  kept = null;
   limits = UPSTREAM_LIMITS;
   trusted = true;
   releaseWords();
@@ -467,6 +472,9 @@ class KeptValues {
    */
   private readonly recent = new Set<string>();
 
+  /** Bytes held by the kept values. */
+  bytes = 0;
+
   constructor(private readonly max: number) {}
 
   /** Where the kept value that buf holds at `at` (inside `depth` containers) ends, or -1. */
@@ -498,33 +506,81 @@ class KeptValues {
       if (this.recent.size > this.max * 2) this.recent.delete(this.recent.values().next().value as string);
       return;
     }
-    if (this.values.length >= this.max) this.values.shift();
+    if (this.values.length >= this.max) this.bytes -= this.values.shift()!.bytes.length;
     this.values.push({ bytes: Buffer.from(buf.subarray(at, end)), room: roomAt(depth) });
+    this.bytes += length;
   }
 }
 
-const keptValues = new KeptValues(16);
+/**
+ * Kept values per scope (the key owner a body or event belongs to): a value one tenant sent is
+ * never recognised in another tenant's body, so the time a body takes to read (to a 400, say)
+ * says nothing about what other tenants sent. Scopes are evicted least recently used first, by
+ * count and by the bytes they hold.
+ */
+class ScopedKeptValues {
+  private readonly scopes: LRUCache<string, KeptValues>;
+
+  constructor(
+    private readonly perScope: number,
+    maxScopes: number,
+    maxBytes: number,
+  ) {
+    this.scopes = new LRUCache({
+      max: maxScopes,
+      maxSize: maxBytes,
+      sizeCalculation: (kept) => Math.max(1, kept.bytes),
+    });
+  }
+
+  /** The values kept for `scope` (null: callers with no tenant, such as tests and tools). */
+  for(scope: string | null): KeptValues {
+    const key = scope ?? '';
+    let kept = this.scopes.get(key);
+    if (!kept) this.scopes.set(key, (kept = new KeptValues(this.perScope)));
+    return kept;
+  }
+
+  /** Accounts for what `kept` holds now (after it kept a value). */
+  resize(scope: string | null, kept: KeptValues): void {
+    this.scopes.set(scope ?? '', kept);
+  }
+}
+
+/** 16 values per scope; at most 1,024 scopes and 64 MB in all. */
+const bodyKept = new ScopedKeptValues(16, 1024, 64 * 1024 * 1024);
+/** The scope of the walk under way (see begin), and its kept values. */
+let scope: string | null = null;
+let kept: KeptValues | null = null;
+
+/** The kept values of the walk's scope (found once per walk, when first needed). */
+function keptNow(): KeptValues {
+  return (kept ??= bodyKept.for(scope));
+}
 
 /**
  * The upstream's events repeat the request's tools and instructions in the response object of
  * response.created and of the terminal event, serialized the same way every time: a terminal event
  * of a Codex turn walked its ~8 KB of tools value by value (17 us for a 32 KB event). Kept apart
  * from the bodies' values: bytes walked in trust were not checked, so they never vouch for a
- * client's body. Bounded: 4 values of at most 1 MB.
+ * client's body. Scoped like them. Bounded: 4 values of at most 1 MB per scope, 16 MB in all.
  */
-const keptUpstream = new KeptValues(4);
+const upstreamKept = new ScopedKeptValues(4, 1024, 16 * 1024 * 1024);
 const TOOLS = Buffer.from('tools');
 const INSTRUCTIONS = Buffer.from('instructions');
 
 /** Offset just past the value at `at` (inside `depth` containers): a kept one by comparison. */
 function skipKeepable(buf: Buffer, at: number, depth: number): number {
-  const known = keptValues.endAt(buf, at, depth);
+  const values = keptNow();
+  const known = values.endAt(buf, at, depth);
   if (known !== -1) {
     countValue(at);
     return known;
   }
   const end = skipValue(buf, at, depth);
-  keptValues.walked(buf, at, end, depth);
+  const held = values.bytes;
+  values.walked(buf, at, end, depth);
+  if (values.bytes !== held) bodyKept.resize(scope, values);
   return end;
 }
 
@@ -615,7 +671,13 @@ export function findMemberStart(buf: Buffer, at: number, name: Buffer): number {
  * Stops once every name was found. For the terminal event, whose response object repeats the
  * whole request and answer: one walk instead of one per member read.
  */
-export function findMemberStarts(buf: Buffer, at: number, names: readonly Buffer[], starts: Int32Array): void {
+export function findMemberStarts(
+  buf: Buffer,
+  at: number,
+  names: readonly Buffer[],
+  starts: Int32Array,
+  owner: string | null = null,
+): void {
   starts.fill(-1);
   begin(UPSTREAM_LIMITS);
   try {
@@ -637,10 +699,13 @@ export function findMemberStarts(buf: Buffer, at: number, names: readonly Buffer
         }
       }
       if (nameIs(buf, i, keyEnd, TOOLS) || nameIs(buf, i, keyEnd, INSTRUCTIONS)) {
-        end = keptUpstream.endAt(buf, valueStart, 1);
+        const values = upstreamKept.for(owner);
+        end = values.endAt(buf, valueStart, 1);
         if (end === -1) {
           end = skipValue(buf, valueStart, 1);
-          keptUpstream.walked(buf, valueStart, end, 1);
+          const held = values.bytes;
+          values.walked(buf, valueStart, end, 1);
+          if (values.bytes !== held) upstreamKept.resize(owner, values);
         }
       } else {
         end = skipValue(buf, valueStart, 1);
@@ -807,10 +872,16 @@ export class JsonMembers {
    * Throws BadJsonError when the bytes are not one JSON object (see the file's header for what is
    * checked) or exceed `bounds` (JsonLimitError, a BadJsonError). Duplicate keys: the last wins,
    * except that those named by `bounds.unique` are refused. `expand` names a member whose array
-   * elements are scanned in the same pass (see items).
+   * elements are scanned in the same pass (see items). `owner`: the tenant whose kept values may
+   * be recognised (see ScopedKeptValues).
    */
-  static scan(buf: Buffer, expand: string | null = null, bounds: ScanLimits = BODY_LIMITS): JsonMembers {
-    begin(bounds);
+  static scan(
+    buf: Buffer,
+    expand: string | null = null,
+    bounds: ScanLimits = BODY_LIMITS,
+    owner: string | null = null,
+  ): JsonMembers {
+    begin(bounds, owner);
     try {
       countValue(0);
       const i = skipSpace(buf, 0);
@@ -830,8 +901,8 @@ export class JsonMembers {
    * The elements of the JSON array that is the whole of `buf`, as items() gives them for an
    * expanded member (BadJsonError when it is not one array, or exceeds `bounds`).
    */
-  static items(buf: Buffer, bounds: ScanLimits = BODY_LIMITS): (JsonMembers | null)[] {
-    begin(bounds);
+  static items(buf: Buffer, bounds: ScanLimits = BODY_LIMITS, owner: string | null = null): (JsonMembers | null)[] {
+    begin(bounds, owner);
     try {
       countValue(0);
       const i = skipSpace(buf, 0);

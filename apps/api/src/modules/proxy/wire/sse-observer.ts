@@ -204,11 +204,13 @@ export class SseObserver {
 
   /**
    * keepResponse: collect the completed response (non-stream clients). readQuota: read
-   * codex.rate_limits events (skipped when the account's quota was read a moment ago).
+   * codex.rate_limits events (skipped when the account's quota was read a moment ago). owner: the
+   * key owner the response belongs to (the scope of the values the reading recognises).
    */
   constructor(
     private readonly keepResponse = false,
     private readonly readQuota = true,
+    private readonly owner: string | null = null,
   ) {}
 
   /**
@@ -255,7 +257,7 @@ export class SseObserver {
       const at = findMemberStart(data, 0, RESPONSE);
       if (at === -1 || data[at] !== 0x7b) return false;
       const starts = TERMINAL_STARTS;
-      findMemberStarts(data, at, TERMINAL_MEMBERS, starts);
+      findMemberStarts(data, at, TERMINAL_MEMBERS, starts, this.owner);
       usage = usageAt(data, starts[0]);
       id = stringValueAt(data, starts[1]);
       model = stringValueAt(data, starts[2]);
