@@ -175,6 +175,22 @@ describe('JsonMembers.scan against JSON.parse (generated)', () => {
     );
   });
 
+  it("agrees on a conversation resent turn after turn (the last turn's items skipped by comparison), edited or not", () => {
+    // Items of ~1.6 KB: ten or more make an input long enough for its prefix to be kept.
+    const item = (n: number) => ({
+      type: 'message',
+      role: n % 2 ? 'user' : 'assistant',
+      content: [{ type: 'input_text', text: `${n}: ${'x "y" \\ z\n'.repeat(140)}` }],
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 16 }), fc.array(edit, { maxLength: 2 }), (n, edits) => {
+        const input = Array.from({ length: n }, (_, i) => item(i));
+        agree(Buffer.from(mutate(JSON.stringify({ model: 'm', input, stream: true }), edits)));
+      }),
+      RUNS,
+    );
+  });
+
   it('reads expanded array elements as JSON.parse does', () => {
     const messages = fc.array(fc.oneof(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), fc.jsonValue()), {
       maxLength: 6,

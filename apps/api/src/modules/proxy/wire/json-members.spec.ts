@@ -230,6 +230,53 @@ describe('JsonMembers', () => {
     expect(() => JsonMembers.scan(body, null, tight)).toThrow(JsonLimitError);
   });
 
+  it("skips the part of a conversation's input the owner sent last turn, and walks what was added", () => {
+    const item = (i: number) => ({
+      type: 'message',
+      role: i % 2 ? 'user' : 'assistant',
+      content: [{ type: 'input_text', text: `turn ${i}: ${'read the file, "quote" it.\n'.repeat(10)}` }],
+    });
+    const input = (n: number) => Array.from({ length: n }, (_, i) => item(i));
+    const body = (list: unknown[], tail = '') =>
+      Buffer.from(JSON.stringify({ model: 'm', input: list, stream: true }).replace(/}$/, `${tail}}`));
+    for (let n = 60; n < 64; n++) {
+      const json = JsonMembers.scan(body(input(n)), null, BODY_LIMITS, 'conversation-owner');
+      expect(json.value('input')).toEqual(input(n));
+    }
+    // Which path ran shows in the values bound: a kept prefix counts one value per item, a walk
+    // all of each item's members (about ten each).
+    const tight = { ...BODY_LIMITS, values: 200 };
+    const next = body(input(65));
+    expect(JsonMembers.scan(next, null, tight, 'conversation-owner').value('input')).toEqual(input(65));
+    expect(() => JsonMembers.scan(next, null, tight, 'another-owner')).toThrow(JsonLimitError);
+    // A bad byte, or the end of the body, right after the kept prefix: still refused.
+    const kept = body(input(66)).toString();
+    const after =
+      kept.indexOf('turn 65') - '{"type":"message","role":"user","content":[{"type":"input_text","text":"'.length - 1;
+    expect(kept[after]).toBe(',');
+    expect(() =>
+      JsonMembers.scan(
+        Buffer.from(`${kept.slice(0, after)} x${kept.slice(after)}`),
+        null,
+        BODY_LIMITS,
+        'conversation-owner',
+      ),
+    ).toThrow(BadJsonError);
+    expect(() => JsonMembers.scan(Buffer.from(kept.slice(0, after)), null, BODY_LIMITS, 'conversation-owner')).toThrow(
+      BadJsonError,
+    );
+    // The same length as the kept prefix but different inside: read as it is, or refused when the
+    // difference is a byte JSON.parse refuses (a raw control character in item 3's text).
+    const altered = input(67);
+    altered[3] = { ...item(3), role: 'USER' };
+    expect(JsonMembers.scan(body(altered), null, BODY_LIMITS, 'conversation-owner').value('input')).toEqual(altered);
+    const plain = body(input(67)).toString();
+    const inItem3 = plain.indexOf('turn 3: read') + 'turn 3: '.length;
+    const broken = `${plain.slice(0, inItem3)}\u0001${plain.slice(inItem3 + 1)}`;
+    expect(broken.length).toBe(plain.length);
+    expect(() => JsonMembers.scan(Buffer.from(broken), null, BODY_LIMITS, 'conversation-owner')).toThrow(BadJsonError);
+  });
+
   it('finds one member without scanning the rest, nested objects included', () => {
     const data = Buffer.from(
       '{"type":"response.completed","sequence_number":12,"response":{"id":"resp_1","output":[{"content":[{"text":"a \\"usage\\": {} ]"}]}],"usage":{"input_tokens":5}}}',

@@ -585,20 +585,102 @@ function skipKeepable(buf: Buffer, at: number, depth: number): number {
 }
 
 /**
- * Offset just past the array at `i` (inside `depth` containers), each element skipped by
- * comparison when it is kept (KEPT_ITEMS).
+ * Codex resends its whole conversation every turn, so a turn's `input` starts with the bytes of the
+ * previous turn's items: a long session's body of hundreds of kilobytes was walked in full for a
+ * few new items (3.4 ns a byte). The items of an owner's last few inputs of at least 16 KB are kept
+ * as one prefix each, from the `[` to the end of the last item; an input that starts with a kept
+ * prefix followed by `,` or `]` skips it by one comparison and walks only the items added (the
+ * same bytes from the same `[`, with at least the same room to nest, hold the same valid items).
+ * Per owner, like the kept values: 4 prefixes of at most 8 MB each, 64 MB in all.
+ */
+const PREFIX_MIN = 16 * 1024;
+const PREFIX_MAX = 8 * 1024 * 1024;
+
+interface InputPrefix {
+  bytes: Buffer;
+  room: number;
+  /** Items the prefix holds (each counts as one value, like a kept value). */
+  items: number;
+}
+
+class InputPrefixes {
+  private readonly list: InputPrefix[] = [];
+  bytes = 0;
+
+  /** The longest kept prefix that buf holds at `at` with at most `room` to nest, else null. */
+  match(buf: Buffer, at: number, room: number): InputPrefix | null {
+    let best: InputPrefix | null = null;
+    for (const prefix of this.list) {
+      const length = prefix.bytes.length;
+      const end = at + length;
+      if (
+        prefix.room <= room &&
+        end < buf.length &&
+        (best === null || length > best.bytes.length) &&
+        buf[end - 1] === prefix.bytes[length - 1] &&
+        buf.compare(prefix.bytes, 0, length, at, end) === 0
+      ) {
+        best = prefix;
+      }
+    }
+    return best;
+  }
+
+  /** Keeps buf[at, end), in place of `extended` (the prefix it grew from), if any. */
+  keep(buf: Buffer, at: number, end: number, room: number, items: number, extended: InputPrefix | null): void {
+    const index = extended ? this.list.indexOf(extended) : -1;
+    if (index !== -1) this.bytes -= this.list.splice(index, 1)[0].bytes.length;
+    else if (this.list.length >= 4) this.bytes -= this.list.shift()!.bytes.length;
+    this.list.push({ bytes: Buffer.from(buf.subarray(at, end)), room, items });
+    this.bytes += end - at;
+  }
+}
+
+const inputPrefixes = new LRUCache<string, InputPrefixes>({
+  max: 1024,
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: (prefixes) => Math.max(1, prefixes.bytes),
+});
+
+/**
+ * Offset just past the array at `i` (inside `depth` containers): a kept prefix of it skipped by
+ * comparison (see InputPrefix), then each element skipped by comparison when it is kept
+ * (KEPT_ITEMS).
  */
 function skipKeepableItems(buf: Buffer, i: number, depth: number): number {
   countValue(i);
   if (depth >= Math.min(limits.depth, MAX_DEPTH)) {
     throw new JsonLimitError(`Nested deeper than ${limits.depth} levels`, i);
   }
-  i = skipSpace(buf, i + 1);
-  if (buf[i] === CLOSE_BRACKET) return i + 1;
-  let end = i;
+  const open = i;
+  const room = roomAt(depth);
+  const owner = scope ?? '';
+  // Only a body long enough to hold a kept prefix looks for one.
+  const prefixes = buf.length - open > PREFIX_MIN ? inputPrefixes.get(owner) : undefined;
+  const matched = prefixes ? prefixes.match(buf, open, room) : null;
+  let items = 0;
+  let end: number;
+  if (matched) {
+    end = open + matched.bytes.length;
+    items = matched.items;
+    valuesLeft -= items;
+    if (valuesLeft < 0) throw new JsonLimitError(`More than ${limits.values} values in the body`, open);
+    i = nextAfter(buf, end, CLOSE_BRACKET);
+  } else {
+    i = skipSpace(buf, i + 1);
+    if (buf[i] === CLOSE_BRACKET) return i + 1;
+    end = i;
+  }
   for (; i !== -1; i = nextAfter(buf, end, CLOSE_BRACKET)) {
     if (i >= buf.length) throw bad('Unterminated array', i);
     end = buf[i] === OPEN_BRACE ? skipKeepable(buf, i, depth + 1) : skipValue(buf, i, depth + 1);
+    items++;
+  }
+  const length = end - open;
+  if (length >= PREFIX_MIN && length <= PREFIX_MAX && (!matched || length > matched.bytes.length)) {
+    const kept = prefixes ?? new InputPrefixes();
+    kept.keep(buf, open, end, room, items, matched);
+    inputPrefixes.set(owner, kept);
   }
   return skipSpace(buf, end) + 1;
 }
