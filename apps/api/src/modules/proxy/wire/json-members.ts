@@ -445,8 +445,8 @@ function nameAt(buf: Buffer, start: number, end: number): string {
  * twice (and found valid) is kept, and a later body whose value there starts with the same bytes
  * is skipped by one comparison instead of a walk (a JSON value ends where its bytes say; the same
  * bytes with at least the same room to nest are as valid as they were). Other members change from
- * request to request and are always walked. Bounded: 16 values of at most 1 MB, and 32 short
- * fingerprints (KeptValues).
+ * request to request and are always walked. Kept per key owner (ScopedKeptValues), bounded: 16
+ * values of at most 1 MB and 32 short fingerprints per owner (KeptValues), 64 MB in all.
  */
 const KEPT_NAMES = new Set(['tools', 'instructions']);
 /** Top-level arrays whose elements are kept one by one. */
@@ -678,9 +678,9 @@ function skipKeepableItems(buf: Buffer, i: number, depth: number): number {
   }
   const length = end - open;
   if (length >= PREFIX_MIN && length <= PREFIX_MAX && (!matched || length > matched.bytes.length)) {
-    const kept = prefixes ?? new InputPrefixes();
-    kept.keep(buf, open, end, room, items, matched);
-    inputPrefixes.set(owner, kept);
+    const store = prefixes ?? new InputPrefixes();
+    store.keep(buf, open, end, room, items, matched);
+    inputPrefixes.set(owner, store);
   }
   return skipSpace(buf, end) + 1;
 }
