@@ -166,8 +166,10 @@ function skipSpace(buf: Buffer, i: number): number {
   return i;
 }
 
-function countValue(at: number): void {
-  if (--valuesLeft < 0) throw new JsonLimitError(`More than ${limits.values} values in the body`, at);
+/** Counts `count` values found at `at` against the walk's budget. */
+function countValue(at: number, count = 1): void {
+  valuesLeft -= count;
+  if (valuesLeft < 0) throw new JsonLimitError(`More than ${limits.values} values in the body`, at);
 }
 
 /** Strings shorter than this (keys, enum values) are walked byte by byte from the start. */
@@ -445,7 +447,7 @@ function nameAt(buf: Buffer, start: number, end: number): string {
  * twice (and found valid) is kept, and a later body whose value there starts with the same bytes
  * is skipped by one comparison instead of a walk (a JSON value ends where its bytes say; the same
  * bytes with at least the same room to nest are as valid as they were). Other members change from
- * request to request and are always walked. Kept per key owner (ScopedKeptValues), bounded: 16
+ * request to request and are always walked. Kept per key owner (PerOwner), bounded: 16
  * values of at most 1 MB and 32 short fingerprints per owner (KeptValues), 64 MB in all.
  */
 const KEPT_NAMES = new Set(['tools', 'instructions']);
@@ -481,74 +483,80 @@ class KeptValues {
   endAt(buf: Buffer, at: number, depth: number): number {
     const room = roomAt(depth);
     for (const kept of this.values) {
-      const value = kept.bytes;
-      const end = at + value.length;
-      if (
-        kept.room <= room &&
-        end <= buf.length &&
-        buf[at] === value[0] &&
-        buf[end - 1] === value[value.length - 1] &&
-        buf.compare(value, 0, value.length, at, end) === 0
-      ) {
-        return end;
-      }
+      if (kept.room <= room && holds(buf, at, kept.bytes)) return at + kept.bytes.length;
     }
     return -1;
   }
 
-  /** Notes a value just walked; kept when it was seen recently too. */
-  walked(buf: Buffer, at: number, end: number, depth: number): void {
+  /** Notes a value just walked; kept (true) when it was seen recently too. */
+  walked(buf: Buffer, at: number, end: number, depth: number): boolean {
     const length = end - at;
-    if (length < KEPT_MIN || length > KEPT_MAX) return;
+    if (length < KEPT_MIN || length > KEPT_MAX) return false;
     const seen = `${length}:${buf.toString('latin1', end - 32, end)}`;
     if (!this.recent.delete(seen)) {
       this.recent.add(seen);
       if (this.recent.size > this.max * 2) this.recent.delete(this.recent.values().next().value as string);
-      return;
+      return false;
     }
     if (this.values.length >= this.max) this.bytes -= this.values.shift()!.bytes.length;
     this.values.push({ bytes: Buffer.from(buf.subarray(at, end)), room: roomAt(depth) });
     this.bytes += length;
+    return true;
   }
+}
+
+/** Whether buf holds `bytes` at `at` (the last byte compared first: most misses end there). */
+function holds(buf: Buffer, at: number, bytes: Buffer): boolean {
+  const end = at + bytes.length;
+  return (
+    end <= buf.length &&
+    buf[end - 1] === bytes[bytes.length - 1] &&
+    buf[at] === bytes[0] &&
+    buf.compare(bytes, 0, bytes.length, at, end) === 0
+  );
 }
 
 /**
- * Kept values per scope (the key owner a body or event belongs to): a value one tenant sent is
+ * What is kept per key owner (the scope a body or event belongs to): a value one tenant sent is
  * never recognised in another tenant's body, so the time a body takes to read (to a 400, say)
- * says nothing about what other tenants sent. Scopes are evicted least recently used first, by
- * count and by the bytes they hold.
+ * says nothing about what other tenants sent. Owners are evicted least recently used first, by
+ * count and by the bytes their stores hold.
  */
-class ScopedKeptValues {
-  private readonly scopes: LRUCache<string, KeptValues>;
+class PerOwner<T extends { bytes: number }> {
+  private readonly owners: LRUCache<string, T>;
 
   constructor(
-    private readonly perScope: number,
-    maxScopes: number,
+    private readonly make: () => T,
+    maxOwners: number,
     maxBytes: number,
   ) {
-    this.scopes = new LRUCache({
-      max: maxScopes,
+    this.owners = new LRUCache({
+      max: maxOwners,
       maxSize: maxBytes,
-      sizeCalculation: (kept) => Math.max(1, kept.bytes),
+      sizeCalculation: (store) => Math.max(1, store.bytes),
     });
   }
 
-  /** The values kept for `scope` (null: callers with no tenant, such as tests and tools). */
-  for(scope: string | null): KeptValues {
-    const key = scope ?? '';
-    let kept = this.scopes.get(key);
-    if (!kept) this.scopes.set(key, (kept = new KeptValues(this.perScope)));
-    return kept;
+  /** The owner's store, if any (null: callers with no tenant, such as tests and tools). */
+  get(owner: string | null): T | undefined {
+    return this.owners.get(owner ?? '');
   }
 
-  /** Accounts for what `kept` holds now (after it kept a value). */
-  resize(scope: string | null, kept: KeptValues): void {
-    this.scopes.set(scope ?? '', kept);
+  /** The owner's store, made when it has none. */
+  for(owner: string | null): T {
+    let store = this.get(owner);
+    if (!store) this.owners.set(owner ?? '', (store = this.make()));
+    return store;
+  }
+
+  /** Accounts for what the owner's store holds now (after it kept something). */
+  resize(owner: string | null, store: T): void {
+    this.owners.set(owner ?? '', store);
   }
 }
 
-/** 16 values per scope; at most 1,024 scopes and 64 MB in all. */
-const bodyKept = new ScopedKeptValues(16, 1024, 64 * 1024 * 1024);
+/** 16 values per owner; at most 1,024 owners and 64 MB in all. */
+const bodyKept = new PerOwner(() => new KeptValues(16), 1024, 64 * 1024 * 1024);
 /** The scope of the walk under way (see begin), and its kept values. */
 let scope: string | null = null;
 let kept: KeptValues | null = null;
@@ -565,7 +573,7 @@ function keptNow(): KeptValues {
  * from the bodies' values: bytes walked in trust were not checked, so they never vouch for a
  * client's body. Scoped like them. Bounded: 4 values of at most 1 MB per scope, 16 MB in all.
  */
-const upstreamKept = new ScopedKeptValues(4, 1024, 16 * 1024 * 1024);
+const upstreamKept = new PerOwner(() => new KeptValues(4), 1024, 16 * 1024 * 1024);
 const TOOLS = Buffer.from('tools');
 const INSTRUCTIONS = Buffer.from('instructions');
 
@@ -578,9 +586,7 @@ function skipKeepable(buf: Buffer, at: number, depth: number): number {
     return known;
   }
   const end = skipValue(buf, at, depth);
-  const held = values.bytes;
-  values.walked(buf, at, end, depth);
-  if (values.bytes !== held) bodyKept.resize(scope, values);
+  if (values.walked(buf, at, end, depth)) bodyKept.resize(scope, values);
   return end;
 }
 
@@ -612,15 +618,9 @@ class InputPrefixes {
     let best: InputPrefix | null = null;
     for (const prefix of this.list) {
       const length = prefix.bytes.length;
-      const end = at + length;
-      if (
-        prefix.room <= room &&
-        end < buf.length &&
-        (best === null || length > best.bytes.length) &&
-        buf[end - 1] === prefix.bytes[length - 1] &&
-        buf.compare(prefix.bytes, 0, length, at, end) === 0
-      ) {
-        best = prefix;
+      // Something must follow the prefix (`,` or `]`).
+      if (prefix.room <= room && at + length < buf.length && (best === null || length > best.bytes.length)) {
+        if (holds(buf, at, prefix.bytes)) best = prefix;
       }
     }
     return best;
@@ -636,11 +636,7 @@ class InputPrefixes {
   }
 }
 
-const inputPrefixes = new LRUCache<string, InputPrefixes>({
-  max: 1024,
-  maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (prefixes) => Math.max(1, prefixes.bytes),
-});
+const inputPrefixes = new PerOwner(() => new InputPrefixes(), 1024, 64 * 1024 * 1024);
 
 /**
  * Offset just past the array at `i` (inside `depth` containers): a kept prefix of it skipped by
@@ -654,17 +650,15 @@ function skipKeepableItems(buf: Buffer, i: number, depth: number): number {
   }
   const open = i;
   const room = roomAt(depth);
-  const owner = scope ?? '';
   // Only a body long enough to hold a kept prefix looks for one.
-  const prefixes = buf.length - open > PREFIX_MIN ? inputPrefixes.get(owner) : undefined;
+  const prefixes = buf.length - open > PREFIX_MIN ? inputPrefixes.get(scope) : undefined;
   const matched = prefixes ? prefixes.match(buf, open, room) : null;
   let items = 0;
   let end: number;
   if (matched) {
     end = open + matched.bytes.length;
     items = matched.items;
-    valuesLeft -= items;
-    if (valuesLeft < 0) throw new JsonLimitError(`More than ${limits.values} values in the body`, open);
+    countValue(open, items);
     i = nextAfter(buf, end, CLOSE_BRACKET);
   } else {
     i = skipSpace(buf, i + 1);
@@ -678,9 +672,9 @@ function skipKeepableItems(buf: Buffer, i: number, depth: number): number {
   }
   const length = end - open;
   if (length >= PREFIX_MIN && length <= PREFIX_MAX && (!matched || length > matched.bytes.length)) {
-    const store = prefixes ?? new InputPrefixes();
+    const store = prefixes ?? inputPrefixes.for(scope);
     store.keep(buf, open, end, room, items, matched);
-    inputPrefixes.set(owner, store);
+    inputPrefixes.resize(scope, store);
   }
   return skipSpace(buf, end) + 1;
 }
@@ -785,9 +779,7 @@ export function findMemberStarts(
         end = values.endAt(buf, valueStart, 1);
         if (end === -1) {
           end = skipValue(buf, valueStart, 1);
-          const held = values.bytes;
-          values.walked(buf, valueStart, end, 1);
-          if (values.bytes !== held) upstreamKept.resize(owner, values);
+          if (values.walked(buf, valueStart, end, 1)) upstreamKept.resize(owner, values);
         }
       } else {
         end = skipValue(buf, valueStart, 1);
@@ -955,7 +947,7 @@ export class JsonMembers {
    * checked) or exceed `bounds` (JsonLimitError, a BadJsonError). Duplicate keys: the last wins,
    * except that those named by `bounds.unique` are refused. `expand` names a member whose array
    * elements are scanned in the same pass (see items). `owner`: the tenant whose kept values may
-   * be recognised (see ScopedKeptValues).
+   * be recognised (see PerOwner).
    */
   static scan(
     buf: Buffer,
