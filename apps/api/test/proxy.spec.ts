@@ -4,6 +4,7 @@ import { parseSse } from '../src/fake-upstream';
 import { AuditSealer } from '../src/modules/audit/audit-sealer';
 import { AuditService } from '../src/modules/audit/audit.service';
 import { AccountPool } from '../src/modules/proxy/routing/account-pool';
+import { bodyBuffersFree } from '../src/modules/proxy/wire/body-buffers';
 import { createUserSession } from './support/app';
 import { addAccount, codexBody, createKey, flushLogs, startWorld, type World, postCodex } from './support/proxy-world';
 
@@ -322,6 +323,34 @@ describe('proxy: Codex and OpenAI routes', () => {
     expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Echo: stream me');
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
     expect(chunks[chunks.length - 1]).toMatchObject({ choices: [], usage: { prompt_tokens: expect.any(Number) } });
+  });
+
+  it('sends every chat body upstream intact while the translated bodies reuse buffers (3 waves of 12)', async () => {
+    const before = w.fake.requests.length;
+    const asked: string[] = [];
+    for (let wave = 0; wave < 3; wave++) {
+      const texts = Array.from(
+        { length: 12 },
+        (_, i) => `wave ${wave} body ${i} ${String.fromCharCode(97 + i).repeat(20_000 + 997 * i)}`,
+      );
+      asked.push(...texts);
+      const answers = await Promise.all(
+        texts.map((text) =>
+          request(w.app.url)
+            .post('/v1/chat/completions')
+            .set('authorization', `Bearer ${aliceKey}`)
+            .send({ model: 'gpt-5.1-codex', messages: [{ role: 'user', content: text }] }),
+        ),
+      );
+      for (const answer of answers) expect(answer.status).toBe(200);
+      // Each wave's buffers went back once its exchanges ended, and the next wave takes them.
+      expect(bodyBuffersFree().buffers).toBeGreaterThan(0);
+    }
+    const sent = w.fake.requests.slice(before).map((r) => {
+      const body = r.body as { input: { content: { text: string }[] }[] };
+      return body.input[0].content[0].text;
+    });
+    expect(sent.sort()).toEqual(asked.sort());
   });
 
   it('lists models filtered by the key and reports the key usage', async () => {

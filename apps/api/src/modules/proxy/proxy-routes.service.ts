@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '../../common/api-error';
 import type { AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { chatToResponsesBytes } from './wire/chat-request';
+import { giveBackBodyBuffer } from './wire/body-buffers';
+import { chatToResponsesBytes, type ChatRequest } from './wire/chat-request';
 import { ChatTranslator } from './wire/chat-translate';
 import type { Exchange } from './exchange';
 import { BODY_LIMITS, JsonMembers } from './wire/json-members';
@@ -245,6 +246,15 @@ export class ProxyRoutes {
     const body = exchange.body;
     if (!body || body.length === 0) throw badBody('The request body must be a JSON object.');
     const chat = parse(() => chatToResponsesBytes(body, (model) => this.proxy.checkModel(key, model), key.ownerUserId));
+    try {
+      await this.chatExchange(exchange, key, chat);
+    } finally {
+      // run() has returned: no upstream request is writing from the translated body any more.
+      giveBackBodyBuffer(chat.body);
+    }
+  }
+
+  private async chatExchange(exchange: Exchange, key: AuthenticatedKey, chat: ChatRequest): Promise<void> {
     const { model, stream, includeUsage } = chat;
     const req = this.request(exchange, key, {
       route: '/v1/chat/completions',

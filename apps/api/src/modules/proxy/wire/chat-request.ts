@@ -7,6 +7,7 @@
 import { LRUCache } from 'lru-cache';
 import { BadJsonError, BODY_LIMITS, JsonLimitError, JsonMembers, type ScanLimits } from './json-members';
 import { badBody } from '../proxy-errors';
+import { takeBodyBuffer } from './body-buffers';
 
 /**
  * Bounds on a chat body, beyond the scanner's own (BODY_LIMITS: 1,000 top-level members, depth 64,
@@ -28,7 +29,10 @@ export interface ChatRequest {
   promptCacheKey: string | null;
   /** The start of the instructions' JSON text (the derived soft-stickiness key is made from it). */
   instructionsPrefix: Buffer;
-  /** The Responses body to send upstream. */
+  /**
+   * The Responses body to send upstream, in a reused buffer: give it back (giveBackBodyBuffer)
+   * once the exchange has ended, and not before.
+   */
   body: Buffer;
 }
 
@@ -83,8 +87,11 @@ function inner(text: Buffer | string): Buffer {
   return bytes.subarray(1, bytes.length - 1);
 }
 
-/** One buffer of all the pieces, copied once; neighbouring strings are joined and encoded together. */
-function concat(parts: (Buffer | string)[]): Buffer {
+/**
+ * One buffer of all the pieces, copied once; neighbouring strings are joined and encoded together.
+ * `allocate` gives the buffer (the upstream body's comes from the reused ones, body-buffers.ts).
+ */
+function concat(parts: (Buffer | string)[], allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const pieces: (Buffer | string)[] = [];
   let text = '';
   for (const part of parts) {
@@ -99,7 +106,7 @@ function concat(parts: (Buffer | string)[]): Buffer {
   if (text !== '') pieces.push(text);
   let length = 0;
   for (const piece of pieces) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
-  const out = Buffer.allocUnsafe(length);
+  const out = allocate(length);
   let at = 0;
   for (const piece of pieces) at += typeof piece === 'string' ? out.write(piece, at) : piece.copy(out, at);
   return out;
@@ -303,6 +310,6 @@ function translate(json: JsonMembers, owner: string | null): ChatRequest {
     includeUsage: options?.include_usage === true,
     promptCacheKey,
     instructionsPrefix: prefixOf(instructions, INSTRUCTIONS_PREFIX_BYTES),
-    body: concat(parts),
+    body: concat(parts, takeBodyBuffer),
   };
 }
