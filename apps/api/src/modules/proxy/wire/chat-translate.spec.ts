@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { buildFrames, chunkText, type StreamPlan } from '../../../fake-upstream/sse';
-import { ChatTranslator, chatUsage, finishReasonOf } from './chat-translate';
+import { ChatTranslator, chatUsage, chatUsageJson, finishReasonOf } from './chat-translate';
 
 type Json = Record<string, unknown>;
 
@@ -124,6 +124,22 @@ describe('ChatTranslator', () => {
         }
       }
     }
+  });
+
+  it('writes the usage JSON exactly as JSON.stringify(chatUsage(...)) would', () => {
+    const count = fc.option(fc.nat({ max: 2 ** 40 }), { nil: null });
+    fc.assert(
+      fc.property(
+        fc.option(
+          fc.record({ inputTokens: count, cachedInputTokens: count, outputTokens: count, reasoningTokens: count }),
+          { nil: null },
+        ),
+        (usage) => {
+          expect(chatUsageJson(usage)).toBe(JSON.stringify(chatUsage(usage)));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('collects a tool call for a non-stream client', () => {

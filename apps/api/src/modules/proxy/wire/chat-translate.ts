@@ -36,6 +36,22 @@ export function chatUsage(usage: ObservedUsage | null): Json | null {
   };
 }
 
+/**
+ * JSON.stringify(chatUsage(usage)), written from the counts: the usage chunk and the whole
+ * completion carry it once per response, and the object and its serialization cost more than the
+ * rest of the final chunks (bench/BASELINE.md).
+ */
+export function chatUsageJson(usage: ObservedUsage | null): string {
+  if (!usage || usage.inputTokens === null || usage.outputTokens === null) return 'null';
+  const input = usage.inputTokens;
+  const output = usage.outputTokens;
+  return (
+    `{"prompt_tokens":${input},"completion_tokens":${output},"total_tokens":${input + output},` +
+    `"prompt_tokens_details":{"cached_tokens":${usage.cachedInputTokens ?? 0}},` +
+    `"completion_tokens_details":{"reasoning_tokens":${usage.reasoningTokens ?? 0}}}`
+  );
+}
+
 interface ToolCallState {
   index: number;
   id: string;
@@ -113,7 +129,8 @@ export class ChatTranslator {
   private readonly frames = new SseFrames();
   /** What push() returns: the chunks made from the bytes it was given. */
   private out = '';
-  /** The start of every chunk of this response (see chunkHead), or null until built. */
+  /** The start of every chunk of this response (see chunkPrefix, chunkHead), or null until built. */
+  private prefix: string | null = null;
   private head: string | null = null;
 
   constructor(
@@ -224,6 +241,7 @@ export class ChatTranslator {
     }
     if (model !== null) this.model = model;
     if (Number.isFinite(createdAt)) this.created = createdAt;
+    this.prefix = null;
     this.head = null;
   }
 
@@ -254,7 +272,7 @@ export class ChatTranslator {
     this.roleSent = true;
     let out = `${this.chunkHead()}${role}},"finish_reason":"${this.finishReason()}"}]}\n\n`;
     if (this.includeUsage) {
-      out += `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[],"usage":${JSON.stringify(chatUsage(this.usage))}}\n\n`;
+      out += `${this.chunkPrefix()}],"usage":${chatUsageJson(this.usage)}}\n\n`;
     }
     return `${out}data: [DONE]\n\n`;
   }
@@ -264,9 +282,15 @@ export class ChatTranslator {
     return finishReasonOf(this.terminal, this.incompleteReason, this.toolCalls.size > 0);
   }
 
+  /** `data: {"id":…,"choices":[` for this response, built once. */
+  private chunkPrefix(): string {
+    this.prefix ??= `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[`;
+    return this.prefix;
+  }
+
   /** `data: {"id":…,"choices":[{"index":0,"delta":{` for this response, built once. */
   private chunkHead(): string {
-    this.head ??= `data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":{`;
+    this.head ??= `${this.chunkPrefix()}{"index":0,"delta":{`;
     return this.head;
   }
 
@@ -377,7 +401,7 @@ export class ChatTranslator {
         )}`
       : '';
     const reason = this.finishReason();
-    return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${JSON.stringify(chatUsage(this.usage))}}`;
+    return `{"id":${JSON.stringify(this.id)},"object":"chat.completion","created":${this.created},"model":${JSON.stringify(this.model)},"choices":[{"index":0,"message":{"role":"assistant","content":${content}${toolCalls}},"finish_reason":"${reason}"}],"usage":${chatUsageJson(this.usage)}}`;
   }
 
   /** The whole answer as one chat.completion object. */
