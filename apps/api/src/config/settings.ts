@@ -61,6 +61,10 @@ export interface Settings {
   queueTimeoutMs: number;
   /** Connections in the one upstream pool. */
   upstreamConnections: number;
+  /** An upstream request with no response headers this long after it was sent is aborted. */
+  upstreamHeadersTimeoutMs: number;
+  /** An upstream answer that sends nothing for this long (while it is being read) is aborted. */
+  upstreamIdleTimeoutMs: number;
   /** A client that accepts no byte of a stream for this long is cut off. */
   streamStallTimeoutMs: number;
   /** Responses over WebSocket on the proxy's responses routes; off answers upgrades with 426. */
@@ -314,6 +318,8 @@ export function loadSettings(env: Env = process.env): Settings {
     maxConcurrentPerKey: int(env, 'CODEX_LB_MAX_CONCURRENT_PER_KEY', 32, 1, 100000),
     queueTimeoutMs: int(env, 'CODEX_LB_QUEUE_TIMEOUT_SECONDS', 10, 0, 600) * 1000,
     upstreamConnections: int(env, 'CODEX_LB_UPSTREAM_CONNECTIONS', 256, 1, 65536),
+    upstreamHeadersTimeoutMs: int(env, 'CODEX_LB_UPSTREAM_HEADERS_TIMEOUT_SECONDS', 120, 1, 3600) * 1000,
+    upstreamIdleTimeoutMs: int(env, 'CODEX_LB_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300, 1, 3600) * 1000,
     streamStallTimeoutMs: int(env, 'CODEX_LB_STREAM_STALL_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
     websockets: flag(env, 'CODEX_LB_WEBSOCKETS', true),
     maxSocketsPerOwner: int(env, 'CODEX_LB_MAX_WEBSOCKETS_PER_USER', 256, 1, 1000000),

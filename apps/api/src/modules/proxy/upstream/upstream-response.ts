@@ -2,11 +2,20 @@
 // no Readable stream and no async iterator per response. The body's chunks go straight to the
 // consumer's sink as the parser produces them; a sink that returns false pauses the socket until
 // resume() (the client's 'drain'). destroy() aborts the upstream request, which fails the body.
+// Its deadlines (no headers, no bytes for too long) are kept by UpstreamClient's sweep: the answer
+// notes the tick of its last progress on the client's coarse clock, one store per chunk.
 import type { Dispatcher } from 'undici';
 
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
 type Sink = (chunk: Buffer) => boolean | void;
+
+/** A clock that advances once per sweep of UpstreamClient (no time is read per chunk). */
+export interface SweepClock {
+  tick: number;
+}
+
+const NO_CLOCK: SweepClock = { tick: 0 };
 
 function headersOf(raw: Buffer[] | string[] | null): UpstreamHeaders {
   const headers: UpstreamHeaders = {};
@@ -39,8 +48,20 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
   private failure: Error | null = null;
   private destroyed = false;
   private deadline: NodeJS.Timeout | null = null;
+  private abortReason: Error | null = null;
+  /** The clock's tick when the request was sent or last received something. */
+  progressTick: number;
+  /** The consumer asked for no more bytes for now (resume() lifts it). */
+  paused = false;
+  /** Its place in UpstreamClient's list of answers in flight (-1: not in it). */
+  slot = -1;
 
-  constructor() {
+  constructor(
+    private readonly clock: SweepClock = NO_CLOCK,
+    /** Called once when the answer is over: complete, failed or destroyed. */
+    private readonly onSettled: ((response: UpstreamResponse) => void) | null = null,
+  ) {
+    this.progressTick = clock.tick;
     this.ready = new Promise((resolve, reject) => {
       this.settleReady = { resolve, reject };
     });
@@ -49,11 +70,12 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
   // ------------------------------------------------------------------ undici's callbacks
 
   onConnect(abort: (error?: Error) => void): void {
-    if (this.destroyed) abort(new Error('The client went away.'));
+    if (this.destroyed) abort(this.abortReason ?? new Error('The client went away.'));
     else this.abortRequest = abort;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
+    this.progressTick = this.clock.tick;
     this.statusCode = statusCode;
     this.rawHeaders = rawHeaders;
     this.resumeReading = resume;
@@ -63,22 +85,27 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.progressTick = this.clock.tick;
     if (!this.sink) {
       this.early.push(chunk);
       return true;
     }
-    return this.sink(chunk) !== false;
+    if (this.sink(chunk) !== false) return true;
+    this.paused = true;
+    return false;
   }
 
   onComplete(): void {
     this.ended = true;
     if (this.deadline) clearTimeout(this.deadline);
+    this.settled();
     this.settleBody?.resolve();
   }
 
   onError(error: Error): void {
     this.failure = error;
     if (this.deadline) clearTimeout(this.deadline);
+    this.settled();
     if (!this.headersIn) this.settleReady.reject(error);
     else this.settleBody?.reject(error);
   }
@@ -130,14 +157,32 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
 
   /** Reading continues after a sink returned false. */
   resume(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.progressTick = this.clock.tick;
+    }
     this.resumeReading?.();
   }
 
-  /** Aborts the upstream request (the client went away, or the body is not wanted). */
-  destroy(): void {
+  /** Whether status and headers are in. */
+  get answered(): boolean {
+    return this.headersIn;
+  }
+
+  /**
+   * Aborts the upstream request (the client went away, the body is not wanted, or a deadline
+   * passed: `reason` is then what the request fails with).
+   */
+  destroy(reason?: Error): void {
     if (this.destroyed || this.ended) return;
     this.destroyed = true;
-    this.abortRequest?.(new Error('The client went away.'));
+    this.abortReason = reason ?? new Error('The client went away.');
+    this.settled();
+    this.abortRequest?.(this.abortReason);
+  }
+
+  private settled(): void {
+    if (this.slot !== -1) this.onSettled?.(this);
   }
 
   async text(): Promise<string> {
