@@ -32,7 +32,8 @@ function entry(i: number): RequestLogEntry {
 describe('copyRows', () => {
   it('writes one COPY text line per entry, in pieces of at most 256 rows, escaping what COPY needs', () => {
     const entries = Array.from({ length: 600 }, (_, i) => entry(i));
-    const pieces = copyRows(entries);
+    const pieces: string[] = [];
+    copyRows(entries, (piece) => pieces.push(piece));
     expect(pieces.map((p) => p.split('\n').length - 1)).toEqual([256, 256, 88]);
     const lines = pieces.join('').split('\n');
     expect(lines.pop()).toBe('');
@@ -45,6 +46,8 @@ describe('copyRows', () => {
     expect(fields[15]).toBe('0.035');
     expect(fields[17]).toBe('\\N');
     expect(fields[19]).toBe('agent\\nwith\\rbreaks');
-    expect(copyRows([])).toEqual([]);
+    const none: string[] = [];
+    copyRows([], (piece) => none.push(piece));
+    expect(none).toEqual([]);
   });
 });

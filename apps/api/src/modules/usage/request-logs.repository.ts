@@ -132,25 +132,23 @@ function escapeCopyChar(c: string): string {
 }
 
 /**
- * The batch as COPY text rows, LOG_COLUMNS in order, in pieces of COPY_PIECE_ROWS rows. Each row
- * is joined once from its fields: appending field by field built a chain of ~45 partial strings per
- * row, thousands of rows long, that outlived young-generation collections while a batch was
- * written (bench/BASELINE.md).
+ * The batch as COPY text rows, LOG_COLUMNS in order, handed to `write` in pieces of
+ * COPY_PIECE_ROWS rows as they are made. Each row is joined once from its fields: appending field
+ * by field built a chain of ~45 partial strings per row, and holding the whole batch's text until
+ * it was sent kept it through young-generation collections into the old one (bench/BASELINE.md).
  */
-export function copyRows(entries: readonly RequestLogEntry[]): string[] {
-  const pieces: string[] = [];
+export function copyRows(entries: readonly RequestLogEntry[], write: (piece: string) => void): void {
   const fields: string[] = new Array<string>(LOG_COLUMNS.length);
   let lines: string[] = [];
   for (const entry of entries) {
     for (let i = 0; i < LOG_COLUMNS.length; i++) fields[i] = copyText(LOG_COLUMNS[i][2](entry));
     lines.push(fields.join('\t'));
     if (lines.length === COPY_PIECE_ROWS) {
-      pieces.push(`${lines.join('\n')}\n`);
+      write(`${lines.join('\n')}\n`);
       lines = [];
     }
   }
-  if (lines.length > 0) pieces.push(`${lines.join('\n')}\n`);
-  return pieces;
+  if (lines.length > 0) write(`${lines.join('\n')}\n`);
 }
 
 const COPY_PIECE_ROWS = 256;
@@ -330,7 +328,8 @@ export class RequestLogsRepository {
       const stream = client.query(copyFrom(COPY_INCOMING));
       stream.on('finish', resolve);
       stream.on('error', reject);
-      for (const piece of copyRows(entries)) stream.write(piece);
+      // Each piece becomes the stream's bytes at once (write() encodes strings as it takes them).
+      copyRows(entries, (piece) => stream.write(piece));
       stream.end();
     });
     return manager.query(INSERT_INCOMING);
