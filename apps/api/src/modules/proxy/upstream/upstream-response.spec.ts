@@ -62,6 +62,8 @@ describe('UpstreamResponse', () => {
       aborted = error;
     });
     expect(aborted?.message).toMatch(/went away/);
+    // Whoever waits on it is released at once, not when undici would have sent it.
+    await expect(early.ready).rejects.toThrow(/went away/);
 
     const refused = new UpstreamResponse();
     refused.onError(new Error('connect ECONNREFUSED'));

@@ -178,7 +178,10 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
     this.destroyed = true;
     this.abortReason = reason ?? new Error('The client went away.');
     this.settled();
-    this.abortRequest?.(this.abortReason);
+    if (this.abortRequest) this.abortRequest(this.abortReason);
+    // Still queued for a pool connection: undici aborts it only once it would be sent (onConnect),
+    // which a saturated pool may not do for minutes. Whoever waits on it is released now.
+    else this.onError(this.abortReason);
   }
 
   private settled(): void {

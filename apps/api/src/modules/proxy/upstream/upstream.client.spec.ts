@@ -66,6 +66,29 @@ describe('UpstreamClient deadlines', () => {
     expect(client.stats().inFlight).toBe(0);
   });
 
+  it('releases a request still queued for a pool connection at its headers deadline, not when a connection frees', async () => {
+    handler = (req, res) => {
+      // The first request holds the only connection: headers at once, then a chunk every 100 ms.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const timer = setInterval(() => res.write('data: {}\n\n'), 100);
+      res.on('close', () => clearInterval(timer));
+    };
+    const { port } = server.address() as AddressInfo;
+    client = new UpstreamClient({
+      upstreamBaseUrl: `http://127.0.0.1:${port}/backend-api`,
+      upstreamConnections: 1,
+      upstreamHeadersTimeoutMs: 300,
+      upstreamIdleTimeoutMs: 10_000,
+    } as Settings);
+    const holding = await post().ready;
+    void holding.forEach(() => undefined).catch(() => undefined);
+    const started = performance.now();
+    await expect(post().ready).rejects.toThrow(/No response headers within/);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(client.stats().inFlight).toBe(1);
+    holding.destroy();
+  });
+
   it('aborts an answer that goes quiet for the idle deadline (300 ms) mid-body', async () => {
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
