@@ -17,6 +17,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -27,6 +28,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { allocatorEnv } from '../scripts/allocator.mjs';
 import { Histogram } from './histogram.mjs';
 import { runRedisScenario } from './redis.mjs';
 import { idleLines, runWebSocketScenarios } from './ws.mjs';
@@ -322,6 +324,38 @@ function machineSample(loadPid) {
   const load = cpuTicks(loadPid);
   return { busy, idle, postgres: postgresTicks(), load: load[0] + load[1] };
 }
+
+/**
+ * Where a process's resident memory is, from /proc/<pid>/smaps: the executable's own pages (its
+ * code and read-only data, shared with every process running it), the C allocator's main heap
+ * ([heap]), and anonymous mappings (V8's heap pages, the allocator's other arenas, thread stacks).
+ */
+function rssParts(pid) {
+  try {
+    const parts = { binary: 0, brk: 0, anon: 0, other: 0 };
+    let part = 'other';
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        const name = head[1];
+        part = name === '' ? 'anon' : name === '[heap]' ? 'brk' : name === EXEC_PATH ? 'binary' : 'other';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss) parts[part] += Number(rss[1]) / 1024;
+    }
+    return parts;
+  } catch {
+    return null;
+  }
+}
+const EXEC_PATH = (() => {
+  try {
+    return realpathSync(process.execPath);
+  } catch {
+    return process.execPath;
+  }
+})();
 
 const rssMbOf = (pids) => pids.reduce((a, pid) => a + rssMb(pid), 0);
 
@@ -713,6 +747,8 @@ async function main() {
   tempDirs.add(dataDir);
   tellReaper(`dir ${dataDir}`);
   const productEnv = {
+    // The allocator the launchers (npm start, the Docker image) run the API with.
+    ...allocatorEnv(),
     NODE_ENV: 'production',
     CODEX_LB_DATABASE_URL: dbUrl.toString(),
     CODEX_LB_PORT: String(apiPort),
@@ -913,6 +949,7 @@ async function main() {
     // What the product's RSS holds then, from its own /metrics: V8's heap and the memory outside
     // it (Buffers' backing stores), so a high figure says whether it is garbage not yet collected.
     productMemory: await productMemory(apiBase),
+    productParts: rssParts(product.pid),
     productLater: 0,
   };
   // V8 gives garbage-filled heap back only when it next collects, which an idle process may not
@@ -998,6 +1035,9 @@ async function main() {
   );
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
   out.push(
+    `codex-lb's allocator: ${productEnv.LD_PRELOAD?.includes('libjemalloc') ? `jemalloc (${productEnv.MALLOC_CONF})` : "the system's malloc"}, as npm start runs it (CODEX_LB_ALLOCATOR=${process.env.CODEX_LB_ALLOCATOR || 'auto'}).`,
+  );
+  out.push(
     'References: the bare Node proxy (no key check, no parsing) and nginx (key checked against the Authorization header, unbuffered pass-through, keep-alive upstream).',
   );
   out.push(
@@ -1026,6 +1066,12 @@ async function main() {
   out.push(
     `RSS after the run (2 s after the last HTTP request): codex-lb ${fmt(rssAfter.product, 0)} MB, bare proxy ${fmt(rssAfter.bare, 0)} MB${rssAfter.nginx === null ? '' : `, nginx ${fmt(rssAfter.nginx, 0)} MB`}${rssAfter.productMemory ? ` (codex-lb heap ${fmt(rssAfter.productMemory.heapUsedMb, 0)} of ${fmt(rssAfter.productMemory.heapTotalMb, 0)} MB, external ${fmt(rssAfter.productMemory.externalMb, 0)} MB)` : ''}`,
   );
+  if (rssAfter.productParts) {
+    const p = rssAfter.productParts;
+    out.push(
+      `  codex-lb's RSS then: ${fmt(p.anon, 0)} MB anonymous (V8's heap, allocator arenas, stacks), ${fmt(p.brk, 0)} MB allocator main heap, ${fmt(p.binary, 0)} MB of the node executable, ${fmt(p.other, 0)} MB other; ${fmt(rssAfter.productLater, 0)} MB ${RSS_LATER_MS / 1000} s after the run`,
+    );
+  }
   out.push('');
   for (const v of verdicts)
     out.push(`${v.pass ? 'PASS' : 'MISS'}  ${v.scenario.padEnd(12)} ${v.check.padEnd(36)} ${v.value}`);
@@ -1062,6 +1108,7 @@ async function main() {
           singleDurationMs: SINGLE_DURATION_MS,
           nginxWorkers: nginxVersionLine ? NGINX_WORKERS : null,
           productFlags: process.env.BENCH_PRODUCT_FLAGS ?? '',
+          allocator: productEnv.LD_PRELOAD?.includes('libjemalloc') ? 'jemalloc' : 'system',
         },
         rows,
         rssAfterMb: rssAfter,

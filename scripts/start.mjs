@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allocatorEnv } from './allocator.mjs';
 import { loadDotEnv } from './env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,9 +52,22 @@ if (
   build('dashboard', ['run', 'build', '-w', '@codex-lb/web']);
 }
 
+// The API runs with jemalloc where it is installed (scripts/allocator.mjs).
+let apiEnv = env;
+try {
+  apiEnv = { ...env, ...allocatorEnv(env) };
+} catch (error) {
+  console.error(`[start] ${error.message}`);
+  process.exit(1);
+}
+if (which !== 'web') {
+  const allocator = apiEnv.LD_PRELOAD?.includes('libjemalloc') ? 'jemalloc' : "the system's malloc";
+  console.log(`[start] API allocator: ${allocator} (CODEX_LB_ALLOCATOR=${env.CODEX_LB_ALLOCATOR ?? 'auto'})`);
+}
+
 const children = [];
-function run(name, command, args, cwd) {
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(name, command, args, cwd, childEnv = env) {
+  const child = spawn(command, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (stream, out) => {
     let buffer = '';
     stream.on('data', (chunk) => {
@@ -90,7 +104,7 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-if (which !== 'web') run('api', process.execPath, ['dist/main.js'], join(root, 'apps/api'));
+if (which !== 'web') run('api', process.execPath, ['dist/main.js'], join(root, 'apps/api'), apiEnv);
 if (which !== 'api') {
   const port = env.CODEX_LB_WEB_PORT ?? '3000';
   // client-address.cjs makes the dashboard forward each browser's own address to the API (it
