@@ -28,7 +28,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { allocatorEnv } from '../scripts/allocator.mjs';
+import { allocatorEnv, allocatorOf } from '../scripts/allocator.mjs';
 import { Histogram } from './histogram.mjs';
 import { runRedisScenario } from './redis.mjs';
 import { idleLines, runWebSocketScenarios } from './ws.mjs';
@@ -1034,8 +1034,9 @@ async function main() {
     `codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs${nginxVersionLine ? `, nginx ${nginxVersionLine} with ${NGINX_WORKERS} worker(s)` : ', nginx not measured'}; each row = ${ROUNDS} slices interleaved with the references and the other scenarios: ${CONNECTIONS} conns ${DURATION_MS / 1000} s, 1 conn ${SINGLE_DURATION_MS / 1000} s measured in total, ${SLICE_WARMUP_MS} ms warm-up per slice after ${WARMUP_MS / 1000} s unmeasured per target and scenario)`,
   );
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
+  const productProcessEnv = { ...process.env, ...productEnv };
   out.push(
-    `codex-lb's allocator: ${productEnv.LD_PRELOAD?.includes('libjemalloc') ? `jemalloc (${productEnv.MALLOC_CONF})` : "the system's malloc"}, as npm start runs it (CODEX_LB_ALLOCATOR=${process.env.CODEX_LB_ALLOCATOR || 'auto'}).`,
+    `codex-lb's allocator: ${allocatorOf(productProcessEnv) === 'jemalloc' ? `jemalloc (${productProcessEnv.MALLOC_CONF ?? "jemalloc's defaults"})` : "the system's malloc"}, as npm start runs it (CODEX_LB_ALLOCATOR=${process.env.CODEX_LB_ALLOCATOR || 'auto'}).`,
   );
   out.push(
     'References: the bare Node proxy (no key check, no parsing) and nginx (key checked against the Authorization header, unbuffered pass-through, keep-alive upstream).',
@@ -1108,7 +1109,7 @@ async function main() {
           singleDurationMs: SINGLE_DURATION_MS,
           nginxWorkers: nginxVersionLine ? NGINX_WORKERS : null,
           productFlags: process.env.BENCH_PRODUCT_FLAGS ?? '',
-          allocator: productEnv.LD_PRELOAD?.includes('libjemalloc') ? 'jemalloc' : 'system',
+          allocator: allocatorOf({ ...process.env, ...productEnv }),
         },
         rows,
         rssAfterMb: rssAfter,

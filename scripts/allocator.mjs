@@ -39,7 +39,7 @@ export function allocatorEnv(env = process.env, libraries = candidates()) {
   }
   if (choice === 'system' || process.platform !== 'linux') return {};
   const preload = env.LD_PRELOAD ?? '';
-  if (preload.includes('libjemalloc')) return {};
+  if (allocatorOf(env) === 'jemalloc') return {};
   const library = libraries.find((path) => existsSync(path));
   if (!library) {
     if (choice === 'jemalloc') {
@@ -51,4 +51,9 @@ export function allocatorEnv(env = process.env, libraries = candidates()) {
     LD_PRELOAD: preload ? `${library} ${preload}` : library,
     MALLOC_CONF: env.MALLOC_CONF ?? JEMALLOC_CONF,
   };
+}
+
+/** The allocator a process started with `env` (its whole environment) runs with. */
+export function allocatorOf(env) {
+  return env.LD_PRELOAD?.includes('libjemalloc') ? 'jemalloc' : 'system';
 }

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allocatorEnv } from './allocator.mjs';
+import { allocatorEnv, allocatorOf } from './allocator.mjs';
 import { loadDotEnv } from './env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,15 +54,15 @@ if (
 
 // The API runs with jemalloc where it is installed (scripts/allocator.mjs).
 let apiEnv = env;
-try {
-  apiEnv = { ...env, ...allocatorEnv(env) };
-} catch (error) {
-  console.error(`[start] ${error.message}`);
-  process.exit(1);
-}
 if (which !== 'web') {
-  const allocator = apiEnv.LD_PRELOAD?.includes('libjemalloc') ? 'jemalloc' : "the system's malloc";
-  console.log(`[start] API allocator: ${allocator} (CODEX_LB_ALLOCATOR=${env.CODEX_LB_ALLOCATOR ?? 'auto'})`);
+  try {
+    apiEnv = { ...env, ...allocatorEnv(env) };
+  } catch (error) {
+    console.error(`[start] ${error.message}`);
+    process.exit(1);
+  }
+  const allocator = allocatorOf(apiEnv) === 'jemalloc' ? 'jemalloc' : "the system's malloc";
+  console.log(`[start] API allocator: ${allocator} (CODEX_LB_ALLOCATOR=${env.CODEX_LB_ALLOCATOR || 'auto'})`);
 }
 
 const children = [];

@@ -8,16 +8,23 @@ import { pathToFileURL } from 'node:url';
 
 const MODULE = pathToFileURL(join(__dirname, '../../../scripts/allocator.mjs')).href;
 
-type Outcome = { env?: Record<string, string>; error?: string; candidates?: string[] };
+type Outcome = {
+  env?: Record<string, string>;
+  /** allocatorOf() of the environment the launcher would start the API with. */
+  allocator?: 'jemalloc' | 'system';
+  error?: string;
+  candidates?: string[];
+};
 
 /** allocatorEnv(env, libraries?) as the launcher calls it, in a fresh Node process. */
 function allocatorEnv(env: Record<string, string>, libraries?: string[]): Outcome {
   const script = `
-    import { allocatorEnv, candidates } from ${JSON.stringify(MODULE)};
+    import { allocatorEnv, allocatorOf, candidates } from ${JSON.stringify(MODULE)};
     const env = JSON.parse(process.argv[1]);
     const libraries = process.argv[2] ? JSON.parse(process.argv[2]) : undefined;
     try {
-      console.log(JSON.stringify({ env: allocatorEnv(env, libraries), candidates: candidates() }));
+      const added = allocatorEnv(env, libraries);
+      console.log(JSON.stringify({ env: added, allocator: allocatorOf({ ...env, ...added }), candidates: candidates() }));
     } catch (error) {
       console.log(JSON.stringify({ error: error.message }));
     }`;
@@ -34,8 +41,10 @@ describe('the API process allocator (scripts/allocator.mjs)', () => {
     if (!installed) {
       // Not installed here: nothing is preloaded, and nothing fails.
       expect(outcome.env).toEqual({});
+      expect(outcome.allocator).toBe('system');
       return;
     }
+    expect(outcome.allocator).toBe('jemalloc');
     expect(outcome.env).toEqual({
       LD_PRELOAD: installed,
       MALLOC_CONF: 'background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0',
@@ -56,11 +65,16 @@ describe('the API process allocator (scripts/allocator.mjs)', () => {
   it('leaves the environment alone for CODEX_LB_ALLOCATOR=system, or when jemalloc is already preloaded', () => {
     expect(allocatorEnv({ CODEX_LB_ALLOCATOR: 'system' }, ['/bin/sh']).env).toEqual({});
     expect(allocatorEnv({ CODEX_LB_ALLOCATOR: ' System ' }, ['/bin/sh']).env).toEqual({});
-    expect(allocatorEnv({ LD_PRELOAD: '/usr/local/lib/libjemalloc.so.2' }, ['/bin/sh']).env).toEqual({});
+    const preloaded = allocatorEnv({ LD_PRELOAD: '/usr/local/lib/libjemalloc.so.2' }, ['/bin/sh']);
+    expect(preloaded.env).toEqual({});
+    // Reported from the whole environment: jemalloc preloaded by the operator is still jemalloc.
+    expect(preloaded.allocator).toBe('jemalloc');
+    expect(allocatorEnv({ CODEX_LB_ALLOCATOR: 'system' }, ['/bin/sh']).allocator).toBe('system');
   });
 
   it('falls back to the system allocator when none is installed, unless jemalloc was asked for', () => {
     expect(allocatorEnv({}, ['/nonexistent/libjemalloc.so.2']).env).toEqual({});
+    expect(allocatorEnv({}, ['/nonexistent/libjemalloc.so.2']).allocator).toBe('system');
     expect(allocatorEnv({ CODEX_LB_ALLOCATOR: '' }, ['/nonexistent/libjemalloc.so.2']).env).toEqual({});
     expect(allocatorEnv({ CODEX_LB_ALLOCATOR: 'jemalloc' }, ['/nonexistent/libjemalloc.so.2']).error).toMatch(
       /CODEX_LB_ALLOCATOR=jemalloc, but libjemalloc\.so\.2 is not installed/,
