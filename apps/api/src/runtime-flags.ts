@@ -16,7 +16,7 @@
 // collections (bench/BASELINE.md). A growth given on the command line wins.
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
 setFlagsFromString('--no-allocation-site-pretenuring');
 if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) {

@@ -2,7 +2,7 @@
 // (scripts/allocator.mjs). These specs run the launcher's module in child processes, and check
 // that a Node process started with its environment really has jemalloc mapped.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -79,6 +79,21 @@ describe('the API process allocator (scripts/allocator.mjs)', () => {
     expect(allocatorEnv({ CODEX_LB_ALLOCATOR: 'jemalloc' }, ['/nonexistent/libjemalloc.so.2']).error).toMatch(
       /CODEX_LB_ALLOCATOR=jemalloc, but libjemalloc\.so\.2 is not installed/,
     );
+  });
+
+  it("the Docker image preloads jemalloc with the launcher's own settings (the Dockerfile's copy of them)", () => {
+    const dockerfile = readFileSync(join(__dirname, '../../../Dockerfile'), 'utf8');
+    const conf = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { JEMALLOC_CONF } from ${JSON.stringify(MODULE)}; process.stdout.write(JEMALLOC_CONF);`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(dockerfile).toContain('LD_PRELOAD=/usr/local/lib/libjemalloc.so.2');
+    expect(dockerfile).toContain(`MALLOC_CONF=${conf}\n`);
   });
 
   it('refuses an unknown value, naming the variable', () => {
