@@ -46,6 +46,8 @@ export class Exchange {
   bytesWritten = 0;
   /** The body's raw bytes (POST routes), once read. */
   body: Buffer | null = null;
+  /** Its place in ProxyService's list of exchanges in flight (-1: not in it). */
+  slot = -1;
   private stallTimer: NodeJS.Timeout | null = null;
   private onDrain: (() => void) | null = null;
 

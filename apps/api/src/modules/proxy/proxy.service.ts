@@ -8,6 +8,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '../../common/api-error';
+import { SlotList } from '../../common/slot-list';
 import { AccountTokensService } from '../accounts/account-tokens.service';
 import { isModelAllowed, type AuthenticatedKey } from '../api-keys/api-key.types';
 import { ApiKeyLimiter, type Reservation } from '../api-keys/limits/api-key-limiter';
@@ -123,8 +124,12 @@ export function isLogged(error: unknown): boolean {
 export class ProxyService {
   private readonly logger = new Logger('Proxy');
   readonly selector = new AccountSelector();
-  /** Exchanges in flight, with the key each runs under (revocations cut them: stream-revocation.ts). */
-  private readonly live = new Map<Exchange, AuthenticatedKey>();
+  /**
+   * Exchanges in flight, with the key each runs under (revocations cut them: stream-revocation.ts).
+   * Not a Map: under this churn a Map's discarded tables kept finished exchanges alive through
+   * young collections (common/slot-list.ts).
+   */
+  private readonly live = new SlotList<Exchange, AuthenticatedKey>();
   private drained: (() => void) | null = null;
   private readonly derived = new Map<string, { prefix: Buffer; softKey: string }>();
 
@@ -195,15 +200,15 @@ export class ProxyService {
       });
     }
     if (this.live.size === 0) return;
-    for (const exchange of this.live.keys()) exchange.abort('shutdown');
+    for (const exchange of this.live.list()) exchange.abort('shutdown');
     await new Promise<void>((resolve) => {
       this.drained = resolve;
       setTimeout(resolve, 2_000).unref();
     });
   }
 
-  /** Exchanges in flight with their keys (revocation checks; never the request path). */
-  liveExchanges(): IterableIterator<[Exchange, AuthenticatedKey]> {
+  /** Exchanges in flight with their keys, as a copy (revocation checks; never the request path). */
+  liveExchanges(): [Exchange, AuthenticatedKey][] {
     return this.live.entries();
   }
 
@@ -219,7 +224,7 @@ export class ProxyService {
    */
   async run(req: ProxyRequest, adapter: Adapter): Promise<void> {
     const exchange = req.exchange;
-    this.live.set(exchange, req.key);
+    this.live.add(exchange, req.key);
     let reservation: Reservation | null = null;
     let open: OpenUpstream | null = null;
     let accountId: string | null = null;
@@ -266,7 +271,7 @@ export class ProxyService {
       // Charged: what completed, and what was delivered before the client went away.
       const delivered = open !== null && exchange.bytesWritten > 0;
       await this.meter.settle(req, reservation, accountId, outcome, delivered);
-      this.live.delete(exchange);
+      this.live.remove(exchange);
       // Nothing of the request outlives it through the exchange: a keep-alive connection keeps
       // its last request's objects until the next request arrives, and at 50 connections that
       // retention doubled the memory churned per request (bench/BASELINE.md).

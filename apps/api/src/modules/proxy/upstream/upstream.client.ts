@@ -10,6 +10,7 @@
 // timer pass and so carried into the old generation (bench/BASELINE.md).
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'undici';
+import { SlotList } from '../../../common/slot-list';
 import { SETTINGS, type Settings } from '../../../config/settings';
 import { UpstreamResponse, type SweepClock } from './upstream-response';
 
@@ -31,11 +32,8 @@ export class UpstreamClient implements OnModuleDestroy {
   private readonly pool: Pool;
   /** The base URL's path, e.g. '/backend-api', without a trailing slash. */
   private readonly basePath: string;
-  /**
-   * Answers not over yet (sent, waiting for headers, or being read), in no order: each knows its
-   * slot, and one that ends takes the last one's place (no hashing, nothing allocated per request).
-   */
-  private readonly inFlight: UpstreamResponse[] = [];
+  /** Answers not over yet (sent, waiting for headers, or being read), in no order. */
+  private readonly inFlight = new SlotList<UpstreamResponse>();
   private readonly clock: SweepClock = { tick: 0 };
   private readonly sweepMs: number;
   private readonly headersTicks: number;
@@ -70,10 +68,8 @@ export class UpstreamClient implements OnModuleDestroy {
    */
   private sweep(): void {
     const tick = ++this.clock.tick;
-    // Backwards: an answer aborted here leaves the list, and the last one takes its slot.
-    for (let i = this.inFlight.length - 1; i >= 0; i--) {
-      const response = this.inFlight[i];
-      if (!response) continue;
+    // A copy: an answer aborted here leaves the list.
+    for (const response of this.inFlight.list()) {
       const ticks = tick - response.progressTick;
       if (!response.answered) {
         if (ticks > this.headersTicks) {
@@ -87,14 +83,7 @@ export class UpstreamClient implements OnModuleDestroy {
 
   /** Takes an answer that is over out of the list. */
   private readonly leave = (response: UpstreamResponse): void => {
-    const slot = response.slot;
-    if (slot === -1) return;
-    response.slot = -1;
-    const last = this.inFlight.pop()!;
-    if (last !== response) {
-      this.inFlight[slot] = last;
-      last.slot = slot;
-    }
+    this.inFlight.remove(response);
   };
 
   /**
@@ -103,8 +92,7 @@ export class UpstreamClient implements OnModuleDestroy {
    */
   open(input: UpstreamCall): UpstreamResponse {
     const response = new UpstreamResponse(this.clock, this.leave);
-    response.slot = this.inFlight.length;
-    this.inFlight.push(response);
+    this.inFlight.add(response, undefined);
     this.pool.dispatch(
       { method: input.method, path: this.basePath + input.path, headers: input.headers, body: input.body },
       response,
@@ -121,7 +109,7 @@ export class UpstreamClient implements OnModuleDestroy {
   /** Requests running on and queued for the pool (health, specs). */
   stats(): { running: number; pending: number; connected: number; inFlight: number } {
     const { running, pending, connected } = this.pool.stats;
-    return { running, pending, connected, inFlight: this.inFlight.length };
+    return { running, pending, connected, inFlight: this.inFlight.size };
   }
 
   /** Closes the pool; requests still running after a few seconds are aborted, never waited on. */
