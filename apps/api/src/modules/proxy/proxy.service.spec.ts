@@ -136,6 +136,7 @@ interface World {
   settled: Array<'settled' | 'released'>;
   outcomes: Array<{ outcome: Outcome; delivered: boolean }>;
   reserveError: Error | null;
+  settleError: Error | null;
   accounts: PooledAccount[];
 }
 
@@ -145,6 +146,7 @@ function world(): World {
     settled: [],
     outcomes: [],
     reserveError: null,
+    settleError: null,
     accounts: [account],
   } as unknown as World;
   const pool = {
@@ -190,6 +192,7 @@ function world(): World {
       delivered: boolean,
     ) => {
       w.outcomes.push({ outcome, delivered });
+      if (w.settleError) throw w.settleError;
       if (!reservation) return;
       if (outcome.status === 'success' || (delivered && outcome.status === 'cancelled')) await reservation.settle(null);
       else await reservation.release();
@@ -387,6 +390,23 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     expect(w.settled).toEqual(['released']);
     expect(w.outcomes[0].outcome).toMatchObject({ status: 'error', httpStatus: 500, errorCode: 'internal_error' });
     expect(w.service.inFlight).toBe(0);
+  });
+
+  it('metering that throws: the error surfaces, and the exchange still leaves the list in flight', async () => {
+    const w = world();
+    w.settleError = new Error('metering failed');
+    const { exchange: ex } = exchange();
+    const run = w.service.run(request(ex), passthrough(ex, { text: '' }));
+    await tick();
+    expect(w.service.inFlight).toBe(1);
+    w.answers[0].respond();
+    await tick();
+    w.answers[0].send('event: response.completed\n\n');
+    w.answers[0].end();
+    await expect(run).rejects.toThrow('metering failed');
+    expect(w.outcomes).toHaveLength(1);
+    expect(w.service.inFlight).toBe(0);
+    expect(w.service.liveExchanges()).toEqual([]);
   });
 
   it('shutdown: a stream still running after the drain deadline is cut and logged as shutdown', async () => {

@@ -270,16 +270,20 @@ export class ProxyService {
       outcome.ttfbMs ??= ttfbMs;
       // Charged: what completed, and what was delivered before the client went away.
       const delivered = open !== null && exchange.bytesWritten > 0;
-      await this.meter.settle(req, reservation, accountId, outcome, delivered);
-      this.live.remove(exchange);
-      // Nothing of the request outlives it through the exchange: a keep-alive connection keeps
-      // its last request's objects until the next request arrives, and at 50 connections that
-      // retention doubled the memory churned per request (bench/BASELINE.md).
-      exchange.upstream = null;
-      exchange.body = null;
-      if (this.live.size === 0 && this.drained) {
-        this.drained();
-        this.drained = null;
+      try {
+        await this.meter.settle(req, reservation, accountId, outcome, delivered);
+      } finally {
+        // Out of the list even if metering threw: a shutdown's drain waits on it.
+        this.live.remove(exchange);
+        // Nothing of the request outlives it through the exchange: a keep-alive connection keeps
+        // its last request's objects until the next request arrives, and at 50 connections that
+        // retention doubled the memory churned per request (bench/BASELINE.md).
+        exchange.upstream = null;
+        exchange.body = null;
+        if (this.live.size === 0 && this.drained) {
+          this.drained();
+          this.drained = null;
+        }
       }
     }
   }
