@@ -105,6 +105,31 @@ describe('API key authentication', () => {
     expect(lookups - before).toBe(1);
   });
 
+  it('remembers a connection digest per key sent on it, and still refuses a revoked key on it', async () => {
+    const first = await create();
+    const second = await create();
+    const connection = {};
+    const viaConnection = (raw: string) =>
+      auth.authenticateHeaders({ authorization: `Bearer ${raw}` }, connection).then(
+        (key) => key.id,
+        (error) => (error as { code: string }).code,
+      );
+    // One connection, keys alternating: each request is its own key, never the previous one's.
+    for (let i = 0; i < 3; i++) {
+      expect(await viaConnection(first.key)).toBe(first.apiKey.id);
+      expect(await viaConnection(first.key)).toBe(first.apiKey.id);
+      expect(await viaConnection(second.key)).toBe(second.apiKey.id);
+    }
+    // A near miss (one character off) on a connection that just sent the real key is unknown.
+    const nearMiss = second.key.slice(0, -1) + (second.key.endsWith('A') ? 'B' : 'A');
+    expect(await viaConnection(nearMiss)).toBe('invalid_api_key');
+    // Only the digest is remembered: the entry is checked on every request.
+    expect(await viaConnection(first.key)).toBe(first.apiKey.id);
+    await as(app, owner.cookie).delete(`/api/api-keys/${first.apiKey.id}`).expect(204);
+    expect(await viaConnection(first.key)).toBe('invalid_api_key');
+    expect(await viaConnection(second.key)).toBe(second.apiKey.id);
+  });
+
   it('kills the old secret on the very next request after a regenerate', async () => {
     const { key, apiKey } = await create();
     await auth.authenticate(key);

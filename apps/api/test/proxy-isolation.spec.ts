@@ -159,6 +159,31 @@ describe('proxy isolation between tenants', () => {
     expect(answer.toLowerCase()).toContain('connection: close');
   });
 
+  it('serves a body received whole and one still arriving in pieces on the same keep-alive connection', async () => {
+    const body = JSON.stringify({ model: 'gpt-5.1-codex', input: 'hello pieces', stream: true, store: false });
+    const headers = { authorization: `Bearer ${aliceKey.key}`, 'content-type': 'application/json' };
+    // The whole request in one write: its body is in Node's buffer before the key check ends.
+    const socket = rawRequest('/backend-api/codex/responses', { ...headers, 'content-length': body.length }, body);
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+    const answers = () => text.split('event: response.completed').length - 1;
+    expect(await waitFor(() => answers() === 1 && text.endsWith('\r\n0\r\n\r\n'), 5000)).toBe(true);
+    // Then a chunked body in three pieces 100 ms apart: read as a stream, as it arrives.
+    socket.write(
+      `POST /backend-api/codex/responses HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${aliceKey.key}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`,
+    );
+    const pieces = [body.slice(0, 10), body.slice(10, 30), body.slice(30)];
+    for (const piece of pieces) {
+      await new Promise((r) => setTimeout(r, 100));
+      socket.write(`${Buffer.byteLength(piece).toString(16)}\r\n${piece}\r\n`);
+    }
+    expect(answers()).toBe(1);
+    socket.write('0\r\n\r\n');
+    expect(await waitFor(() => answers() === 2, 5000)).toBe(true);
+    socket.destroy();
+    expect(text.match(/^HTTP\/1\.1 200/gm)).toHaveLength(2);
+  });
+
   it('refuses a declared body over the limit with 413 before reading it', async () => {
     const socket = rawRequest(
       '/v1/responses',

@@ -94,9 +94,18 @@ export class Exchange {
     }
   }
 
-  /** Starts a streamed answer. */
-  streamHead(contentType: string): void {
-    this.res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', 'x-request-id': this.id });
+  /**
+   * Starts a streamed answer, all its headers in one object: a header set before writeHead() makes
+   * Node merge them one setHeader() at a time.
+   */
+  streamHead(contentType: string, turnState: string | null = null): void {
+    const headers: Record<string, string> = {
+      'content-type': contentType,
+      'cache-control': 'no-cache',
+      'x-request-id': this.id,
+    };
+    if (turnState !== null) headers['x-codex-turn-state'] = turnState;
+    this.res.writeHead(200, headers);
   }
 
   /**

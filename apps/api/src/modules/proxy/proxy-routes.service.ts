@@ -197,8 +197,12 @@ export class ProxyRoutes {
       start: (open) => {
         observer = new SseObserver(!passthrough, open.readQuota, key.ownerUserId);
         resume = () => open.response.resume();
-        this.bindTurnState(exchange, key, open);
-        if (passthrough) exchange.streamHead(open.response.header('content-type') ?? 'text/event-stream');
+        const turnState = this.bindTurnState(key, open);
+        if (passthrough) {
+          exchange.streamHead(open.response.header('content-type') ?? 'text/event-stream', turnState);
+        } else if (turnState !== null) {
+          exchange.res.setHeader('x-codex-turn-state', turnState);
+        }
       },
       chunk: (chunk) => {
         observer.push(chunk);
@@ -231,14 +235,15 @@ export class ProxyRoutes {
   }
 
   /**
-   * The upstream's x-codex-turn-state reaches the client, and is bound to the account that made
-   * it: the client echoes it within the turn, and those requests must stay on that account.
+   * The upstream's x-codex-turn-state, bound to the account that made it: the client echoes it
+   * within the turn, and those requests must stay on that account. Returns it for the client's
+   * answer (null when there is none to pass on).
    */
-  private bindTurnState(exchange: Exchange, key: AuthenticatedKey, open: OpenUpstream): void {
+  private bindTurnState(key: AuthenticatedKey, open: OpenUpstream): string | null {
     const turnState = open.response.header('x-codex-turn-state');
-    if (!turnState || turnState.length > STICKY_INPUT_MAX_CHARS) return;
-    exchange.res.setHeader('x-codex-turn-state', turnState);
+    if (!turnState || turnState.length > STICKY_INPUT_MAX_CHARS) return null;
     this.proxy.selector.remember(open.account.id, [turnBindingKey(key.ownerUserId, turnState)], null);
+    return turnState;
   }
 
   /** /v1/chat/completions over the Responses API, streamed as chunks or answered whole. */
