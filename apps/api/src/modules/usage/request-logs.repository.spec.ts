@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { copyRows } from './request-logs.repository';
-import type { RequestLogEntry } from './request-log.types';
+import { copyLine, copyPieces, copyText, LOG_COLUMNS } from './request-logs.repository';
+import { sanitizeEntry, type RequestLogEntry } from './request-log.types';
 
 function entry(i: number): RequestLogEntry {
   return {
@@ -29,11 +29,10 @@ function entry(i: number): RequestLogEntry {
   };
 }
 
-describe('copyRows', () => {
+describe('copyPieces', () => {
   it('writes one COPY text line per entry, in pieces of at most 256 rows, escaping what COPY needs', () => {
     const entries = Array.from({ length: 600 }, (_, i) => entry(i));
-    const pieces: string[] = [];
-    copyRows(entries, (piece) => pieces.push(piece));
+    const pieces = [...copyPieces(entries)];
     expect(pieces.map((p) => p.split('\n').length - 1)).toEqual([256, 256, 88]);
     const lines = pieces.join('').split('\n');
     expect(lines.pop()).toBe('');
@@ -46,8 +45,40 @@ describe('copyRows', () => {
     expect(fields[15]).toBe('0.035');
     expect(fields[17]).toBe('\\N');
     expect(fields[19]).toBe('agent\\nwith\\rbreaks');
-    const none: string[] = [];
-    copyRows([], (piece) => none.push(piece));
-    expect(none).toEqual([]);
+    expect([...copyPieces([])]).toEqual([]);
+  });
+
+  it('writes each sanitized entry exactly as the column list would, field by field', () => {
+    const texts = ['plain', 'tab\there', 'back\\slash', 'line\nbreak\r', '', 'naïve ✓', null];
+    let seed = 7;
+    const pick = <T>(values: T[]): T => values[(seed = (seed * 1103515245 + 12345) >>> 0) % values.length];
+    for (let i = 0; i < 500; i++) {
+      const raw: RequestLogEntry = {
+        ...entry(i),
+        requestedAt: new Date(1_764_900_000_000 + pick([0, 0, 1, 999, 86_400_000])),
+        apiKeyId: pick([null, randomUUID(), randomUUID().toUpperCase()]),
+        accountId: pick([null, randomUUID()]),
+        route: pick(texts) ?? '/v1/responses',
+        model: pick(texts),
+        stream: pick([true, false]),
+        status: pick(['success', 'error', 'cancelled'] as const),
+        httpStatus: pick([200, 429, 499, 502]),
+        errorCode: pick(texts),
+        inputTokens: pick([null, 0, 12_345, 1.5]),
+        cachedInputTokens: pick([null, 7]),
+        outputTokens: pick([null, 3]),
+        reasoningTokens: pick([null, 0]),
+        costUsd: pick([null, 0, 0.000_000_1, 12.5, 1e12]),
+        latencyMs: pick([0, 17.6]),
+        ttfbMs: pick([null, 4]),
+        clientIp: pick(texts),
+        userAgent: pick(texts),
+        sessionId: pick(texts),
+        endUser: pick([undefined, null, 'alice', 'tab\tuser']),
+      };
+      const clean = sanitizeEntry(raw)!;
+      const generic = LOG_COLUMNS.map(([, , value]) => copyText(value(clean))).join('\t');
+      expect(copyLine(clean)).toBe(generic);
+    }
   });
 });

@@ -61,7 +61,7 @@ export interface RequestLogRow {
 // objects. The statement answers with the ids it did not store (normally none) rather than
 // echoing the batch.
 /** Each stored column: its name, its Postgres type, and how an entry gives its value. */
-const LOG_COLUMNS: [string, string, (e: RequestLogEntry) => unknown][] = [
+export const LOG_COLUMNS: [string, string, (e: RequestLogEntry) => unknown][] = [
   ['id', 'uuid', (e) => e.requestId],
   ['requested_at', 'timestamptz', (e) => e.requestedAt.toISOString()],
   ['owner_user_id', 'uuid', (e) => e.ownerUserId],
@@ -120,35 +120,66 @@ const COPY_INCOMING = `COPY ${INCOMING} (${LOG_COLUMN_NAMES}) FROM STDIN`;
 const INSERT_INCOMING = insertLogs(`SELECT ${LOG_COLUMN_NAMES} FROM ${INCOMING}`);
 
 /** COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped. */
-function copyText(value: unknown): string {
+export function copyText(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   if (typeof value === 'boolean') return value ? 't' : 'f';
   const text = String(value);
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, escapeCopyChar) : text;
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIALS, escapeCopyChar) : text;
 }
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
 
 function escapeCopyChar(c: string): string {
   return c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r';
 }
 
-/**
- * The batch as COPY text rows, LOG_COLUMNS in order, handed to `write` in pieces of
- * COPY_PIECE_ROWS rows as they are made. Each row is joined once from its fields: appending field
- * by field built a chain of ~45 partial strings per row, and holding the whole batch's text until
- * it was sent kept it through young-generation collections into the old one (bench/BASELINE.md).
- */
-export function copyRows(entries: readonly RequestLogEntry[], write: (piece: string) => void): void {
-  const fields: string[] = new Array<string>(LOG_COLUMNS.length);
-  let lines: string[] = [];
-  for (const entry of entries) {
-    for (let i = 0; i < LOG_COLUMNS.length; i++) fields[i] = copyText(LOG_COLUMNS[i][2](entry));
-    lines.push(fields.join('\t'));
-    if (lines.length === COPY_PIECE_ROWS) {
-      write(`${lines.join('\n')}\n`);
-      lines = [];
-    }
+/** A value that never needs escaping (a sanitized id or count): itself, or \N. */
+function copyPlain(value: string | number | null | undefined): string | number {
+  return value ?? '\\N';
+}
+
+/** requestedAt as COPY text, made once per millisecond (a busy gateway logs several per ms). */
+let isoAt = NaN;
+let iso = '';
+function copyTime(at: Date): string {
+  const ms = at.getTime();
+  if (ms !== isoAt) {
+    iso = at.toISOString();
+    isoAt = ms;
   }
-  if (lines.length > 0) write(`${lines.join('\n')}\n`);
+  return iso;
+}
+
+/**
+ * One entry as a COPY text line, LOG_COLUMNS in order, written out field by field: ids and counts
+ * are clean after sanitizeEntry and go as they are, only the free texts are escaped. The same
+ * line as joining `copyText` of every LOG_COLUMNS value (the spec holds them together), at a
+ * fraction of its cost: no closure call, type test or array per field.
+ */
+export function copyLine(e: RequestLogEntry): string {
+  return (
+    `${e.requestId}\t${copyTime(e.requestedAt)}\t${e.ownerUserId}\t${copyPlain(e.apiKeyId)}\t` +
+    `${copyPlain(e.accountId)}\t${copyText(e.route)}\t${copyText(e.model)}\t${e.stream ? 't' : 'f'}\t` +
+    `${copyText(e.status)}\t${copyPlain(e.httpStatus)}\t${copyText(e.errorCode)}\t${copyPlain(e.inputTokens)}\t` +
+    `${copyPlain(e.cachedInputTokens)}\t${copyPlain(e.outputTokens)}\t${copyPlain(e.reasoningTokens)}\t` +
+    `${copyPlain(e.costUsd)}\t${copyPlain(e.latencyMs)}\t${copyPlain(e.ttfbMs)}\t${copyText(e.clientIp)}\t` +
+    `${copyText(e.userAgent)}\t${copyText(e.sessionId)}\t${copyText(e.endUser)}`
+  );
+}
+
+/**
+ * The batch as COPY text, in pieces of COPY_PIECE_ROWS rows, each made when it is asked for. A
+ * piece is joined once from its lines: holding the whole batch's text until it was sent kept it
+ * through young-generation collections into the old one (bench/BASELINE.md).
+ */
+export function* copyPieces(entries: readonly RequestLogEntry[]): Generator<string> {
+  for (let from = 0; from < entries.length; from += COPY_PIECE_ROWS) {
+    const to = Math.min(entries.length, from + COPY_PIECE_ROWS);
+    const lines = new Array<string>(to - from);
+    for (let i = from; i < to; i++) lines[i - from] = copyLine(entries[i]);
+    yield `${lines.join('\n')}\n`;
+  }
 }
 
 const COPY_PIECE_ROWS = 256;
@@ -297,7 +328,10 @@ export class RequestLogsRepository {
     this.copy = settings.databaseUrl !== null;
   }
 
-  /** Stores a batch and adds it to both rollup tables, all or nothing. Returns rows stored. */
+  /**
+   * Stores a batch (entries as sanitizeEntry leaves them) and adds it to both rollup tables, all
+   * or nothing. Returns rows stored.
+   */
   async insertBatch(entries: readonly RequestLogEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
     // A request id repeated within one batch is stored once, so it is counted once.
@@ -328,9 +362,22 @@ export class RequestLogsRepository {
       const stream = client.query(copyFrom(COPY_INCOMING));
       stream.on('finish', resolve);
       stream.on('error', reject);
+      // One piece per event-loop turn: a batch of thousands of rows made in one go held the loop
+      // (every tenant's requests) for ~10-20 ms; made a piece at a time, requests run in between.
       // Each piece becomes the stream's bytes at once (write() encodes strings as it takes them).
-      copyRows(entries, (piece) => stream.write(piece));
-      stream.end();
+      const pieces = copyPieces(entries);
+      const next = (): void => {
+        if (stream.destroyed) return;
+        const piece = pieces.next();
+        if (piece.done) {
+          stream.end();
+        } else if (stream.write(piece.value)) {
+          setImmediate(next);
+        } else {
+          stream.once('drain', next);
+        }
+      };
+      next();
     });
     return manager.query(INSERT_INCOMING);
   }
