@@ -11,8 +11,8 @@
 // The old generation is left to V8's own growth. It was bounded at twice its survivors
 // (`--heap-growing-percent=100`) while finished requests were promoted by the thousand; since the
 // exchanges in flight are kept in slot lists (common/slot-list.ts) little is promoted, and in full
-// bench runs the bound only cost CPU (~7 % more per request) while leaving more behind after the
-// load (RSS 192-193 MB after the run with it, 152-156 MB without; bench/BASELINE.md). An operator
+// bench runs the bound only cost CPU (~7 % more per request) and left no less behind after the
+// load (RSS 192-193 MB after the run with it, 152-189 MB without; bench/BASELINE.md). An operator
 // can still set a growth on the command line (`node --heap-growing-percent=50 ...`).
 import { setFlagsFromString } from 'node:v8';
 
