@@ -123,6 +123,10 @@ describe('API key authentication', () => {
     // A near miss (one character off) on a connection that just sent the real key is unknown.
     const nearMiss = second.key.slice(0, -1) + (second.key.endsWith('A') ? 'B' : 'A');
     expect(await viaConnection(nearMiss)).toBe('invalid_api_key');
+    expect(await viaConnection(second.key)).toBe(second.apiKey.id);
+    const at = 'sk-clb-'.length;
+    const firstMiss = second.key.slice(0, at) + (second.key[at] === 'A' ? 'B' : 'A') + second.key.slice(at + 1);
+    expect(await viaConnection(firstMiss)).toBe('invalid_api_key');
     // Only the digest is remembered: the entry is checked on every request.
     expect(await viaConnection(first.key)).toBe(first.apiKey.id);
     await as(app, owner.cookie).delete(`/api/api-keys/${first.apiKey.id}`).expect(204);

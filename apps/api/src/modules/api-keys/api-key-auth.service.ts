@@ -118,10 +118,15 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
     return entry.key;
   }
 
-  /** The digest of the key last sent on this connection, or of this one (then remembered). */
+  /**
+   * The digest of the key last sent on this connection, or of this one (then remembered). A
+   * connection may carry several clients' requests (a reverse proxy's keep-alive connection), so
+   * the keys are compared without an early exit: how long a comparison takes says nothing about
+   * how much of another client's key a guess got right.
+   */
   private digestFor(connection: object, rawKey: string): string {
     const last = this.connectionDigests.get(connection);
-    if (last !== undefined && last.key === rawKey) return last.digest;
+    if (last !== undefined && sameSecret(last.key, rawKey)) return last.digest;
     const digest = digestHex(rawKey);
     this.connectionDigests.set(connection, { key: rawKey, digest });
     return digest;
@@ -224,4 +229,12 @@ function toEntry(row: ApiKeyAuthRow): Entry {
       principal,
     }),
   };
+}
+
+/** Whether two secrets are equal, every character compared whatever the first difference. */
+function sameSecret(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
