@@ -3,6 +3,7 @@
 // arrive, and the retention purge removes old rows without changing the usage summary.
 import request from 'supertest';
 import { LogRetentionService } from '../src/modules/usage/log-retention.service';
+import { RequestLogsRepository } from '../src/modules/usage/request-logs.repository';
 import { as, insertAccount } from './support/api-keys';
 import { createUserSession, startTestApp, type TestApp } from './support/app';
 import { entry, usageWorld, write, type UsageWorld } from './support/request-logs';
@@ -188,6 +189,19 @@ describe('request logs', () => {
     const ids = response.text.match(/^[0-9a-f]{8}-[0-9a-f-]{27}(?=,)/gm) ?? [];
     expect(ids).toHaveLength(bulk.length);
     expect(new Set(ids).size).toBe(bulk.length);
+  });
+
+  it('fails a batch whose later COPY piece cannot be made as one error, storing none of it; the next batch stores', async () => {
+    const repository = app.instance.app.get(RequestLogsRepository);
+    const when = (minutes: number) => new Date(base - 14 * DAY + minutes * MINUTE);
+    // 300 rows: the second 256-row piece is made on a later event-loop turn, and its last entry
+    // (not sanitized: insertBatch's callers must) has no usable time.
+    const batch = Array.from({ length: 300 }, (_, i) => entry(world.bob, { requestedAt: when(i), model: 'bad-piece' }));
+    batch[299] = { ...batch[299], requestedAt: 'not a date' as unknown as Date };
+    await expect(repository.insertBatch(batch)).rejects.toThrow();
+    await write(app, [entry(world.bob, { requestedAt: when(400), model: 'bad-piece' })]);
+    const from = new Date(base - 15 * DAY).toISOString();
+    expect((await list(world.bob.cookie, `?model=bad-piece&from=${from}`)).body.items).toHaveLength(1);
   });
 
   it('stores a repeated request id once and counts it once', async () => {

@@ -32,8 +32,8 @@ export class ApiKeyAuthService implements OnModuleInit, OnModuleDestroy {
   private readonly cache = new KeyCache<Entry>(DEFAULT_KEY_CACHE_OPTIONS);
   private readonly inflight = new Map<string, Promise<Entry | null>>();
   /**
-   * Per open connection, the last key it sent and its digest (see authenticateHeaders). Gone with
-   * the connection; the key is held no longer than the connection's own request headers hold it.
+   * Per open connection, the last well-formed key it sent and its digest (see authenticateHeaders):
+   * one entry per connection, gone with it (a WeakMap on the socket).
    */
   private readonly connectionDigests = new WeakMap<object, { key: string; digest: string }>();
   private lastUsed = new Map<string, number>();

@@ -365,16 +365,23 @@ export class RequestLogsRepository {
       // One piece per event-loop turn: a batch of thousands of rows made in one go held the loop
       // (every tenant's requests) for ~10-20 ms; made a piece at a time, requests run in between.
       // Each piece becomes the stream's bytes at once (write() encodes strings as it takes them).
+      // Pieces after the first are made outside this executor: what throws there fails the COPY
+      // (and so the batch), rather than escaping as an uncaught exception.
       const pieces = copyPieces(entries);
       const next = (): void => {
         if (stream.destroyed) return;
-        const piece = pieces.next();
-        if (piece.done) {
-          stream.end();
-        } else if (stream.write(piece.value)) {
-          setImmediate(next);
-        } else {
-          stream.once('drain', next);
+        try {
+          const piece = pieces.next();
+          if (piece.done) {
+            stream.end();
+          } else if (stream.write(piece.value)) {
+            setImmediate(next);
+          } else {
+            stream.once('drain', next);
+          }
+        } catch (error) {
+          stream.destroy(error as Error);
+          reject(error as Error);
         }
       };
       next();
