@@ -39,6 +39,9 @@ describe('request logs', () => {
   afterAll(() => app.close());
 
   const list = (cookie: string, query = '') => as(app, cookie).get(`/api/request-logs${query}`).expect(200);
+  /** Requests the usage summary counts between two times (from the rollups, not the rows). */
+  const requestsCounted = async (cookie: string, from: string, to: string) =>
+    (await as(app, cookie).get(`/api/usage/summary?from=${from}&to=${to}`).expect(200)).body.current.requests;
 
   it('lists what was written, newest first, with names and without secrets', async () => {
     const { body } = await list(world.alice.cookie);
@@ -210,10 +213,42 @@ describe('request logs', () => {
     await write(app, [{ ...e }]);
     const from = new Date(base - 21 * DAY).toISOString();
     expect((await list(world.bob.cookie, `?model=dedupe&from=${from}`)).body.items).toHaveLength(1);
-    const summary = await as(app, world.bob.cookie)
-      .get(`/api/usage/summary?from=${from}&to=${new Date(base - 19 * DAY).toISOString()}`)
-      .expect(200);
-    expect(summary.body.current.requests).toBe(1);
+    expect(await requestsCounted(world.bob.cookie, from, new Date(base - 19 * DAY).toISOString())).toBe(1);
+  });
+
+  it('stores the 2 new rows of a batch that repeats a stored id, and counts 3 requests in all', async () => {
+    const when = (minutes: number) => new Date(base - 22 * DAY + minutes * MINUTE);
+    const first = entry(world.bob, { requestedAt: when(1), model: 'repeat-mixed' });
+    await write(app, [first]);
+    // The stored id again (a batch written again after its commit was lost) beside two new rows.
+    await write(app, [
+      { ...first },
+      entry(world.bob, { requestedAt: when(2), model: 'repeat-mixed' }),
+      entry(world.bob, { requestedAt: when(3), model: 'repeat-mixed' }),
+    ]);
+    const from = new Date(base - 23 * DAY).toISOString();
+    expect((await list(world.bob.cookie, `?model=repeat-mixed&from=${from}`)).body.items).toHaveLength(3);
+    expect(await requestsCounted(world.bob.cookie, from, new Date(base - 21 * DAY).toISOString())).toBe(3);
+  });
+
+  it("stores the live owner's row of a batch that also holds 2 rows of a deleted user, and counts 1", async () => {
+    const dave = await createUserSession(app, world.adminCookie, 'dave');
+    await as(app, world.adminCookie).delete(`/api/users/${dave.id}`).expect(204);
+    const gone = { ...world.bob, id: dave.id, cookie: dave.cookie };
+    const when = (minutes: number) => new Date(base - 24 * DAY + minutes * MINUTE);
+    await write(app, [
+      entry(gone, { requestedAt: when(1), apiKeyId: null, accountId: null }),
+      entry(world.bob, { requestedAt: when(2), model: 'owner-mixed' }),
+      entry(gone, { requestedAt: when(3), apiKeyId: null, accountId: null }),
+    ]);
+    const from = new Date(base - 25 * DAY).toISOString();
+    expect((await list(world.bob.cookie, `?model=owner-mixed&from=${from}`)).body.items).toHaveLength(1);
+    expect(await requestsCounted(world.bob.cookie, from, new Date(base - 23 * DAY).toISOString())).toBe(1);
+    const stored = await app.instance.dataSource.query(
+      'SELECT count(*) AS n FROM request_logs WHERE owner_user_id = $1',
+      [dave.id],
+    );
+    expect(Number(stored[0].n)).toBe(0);
   });
 
   it("keeps a deleted account's id on its logs, written before or after the deletion, with no label", async () => {

@@ -91,6 +91,12 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   return nested.some((inner) => inner !== error && isDatabaseUnavailable(inner, depth + 1));
 }
 
+/** Whether a query failed on a unique constraint (SQLSTATE 23505), as pg or TypeORM reports it. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return (e?.driverError?.code ?? e?.code) === '23505';
+}
+
 /**
  * The pg client the pools use. It marks the errors that mean "database unavailable" where they
  * arise (every failure to connect; connection-level failures of a query), and closes its

@@ -11,6 +11,7 @@ import {
   SCIM_ERROR_SCHEMA,
   scimErrorBody,
 } from '../../common/http-exception.filter';
+import { isUniqueViolation } from '../../database/data-source';
 
 export { SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA };
 
@@ -94,9 +95,4 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (status === 401) headers = { ...headers, 'www-authenticate': 'Bearer realm="codex-lb SCIM"' };
     reply.headers(headers).header('content-type', SCIM_CONTENT_TYPE).status(status).send(body);
   }
-}
-
-function isUniqueViolation(exception: unknown): boolean {
-  const error = exception as { code?: unknown; driverError?: { code?: unknown } } | null;
-  return (error?.driverError?.code ?? error?.code) === '23505';
 }

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { GroupRole } from '@codex-lb/shared';
+import { isUniqueViolation } from '../../database/data-source';
 
 /** Who is asking: an admin (every service account) or a principal (those of groups it owns). */
 export type ServiceAccountScope = { readonly all: true } | { readonly groupOwnerId: string };
@@ -36,10 +37,6 @@ function scopeCondition(scope: ServiceAccountScope, params: unknown[], column = 
   params.push(scope.groupOwnerId);
   return ` AND ${column} IN (SELECT gm.group_id FROM group_members gm
                               WHERE gm.principal_id = $${params.length} AND gm.role = 'owner')`;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === '23505';
 }
 
 /**

@@ -10,6 +10,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import type { RequestLogQuery, RequestLogStatus } from '@codex-lb/shared';
 import { groupAccountsSql, usageReadCondition, type OwnerScope } from '../../common/owner-scope';
+import { isUniqueViolation } from '../../database/data-source';
 import { accountCondition } from '../accounts/accounts.repository';
 import { SETTINGS, type Settings } from '../../config/settings';
 import type { LogCursor } from './log-cursor';
@@ -110,10 +111,15 @@ const INSERT_LOGS = insertLogs(
   `SELECT * FROM unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS r(${LOG_COLUMN_NAMES})`,
 );
 
-// On an external Postgres the batch arrives by COPY into a temporary table of the session, and the
-// same statement then reads it from there: Postgres parses COPY's text rows at about half the
-// cost of 22 array literals (bench/BASELINE.md). The embedded database (PGlite) does not speak
+// On an external Postgres the batch arrives by COPY: Postgres parses COPY's text rows at about half
+// the cost of 22 array literals (bench/BASELINE.md). It goes straight into request_logs once the
+// owners are locked (LOCK_OWNERS), as one lock per owner stands for the foreign key the table does
+// not have. A request id stored already (a batch written again after its commit was lost) makes
+// that COPY fail whole; the batch is then written again through a temporary table of the session
+// and the statement above, which skips stored ids. The embedded database (PGlite) does not speak
 // COPY's sub-protocol, so it keeps the arrays.
+const LOCK_OWNERS = 'SELECT id FROM dashboard_users WHERE id = ANY($1::uuid[]) FOR KEY SHARE';
+const COPY_LOGS = `COPY request_logs (${LOG_COLUMN_NAMES}) FROM STDIN`;
 const INCOMING = 'request_logs_incoming';
 const CREATE_INCOMING = `CREATE TEMP TABLE IF NOT EXISTS ${INCOMING} (LIKE request_logs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
 const COPY_INCOMING = `COPY ${INCOMING} (${LOG_COLUMN_NAMES}) FROM STDIN`;
@@ -183,6 +189,39 @@ export function* copyPieces(entries: readonly RequestLogEntry[]): Generator<stri
 }
 
 const COPY_PIECE_ROWS = 256;
+
+/** Sends the batch's COPY text for `statement` (a COPY ... FROM STDIN) on the transaction's connection. */
+async function copyRows(manager: EntityManager, statement: string, entries: readonly RequestLogEntry[]): Promise<void> {
+  const client = (await (manager.queryRunner as PostgresQueryRunner).connect()) as PoolClient;
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(statement));
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+    // One piece per event-loop turn: a batch of thousands of rows made in one go held the loop
+    // (every tenant's requests) for ~10-20 ms; made a piece at a time, requests run in between.
+    // Each piece becomes the stream's bytes at once (write() encodes strings as it takes them).
+    // Pieces after the first are made outside this executor: what throws there fails the COPY
+    // (and so the batch), rather than escaping as an uncaught exception.
+    const pieces = copyPieces(entries);
+    const next = (): void => {
+      if (stream.destroyed) return;
+      try {
+        const piece = pieces.next();
+        if (piece.done) {
+          stream.end();
+        } else if (stream.write(piece.value)) {
+          setImmediate(next);
+        } else {
+          stream.once('drain', next);
+        }
+      } catch (error) {
+        stream.destroy(error as Error);
+        reject(error as Error);
+      }
+    };
+    next();
+  });
+}
 
 /** A Postgres array literal of values that need no quoting (uuids, numbers, booleans, times). */
 function plainArray(values: unknown[]): string {
@@ -337,10 +376,25 @@ export class RequestLogsRepository {
     // A request id repeated within one batch is stored once, so it is counted once.
     const seen = new Set<string>();
     const unique = entries.filter((e) => !seen.has(e.requestId) && seen.add(e.requestId));
+    if (!this.copy) return this.store(unique, (manager) => manager.query(INSERT_LOGS, logColumns(unique)));
+    try {
+      return await this.store(unique, (manager) => this.copyDirect(manager, unique));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    return this.store(unique, (manager) => this.copyThroughIncoming(manager, unique));
+  }
+
+  /**
+   * One transaction: `write` stores the rows and answers the ids it did not store; the rollups
+   * then count the rest.
+   */
+  private store(
+    unique: RequestLogEntry[],
+    write: (manager: EntityManager) => Promise<{ id: string }[]>,
+  ): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const skipped: { id: string }[] = this.copy
-        ? await this.copyBatch(manager, unique)
-        : await manager.query(INSERT_LOGS, logColumns(unique));
+      const skipped = await write(manager);
       // Only rows actually stored count, so rollups always equal the sum of the logs they were
       // built from.
       const missing = new Set(skipped.map((row) => row.id));
@@ -351,41 +405,35 @@ export class RequestLogsRepository {
   }
 
   /**
-   * The batch through the session's temporary table (emptied at commit or rollback). The table is
-   * made, if missing, in every batch's own transaction: a connection pooler may hand each
-   * transaction another server session.
+   * The batch by COPY straight into request_logs, after its owners are locked: a user being
+   * deleted either waits for this batch (and its trigger then deletes these rows too) or is gone
+   * by now, and its rows are skipped. Fails with a unique violation when an id is stored already.
    */
-  private async copyBatch(manager: EntityManager, entries: readonly RequestLogEntry[]): Promise<{ id: string }[]> {
+  private async copyDirect(manager: EntityManager, entries: readonly RequestLogEntry[]): Promise<{ id: string }[]> {
+    const owners = [...new Set(entries.map((e) => e.ownerUserId))];
+    const locked: { id: string }[] = await manager.query(LOCK_OWNERS, [owners]);
+    let rows = entries;
+    let skipped: { id: string }[] = [];
+    if (locked.length < owners.length) {
+      const alive = new Set(locked.map((row) => row.id.toLowerCase()));
+      rows = entries.filter((e) => alive.has(e.ownerUserId.toLowerCase()));
+      skipped = entries.filter((e) => !alive.has(e.ownerUserId.toLowerCase())).map((e) => ({ id: e.requestId }));
+    }
+    if (rows.length > 0) await copyRows(manager, COPY_LOGS, rows);
+    return skipped;
+  }
+
+  /**
+   * The batch through the session's temporary table (emptied at commit or rollback), stored by
+   * INSERT_INCOMING, which skips stored ids. The table is made, if missing, in every batch's own
+   * transaction: a connection pooler may hand each transaction another server session.
+   */
+  private async copyThroughIncoming(
+    manager: EntityManager,
+    entries: readonly RequestLogEntry[],
+  ): Promise<{ id: string }[]> {
     await manager.query(CREATE_INCOMING);
-    const client = (await (manager.queryRunner as PostgresQueryRunner).connect()) as PoolClient;
-    await new Promise<void>((resolve, reject) => {
-      const stream = client.query(copyFrom(COPY_INCOMING));
-      stream.on('finish', resolve);
-      stream.on('error', reject);
-      // One piece per event-loop turn: a batch of thousands of rows made in one go held the loop
-      // (every tenant's requests) for ~10-20 ms; made a piece at a time, requests run in between.
-      // Each piece becomes the stream's bytes at once (write() encodes strings as it takes them).
-      // Pieces after the first are made outside this executor: what throws there fails the COPY
-      // (and so the batch), rather than escaping as an uncaught exception.
-      const pieces = copyPieces(entries);
-      const next = (): void => {
-        if (stream.destroyed) return;
-        try {
-          const piece = pieces.next();
-          if (piece.done) {
-            stream.end();
-          } else if (stream.write(piece.value)) {
-            setImmediate(next);
-          } else {
-            stream.once('drain', next);
-          }
-        } catch (error) {
-          stream.destroy(error as Error);
-          reject(error as Error);
-        }
-      };
-      next();
-    });
+    await copyRows(manager, COPY_INCOMING, entries);
     return manager.query(INSERT_INCOMING);
   }
 
