@@ -322,6 +322,14 @@ describe('request logs', () => {
     expect(await count()).toBe(0);
   });
 
+  it('keeps the 5 time-ordered indexes ascending, so a new row goes to the last leaf of each', async () => {
+    const indexes: { indexdef: string }[] = await app.instance.dataSource.query(
+      `SELECT indexdef FROM pg_indexes WHERE tablename = 'request_logs' AND indexdef LIKE '%requested_at%'`,
+    );
+    expect(indexes).toHaveLength(5);
+    for (const { indexdef } of indexes) expect(indexdef).not.toMatch(/DESC/);
+  });
+
   it('purges logs past the retention period and leaves the usage summary unchanged', async () => {
     const old = new Date(Date.now() - 100 * DAY);
     await write(

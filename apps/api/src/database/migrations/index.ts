@@ -14,6 +14,7 @@ import { Identity1764000011000 } from './1764000011000-identity';
 import { Scim1764000012000 } from './1764000012000-scim';
 import { IdentityScimLink1764000013000 } from './1764000013000-identity-scim-link';
 import { RequestLogIndexes1764000014000 } from './1764000014000-request-log-indexes';
+import { RequestLogAscendingIndexes1764000015000 } from './1764000015000-request-log-ascending-indexes';
 
 export const MIGRATIONS = [
   DashboardUsers1764000000000,
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Scim1764000012000,
   IdentityScimLink1764000013000,
   RequestLogIndexes1764000014000,
+  RequestLogAscendingIndexes1764000015000,
 ];
