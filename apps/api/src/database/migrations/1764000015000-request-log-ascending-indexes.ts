@@ -5,8 +5,8 @@
 // to the last leaf, which Postgres inserts into without the walk and splits full; a page newest
 // first is the same index read backwards. Measured on 200,000 rows in 2,000-row COPY batches, as the
 // writer sends them: 12.0 -> 10.0-10.4 us per row, and the four time-ordered indexes 43 % smaller
-// (bench/BASELINE.md). Rebuilding takes a while on a large table, and log batches wait for it
-// (the writer buffers and retries them).
+// (bench/BASELINE.md). Rebuilding them took 28 s for 10 million rows on the bench machine; log
+// batches wait for it (the writer buffers and retries them).
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Each index: its name, its columns, and the condition of a partial one. */
