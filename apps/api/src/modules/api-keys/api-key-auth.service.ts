@@ -7,6 +7,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '../../common/api-error';
+import { sameSecret } from '../../common/crypto/same-secret';
 import { DomainEvents } from '../../common/events';
 import { keyPermissions } from '../../common/key-permissions';
 import type { Principal } from '../../common/principal';
@@ -229,12 +230,4 @@ function toEntry(row: ApiKeyAuthRow): Entry {
       principal,
     }),
   };
-}
-
-/** Whether two secrets are equal, every character compared whatever the first difference. */
-function sameSecret(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
 }

@@ -13,9 +13,10 @@
 //   session, unless the user has a second factor the provider's `amr` does not stand in for.
 // Every refusal is a redirect to the login page with a code and a plain message, and an audit row.
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ApiError } from '../../common/api-error';
+import { sameSecret } from '../../common/crypto/same-secret';
 import { TokenVault } from '../../common/crypto/token-vault';
 import { DomainEvents } from '../../common/events';
 import type { Principal } from '../../common/principal';
@@ -62,10 +63,6 @@ class SignInRefused extends Error {
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
-
-function sameDigest(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-}
 
 function selfActor(user: Pick<UserEntity, 'id' | 'username' | 'role'>): Principal {
   return {
@@ -210,7 +207,7 @@ export class OidcSignInService {
       throw new SignInRefused('oidc_failed', 'This sign-in was already completed or is unknown: start it again.');
     }
     if (!row.fresh) throw new SignInRefused('oidc_failed', 'This sign-in took too long and expired: start it again.');
-    if (!browserToken || !sameDigest(digest(browserToken), row.browserHash)) {
+    if (!browserToken || !sameSecret(digest(browserToken), row.browserHash)) {
       throw new SignInRefused('oidc_failed', 'This sign-in was started in another browser: start it again here.');
     }
     const provider = await this.providers.find(row.providerId);
