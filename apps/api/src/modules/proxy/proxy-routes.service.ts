@@ -281,7 +281,7 @@ export class ProxyRoutes {
       },
       chunk: (chunk) => {
         const out = translator.push(chunk);
-        if (stream && out) return exchange.write(out, resume);
+        if (stream && out.length > 0) return exchange.write(out, resume);
       },
       finish: (_cut, open) => {
         if (translator.quota) this.proxy.observeQuota(open.account.id, translator.quota);

@@ -46,7 +46,7 @@ function translate(frames: string[], stream: boolean, size: number, dropEventLin
   const bytes = Buffer.from(text);
   let out = '';
   const step = size || bytes.length;
-  for (let i = 0; i < bytes.length; i += step) out += translator.push(bytes.subarray(i, i + step));
+  for (let i = 0; i < bytes.length; i += step) out += translator.push(bytes.subarray(i, i + step)).toString();
   return [out, translator];
 }
 
@@ -287,7 +287,7 @@ function run(text: string, stream: boolean, cuts: number[]): [string, ChatTransl
   let out = '';
   let at = 0;
   for (const point of [...points, bytes.length]) {
-    out += translator.push(bytes.subarray(at, point));
+    out += translator.push(bytes.subarray(at, point)).toString();
     at = point;
   }
   return [out, translator];
@@ -384,7 +384,7 @@ describe('ChatTranslator finish reasons', () => {
         let text = incomplete(reason);
         if (!eventLines) text = text.replace(/^event: .*\n/gm, '');
         const streamed = new ChatTranslator('m', true, false);
-        const chunks = chunksOf(streamed.push(text)).filter((c): c is Json => typeof c === 'object');
+        const chunks = chunksOf(streamed.push(text).toString()).filter((c): c is Json => typeof c === 'object');
         expect((chunks[chunks.length - 1].choices as Json[])[0].finish_reason).toBe(expected);
         const whole = new ChatTranslator('m', false, false);
         whole.push(text);
@@ -400,7 +400,7 @@ describe('ChatTranslator finish reasons', () => {
     const out = translator.push(
       'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_9"}}\n\nevent: error\ndata: {"type":"error","code":"context_length_exceeded","message":"Too long."}\n\n',
     );
-    expect(chunksOf(out)).toEqual([
+    expect(chunksOf(out.toString())).toEqual([
       { error: { message: 'Too long.', type: 'server_error', code: 'context_length_exceeded', param: null } },
       '[DONE]',
     ]);

@@ -102,6 +102,9 @@ export function finishReasonOf(terminal: TerminalStatus, incompleteReason: strin
 }
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
+/** What a text delta's chunk ends with, after the delta's JSON string. */
+const DELTA_TAIL = Buffer.from('},"finish_reason":null}]}\n\n');
+const NOTHING = Buffer.alloc(0);
 
 /** Turns Responses SSE bytes into Chat Completions state and, when streaming, chunk lines. */
 export class ChatTranslator {
@@ -127,11 +130,19 @@ export class ChatTranslator {
   private readonly toolCalls = new Map<string, ToolCallState>();
   private roleSent = false;
   private readonly frames = new SseFrames();
-  /** What push() returns: the chunks made from the bytes it was given. */
-  private out = '';
+  /**
+   * What push() returns, as the pieces of the chunks made from the bytes it was given, joined once
+   * at its end. A text delta's chunk is three pieces: its start (built once per response), the
+   * delta's JSON string as the upstream's bytes (never decoded and encoded again) and DELTA_TAIL.
+   */
+  private readonly parts: Buffer[] = [];
+  private partsLength = 0;
   /** The start of every chunk of this response (see chunkPrefix, chunkHead), or null until built. */
   private prefix: string | null = null;
   private head: string | null = null;
+  /** chunkHead() and `"content":` as bytes, with and without the role (see deltaStart). */
+  private contentStart: Buffer | null = null;
+  private contentStartWithRole: Buffer | null = null;
 
   constructor(
     model: string,
@@ -144,11 +155,25 @@ export class ChatTranslator {
     this.model = model;
   }
 
-  /** Feeds upstream bytes; returns the SSE text to send to a streaming client. */
-  push(chunk: Buffer | string): string {
-    this.out = '';
+  /** Feeds upstream bytes; returns the SSE bytes to send to a streaming client (maybe none). */
+  push(chunk: Buffer | string): Buffer {
     this.frames.push(chunk, this.onBytes);
-    return this.out;
+    const parts = this.parts;
+    if (parts.length === 0) return NOTHING;
+    // A delta's bytes are a view of the upstream's chunk: copied here, so the answer owns its bytes.
+    const out = Buffer.concat(parts, this.partsLength);
+    parts.length = 0;
+    this.partsLength = 0;
+    return out;
+  }
+
+  private add(piece: Buffer): void {
+    this.parts.push(piece);
+    this.partsLength += piece.length;
+  }
+
+  private addText(text: string): void {
+    if (text !== '') this.add(Buffer.from(text));
   }
 
   /**
@@ -179,7 +204,7 @@ export class ChatTranslator {
     } catch {
       return;
     }
-    this.out += this.onBlock(event);
+    this.addText(this.onBlock(event));
   };
 
   /**
@@ -195,9 +220,9 @@ export class ChatTranslator {
           this.textJson += data.toString('utf8', delta[0] + 1, delta[1] - 1);
           return true;
         }
-        const role = this.roleSent ? '' : '"role":"assistant",';
-        this.roleSent = true;
-        this.out += `${this.chunkHead()}${role}"content":${data.toString('utf8', delta[0], delta[1])}},"finish_reason":null}]}\n\n`;
+        this.add(this.deltaStart());
+        this.add(data.subarray(delta[0], delta[1]));
+        this.add(DELTA_TAIL);
         return true;
       }
       case 'response.output_item.added': {
@@ -226,7 +251,7 @@ export class ChatTranslator {
         // A failure wants its error object whole: the slow path reads it.
         if (terminal === 'failed') return false;
         const details = name === 'response.completed' ? null : valueAt(data, STARTS[1]);
-        this.out += this.onTerminal(terminal, usageAt(data, STARTS[2]), incompleteReasonOf(details), null);
+        this.addText(this.onTerminal(terminal, usageAt(data, STARTS[2]), incompleteReasonOf(details), null));
         return true;
       }
       default:
@@ -243,6 +268,8 @@ export class ChatTranslator {
     if (Number.isFinite(createdAt)) this.created = createdAt;
     this.prefix = null;
     this.head = null;
+    this.contentStart = null;
+    this.contentStartWithRole = null;
   }
 
   /**
@@ -292,6 +319,13 @@ export class ChatTranslator {
   private chunkHead(): string {
     this.head ??= `${this.chunkPrefix()}{"index":0,"delta":{`;
     return this.head;
+  }
+
+  /** A text delta's chunk up to its content: chunkHead(), the role in the first one, `"content":`. */
+  private deltaStart(): Buffer {
+    if (this.roleSent) return (this.contentStart ??= Buffer.from(`${this.chunkHead()}"content":`));
+    this.roleSent = true;
+    return (this.contentStartWithRole ??= Buffer.from(`${this.chunkHead()}"role":"assistant","content":`));
   }
 
   get calls(): ToolCallState[] {
