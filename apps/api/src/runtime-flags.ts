@@ -23,6 +23,8 @@
 // with no change in memory after the run. Call sites taken on at least 5 % of a function's calls
 // are inlined too (V8: 15 %): the chat answer collected for a non-stream client took 7-14 % less
 // CPU per request in three pairs, the other scenarios within their noise.
+// And a function of up to 60 bytes of bytecode is inlined whatever the budget left (V8: 27):
+// codex-stream took 5-13 % less CPU per request in three pairs.
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--no-allocation-site-pretenuring');
@@ -30,3 +32,4 @@ setFlagsFromString('--max-inlined-bytecode-size=800');
 setFlagsFromString('--max-inlined-bytecode-size-cumulative=3000');
 setFlagsFromString('--max-inlined-bytecode-size-absolute=10000');
 setFlagsFromString('--min-inlining-frequency=0.05');
+setFlagsFromString('--max-inlined-bytecode-size-small=60');
