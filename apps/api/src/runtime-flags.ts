@@ -19,7 +19,7 @@
 // Node's HTTP server and streams, undici and the proxy, none above ~1.5 % of the time, and V8's
 // default budgets (460 bytes of bytecode per inlined function, 920 in all per optimized function)
 // leave most of those calls as calls. With 800 / 3,000 / 10,000 the proxy's CPU per request fell
-// and its req/s rose by 3-8 % by scenario, in interleaved pairs of bench runs (bench/BASELINE.md),
+// and its req/s rose by 2-8 % by scenario, in interleaved pairs of bench runs (bench/BASELINE.md),
 // with no change in memory after the run. Call sites taken on at least 5 % of a function's calls
 // are inlined too (V8: 15 %): the chat answer collected for a non-stream client took 7-14 % less
 // CPU per request in three pairs, the other scenarios within their noise.

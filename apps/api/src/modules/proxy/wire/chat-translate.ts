@@ -140,9 +140,8 @@ export class ChatTranslator {
   /** The start of every chunk of this response (see chunkPrefix, chunkHead), or null until built. */
   private prefix: string | null = null;
   private head: string | null = null;
-  /** chunkHead() and `"content":` as bytes, with and without the role (see deltaStart). */
+  /** chunkHead() and `"content":` as bytes, built once per response (see deltaStart). */
   private contentStart: Buffer | null = null;
-  private contentStartWithRole: Buffer | null = null;
 
   constructor(
     model: string,
@@ -269,7 +268,6 @@ export class ChatTranslator {
     this.prefix = null;
     this.head = null;
     this.contentStart = null;
-    this.contentStartWithRole = null;
   }
 
   /**
@@ -324,8 +322,9 @@ export class ChatTranslator {
   /** A text delta's chunk up to its content: chunkHead(), the role in the first one, `"content":`. */
   private deltaStart(): Buffer {
     if (this.roleSent) return (this.contentStart ??= Buffer.from(`${this.chunkHead()}"content":`));
+    // Once per response: not kept.
     this.roleSent = true;
-    return (this.contentStartWithRole ??= Buffer.from(`${this.chunkHead()}"role":"assistant","content":`));
+    return Buffer.from(`${this.chunkHead()}"role":"assistant","content":`);
   }
 
   get calls(): ToolCallState[] {
