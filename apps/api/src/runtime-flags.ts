@@ -8,12 +8,16 @@
 // every ~200 ms and twice the CPU per request (0.58 against 0.35 ms), with no change at 50
 // connections (bench/BASELINE.md).
 //
-// The old generation is left to V8's own growth. It was bounded at twice its survivors
-// (`--heap-growing-percent=100`) while finished requests were promoted by the thousand; since the
-// exchanges in flight are kept in slot lists (common/slot-list.ts) little is promoted, and in full
-// bench runs the bound only cost CPU (~7 % more per request) and left no less behind after the
-// load (RSS 192-193 MB after the run with it, 152-189 MB without; bench/BASELINE.md). An operator
-// can still set a growth on the command line (`node --heap-growing-percent=50 ...`).
+// The old generation may grow to 2.5x what survived the last full collection
+// (`--heap-growing-percent=150`), unless the command line or NODE_OPTIONS sets a growth of its
+// own. V8's own choice depends on how fast its collections are against the program's allocation:
+// right after start it leaves room for ~3.4x, but once the heap has been collected under load
+// (or by V8's memory reducer in a pause between bursts) it settled at ~1.2x, 44 MB live and the
+// next collection due at ~53 MB, and from then on the API ran a full collection every 0.3-0.5 s
+// under load for the rest of its life: 69 of them in one bench run, a slice at 2.5x its usual CPU
+// per request. With 2.5x: 7 in the same run, no slow slices, and less left behind after it (RSS
+// 139 MB; bench/BASELINE.md). 2x cost ~7 % CPU when it was measured (it put the first full
+// collection early in the load).
 //
 // More inlining in optimized code. A proxied request runs through some hundred small functions of
 // Node's HTTP server and streams, undici and the proxy, none above ~1.5 % of the time, and V8's
@@ -27,9 +31,21 @@
 // codex-stream took 5-13 % less CPU per request in three pairs.
 import { setFlagsFromString } from 'node:v8';
 
-setFlagsFromString('--no-allocation-site-pretenuring');
-setFlagsFromString('--max-inlined-bytecode-size=800');
-setFlagsFromString('--max-inlined-bytecode-size-cumulative=3000');
-setFlagsFromString('--max-inlined-bytecode-size-absolute=10000');
-setFlagsFromString('--min-inlining-frequency=0.05');
-setFlagsFromString('--max-inlined-bytecode-size-small=60');
+/**
+ * The V8 settings above, in the order they are applied. `execArgv` and `nodeOptions` are the
+ * process's own flags: a heap growth set there is left alone.
+ */
+export function runtimeFlags(execArgv: readonly string[], nodeOptions: string): string[] {
+  const ownGrowth = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => arg.startsWith('--heap-growing-percent'));
+  return [
+    '--no-allocation-site-pretenuring',
+    ...(ownGrowth ? [] : ['--heap-growing-percent=150']),
+    '--max-inlined-bytecode-size=800',
+    '--max-inlined-bytecode-size-cumulative=3000',
+    '--max-inlined-bytecode-size-absolute=10000',
+    '--min-inlining-frequency=0.05',
+    '--max-inlined-bytecode-size-small=60',
+  ];
+}
+
+for (const flag of runtimeFlags(process.execArgv, process.env.NODE_OPTIONS ?? '')) setFlagsFromString(flag);
