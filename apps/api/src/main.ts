@@ -1,4 +1,4 @@
-import './runtime-flags';
+import { applyHeapGrowth } from './runtime-flags';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadSettings, SettingsError } from './config/settings';
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   Logger.overrideLogger(appLogger);
   const instance = await createApp(settings, { logger: appLogger });
   await instance.app.listen(settings.port, settings.host);
+  applyHeapGrowth();
   const logger = new Logger('codex-lb');
   logger.log(`API and proxy listening on http://${settings.host}:${settings.port}`);
 

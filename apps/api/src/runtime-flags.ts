@@ -8,17 +8,17 @@
 // every ~200 ms and twice the CPU per request (0.58 against 0.35 ms), with no change at 50
 // connections (bench/BASELINE.md).
 //
-// The old generation may grow to 2.5x what survived the last full collection
-// (`--heap-growing-percent=150`), unless the command line or NODE_OPTIONS sets a growth of its
-// own. V8's own choice depends on how fast its collections are against the program's allocation:
-// right after start it leaves room for ~3.4x, but once the heap has been collected under load
-// (or by V8's memory reducer in a pause between bursts) it settled at ~1.2x, 44 MB live and the
-// next collection due at ~53 MB, and from then on the API ran a full collection every 0.3-0.5 s
-// under load for the rest of its life: 69 of them in one bench run, a slice at 2.5x its usual CPU
-// per request. With 2.5x: 7 in the same run, no slow slices, and less left behind after it (RSS
-// 139 MB; bench/BASELINE.md). 2x cost ~7 % CPU when it was measured (it put the first full
-// collection early in the load).
-//
+// Once the API is listening, the old generation may grow to 2.5x what survived the last full
+// collection (`--heap-growing-percent=150`; applyHeapGrowth, called by main.ts), unless the
+// command line or NODE_OPTIONS sets a growth of its own. V8's own choice depends on how fast its
+// collections are against the program's allocation: after the collections of start-up it leaves
+// room for ~3.4x (~110 MB), but once the heap has been collected under load (or by V8's memory
+// reducer in a pause between bursts) it settled at ~1.2x, 44 MB live and the next collection due
+// at ~53 MB, and from then on the API ran a full collection every 0.3-0.5 s under load for the
+// rest of its life: 69 of them in one bench run, a slice at 2.5x its usual CPU per request. With
+// 2.5x: 7 in the same run, no slow slices, and less left behind after it (bench/BASELINE.md).
+// Set at start instead, 2.5x of start-up's 32 MB put a collection early in the first load; 2x
+// cost ~7 % CPU when it was measured, for the same reason.
 // More inlining in optimized code. A proxied request runs through some hundred small functions of
 // Node's HTTP server and streams, undici and the proxy, none above ~1.5 % of the time, and V8's
 // default budgets (460 bytes of bytecode per inlined function, 920 in all per optimized function)
@@ -32,20 +32,30 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * The V8 settings above, in the order they are applied. `execArgv` and `nodeOptions` are the
- * process's own flags: a heap growth set there is left alone.
+ * The V8 settings above that apply from the start, in the order they are applied.
  */
-export function runtimeFlags(execArgv: readonly string[], nodeOptions: string): string[] {
-  const ownGrowth = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => arg.startsWith('--heap-growing-percent'));
-  return [
-    '--no-allocation-site-pretenuring',
-    ...(ownGrowth ? [] : ['--heap-growing-percent=150']),
-    '--max-inlined-bytecode-size=800',
-    '--max-inlined-bytecode-size-cumulative=3000',
-    '--max-inlined-bytecode-size-absolute=10000',
-    '--min-inlining-frequency=0.05',
-    '--max-inlined-bytecode-size-small=60',
-  ];
+export const RUNTIME_FLAGS: readonly string[] = [
+  '--no-allocation-site-pretenuring',
+  '--max-inlined-bytecode-size=800',
+  '--max-inlined-bytecode-size-cumulative=3000',
+  '--max-inlined-bytecode-size-absolute=10000',
+  '--min-inlining-frequency=0.05',
+  '--max-inlined-bytecode-size-small=60',
+];
+
+for (const flag of RUNTIME_FLAGS) setFlagsFromString(flag);
+
+/**
+ * The heap growth for a process started with `execArgv` and `nodeOptions`: null when they set one
+ * (an operator's choice is kept).
+ */
+export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string): string | null {
+  const own = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => arg.startsWith('--heap-growing-percent'));
+  return own ? null : '--heap-growing-percent=150';
 }
 
-for (const flag of runtimeFlags(process.execArgv, process.env.NODE_OPTIONS ?? '')) setFlagsFromString(flag);
+/** Sets the heap growth above (once the API is up: see the comment at the top). */
+export function applyHeapGrowth(): void {
+  const flag = heapGrowthFlag(process.execArgv, process.env.NODE_OPTIONS ?? '');
+  if (flag !== null) setFlagsFromString(flag);
+}
