@@ -16,7 +16,7 @@
 // reducer in a pause between bursts) it settled at ~1.2x, 44 MB live and the next collection due
 // at ~53 MB, and from then on the API ran a full collection every 0.3-0.5 s under load for the
 // rest of its life: 69 of them in one bench run, a slice at 2.5x its usual CPU per request. With
-// 2.5x: 5-7 in the same run, none under load until the memory reducer's, and 137-174 MB of RSS
+// 2.5x: 5-7 in the same run, none under load until the memory reducer's, and 137-180 MB of RSS
 // after it against 148-165 MB (bench/BASELINE.md).
 // Set at start instead, 2.5x of start-up's 32 MB put a collection early in the first load; 2x
 // cost ~7 % CPU when it was measured, for the same reason.
