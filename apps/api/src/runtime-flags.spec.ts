@@ -16,6 +16,7 @@ describe('the V8 settings the API applies', () => {
     expect(heapGrowthFlag([], '')).toBe('--heap-growing-percent=150');
     expect(heapGrowthFlag(['--max-old-space-size=2048'], '  ')).toBe('--heap-growing-percent=150');
     expect(heapGrowthFlag(['--heap-growing-percent=50'], '')).toBeNull();
+    expect(heapGrowthFlag(['--heap_growing_percent=50'], '')).toBeNull();
     expect(heapGrowthFlag(['--enable-source-maps'], '--max-old-space-size=512 --heap-growing-percent=300')).toBeNull();
   });
 });

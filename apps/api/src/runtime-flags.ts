@@ -20,6 +20,7 @@
 // after it against 148-165 MB (bench/BASELINE.md).
 // Set at start instead, 2.5x of start-up's 32 MB put a collection early in the first load; 2x
 // cost ~7 % CPU when it was measured, for the same reason.
+//
 // More inlining in optimized code. A proxied request runs through some hundred small functions of
 // Node's HTTP server and streams, undici and the proxy, none above ~1.5 % of the time, and V8's
 // default budgets (460 bytes of bytecode per inlined function, 920 in all per optimized function)
@@ -51,7 +52,10 @@ for (const flag of RUNTIME_FLAGS) setFlagsFromString(flag);
  * (an operator's choice is kept).
  */
 export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string): string | null {
-  const own = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => arg.startsWith('--heap-growing-percent'));
+  // V8 takes a flag's words joined by - or _ alike.
+  const own = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
+    arg.replace(/_/g, '-').startsWith('--heap-growing-percent'),
+  );
   return own ? null : '--heap-growing-percent=150';
 }
 
