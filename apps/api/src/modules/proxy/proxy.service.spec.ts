@@ -265,6 +265,9 @@ describe('ProxyService.run: cleanup on every exit path', () => {
     expect(w.outcomes).toHaveLength(1);
     expect(w.outcomes[0].outcome.status).toBe('success');
     expect(w.service.inFlight).toBe(0);
+    // Kept as its kind's last exchange (warm-exchanges.ts), without its body.
+    expect(w.service.warm.kept('/backend-api/codex/responses', true)?.req.exchange).toBe(ex);
+    expect(w.service.warm.kept('/backend-api/codex/responses', true)?.req.body.length).toBe(0);
   });
 
   it('a limit refusal: no upstream call, one error row, nothing held', async () => {

@@ -30,6 +30,7 @@ import { quotaFromHeaders } from './wire/sse-observer';
 import { UsageMeter, type Outcome } from './metering/usage-meter';
 import { sessionIdOf, upstreamHeaders } from './upstream/upstream-request';
 import { UpstreamClient } from './upstream/upstream.client';
+import { WarmExchanges } from './warm-exchanges';
 import type { UpstreamResponse } from './upstream/upstream-response';
 
 export type { Outcome } from './metering/usage-meter';
@@ -132,6 +133,8 @@ export class ProxyService {
   private readonly live = new SlotList<Exchange, AuthenticatedKey>();
   private drained: (() => void) | null = null;
   private readonly derived = new Map<string, { prefix: Buffer; softKey: string }>();
+  /** The last finished exchange of each kind, so an idle collection keeps the JIT's work. */
+  readonly warm = new WarmExchanges();
 
   constructor(
     private readonly pool: AccountPool,
@@ -277,9 +280,11 @@ export class ProxyService {
         this.live.remove(exchange);
         // Nothing of the request outlives it through the exchange: a keep-alive connection keeps
         // its last request's objects until the next request arrives, and at 50 connections that
-        // retention doubled the memory churned per request (bench/BASELINE.md).
+        // retention doubled the memory churned per request (bench/BASELINE.md). One exchange per
+        // kind is kept on purpose, small and bounded (warm-exchanges.ts).
         exchange.upstream = null;
         exchange.body = null;
+        this.warm.keep(req, adapter, open, outcome);
         if (this.live.size === 0 && this.drained) {
           this.drained();
           this.drained = null;

@@ -1,0 +1,56 @@
+// The last finished exchange of each kind (route, streamed or not), kept until the next one of
+// that kind ends, so that a quiet moment does not cost the next burst its compiled code.
+//
+// Once the process goes quiet, V8's memory reducer runs a full collection. With no request in
+// flight, nothing then holds the closures made per request (the adapters, the upstream answer's
+// callbacks, Node's and undici's per-request objects), whose optimized code V8 keeps only while a
+// closure of it lives, nor one object of each per-request shape, whose maps die and take with
+// them the code that was specialized on them. The next burst ran unoptimized code until V8 had
+// compiled it all again: its first 2 s took 0.87-1.12 ms of CPU per request against 0.25 in
+// steady state, and 0.41-0.44 with this (bench/BASELINE.md).
+//
+// What is kept is bounded: one exchange per kind (the kinds are the proxy's fixed routes), only a
+// completed HTTP one, with its request body dropped, and none whose answer was larger than
+// WARM_MAX_ANSWER_BYTES (an adapter may hold a collected answer until it is let go).
+import type { Adapter, OpenUpstream, ProxyRequest } from './proxy.service';
+import type { Outcome } from './metering/usage-meter';
+
+/** Largest answer (bytes written to the client) whose exchange is kept. */
+export const WARM_MAX_ANSWER_BYTES = 256 * 1024;
+
+const NO_BODY = Buffer.alloc(0);
+
+/** One finished exchange, held only so that what it references stays alive. */
+export interface WarmExchange {
+  readonly req: ProxyRequest;
+  readonly adapter: Adapter;
+  readonly open: OpenUpstream;
+}
+
+export class WarmExchanges {
+  /** route -> [the last answered whole, the last streamed]. */
+  private readonly byRoute = new Map<string, [WarmExchange | null, WarmExchange | null]>();
+
+  /**
+   * Keeps a finished exchange as its kind's last one, if it completed over HTTP and is small. A
+   * WebSocket turn is not kept: it would hold its whole session, and an open session keeps its
+   * own objects alive.
+   */
+  keep(req: ProxyRequest, adapter: Adapter, open: OpenUpstream | null, outcome: Outcome): void {
+    if (open === null || outcome.status !== 'success' || req.open !== undefined) return;
+    if (req.exchange.bytesWritten > WARM_MAX_ANSWER_BYTES) return;
+    // The body may be megabytes, and a chat body's buffer is already back in its pool.
+    req.body = NO_BODY;
+    let kinds = this.byRoute.get(req.route);
+    if (kinds === undefined) {
+      kinds = [null, null];
+      this.byRoute.set(req.route, kinds);
+    }
+    kinds[req.stream ? 1 : 0] = { req, adapter, open };
+  }
+
+  /** The exchange kept for a route and mode, if any (for specs). */
+  kept(route: string, stream: boolean): WarmExchange | null {
+    return this.byRoute.get(route)?.[stream ? 1 : 0] ?? null;
+  }
+}
