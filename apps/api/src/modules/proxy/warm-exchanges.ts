@@ -6,8 +6,9 @@
 // callbacks, Node's and undici's per-request objects), whose optimized code V8 keeps only while a
 // closure of it lives, nor one object of each per-request shape, whose maps die and take with
 // them the code that was specialized on them. The next burst ran unoptimized code until V8 had
-// compiled it all again: its first 2 s took 0.87-1.12 ms of CPU per request against 0.25 in
-// steady state, and 0.41-0.44 with this (bench/BASELINE.md).
+// compiled it all again. Measured in pairs of processes, the first 2 s after such a collection
+// took 0.62-1.25 ms of CPU per request without this and 0.47-0.81 with it, against 0.23-0.30 in
+// steady state (bench/BASELINE.md).
 //
 // What is kept is bounded: one exchange per kind (the kinds are the proxy's fixed routes), only a
 // completed HTTP one, with its request body dropped, and none whose answer was larger than
