@@ -280,11 +280,11 @@ export class ProxyService {
         this.live.remove(exchange);
         // Nothing of the request outlives it through the exchange: a keep-alive connection keeps
         // its last request's objects until the next request arrives, and at 50 connections that
-        // retention doubled the memory churned per request (bench/BASELINE.md). One exchange per
-        // kind is kept on purpose, small and bounded (warm-exchanges.ts).
+        // retention doubled the memory churned per request (bench/BASELINE.md). One small exchange
+        // per kind is kept on purpose (warm-exchanges.ts).
+        this.warm.keep(req, adapter, open, outcome);
         exchange.upstream = null;
         exchange.body = null;
-        this.warm.keep(req, adapter, open, outcome);
         if (this.live.size === 0 && this.drained) {
           this.drained();
           this.drained = null;

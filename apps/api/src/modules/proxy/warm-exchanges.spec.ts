@@ -1,18 +1,22 @@
-// The warm exchanges are bounded: one per route and mode, only completed ones, never a large
-// answer, and never a request body.
+// The warm exchanges are bounded: one per route and mode, only completed HTTP ones, and none whose
+// client body, upstream body or answer was large.
 import type { Outcome } from './metering/usage-meter';
 import type { Adapter, OpenUpstream, ProxyRequest } from './proxy.service';
-import { WARM_MAX_ANSWER_BYTES, WarmExchanges } from './warm-exchanges';
+import { WARM_MAX_BYTES, WarmExchanges } from './warm-exchanges';
 
 const adapter = {} as Adapter;
 const open = {} as OpenUpstream;
 
-function request(route: string, stream: boolean, bytesWritten = 1_000): ProxyRequest {
+function request(
+  route: string,
+  stream: boolean,
+  sizes: { client?: number; upstream?: number; answer?: number } = {},
+): ProxyRequest {
   return {
-    exchange: { bytesWritten },
+    exchange: { bytesWritten: sizes.answer ?? 1_000, body: Buffer.alloc(sizes.client ?? 40_000) },
     route,
     stream,
-    body: Buffer.alloc(40_000, 1),
+    body: Buffer.alloc(sizes.upstream ?? 40_000),
   } as unknown as ProxyRequest;
 }
 
@@ -21,7 +25,7 @@ function outcome(status: Outcome['status']): Outcome {
 }
 
 describe('WarmExchanges', () => {
-  it('keeps the last completed exchange of each route and mode, with its 40 KB body dropped', () => {
+  it('keeps the last completed exchange of each route and mode', () => {
     const warm = new WarmExchanges();
     const first = request('/v1/chat/completions', true);
     const whole = request('/v1/chat/completions', false);
@@ -33,7 +37,6 @@ describe('WarmExchanges', () => {
     expect(warm.kept('/v1/chat/completions', false)?.req).toBe(whole);
     expect(warm.kept('/backend-api/codex/responses', true)?.req).toBe(codex);
     expect(warm.kept('/backend-api/codex/responses', false)).toBeNull();
-    for (const req of [first, whole, codex]) expect(req.body.length).toBe(0);
 
     const next = request('/v1/chat/completions', true);
     warm.keep(next, adapter, open, outcome('success'));
@@ -41,7 +44,7 @@ describe('WarmExchanges', () => {
     expect(warm.kept('/v1/chat/completions', false)?.req).toBe(whole);
   });
 
-  it('keeps no failed or cancelled exchange, none without an upstream answer, no WebSocket turn, and none whose answer was over 256 KB', () => {
+  it('keeps no failed or cancelled exchange, none without an upstream answer, and no WebSocket turn', () => {
     const warm = new WarmExchanges();
     const route = '/backend-api/codex/responses';
     const refused = [
@@ -49,15 +52,26 @@ describe('WarmExchanges', () => {
       [request(route, true), open, outcome('cancelled')],
       [request(route, true), null, outcome('success')],
       [{ ...request(route, true), open: () => Promise.resolve(open) }, open, outcome('success')],
-      [request(route, true, WARM_MAX_ANSWER_BYTES + 1), open, outcome('success')],
     ] as const;
     for (const [req, answer, result] of refused) {
       warm.keep(req, adapter, answer, result);
       expect(warm.kept(route, true)).toBeNull();
-      expect(req.body.length).toBe(40_000);
     }
-    const atLimit = request(route, true, WARM_MAX_ANSWER_BYTES);
+  });
+
+  it('keeps none whose client body, upstream body or answer was over 256 KB; the kind keeps the one before', () => {
+    const warm = new WarmExchanges();
+    const route = '/backend-api/codex/responses';
+    const atLimit = request(route, true, { client: WARM_MAX_BYTES, upstream: WARM_MAX_BYTES, answer: WARM_MAX_BYTES });
     warm.keep(atLimit, adapter, open, outcome('success'));
     expect(warm.kept(route, true)?.req).toBe(atLimit);
+    for (const sizes of [
+      { client: WARM_MAX_BYTES + 1 },
+      { upstream: WARM_MAX_BYTES + 1 },
+      { answer: WARM_MAX_BYTES + 1 },
+    ]) {
+      warm.keep(request(route, true, sizes), adapter, open, outcome('success'));
+      expect(warm.kept(route, true)?.req).toBe(atLimit);
+    }
   });
 });

@@ -11,15 +11,16 @@
 // steady state (bench/BASELINE.md).
 //
 // What is kept is bounded: one exchange per kind (the kinds are the proxy's fixed routes), only a
-// completed HTTP one, with its request body dropped, and none whose answer was larger than
-// WARM_MAX_ANSWER_BYTES (an adapter may hold a collected answer until it is let go).
+// completed HTTP one, and only one whose client body, upstream body and answer were each at most
+// WARM_MAX_BYTES. The bodies are not only in the request: the adapters' closures share their
+// route handler's scope, which holds the body's scan (and the scan its bytes), and a collected
+// answer stays in its adapter. So at most a few MB are held in all; a kind whose last request was
+// larger keeps the exchange before it.
 import type { Adapter, OpenUpstream, ProxyRequest } from './proxy.service';
 import type { Outcome } from './metering/usage-meter';
 
-/** Largest answer (bytes written to the client) whose exchange is kept. */
-export const WARM_MAX_ANSWER_BYTES = 256 * 1024;
-
-const NO_BODY = Buffer.alloc(0);
+/** Largest client body, upstream body and answer (each, in bytes) of an exchange that is kept. */
+export const WARM_MAX_BYTES = 256 * 1024;
 
 /** One finished exchange, held only so that what it references stays alive. */
 export interface WarmExchange {
@@ -33,15 +34,15 @@ export class WarmExchanges {
   private readonly byRoute = new Map<string, [WarmExchange | null, WarmExchange | null]>();
 
   /**
-   * Keeps a finished exchange as its kind's last one, if it completed over HTTP and is small. A
-   * WebSocket turn is not kept: it would hold its whole session, and an open session keeps its
-   * own objects alive.
+   * Keeps a finished exchange as its kind's last one, if it completed over HTTP and is small.
+   * Called before the exchange lets go of the client's body. A WebSocket turn is not kept: it
+   * would hold its whole session, and an open session keeps its own objects alive.
    */
   keep(req: ProxyRequest, adapter: Adapter, open: OpenUpstream | null, outcome: Outcome): void {
     if (open === null || outcome.status !== 'success' || req.open !== undefined) return;
-    if (req.exchange.bytesWritten > WARM_MAX_ANSWER_BYTES) return;
-    // The body may be megabytes, and a chat body's buffer is already back in its pool.
-    req.body = NO_BODY;
+    const exchange = req.exchange;
+    if (exchange.bytesWritten > WARM_MAX_BYTES || req.body.length > WARM_MAX_BYTES) return;
+    if (exchange.body !== null && exchange.body.length > WARM_MAX_BYTES) return;
     let kinds = this.byRoute.get(req.route);
     if (kinds === undefined) {
       kinds = [null, null];
