@@ -233,6 +233,8 @@ export class ProxyService {
     let accountId: string | null = null;
     let ttfbMs: number | null = null;
     let outcome: Outcome | null = null;
+    /** Bytes of the upstream's answer (what a collecting adapter may hold). */
+    let received = 0;
     try {
       reservation = await this.limiter.reserve(req.key, {
         model: req.model,
@@ -248,6 +250,7 @@ export class ProxyService {
       try {
         await open.response.forEach((chunk) => {
           if (ttfbMs === null) ttfbMs = Math.round(performance.now() - startedAt);
+          received += chunk.length;
           return adapter.chunk(chunk, opened);
         });
       } catch {
@@ -282,7 +285,7 @@ export class ProxyService {
         // its last request's objects until the next request arrives, and at 50 connections that
         // retention doubled the memory churned per request (bench/BASELINE.md). One small exchange
         // per kind is kept on purpose (warm-exchanges.ts).
-        this.warm.keep(req, adapter, open, outcome);
+        this.warm.keep(req, adapter, open, outcome, received);
         exchange.upstream = null;
         exchange.body = null;
         if (this.live.size === 0 && this.drained) {

@@ -11,15 +11,16 @@
 // steady state (bench/BASELINE.md).
 //
 // What is kept is bounded: one exchange per kind (the kinds are the proxy's fixed routes), only a
-// completed HTTP one, and only one whose client body, upstream body and answer were each at most
-// WARM_MAX_BYTES. The bodies are not only in the request: the adapters' closures share their
-// route handler's scope, which holds the body's scan (and the scan its bytes), and a collected
-// answer stays in its adapter. So at most a few MB are held in all; a kind whose last request was
-// larger keeps the exchange before it.
+// completed HTTP one, and only one whose client body, upstream body, upstream answer and answer to
+// the client were each at most WARM_MAX_BYTES. The bodies are not only in the request: the
+// adapters' closures share their route handler's scope, which holds the body's scan (and the scan
+// its bytes), and a collecting adapter holds what the upstream sent, which can be far more than
+// the client got (a compact answer keeps one item of the upstream's response). So at most a few
+// MB are held in all; a kind whose last request was larger keeps the exchange before it.
 import type { Adapter, OpenUpstream, ProxyRequest } from './proxy.service';
 import type { Outcome } from './metering/usage-meter';
 
-/** Largest client body, upstream body and answer (each, in bytes) of an exchange that is kept. */
+/** Largest client body, upstream body, upstream answer and client answer (each, in bytes) kept. */
 export const WARM_MAX_BYTES = 256 * 1024;
 
 /** One finished exchange, held only so that what it references stays alive. */
@@ -34,14 +35,15 @@ export class WarmExchanges {
   private readonly byRoute = new Map<string, [WarmExchange | null, WarmExchange | null]>();
 
   /**
-   * Keeps a finished exchange as its kind's last one, if it completed over HTTP and is small.
-   * Called before the exchange lets go of the client's body. A WebSocket turn is not kept: it
+   * Keeps a finished exchange as its kind's last one, if it completed over HTTP and is small
+   * (`received`: bytes of the upstream's answer). Called before the exchange lets go of the client's body. A WebSocket turn is not kept: it
    * would hold its whole session, and an open session keeps its own objects alive.
    */
-  keep(req: ProxyRequest, adapter: Adapter, open: OpenUpstream | null, outcome: Outcome): void {
+  keep(req: ProxyRequest, adapter: Adapter, open: OpenUpstream | null, outcome: Outcome, received: number): void {
     if (open === null || outcome.status !== 'success' || req.open !== undefined) return;
     const exchange = req.exchange;
-    if (exchange.bytesWritten > WARM_MAX_BYTES || req.body.length > WARM_MAX_BYTES) return;
+    if (received > WARM_MAX_BYTES || exchange.bytesWritten > WARM_MAX_BYTES) return;
+    if (req.body.length > WARM_MAX_BYTES) return;
     if (exchange.body !== null && exchange.body.length > WARM_MAX_BYTES) return;
     let kinds = this.byRoute.get(req.route);
     if (kinds === undefined) {
