@@ -3,8 +3,9 @@
 // so the many events the gateway ignores (deltas, mostly) are never decoded.
 //
 // Lines end with LF, CRLF or a lone CR, and a blank line ends an event block (the SSE spec).
-// Each byte is searched once: a block that spans chunks is kept as a list of pieces and joined
-// once when it completes, so a multi-megabyte event in small chunks costs linear time. Blocks are
+// Each byte is searched once: a block that spans chunks is gathered into one buffer that doubles
+// as it fills (each byte copied about twice at most), so a multi-megabyte event in small chunks
+// costs linear time and one object, not one per chunk. Blocks are
 // handed over with LF line ends only (CR and CRLF rewritten, in the rare blocks that have them).
 
 const NEWLINE = 0x0a;
@@ -18,8 +19,8 @@ export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 export type BlockHandler = (buf: Buffer, start: number, end: number) => void;
 
 export class SseFrames {
-  /** The current block's bytes from earlier chunks. */
-  private pieces: Buffer[] = [];
+  /** The current block's bytes from earlier chunks: pending[0, piecesLength). */
+  private pending: Buffer | null = null;
   private piecesLength = 0;
   /** The current block has a CR line end (it must be rewritten). */
   private blockHasCr = false;
@@ -85,8 +86,7 @@ export class SseFrames {
         this.reset();
         this.dropping = true;
       } else {
-        this.pieces.push(Buffer.from(buf.subarray(blockStart)));
-        this.piecesLength += length - blockStart;
+        this.gather(buf, blockStart, length);
       }
     }
   }
@@ -104,8 +104,9 @@ export class SseFrames {
   private emit(buf: Buffer, start: number, end: number, onBlock: BlockHandler): void {
     let block = buf;
     if (this.piecesLength > 0) {
-      this.pieces.push(buf.subarray(start, end));
-      block = Buffer.concat(this.pieces, this.piecesLength + end - start);
+      this.gather(buf, start, end);
+      // Handed over, never written again: reset() lets the buffer go.
+      block = this.pending!.subarray(0, this.piecesLength);
       start = 0;
       end = block.length;
     }
@@ -119,8 +120,22 @@ export class SseFrames {
     onBlock(block, start, end);
   }
 
+  /** Appends buf[start, end) to the current block's bytes, doubling the buffer when it is full. */
+  private gather(buf: Buffer, start: number, end: number): void {
+    const needed = this.piecesLength + end - start;
+    let pending = this.pending;
+    if (pending === null || pending.length < needed) {
+      // Up to MAX_EVENT_BYTES plus the chunk that ends the block (push() drops larger blocks).
+      const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(2 * (pending?.length ?? 2048), MAX_EVENT_BYTES)));
+      if (pending !== null) pending.copy(grown, 0, 0, this.piecesLength);
+      this.pending = pending = grown;
+    }
+    buf.copy(pending, this.piecesLength, start, end);
+    this.piecesLength = needed;
+  }
+
   private reset(): void {
-    this.pieces = [];
+    this.pending = null;
     this.piecesLength = 0;
     this.blockHasCr = false;
   }
