@@ -1,13 +1,11 @@
 import { applyHeapGrowth } from './runtime-flags';
 import 'reflect-metadata';
-import { CollectionPacer, exposedCollector } from './common/collection-pacer';
 import { Logger } from '@nestjs/common';
 import { loadSettings, SettingsError } from './config/settings';
 import { createApp } from './app.factory';
 import { VaultKeyError } from './common/crypto/token-vault';
 import { createLogger } from './common/logging/json-logger';
 import { BootstrapRefusedError } from './modules/auth/bootstrap-admin';
-import { ProxyService } from './modules/proxy/proxy.service';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -17,11 +15,6 @@ async function main(): Promise<void> {
   const instance = await createApp(settings, { logger: appLogger });
   await instance.app.listen(settings.port, settings.host);
   applyHeapGrowth();
-  // A full collection while requests are in flight, before V8's memory reducer runs one between
-  // bursts (common/collection-pacer.ts).
-  const proxy = instance.app.get(ProxyService);
-  const pacer = new CollectionPacer(() => proxy.inFlight > 0, exposedCollector());
-  pacer.start();
   const logger = new Logger('codex-lb');
   logger.log(`API and proxy listening on http://${settings.host}:${settings.port}`);
 
@@ -29,7 +22,6 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    pacer.stop();
     logger.log(`${signal} received: finishing in-flight work and shutting down`);
     instance.close().then(
       () => process.exit(0),
