@@ -36,8 +36,9 @@ export class WarmExchanges {
 
   /**
    * Keeps a finished exchange as its kind's last one, if it completed over HTTP and is small
-   * (`received`: bytes of the upstream's answer). Called before the exchange lets go of the client's body. A WebSocket turn is not kept: it
-   * would hold its whole session, and an open session keeps its own objects alive.
+   * (`received`: bytes of the upstream's answer). Called before the exchange lets go of the
+   * client's body. A WebSocket turn is not kept: it would hold its whole session, and an open
+   * session keeps its own objects alive.
    */
   keep(req: ProxyRequest, adapter: Adapter, open: OpenUpstream | null, outcome: Outcome, received: number): void {
     if (open === null || outcome.status !== 'success' || req.open !== undefined) return;

@@ -5,8 +5,8 @@
 // Lines end with LF, CRLF or a lone CR, and a blank line ends an event block (the SSE spec).
 // Each byte is searched once: a block that spans chunks is gathered into one buffer that doubles
 // as it fills (each byte copied about twice at most), so a multi-megabyte event in small chunks
-// costs linear time and one object, not one per chunk. Blocks are
-// handed over with LF line ends only (CR and CRLF rewritten, in the rare blocks that have them).
+// costs linear time and one object, not one per chunk. Blocks are handed over with LF line ends
+// only (CR and CRLF rewritten, in the rare blocks that have them).
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -19,9 +19,9 @@ export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 export type BlockHandler = (buf: Buffer, start: number, end: number) => void;
 
 export class SseFrames {
-  /** The current block's bytes from earlier chunks: pending[0, piecesLength). */
+  /** The current block's bytes from earlier chunks: pending[0, pendingLength). */
   private pending: Buffer | null = null;
-  private piecesLength = 0;
+  private pendingLength = 0;
   /** The current block has a CR line end (it must be rewritten). */
   private blockHasCr = false;
   /** The current line has no bytes yet. */
@@ -54,7 +54,7 @@ export class SseFrames {
         if (afterCr && (at === 0 ? this.afterCr : buf[at - 1] === CR)) {
           // The LF of a CRLF: the line ended at the CR.
           afterCr = false;
-          if (blockStart === at && this.piecesLength === 0) blockStart = at + 1;
+          if (blockStart === at && this.pendingLength === 0) blockStart = at + 1;
           lineStart = at + 1;
           continue;
         }
@@ -65,7 +65,7 @@ export class SseFrames {
       afterCr = buf[at] === CR;
       if (lineStart === at) {
         // A blank line: the block (if any) is complete.
-        const blockLength = this.piecesLength + at - blockStart;
+        const blockLength = this.pendingLength + at - blockStart;
         if (this.dropping) {
           this.dropping = false;
           this.dropped++;
@@ -82,7 +82,7 @@ export class SseFrames {
     this.afterCr = length > 0 ? buf[length - 1] === CR : this.afterCr;
     this.lineEmpty = lineStart === length;
     if (blockStart < length && !this.dropping) {
-      if (this.piecesLength + length - blockStart > MAX_EVENT_BYTES) {
+      if (this.pendingLength + length - blockStart > MAX_EVENT_BYTES) {
         this.reset();
         this.dropping = true;
       } else {
@@ -93,7 +93,7 @@ export class SseFrames {
 
   /** The last block, when the stream ended without a blank line after it. */
   end(onBlock: BlockHandler): void {
-    if (!this.dropping && this.piecesLength > 0) this.emit(Buffer.alloc(0), 0, 0, onBlock);
+    if (!this.dropping && this.pendingLength > 0) this.emit(Buffer.alloc(0), 0, 0, onBlock);
     this.reset();
     this.dropping = false;
     this.lineEmpty = true;
@@ -103,10 +103,10 @@ export class SseFrames {
   /** Hands over the block made of the pieces and buf[start, end), without its last line end. */
   private emit(buf: Buffer, start: number, end: number, onBlock: BlockHandler): void {
     let block = buf;
-    if (this.piecesLength > 0) {
+    if (this.pendingLength > 0) {
       this.gather(buf, start, end);
       // Handed over, never written again: reset() lets the buffer go.
-      block = this.pending!.subarray(0, this.piecesLength);
+      block = this.pending!.subarray(0, this.pendingLength);
       start = 0;
       end = block.length;
     }
@@ -122,21 +122,21 @@ export class SseFrames {
 
   /** Appends buf[start, end) to the current block's bytes, doubling the buffer when it is full. */
   private gather(buf: Buffer, start: number, end: number): void {
-    const needed = this.piecesLength + end - start;
+    const needed = this.pendingLength + end - start;
     let pending = this.pending;
     if (pending === null || pending.length < needed) {
       // Up to MAX_EVENT_BYTES plus the chunk that ends the block (push() drops larger blocks).
       const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(2 * (pending?.length ?? 2048), MAX_EVENT_BYTES)));
-      if (pending !== null) pending.copy(grown, 0, 0, this.piecesLength);
+      if (pending !== null) pending.copy(grown, 0, 0, this.pendingLength);
       this.pending = pending = grown;
     }
-    buf.copy(pending, this.piecesLength, start, end);
-    this.piecesLength = needed;
+    buf.copy(pending, this.pendingLength, start, end);
+    this.pendingLength = needed;
   }
 
   private reset(): void {
     this.pending = null;
-    this.piecesLength = 0;
+    this.pendingLength = 0;
     this.blockHasCr = false;
   }
 }
