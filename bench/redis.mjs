@@ -44,8 +44,9 @@ export async function runRedisScenario(ctx) {
     };
     const scenario = { name: 'codex-stream with Redis', shape: 'codex', path: '/backend-api/codex/responses' };
     // The replica starts here, fresh, and a fresh process serves its first ~12 s of load at
-    // 1.4-4x its steady CPU per request (JIT compilation). Both targets are warmed up for four times
-    // BENCH_WARMUP_MS first, the product too (with BENCH_ONLY=redis it has served little yet), so
+    // 1.4-4x its steady CPU per request (JIT compilation). Both targets are warmed up for three
+    // times BENCH_WARMUP_MS first (the unmeasured load each target gets before the HTTP rows, one
+    // warm-up per scenario), the product too (with BENCH_ONLY=redis it has served little yet), so
     // the slices compare steady states.
     if (ctx.warmupMs > 0) {
       for (const target of [withRedis, ctx.product]) {
@@ -53,7 +54,7 @@ export async function runRedisScenario(ctx) {
           shape: scenario.shape,
           path: scenario.path,
           connections: ctx.connections,
-          warmupMs: ctx.warmupMs * 4,
+          warmupMs: ctx.warmupMs * 3,
           durationMs: 1,
           maxRequests: ctx.maxRequests,
         });

@@ -43,9 +43,13 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000); // measured, 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 // Each slice's own unmeasured start (a target idles while the others run their slices).
 const SLICE_WARMUP_MS = Number(process.env.BENCH_SLICE_WARMUP_MS ?? 500);
-// Before any slice is measured, each target serves each scenario unmeasured for this long, so the
-// rows compare steady states (JIT-compiled code), not how fast each warms up.
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3000);
+// Before any slice is measured, each target serves each scenario unmeasured for this long (45 s of
+// load per target in all), so the rows compare steady states, not how fast each warms up. 3 s was
+// not enough for either proxy: in the rounds after it codex-lb was still compiling (158 optimized
+// compilations, ~1.4 s of compiler CPU in four rounds), and the bare proxy had not yet reached its
+// own regime, a full collection every fraction of a second, which begins ~40 s into its load
+// (bench/BASELINE.md, seventeenth session).
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 15000);
 const SINGLE_DURATION_MS = Number(process.env.BENCH_SINGLE_DURATION_MS ?? 5000);
 const MAX_REQUESTS = 500_000;
 const ADMIN_PASSWORD = 'bench-admin-password-1';
