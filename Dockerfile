@@ -34,4 +34,5 @@ COPY --from=build /app/apps/web /app/apps/web
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 2455 1455 3000
-CMD ["node", "apps/api/dist/main.js"]
+# The heap flags the API cannot set itself: the same as scripts/api-node-flags.mjs.
+CMD ["node", "--max-semi-space-size=8", "apps/api/dist/main.js"]

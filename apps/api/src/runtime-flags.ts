@@ -8,8 +8,8 @@
 // every ~200 ms and twice the CPU per request (0.58 against 0.35 ms), with no change at 50
 // connections (bench/BASELINE.md).
 //
-// Once the API is listening, the old generation may grow to 2.5x what survived the last full
-// collection (`--heap-growing-percent=150`; applyHeapGrowth, called by main.ts), unless the
+// Once the API is listening, the old generation may grow to 2x what survived the last full
+// collection (`--heap-growing-percent=100`; applyHeapGrowth, called by main.ts), unless the
 // command line or NODE_OPTIONS sets a growth of its own. V8's own choice depends on how fast its
 // collections are against the program's allocation: after the collections of start-up it leaves
 // room for ~3.4x (~110 MB), but once the heap has been collected under load (or by V8's memory
@@ -20,6 +20,11 @@
 // after it against 148-165 MB (bench/BASELINE.md).
 // Set at start instead, 2.5x of start-up's 32 MB put a collection early in the first load; 2x
 // cost ~7 % CPU when it was measured, for the same reason.
+// 2x rather than 2.5x: in steady state (minutes of load) a full collection comes about every
+// 50 s instead of every 80-100 s, each a few ms of pause, at the same CPU per request in
+// interleaved slices, and ~20 MB less of the heap stays committed. With 2.5x the RSS right after a
+// burst was 129-204 MB, by where that cycle stood; with 2x and the launchers' smaller young
+// generation (scripts/api-node-flags.mjs), 171 MB (bench/BASELINE.md).
 //
 // More inlining in optimized code. A proxied request runs through some hundred small functions of
 // Node's HTTP server and streams, undici and the proxy, none above ~1.5 % of the time, and V8's
@@ -56,7 +61,7 @@ export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string)
   const own = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
     arg.replace(/_/g, '-').startsWith('--heap-growing-percent'),
   );
-  return own ? null : '--heap-growing-percent=150';
+  return own ? null : '--heap-growing-percent=100';
 }
 
 /** Sets the heap growth above (once the API is up: see the comment at the top). */
