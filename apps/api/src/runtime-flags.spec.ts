@@ -12,7 +12,7 @@ describe('the V8 settings the API applies', () => {
     ).toThrow();
   });
 
-  it('lets the old generation grow to 2.5x its survivors once up, unless the operator set a growth', () => {
+  it('lets the old generation grow to 2x its survivors once up, unless the operator set a growth', () => {
     expect(heapGrowthFlag([], '')).toBe('--heap-growing-percent=100');
     expect(heapGrowthFlag(['--max-old-space-size=2048'], '  ')).toBe('--heap-growing-percent=100');
     expect(heapGrowthFlag(['--heap-growing-percent=50'], '')).toBeNull();

@@ -24,7 +24,7 @@
 // 50 s instead of every 80-100 s, each a few ms of pause, at the same CPU per request in
 // interleaved slices, and ~20 MB less of the heap stays committed. With 2.5x the RSS right after a
 // burst was 129-204 MB, by where that cycle stood; with 2x and the launchers' smaller young
-// generation (scripts/api-node-flags.mjs), 171 MB (bench/BASELINE.md).
+// generation (scripts/api-node-flags.mjs), 165-172 MB in six runs (bench/BASELINE.md).
 //
 // More inlining in optimized code. A proxied request runs through some hundred small functions of
 // Node's HTTP server and streams, undici and the proxy, none above ~1.5 % of the time, and V8's
