@@ -6,7 +6,6 @@
 // before and after. Without a reachable Redis the scenario is skipped with a line saying so.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { apiNodeFlags } from '../scripts/api-node-flags.mjs';
 
 export const TARGET_REDIS_RATIO = 0.8;
 const REDIS_DB = 12;
@@ -28,8 +27,8 @@ export async function runRedisScenario(ctx) {
   }
   try {
     const port = await ctx.freePort();
-    // With the product's own Node flags (scripts/api-node-flags.mjs).
-    const replica = await ctx.start('codex-lb with Redis', [...apiNodeFlags(), 'apps/api/dist/main.js'], {
+    // With the product's own Node flags.
+    const replica = await ctx.start('codex-lb with Redis', [...ctx.productFlags, 'apps/api/dist/main.js'], {
       ...ctx.productEnv,
       // The product's data directory: its encryption key file opens the same stored tokens.
       CODEX_LB_PORT: String(port),

@@ -774,16 +774,12 @@ async function main() {
     CODEX_LB_MAX_WEBSOCKETS_PER_USER: '5000',
     CODEX_LB_MAX_WEBSOCKETS_PER_KEY: '5000',
   };
+  // The heap flags npm start and the Docker image give the API (scripts/api-node-flags.mjs);
+  // BENCH_PRODUCT_FLAGS comes after them, so it can override one. The Redis replica gets the same.
+  const productFlags = [...apiNodeFlags(), ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean)];
   const product = await start(
     'codex-lb',
-    [
-      ...profArgs('product'),
-      // The heap flags npm start and the Docker image give the API (scripts/api-node-flags.mjs);
-      // BENCH_PRODUCT_FLAGS comes after them, so it can override one.
-      ...apiNodeFlags(),
-      ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean),
-      'apps/api/dist/main.js',
-    ],
+    [...profArgs('product'), ...productFlags, 'apps/api/dist/main.js'],
     productEnv,
   );
   const apiBase = `http://127.0.0.1:${apiPort}`;
@@ -1001,6 +997,7 @@ async function main() {
       aggregate,
       log,
       productEnv,
+      productFlags,
       product: targets.product,
       connections: CONNECTIONS,
       durationMs: DURATION_MS,
@@ -1044,7 +1041,7 @@ async function main() {
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
   const productProcessEnv = { ...process.env, ...productEnv };
   out.push(
-    `codex-lb's allocator: ${allocatorOf(productProcessEnv) === 'jemalloc' ? `jemalloc (${productProcessEnv.MALLOC_CONF ?? "jemalloc's defaults"})` : "the system's malloc"}, as npm start runs it (CODEX_LB_ALLOCATOR=${process.env.CODEX_LB_ALLOCATOR || 'auto'}); its Node flags: ${[...apiNodeFlags(), ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean)].join(' ') || 'none'}.`,
+    `codex-lb's allocator: ${allocatorOf(productProcessEnv) === 'jemalloc' ? `jemalloc (${productProcessEnv.MALLOC_CONF ?? "jemalloc's defaults"})` : "the system's malloc"}, as npm start runs it (CODEX_LB_ALLOCATOR=${process.env.CODEX_LB_ALLOCATOR || 'auto'}); its Node flags: ${productFlags.join(' ') || 'none'}.`,
   );
   out.push(
     'References: the bare Node proxy (no key check, no parsing) and nginx (key checked against the Authorization header, unbuffered pass-through, keep-alive upstream).',
@@ -1116,9 +1113,7 @@ async function main() {
           durationMs: DURATION_MS,
           singleDurationMs: SINGLE_DURATION_MS,
           nginxWorkers: nginxVersionLine ? NGINX_WORKERS : null,
-          productFlags: [...apiNodeFlags(), ...(process.env.BENCH_PRODUCT_FLAGS ?? '').split(' ').filter(Boolean)].join(
-            ' ',
-          ),
+          productFlags: productFlags.join(' '),
           allocator: allocatorOf({ ...process.env, ...productEnv }),
         },
         rows,

@@ -11,14 +11,12 @@ const ROOT = join(__dirname, '../../..');
 const MODULE = pathToFileURL(join(ROOT, 'scripts/api-node-flags.mjs')).href;
 
 /** API_NODE_FLAGS and apiNodeFlags(nodeOptions), in a fresh Node process. */
-function flags(nodeOptions?: string): { all: string[]; chosen: string[] } {
+function flags(nodeOptions = ''): { all: string[]; chosen: string[] } {
   const script = `
     import { API_NODE_FLAGS, apiNodeFlags } from ${JSON.stringify(MODULE)};
-    const options = process.argv[1] === undefined ? undefined : JSON.parse(process.argv[1]);
-    console.log(JSON.stringify({ all: API_NODE_FLAGS, chosen: options === undefined ? apiNodeFlags('') : apiNodeFlags(options) }));`;
-  const args = ['--input-type=module', '-e', script];
+    console.log(JSON.stringify({ all: API_NODE_FLAGS, chosen: apiNodeFlags(JSON.parse(process.argv[1])) }));`;
   // As JSON, so that Node does not read a value starting with -- as its own option.
-  if (nodeOptions !== undefined) args.push(JSON.stringify(nodeOptions));
+  const args = ['--input-type=module', '-e', script, JSON.stringify(nodeOptions)];
   return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as { all: string[]; chosen: string[] };
 }
 
