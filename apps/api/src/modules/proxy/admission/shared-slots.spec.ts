@@ -66,7 +66,7 @@ describe('RedisSlots', () => {
     await link.onApplicationShutdown();
   });
 
-  it('hands a given-back slot to the next request of the same owner and key, and gives it back within 5 ms otherwise', async () => {
+  it('hands a given-back slot to the next request of the same owner and key, and gives it back within 10 ms otherwise', async () => {
     const slots = new RedisSlots(link, { perOwner: 4, perKey: 4, queueTimeoutMs: 1_000 });
     try {
       const release = await slots.acquire('o1', 'k1', exchange, Date.now() + 1_000);

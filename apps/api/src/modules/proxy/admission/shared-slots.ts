@@ -1,12 +1,12 @@
 // Per-owner and per-key concurrency caps across every replica (CODEX_LB_REDIS_URL). A slot is a
 // member of two sorted sets in Redis (the owner's and the key's), scored by when its lease ends:
 // taking one is one Lua script (check both caps, dropping expired slots from a full set, add to
-// both). A slot given back stays counted in Redis until the next flush, FLUSH_MS later, which gives
-// back everything returned meanwhile in one pipeline (one ZREM per set); until then it is this
-// replica's spare, and a request of the same owner and key takes it without asking Redis. Under
-// steady load most requests find one (a keep-alive client's next request follows its last answer),
-// so the script and the ZREM run for a fraction of requests; the count in Redis is what it was
-// without spares, as a given-back slot was counted until the flush all the same. Slots held by
+// both). A slot given back stays counted in Redis for FLUSH_MS to 2 x FLUSH_MS: it is this
+// replica's spare meanwhile, and a request of the same owner and key takes it without asking
+// Redis; a flush every FLUSH_MS gives back the spares that waited that long, in one pipeline (one
+// ZREM per set). Under steady load most requests find one (a keep-alive client's next request
+// follows its last answer), so the script and the ZREM run for a fraction of requests; the count
+// in Redis never misses a slot in use, and a freed one is counted a few milliseconds at most. Slots held by
 // this replica have their leases renewed in one pipeline every LEASE_MS / 3; a crashed replica's
 // slots expire after LEASE_MS. A request over a shared cap retries every RETRY_MS until its queue
 // deadline (the local gate keeps the first-come-first-served queue). While Redis does not answer,
@@ -46,10 +46,12 @@ type SlotRedis = Redis & {
   takeSlot(owner: string, key: string, ...args: string[]): Promise<number>;
 };
 
-/** Slots of one owner and key given back since the last flush, still counted in Redis. */
+/** Slots of one owner and key given back and still counted in Redis, oldest first. */
 interface Spares {
   sets: [string, string];
   ids: string[];
+  /** When each was given back (Date.now()). */
+  since: number[];
 }
 
 export class RedisSlots implements SharedSlots {
@@ -75,7 +77,7 @@ export class RedisSlots implements SharedSlots {
   stop(): void {
     clearInterval(this.timer);
     if (this.flushing) clearTimeout(this.flushing);
-    this.flushReturns();
+    this.flushReturns(true);
   }
 
   async acquire(ownerId: string, keyId: string, exchange: Exchange, deadline: number): Promise<Release> {
@@ -116,11 +118,12 @@ export class RedisSlots implements SharedSlots {
     }
   }
 
-  /** A spare slot of this owner and key, taken out of the spares; null when there is none. */
+  /** The newest spare slot of this owner and key, taken out of the spares; null when there is none. */
   private takeSpare(pair: string): { sets: [string, string]; id: string } | null {
     const spares = this.spares.get(pair);
     const id = spares?.ids.pop();
     if (spares === undefined || id === undefined) return null;
+    spares.since.pop();
     if (spares.ids.length === 0) this.spares.delete(pair);
     return { sets: spares.sets, id };
   }
@@ -136,27 +139,41 @@ export class RedisSlots implements SharedSlots {
   }
 
   private giveBack(pair: string, sets: [string, string], id: string): void {
+    const now = Date.now();
     const spares = this.spares.get(pair);
-    if (spares) spares.ids.push(id);
-    else this.spares.set(pair, { sets, ids: [id] });
+    if (spares) {
+      spares.ids.push(id);
+      spares.since.push(now);
+    } else {
+      this.spares.set(pair, { sets, ids: [id], since: [now] });
+    }
     this.flushing ??= setTimeout(() => this.flushReturns(), FLUSH_MS);
   }
 
-  /** The spares leave Redis together: one ZREM per set, in one pipeline. */
-  private flushReturns(): void {
+  /**
+   * The spares that waited FLUSH_MS leave Redis together (one ZREM per set, in one pipeline);
+   * younger ones wait for the next flush. `all`: every spare (stopping).
+   */
+  private flushReturns(all = false): void {
     this.flushing = null;
-    const spares = this.spares;
-    if (spares.size === 0) return;
-    this.spares = new Map();
+    const due = all ? Infinity : Date.now() - FLUSH_MS;
     const members = new Map<string, string[]>();
-    for (const { sets, ids } of spares.values()) {
+    for (const [pair, spares] of this.spares) {
+      let count = 0;
+      while (count < spares.since.length && spares.since[count] <= due) count++;
+      if (count === 0) continue;
+      const ids = spares.ids.splice(0, count);
+      spares.since.splice(0, count);
+      if (spares.ids.length === 0) this.spares.delete(pair);
       for (const id of ids) this.held.delete(id);
-      for (const set of sets) {
+      for (const set of spares.sets) {
         const list = members.get(set);
         if (list) list.push(...ids);
         else members.set(set, [...ids]);
       }
     }
+    if (this.spares.size > 0) this.flushing = setTimeout(() => this.flushReturns(), FLUSH_MS);
+    if (members.size === 0) return;
     const redis = this.link.command;
     // Unreachable Redis: the leases end by themselves.
     if (redis.status !== 'ready') return;
