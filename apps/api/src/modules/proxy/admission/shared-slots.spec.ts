@@ -51,6 +51,13 @@ describe('RedisSlots', () => {
   const exchange = { aborted: false } as Exchange;
   const members = (set: string) => redis.zrange(`codex-lb:slots:${set}`, 0, -1);
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Every RedisSlots a test made, stopped after it. */
+  let made: RedisSlots[] = [];
+  const slotsWith = (perOwner: number, perKey: number) => {
+    const slots = new RedisSlots(link, { perOwner, perKey, queueTimeoutMs: 1_000 });
+    made.push(slots);
+    return slots;
+  };
 
   beforeAll(async () => {
     const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -60,6 +67,10 @@ describe('RedisSlots', () => {
     await new Promise<void>((resolve) => link.command.once('ready', () => resolve()));
   });
   beforeEach(() => redis.flushdb());
+  afterEach(() => {
+    for (const slots of made) slots.stop();
+    made = [];
+  });
   afterAll(async () => {
     await redis.flushdb();
     redis.disconnect();
@@ -67,47 +78,39 @@ describe('RedisSlots', () => {
   });
 
   it('hands a given-back slot to the next request of the same owner and key, and gives it back within 10 ms otherwise', async () => {
-    const slots = new RedisSlots(link, { perOwner: 4, perKey: 4, queueTimeoutMs: 1_000 });
-    try {
-      const release = await slots.acquire('o1', 'k1', exchange, Date.now() + 1_000);
-      const [first] = await members('key:k1');
-      release();
-      release();
-      // Taken again at once: the same member, no second one.
-      const again = await slots.acquire('o1', 'k1', exchange, Date.now() + 1_000);
-      expect(await members('key:k1')).toEqual([first]);
-      expect(await members('owner:o1')).toEqual([first]);
-      // Released twice, it was one spare: the next request takes a new slot.
-      const other = await slots.acquire('o1', 'k1', exchange, Date.now() + 1_000);
-      expect(await members('key:k1')).toHaveLength(2);
-      again();
-      other();
-      await settle(50);
-      expect(await members('key:k1')).toEqual([]);
-      expect(await members('owner:o1')).toEqual([]);
-    } finally {
-      slots.stop();
-    }
+    const slots = slotsWith(4, 4);
+    const release = await slots.acquire('o1', 'k1', exchange, Date.now() + 1_000);
+    const [first] = await members('key:k1');
+    release();
+    release();
+    // Taken again at once: the same member, no second one.
+    const again = await slots.acquire('o1', 'k1', exchange, Date.now() + 1_000);
+    expect(await members('key:k1')).toEqual([first]);
+    expect(await members('owner:o1')).toEqual([first]);
+    // Released twice, it was one spare: the next request takes a new slot.
+    const other = await slots.acquire('o1', 'k1', exchange, Date.now() + 1_000);
+    expect(await members('key:k1')).toHaveLength(2);
+    again();
+    other();
+    await settle(50);
+    expect(await members('key:k1')).toEqual([]);
+    expect(await members('owner:o1')).toEqual([]);
   });
 
   it("counts a spare toward the owner's cap until the flush, then another key of that owner gets the slot", async () => {
-    const slots = new RedisSlots(link, { perOwner: 1, perKey: 1, queueTimeoutMs: 1_000 });
-    try {
-      const release = await slots.acquire('o2', 'k1', exchange, Date.now() + 1_000);
-      const [spare] = await members('owner:o2');
-      release();
-      expect(await members('owner:o2')).toEqual([spare]);
-      // Key k2 of the same owner does not take k1's spare: it waits for the flush, then the script admits it.
-      const started = Date.now();
-      const next = await slots.acquire('o2', 'k2', exchange, started + 1_000);
-      const owned = await members('owner:o2');
-      expect(owned).toHaveLength(1);
-      expect(owned[0]).not.toBe(spare);
-      expect(await members('key:k2')).toEqual(owned);
-      expect(await members('key:k1')).toEqual([]);
-      next();
-    } finally {
-      slots.stop();
-    }
+    const slots = slotsWith(1, 1);
+    const release = await slots.acquire('o2', 'k1', exchange, Date.now() + 1_000);
+    const [spare] = await members('owner:o2');
+    release();
+    expect(await members('owner:o2')).toEqual([spare]);
+    // Key k2 of the same owner does not take k1's spare: it waits for the flush, then the script admits it.
+    const started = Date.now();
+    const next = await slots.acquire('o2', 'k2', exchange, started + 1_000);
+    const owned = await members('owner:o2');
+    expect(owned).toHaveLength(1);
+    expect(owned[0]).not.toBe(spare);
+    expect(await members('key:k2')).toEqual(owned);
+    expect(await members('key:k1')).toEqual([]);
+    next();
   });
 });

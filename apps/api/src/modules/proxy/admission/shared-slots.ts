@@ -6,11 +6,12 @@
 // Redis; a flush every FLUSH_MS gives back the spares that waited that long, in one pipeline (one
 // ZREM per set). Under steady load most requests find one (a keep-alive client's next request
 // follows its last answer), so the script and the ZREM run for a fraction of requests; the count
-// in Redis never misses a slot in use, and a freed one is counted a few milliseconds at most. Slots held by
-// this replica have their leases renewed in one pipeline every LEASE_MS / 3; a crashed replica's
-// slots expire after LEASE_MS. A request over a shared cap retries every RETRY_MS until its queue
-// deadline (the local gate keeps the first-come-first-served queue). While Redis does not answer,
-// the local caps alone apply (fail open: a cap protects fairness, not security).
+// in Redis never misses a slot in use, and a freed one is counted a few milliseconds at most.
+// Slots held by this replica (in use or spare) have their leases renewed in one pipeline every
+// LEASE_MS / 3; a crashed replica's slots expire after LEASE_MS. A request over a shared cap
+// retries every RETRY_MS until its queue deadline (the local gate keeps the first-come-first-served
+// queue). While Redis does not answer, the local caps alone apply (fail open: a cap protects
+// fairness, not security).
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit, Inject } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';

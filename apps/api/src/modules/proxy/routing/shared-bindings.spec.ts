@@ -4,7 +4,7 @@
 import Redis from 'ioredis';
 import type { Settings } from '../../../config/settings';
 import { RedisLink } from '../../redis/redis-link';
-import { RedisBindings } from './shared-bindings';
+import { BINDINGS_PER_SCRIPT, RedisBindings } from './shared-bindings';
 
 const REDIS_DB = 10;
 
@@ -58,5 +58,21 @@ describe('RedisBindings', () => {
     bindings.store([[key, 'acct-d', 60_000]]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await redis.get(`codex-lb:sticky:${key}`)).toBe('acct-d');
+  });
+
+  it(`stores a turn of more than ${BINDINGS_PER_SCRIPT} bindings whole, each with its own account and time to live`, async () => {
+    const bindings = new RedisBindings(link);
+    const count = 2 * BINDINGS_PER_SCRIPT + 7;
+    for (let i = 0; i < count; i++) bindings.store([[`u3:resp:${i}`, `acct-${i}`, 60_000 + i]]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const keys = Array.from({ length: count }, (_, i) => `u3:resp:${i}`);
+    const found = await new RedisBindings(other).load(keys);
+    expect(found).toEqual(keys.map((_, i) => `acct-${i}`));
+    // The last of each script's slice kept its own time to live, not a neighbour's.
+    for (const i of [BINDINGS_PER_SCRIPT - 1, BINDINGS_PER_SCRIPT, count - 1]) {
+      const ttl = await redis.pttl(`codex-lb:sticky:u3:resp:${i}`);
+      expect(ttl).toBeGreaterThan(60_000 + i - 5_000);
+      expect(ttl).toBeLessThanOrEqual(60_000 + i);
+    }
   });
 });

@@ -20,6 +20,13 @@ return #KEYS`;
 
 type BindingsRedis = Redis & { setBindings(count: number, ...args: string[]): Promise<number> };
 
+/**
+ * Bindings per script at most: a turn that ends many requests at once (a burst of answers) sends
+ * several scripts rather than one call with tens of thousands of arguments, and Redis runs none
+ * for long.
+ */
+export const BINDINGS_PER_SCRIPT = 500;
+
 export class RedisBindings implements SharedBindings {
   private readonly logger = new Logger('StickyBindings');
   /** Bindings stored in this turn of the event loop: their keys, and account id and ttl pairs. */
@@ -75,9 +82,12 @@ export class RedisBindings implements SharedBindings {
     this.values = [];
     const redis = this.link.command as BindingsRedis;
     if (keys.length === 0 || redis.status !== 'ready') return;
-    redis
-      .setBindings(keys.length, ...keys, ...values)
-      .catch((error: Error) => this.logger.warn(`Storing sticky bindings failed: ${error.message}`));
+    for (let from = 0; from < keys.length; from += BINDINGS_PER_SCRIPT) {
+      const to = Math.min(keys.length, from + BINDINGS_PER_SCRIPT);
+      redis
+        .setBindings(to - from, ...keys.slice(from, to), ...values.slice(2 * from, 2 * to))
+        .catch((error: Error) => this.logger.warn(`Storing sticky bindings failed: ${error.message}`));
+    }
   };
 }
 
