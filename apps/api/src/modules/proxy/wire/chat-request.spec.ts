@@ -321,10 +321,15 @@ describe('chatToResponsesBytes against the object translation (generated)', () =
       model: text.filter((m) => m.length > 0),
       messages: fc.array(message, { minLength: 1, maxLength: 5 }),
       stream: fc.boolean(),
-      stream_options: fc.record({ include_usage: fc.boolean() }),
+      stream_options: fc.oneof(
+        fc.record({ include_usage: fc.boolean() }),
+        fc.record({ include_usage: fc.constantFrom(true, 1, 'true', null) }, { requiredKeys: [] }),
+        fc.constant(null),
+      ),
       tools: fc.array(tool, { maxLength: 3 }),
       tool_choice: fc.oneof(
         fc.constantFrom('auto', 'none', 'required'),
+        text,
         fc.record({ type: fc.constant('function'), function: fc.record({ name: text }) }),
       ),
       parallel_tool_calls: fc.boolean(),
@@ -354,11 +359,25 @@ describe('chatToResponsesBytes against the object translation (generated)', () =
         expect(JSON.parse(out.body.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(reference(chat))));
         expect(out.model).toBe(chat.model);
         expect(out.stream).toBe(chat.stream === true);
-        expect(out.includeUsage).toBe(chat.stream_options?.include_usage === true);
+        expect(out.includeUsage).toBe((chat.stream_options as Json | null)?.include_usage === true);
         expect(out.promptCacheKey).toBe(chat.prompt_cache_key ?? null);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads stream_options and a string tool_choice as a parse would, whatever their form', () => {
+    const translated = (members: string) =>
+      chatToResponsesBytes(Buffer.from(`{"model":"m","messages":[{"role":"user","content":"hi"}],${members}}`));
+    expect(translated('"stream_options":{"include_usage":true}').includeUsage).toBe(true);
+    expect(translated('"stream_options":{"include_usage":false}').includeUsage).toBe(false);
+    expect(translated('"stream_options": { "include_usage" : true }').includeUsage).toBe(true);
+    // JSON.parse keeps the last of repeated members.
+    expect(translated('"stream_options":{"include_usage":false,"include_usage":true}').includeUsage).toBe(true);
+    expect(translated('"stream_options":{"include_usage":true,"include_usage":false}').includeUsage).toBe(false);
+    expect(translated('"stream_options":null').includeUsage).toBe(false);
+    const body = JSON.parse(translated('"tool_choice":"\\u0061uto"').body.toString('utf8')) as Json;
+    expect(body.tool_choice).toBe('auto');
   });
 
   it("forwards a number beyond a double's range as the client wrote it", () => {

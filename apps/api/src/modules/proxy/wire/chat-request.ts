@@ -199,12 +199,23 @@ export function chatToResponsesBytes(
   }
   try {
     // The model is admitted (the key's allowlist) before any translation work is spent on it.
-    const model = admit ? json.string('model') : null;
-    if (model) admit!(model);
-    return translate(json, owner);
+    const model = json.string('model');
+    if (model && admit) admit(model);
+    return translate(json, model, owner);
   } catch (error) {
     throw error instanceof BadJsonError ? refused(error) : error;
   }
+}
+
+/** `stream_options` as streaming clients write it; any other value is parsed. */
+const WITH_USAGE = Buffer.from('{"include_usage":true}');
+const WITHOUT_USAGE = Buffer.from('{"include_usage":false}');
+
+/** Whether stream_options asks for the usage chunk (its include_usage is true). */
+function includesUsage(raw: Buffer | null, json: JsonMembers): boolean {
+  if (raw === null || raw.equals(WITHOUT_USAGE)) return false;
+  if (raw.equals(WITH_USAGE)) return true;
+  return (json.value('stream_options') as Json | null)?.include_usage === true;
 }
 
 function refused(error: unknown): Error {
@@ -213,8 +224,7 @@ function refused(error: unknown): Error {
   return badBody(`The request body is not valid JSON: ${message}.`);
 }
 
-function translate(json: JsonMembers, owner: string | null): ChatRequest {
-  const model = json.string('model');
+function translate(json: JsonMembers, model: string | null, owner: string | null): ChatRequest {
   const items = json.items;
   if (!items || items.length === 0) throw badBody('messages must be a non-empty array.');
   if (!model) throw badBody('model is required.');
@@ -277,8 +287,11 @@ function translate(json: JsonMembers, owner: string | null): ChatRequest {
 
   const tools = rawOf(json, 'tools');
   if (tools && tools[0] === 0x5b) parts.push(',"tools":', translatedTools(tools, owner));
-  const choice = json.value('tool_choice');
-  if (typeof choice === 'string') parts.push(',"tool_choice":', JSON.stringify(choice));
+  // A string choice ("auto", "none", "required") is passed on as the client's JSON string; only
+  // an object is parsed.
+  const choiceRaw = rawOf(json, 'tool_choice');
+  const choice = choiceRaw === null || isJsonString(choiceRaw) ? null : json.value('tool_choice');
+  if (choiceRaw !== null && isJsonString(choiceRaw)) parts.push(',"tool_choice":', choiceRaw);
   else if (choice && typeof choice === 'object') {
     const name = ((choice as Json).function as Json | undefined)?.name;
     parts.push(',"tool_choice":', JSON.stringify({ type: 'function', name }));
@@ -303,11 +316,10 @@ function translate(json: JsonMembers, owner: string | null): ChatRequest {
   if (promptCacheKey !== null) parts.push(',"prompt_cache_key":', JSON.stringify(promptCacheKey));
   parts.push('}');
 
-  const options = json.value('stream_options') as Json | undefined;
   return {
     model,
     stream: json.raw('stream') === 'true',
-    includeUsage: options?.include_usage === true,
+    includeUsage: includesUsage(rawOf(json, 'stream_options'), json),
     promptCacheKey,
     instructionsPrefix: prefixOf(instructions, INSTRUCTIONS_PREFIX_BYTES),
     body: concat(parts, takeBodyBuffer),

@@ -100,6 +100,41 @@ describe('ChatTranslator', () => {
     }
   });
 
+  it('reads each delta after the first without a walk, and one laid out otherwise as a parse would', () => {
+    const delta = (sequence: string, item: string, text: string) =>
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence},` +
+      `"item_id":"${item}","output_index":0,"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[]}\n\n`;
+    const frames = buildFrames(plan({ kind: 'text', text: '', chunks: [] }));
+    const [head, tail] = [frames.slice(0, 5), frames.slice(5)];
+    const deltas = [
+      delta('9', 'msg_1', 'nine '),
+      delta('10', 'msg_1', 'ten '),
+      // Not JSON (a number with a leading zero): a parse refuses it, and so must the byte path.
+      delta('011', 'msg_1', 'refused '),
+      delta('12', 'msg_1', '"twelve" '),
+      delta('13', 'msg_22', 'another item '),
+      delta('14', 'msg_1', 'é'),
+      // The same bytes before a value that is not a string: the parse decides (it takes its text).
+      delta('15', 'msg_1', '').replace('"delta":""', '"delta":15'),
+    ];
+    for (const stream of [true, false]) {
+      const all = [...head, ...deltas, ...tail];
+      const [out, translator] = translate(all, stream, 0);
+      const [expected, reference] = translate(all, stream, 0, true);
+      expect(out).toBe(expected);
+      const text = 'nine ten "twelve" another item é15';
+      if (stream) {
+        const contents = chunksOf(out).map((c) =>
+          typeof c === 'string' ? '' : (((c.choices as Json[])[0]?.delta as Json)?.content ?? ''),
+        );
+        expect(contents.join('')).toBe(text);
+      } else {
+        expect(translator.text).toBe(text);
+        expect(translator.completionJson()).toBe(JSON.stringify(reference.completion()));
+      }
+    }
+  });
+
   it('reads usage and the creation time from the bytes as a parse would, whatever their form', () => {
     const usages: unknown[] = [
       { input_tokens: 7, output_tokens: 123456789012345 },
@@ -176,6 +211,12 @@ interface Plan {
   usage: Json | null;
   late: boolean;
   escapeUnicode: boolean;
+  /** The first delta's sequence number (the next ones count up, across digit counts). */
+  sequence: number;
+  /** Deltas alternate between two items, so their bytes before `delta` differ in length. */
+  alternate: boolean;
+  /** "function_call" written with an escape, as an upstream may. */
+  escapeType: boolean;
 }
 
 const piece = fc.string({
@@ -209,6 +250,9 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
   ),
   late: fc.boolean(),
   escapeUnicode: fc.boolean(),
+  sequence: fc.constantFrom(0, 7, 8, 9, 98, 99, 999),
+  alternate: fc.boolean(),
+  escapeType: fc.boolean(),
 });
 
 function eventsOf(plan: Plan): Json[] {
@@ -225,8 +269,15 @@ function eventsOf(plan: Plan): Json[] {
     { type: 'response.in_progress', response: response({ status: 'in_progress' }) },
     { type: 'response.output_item.added', output_index: 0, item: { id: 'msg_1', type: 'message', role: 'assistant' } },
   ];
-  for (const delta of plan.text)
-    events.push({ type: 'response.output_text.delta', item_id: 'msg_1', delta, logprobs: [] });
+  plan.text.forEach((delta, i) =>
+    events.push({
+      type: 'response.output_text.delta',
+      sequence_number: plan.sequence + i,
+      item_id: plan.alternate && i % 2 === 1 ? 'msg_22' : 'msg_1',
+      delta,
+      logprobs: [],
+    }),
+  );
   if (plan.call) {
     events.push({
       type: 'response.output_item.added',
@@ -268,10 +319,11 @@ function eventsOf(plan: Plan): Json[] {
   return events;
 }
 
-function streamText(events: Json[], eventLines: boolean, escapeUnicode: boolean): string {
+function streamText(events: Json[], eventLines: boolean, escapeUnicode: boolean, escapeType = false): string {
   return events
     .map((event) => {
       let data = JSON.stringify(event);
+      if (escapeType) data = data.replace('"type":"function_call"', '"type":"function\\u005fcall"');
       // Upstreams may escape non-ASCII text: both paths must read it the same.
       if (escapeUnicode)
         data = data.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -303,10 +355,10 @@ describe('ChatTranslator on generated event streams', () => {
         fc.array(fc.nat(), { maxLength: 12 }),
         (plan, stream, crlf, cuts) => {
           const events = eventsOf(plan);
-          let text = streamText(events, true, plan.escapeUnicode);
+          let text = streamText(events, true, plan.escapeUnicode, plan.escapeType);
           if (crlf) text = text.replace(/\n\n/g, '\r\n\r\n').replace(/([^\r])\n/g, '$1\r\n');
           const [out, translator] = run(text, stream, cuts);
-          const [expected, reference] = run(streamText(events, false, plan.escapeUnicode), stream, []);
+          const [expected, reference] = run(streamText(events, false, plan.escapeUnicode, plan.escapeType), stream, []);
           expect(chunksOf(out)).toEqual(chunksOf(expected));
           for (const key of [
             'usage',

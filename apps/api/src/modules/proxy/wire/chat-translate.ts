@@ -3,12 +3,12 @@
 // request side is chat-request.ts.
 import type { QuotaSnapshot } from '../../accounts/quota';
 import {
-  findMember,
   findMemberStart,
   findMemberStarts,
   findString,
   numberValueAt,
   stringValueAt,
+  upstreamValueEndAt,
   valueAt,
 } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
@@ -101,10 +101,23 @@ export function finishReasonOf(terminal: TerminalStatus, incompleteReason: strin
   return 'stop';
 }
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
+const FUNCTION_CALL = Buffer.from('"function_call"');
 /** What a text delta's chunk ends with, after the delta's JSON string. */
 const DELTA_TAIL = Buffer.from('},"finish_reason":null}]}\n\n');
 const NOTHING = Buffer.alloc(0);
+const SEQUENCE_NUMBER = Buffer.from('sequence_number');
+
+/** Past the JSON integer at `i` (`0` or digits not starting with 0), or -1 when there is none. */
+function numberEnd(buf: Buffer, i: number): number {
+  const first = buf[i];
+  if (first === 0x30) return i + 1;
+  if (!(first >= 0x31 && first <= 0x39)) return -1;
+  i++;
+  while (buf[i] >= 0x30 && buf[i] <= 0x39) i++;
+  return i;
+}
 
 /** Turns Responses SSE bytes into Chat Completions state and, when streaming, chunk lines. */
 export class ChatTranslator {
@@ -140,6 +153,10 @@ export class ChatTranslator {
   /** The start of every chunk of this response (see chunkPrefix, chunkHead), or null until built. */
   private prefix: string | null = null;
   private head: string | null = null;
+  /** The bytes before the last walked text delta's value, and its sequence number (see deltaAt). */
+  private deltaLead: Buffer | null = null;
+  private leadDigits = -1;
+  private leadAfterDigits = -1;
   /** chunkHead() and `"content":` as bytes, built once per response (see deltaStart). */
   private contentStart: Buffer | null = null;
 
@@ -213,19 +230,23 @@ export class ChatTranslator {
   private onFast(name: string, data: Buffer): boolean {
     switch (name) {
       case 'response.output_text.delta': {
-        const delta = findMember(data, 0, DELTA);
-        if (!delta || data[delta[0]] !== QUOTE) return false;
+        const start = this.deltaAt(data);
+        if (start === -1 || data[start] !== QUOTE) return false;
+        const end = upstreamValueEndAt(data, start);
         if (!this.stream) {
-          this.textJson += data.toString('utf8', delta[0] + 1, delta[1] - 1);
+          this.textJson += data.toString('utf8', start + 1, end - 1);
           return true;
         }
         this.add(this.deltaStart());
-        this.add(data.subarray(delta[0], delta[1]));
+        this.add(data.subarray(start, end));
         this.add(DELTA_TAIL);
         return true;
       }
       case 'response.output_item.added': {
-        // Only function calls matter here; they take the full parse.
+        // Only function calls matter here; they take the full parse. Without a backslash every
+        // string is its own bytes, so an item whose type is "function_call" has those bytes: the
+        // other items (messages, reasoning) are told apart by two byte searches, not a walk.
+        if (data.indexOf(FUNCTION_CALL) === -1 && data.indexOf(BACKSLASH) === -1) return true;
         const item = findMemberStart(data, 0, ITEM);
         if (item === -1 || data[item] !== OPEN_BRACE) return false;
         const type = findString(data, item, TYPE);
@@ -256,6 +277,38 @@ export class ChatTranslator {
       default:
         return false;
     }
+  }
+
+  /**
+   * Where a text delta event's `delta` value starts, or -1 when it has none. The upstream writes
+   * the deltas of one answer alike but for their sequence numbers, so the bytes before the first
+   * delta's value, once walked, are kept: a delta that repeats them (its own sequence number's
+   * digits aside) has its value right after them, read without walking its members again.
+   */
+  private deltaAt(data: Buffer): number {
+    const lead = this.deltaLead;
+    if (lead !== null) {
+      const digits = this.leadDigits;
+      const after = this.leadAfterDigits;
+      if (digits === -1) {
+        if (data.length > lead.length && data.compare(lead, 0, lead.length, 0, lead.length) === 0) return lead.length;
+      } else if (data.length > digits && data.compare(lead, 0, digits, 0, digits) === 0) {
+        const i = numberEnd(data, digits);
+        const rest = lead.length - after;
+        if (i !== -1 && i + rest < data.length && data.compare(lead, after, lead.length, i, i + rest) === 0) {
+          return i + rest;
+        }
+      }
+    }
+    const start = findMemberStart(data, 0, DELTA);
+    if (start === -1 || data[start] !== QUOTE) return -1;
+    // Kept: the bytes before the value, and where the sequence number's digits are in them.
+    this.deltaLead = Buffer.from(data.subarray(0, start));
+    const sequence = findMemberStart(data, 0, SEQUENCE_NUMBER);
+    const sequenceEnd = sequence !== -1 && sequence < start ? numberEnd(data, sequence) : -1;
+    this.leadDigits = sequenceEnd === -1 ? -1 : sequence;
+    this.leadAfterDigits = sequenceEnd;
+    return start;
   }
 
   private onCreated(id: string | null, model: string | null, createdAt: number): void {

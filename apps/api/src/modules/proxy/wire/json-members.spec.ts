@@ -291,6 +291,11 @@ describe('JsonMembers', () => {
     expect(findValue(data, response[0], Buffer.from('absent'))).toBeUndefined();
     expect(findMember(data, 0, Buffer.from('usage'))).toBeNull();
     expect(findMember(Buffer.from('{"\\u0064elta":"x"}'), 0, Buffer.from('delta'))).toEqual([14, 17]);
+    // Escaped names whose first byte is the name's own, or an escape further in: still found.
+    expect(findMember(Buffer.from('{"dx":1,"d\\u0065lta":"x"}'), 0, Buffer.from('delta'))).toEqual([21, 24]);
+    expect(findMember(Buffer.from('{"delt\\u0061":"x"}'), 0, Buffer.from('delta'))).toEqual([14, 17]);
+    // A longer name that is not the name, starting with another byte: not taken for it.
+    expect(findMember(Buffer.from('{"xdelta":1}'), 0, Buffer.from('delta'))).toBeNull();
     expect(() => findMember(Buffer.from('{"a":1 "b":2}'), 0, Buffer.from('b'))).toThrow(SyntaxError);
     expect(() => findMember(Buffer.from('[1]'), 0, Buffer.from('b'))).toThrow(SyntaxError);
   });

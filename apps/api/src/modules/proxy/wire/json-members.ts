@@ -703,9 +703,13 @@ function hasBackslash(buf: Buffer, start: number, end: number): boolean {
 /** Whether the member name whose quotes are at `start` and `end - 1` is `name` (ASCII). */
 function nameIs(buf: Buffer, start: number, end: number, name: Buffer): boolean {
   if (end - start - 2 !== name.length) {
-    // A name written with escapes is longer than its text.
+    // A name written with escapes is longer than its text. Its text starts with its first byte
+    // unless that byte starts an escape (a byte of a multi-byte character is never ASCII), so
+    // most longer names are told apart by that byte alone, without looking for a backslash.
+    const first = buf[start + 1];
     return (
       end - start - 2 > name.length &&
+      (first === name[0] || first === BACKSLASH) &&
       hasBackslash(buf, start + 1, end - 1) &&
       stringAt(buf, start, end) === name.toString()
     );
@@ -833,6 +837,11 @@ function upstreamValueEnd(buf: Buffer, start: number): number {
   } finally {
     finish();
   }
+}
+
+/** Offset just past the value at `start` of an upstream event (see findMemberStart). */
+export function upstreamValueEndAt(buf: Buffer, start: number): number {
+  return upstreamValueEnd(buf, start);
 }
 
 /** The [start, end) of member `name`'s value (see findMemberStart), or null when absent. */
