@@ -197,13 +197,13 @@ export class ChatTranslator {
    * deltas are copied into chunks as the JSON strings they arrived as; the events that repeat the
    * whole response (created, completed) are read for the few members needed, not parsed whole.
    */
-  private readonly onBytes = (buf: Buffer, start: number, end: number): void => {
-    const line = eventLine(buf, start, end);
+  private readonly onBytes = (buf: Buffer, start: number, end: number, firstLineEnd: number, lines: number): void => {
+    const line = eventLine(buf, start, end, firstLineEnd);
     if (line) {
       const handled = eventNamed(HANDLED, buf, line.name[0], line.name[1]);
       if (!handled) return;
       if (handled.name === 'codex.rate_limits' && !this.readQuota) return;
-      const data = handled.fast ? singleDataLine(buf, line.lineEnd, end) : null;
+      const data = handled.fast ? singleDataLine(buf, line.lineEnd, end, lines) : null;
       if (data) {
         try {
           if (this.onFast(handled.name, data)) return;

@@ -1,11 +1,28 @@
 import fc from 'fast-check';
 import { blockData, eventLine, MAX_EVENT_BYTES, SseFrames, singleDataLine } from './sse-frames';
 
-/** Feeds `bytes` in the given piece sizes (cycled) and collects the blocks, end() included. */
+/** Blocks handed over with their first line end and line count (see BlockHandler). */
+let known = 0;
+
+/**
+ * Feeds `bytes` in the given piece sizes (cycled) and collects the blocks, end() included. The
+ * line facts handed with a block, when known, must be the block's own.
+ */
 function blocksOf(bytes: Buffer, sizes: number[] = [bytes.length || 1]): string[] {
   const frames = new SseFrames();
   const out: string[] = [];
-  const onBlock = (buf: Buffer, start: number, end: number) => out.push(buf.toString('utf8', start, end));
+  const onBlock = (buf: Buffer, start: number, end: number, firstLineEnd: number, lines: number) => {
+    const text = buf.toString('latin1', start, end);
+    if (firstLineEnd !== -1) {
+      known++;
+      const lf = text.indexOf('\n');
+      expect(firstLineEnd).toBe(lf === -1 ? end : start + lf);
+      expect(lines).toBe(text.split('\n').length);
+    } else {
+      expect(lines).toBe(0);
+    }
+    out.push(buf.toString('utf8', start, end));
+  };
   let k = 0;
   for (let i = 0; i < bytes.length; k++) {
     const size = Math.max(1, sizes[k % sizes.length]);
@@ -52,6 +69,18 @@ describe('SseFrames', () => {
     expect(blocksOf(Buffer.from(mixed), [1])).toEqual(events);
     expect(blocksOf(Buffer.from('data: 1\r'), [8])).toEqual(['data: 1']);
     expect(blocksOf(Buffer.from('data: 1\r\n\r\ndata: 2\r\n\r\n'), [8, 1, 1, 1])).toEqual(['data: 1', 'data: 2']);
+  });
+
+  it('hands over the first line end and line count of each block within one chunk, LF-framed', () => {
+    known = 0;
+    const text = `${events.join('\n\n')}\n\nevent: x\ndata: 1\ndata: 2\n\ndata: only\n\n`;
+    expect(blocksOf(Buffer.from(text))).toEqual(referenceBlocks(text));
+    expect(known).toBe(events.length + 2);
+    // Split or CR-framed blocks are handed over without them (checked in blocksOf).
+    known = 0;
+    blocksOf(Buffer.from(text.replace(/\n/g, '\r\n')));
+    blocksOf(Buffer.from(text), [7]);
+    expect(known).toBeLessThan(events.length + 2);
   });
 
   it('skips blank lines between and before blocks, and hands over an unterminated last block at the end', () => {

@@ -15,8 +15,13 @@ const DATA_FIELD = Buffer.from('data:');
 /** One event larger than this is dropped (up to its blank line) rather than held. */
 export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
-/** A block's bytes are buf[start, end), its lines separated by LF; no line end after the last. */
-export type BlockHandler = (buf: Buffer, start: number, end: number) => void;
+/**
+ * A block's bytes are buf[start, end), its lines separated by LF; no line end after the last.
+ * `firstLineEnd` is where its first line ends and `lines` how many lines it has, as the framing
+ * found them (the handler need not look for line ends again); -1 and 0 when they are not known
+ * (a block gathered from several chunks, or rewritten from CR line ends).
+ */
+export type BlockHandler = (buf: Buffer, start: number, end: number, firstLineEnd: number, lines: number) => void;
 
 export class SseFrames {
   /** The current block's bytes from earlier chunks: pending[0, pendingLength). */
@@ -42,6 +47,9 @@ export class SseFrames {
     let blockStart = 0;
     let lineStart = this.lineEmpty ? 0 : -1;
     let afterCr = this.afterCr;
+    // The current block's first line end and line count, while the block is within this chunk.
+    let firstLineEnd = -1;
+    let lines = 0;
     // indexOf of one byte is a native fast call; CR is looked for only in chunks that have one.
     let nextLf = buf.indexOf(NEWLINE);
     let nextCr = buf.indexOf(CR);
@@ -70,12 +78,15 @@ export class SseFrames {
           this.dropping = false;
           this.dropped++;
         } else if (blockLength > 0) {
-          this.emit(buf, blockStart, at, onBlock);
+          this.emit(buf, blockStart, at, onBlock, firstLineEnd, lines);
         }
         this.reset();
         blockStart = at + 1;
-      } else if (afterCr) {
-        this.blockHasCr = true;
+        firstLineEnd = -1;
+        lines = 0;
+      } else {
+        if (afterCr) this.blockHasCr = true;
+        if (lines++ === 0) firstLineEnd = at;
       }
       lineStart = at + 1;
     }
@@ -93,7 +104,7 @@ export class SseFrames {
 
   /** The last block, when the stream ended without a blank line after it. */
   end(onBlock: BlockHandler): void {
-    if (!this.dropping && this.pendingLength > 0) this.emit(Buffer.alloc(0), 0, 0, onBlock);
+    if (!this.dropping && this.pendingLength > 0) this.emit(Buffer.alloc(0), 0, 0, onBlock, -1, 0);
     this.reset();
     this.dropping = false;
     this.lineEmpty = true;
@@ -101,8 +112,20 @@ export class SseFrames {
   }
 
   /** Hands over the block made of the pieces and buf[start, end), without its last line end. */
-  private emit(buf: Buffer, start: number, end: number, onBlock: BlockHandler): void {
+  private emit(
+    buf: Buffer,
+    start: number,
+    end: number,
+    onBlock: BlockHandler,
+    firstLineEnd: number,
+    lines: number,
+  ): void {
     let block = buf;
+    if (this.pendingLength > 0 || this.blockHasCr) {
+      // Lines counted in this chunk only, or at CRs that are rewritten below: not handed on.
+      firstLineEnd = -1;
+      lines = 0;
+    }
     if (this.pendingLength > 0) {
       this.gather(buf, start, end);
       // Handed over, never written again: reset() lets the buffer go.
@@ -117,7 +140,7 @@ export class SseFrames {
       start = 0;
       end = block.length;
     }
-    onBlock(block, start, end);
+    onBlock(block, start, end, firstLineEnd, lines);
   }
 
   /** Appends buf[start, end) to the current block's bytes, doubling the buffer when it is full. */
@@ -168,10 +191,18 @@ export function matches(buf: Buffer, start: number, end: number, bytes: Buffer):
   return true;
 }
 
-/** Where a block's `event:` name and first line end, or null when it starts with no event line. */
-export function eventLine(buf: Buffer, start: number, end: number): { name: [number, number]; lineEnd: number } | null {
+/**
+ * Where a block's `event:` name and first line end, or null when it starts with no event line.
+ * `firstLineEnd`: where the framing found the first line's end (-1: looked for here).
+ */
+export function eventLine(
+  buf: Buffer,
+  start: number,
+  end: number,
+  firstLineEnd = -1,
+): { name: [number, number]; lineEnd: number } | null {
   if (!matches(buf, start, Math.min(end, start + 6), EVENT_FIELD)) return null;
-  let lineEnd = start + 6;
+  let lineEnd = firstLineEnd === -1 ? start + 6 : Math.min(firstLineEnd, end);
   while (lineEnd < end && buf[lineEnd] !== NEWLINE) lineEnd++;
   let nameStart = start + 6;
   let nameEnd = lineEnd;
@@ -191,12 +222,17 @@ export function eventNamed<T extends { bytes: Buffer }>(
   return undefined;
 }
 
-/** The bytes after `data:` when the block's second line is its only data line, else null. */
-export function singleDataLine(buf: Buffer, lineEnd: number, end: number): Buffer | null {
-  if (lineEnd >= end) return null;
+/**
+ * The bytes after `data:` when the block's second line is its only data line, else null. `lines`:
+ * how many lines the framing found in the block (0: not known, looked at here).
+ */
+export function singleDataLine(buf: Buffer, lineEnd: number, end: number, lines = 0): Buffer | null {
+  if (lineEnd >= end || lines > 2) return null;
   const dataStart = lineEnd + 1;
-  const dataEnd = buf.indexOf(NEWLINE, dataStart);
-  if (dataEnd !== -1 && dataEnd < end) return null;
+  if (lines !== 2) {
+    const dataEnd = buf.indexOf(NEWLINE, dataStart);
+    if (dataEnd !== -1 && dataEnd < end) return null;
+  }
   if (!matches(buf, dataStart, Math.min(end, dataStart + 5), DATA_FIELD)) return null;
   return buf.subarray(dataStart + 5, end);
 }

@@ -225,8 +225,8 @@ export class SseObserver {
     this.frames.end(this.onBlock);
   }
 
-  private readonly onBlock = (buf: Buffer, start: number, end: number): void => {
-    const line = eventLine(buf, start, end);
+  private readonly onBlock = (buf: Buffer, start: number, end: number, firstLineEnd: number, lines: number): void => {
+    const line = eventLine(buf, start, end, firstLineEnd);
     if (line) {
       const [nameStart, nameEnd] = line.name;
       const name = eventNamed(INTERESTING_NAMES, buf, nameStart, nameEnd);
@@ -235,7 +235,7 @@ export class SseObserver {
       // The terminal event repeats the whole response (instructions, tools, output): read only
       // its id, model, usage and error from the bytes instead of parsing all of it.
       if (!this.keepResponse && name.kind === 'terminal') {
-        const data = singleDataLine(buf, line.lineEnd, end);
+        const data = singleDataLine(buf, line.lineEnd, end, lines);
         if (data && this.onTerminalBytes(name.name, data)) return;
       }
     }
