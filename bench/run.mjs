@@ -40,8 +40,11 @@ const require = createRequire(join(ROOT, 'apps/api/package.json'));
 const pg = require('pg');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000); // measured, summed over slices
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 12000); // measured, summed over slices
+// Six rounds of 2 s slices: a multiple of the three scenarios and of the three targets, so the
+// rotations below give each scenario and each target the first place equally often (four rounds
+// gave codex-stream and the bare proxy two of them); and one odd slice moves a row less.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 // Each slice's own unmeasured start (a target idles while the others run their slices).
 const SLICE_WARMUP_MS = Number(process.env.BENCH_SLICE_WARMUP_MS ?? 500);
 // Before any slice is measured, each target serves each scenario unmeasured for this long (45 s of
@@ -51,7 +54,9 @@ const SLICE_WARMUP_MS = Number(process.env.BENCH_SLICE_WARMUP_MS ?? 500);
 // own regime, a full collection every fraction of a second, which begins ~40 s into its load
 // (bench/BASELINE.md, seventeenth session).
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 15000);
-const SINGLE_DURATION_MS = Number(process.env.BENCH_SINGLE_DURATION_MS ?? 5000);
+const SINGLE_DURATION_MS = Number(process.env.BENCH_SINGLE_DURATION_MS ?? 6000);
+/** After all the warm-ups, each target serves this long again just before the first round. */
+const REWARM_MS = 3000;
 const MAX_REQUESTS = 500_000;
 const ADMIN_PASSWORD = 'bench-admin-password-1';
 const TARGET_RPS_RATIO = 0.85;
@@ -883,17 +888,21 @@ async function main() {
   const reference = SCENARIOS[0];
   if (WARMUP_MS > 0) {
     log(`warming up (${WARMUP_MS / 1000} s per target and scenario, not measured)`);
-    const warm = (scenario, target) =>
+    const warm = (scenario, target, ms = WARMUP_MS) =>
       runLoad(target, {
         shape: scenario.shape,
         path: scenario.path,
         connections: CONNECTIONS,
-        warmupMs: WARMUP_MS,
+        warmupMs: ms,
         durationMs: 1,
         maxRequests: MAX_REQUESTS,
       });
     for (const ref of references) await warm(reference, ref);
     for (const s of CHOSEN) await warm(s, targets.product);
+    // Then every target once more, briefly, in the first round's order: the references had idled
+    // through the product's whole warm-up, and the bare proxy's first slice came out cold (0.46 and
+    // 0.88 ms of CPU per request against 0.34-0.40 in its later slices; bench/BASELINE.md).
+    for (const t of [...references, targets.product]) await warm(reference, t, Math.min(WARMUP_MS, REWARM_MS));
   }
   for (const connections of [CONNECTIONS, 1]) {
     const durationMs = Math.round((connections === 1 ? SINGLE_DURATION_MS : DURATION_MS) / ROUNDS);
