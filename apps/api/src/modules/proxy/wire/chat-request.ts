@@ -290,11 +290,13 @@ function translate(json: JsonMembers, model: string | null, owner: string | null
   // A string choice ("auto", "none", "required") is passed on as the client's JSON string; only
   // an object is parsed.
   const choiceRaw = rawOf(json, 'tool_choice');
-  const choice = choiceRaw === null || isJsonString(choiceRaw) ? null : json.value('tool_choice');
   if (choiceRaw !== null && isJsonString(choiceRaw)) parts.push(',"tool_choice":', choiceRaw);
-  else if (choice && typeof choice === 'object') {
-    const name = ((choice as Json).function as Json | undefined)?.name;
-    parts.push(',"tool_choice":', JSON.stringify({ type: 'function', name }));
+  else if (choiceRaw !== null) {
+    const choice = json.value('tool_choice');
+    if (choice && typeof choice === 'object') {
+      const name = ((choice as Json).function as Json | undefined)?.name;
+      parts.push(',"tool_choice":', JSON.stringify({ type: 'function', name }));
+    }
   }
   const parallel = json.raw('parallel_tool_calls');
   if (parallel === 'true' || parallel === 'false') parts.push(',"parallel_tool_calls":', parallel);

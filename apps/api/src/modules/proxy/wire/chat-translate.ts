@@ -8,7 +8,7 @@ import {
   findString,
   numberValueAt,
   stringValueAt,
-  upstreamValueEndAt,
+  upstreamValueEnd,
   valueAt,
 } from './json-members';
 import { blockData, eventLine, eventNamed, SseFrames, singleDataLine } from './sse-frames';
@@ -107,7 +107,8 @@ const FUNCTION_CALL = Buffer.from('"function_call"');
 /** What a text delta's chunk ends with, after the delta's JSON string. */
 const DELTA_TAIL = Buffer.from('},"finish_reason":null}]}\n\n');
 const NOTHING = Buffer.alloc(0);
-const SEQUENCE_NUMBER = Buffer.from('sequence_number');
+/** What a text delta is walked for the first time (see deltaAt). */
+const DELTA_MEMBERS = [DELTA, Buffer.from('sequence_number')];
 
 /** Past the JSON integer at `i` (`0` or digits not starting with 0), or -1 when there is none. */
 function numberEnd(buf: Buffer, i: number): number {
@@ -232,7 +233,7 @@ export class ChatTranslator {
       case 'response.output_text.delta': {
         const start = this.deltaAt(data);
         if (start === -1 || data[start] !== QUOTE) return false;
-        const end = upstreamValueEndAt(data, start);
+        const end = upstreamValueEnd(data, start);
         if (!this.stream) {
           this.textJson += data.toString('utf8', start + 1, end - 1);
           return true;
@@ -300,11 +301,12 @@ export class ChatTranslator {
         }
       }
     }
-    const start = findMemberStart(data, 0, DELTA);
+    // One walk for both: the value, and the sequence number whose digits may differ next time.
+    findMemberStarts(data, 0, DELTA_MEMBERS, STARTS, this.owner);
+    const [start, sequence] = STARTS;
     if (start === -1 || data[start] !== QUOTE) return -1;
     // Kept: the bytes before the value, and where the sequence number's digits are in them.
     this.deltaLead = Buffer.from(data.subarray(0, start));
-    const sequence = findMemberStart(data, 0, SEQUENCE_NUMBER);
     const sequenceEnd = sequence !== -1 && sequence < start ? numberEnd(data, sequence) : -1;
     this.leadDigits = sequenceEnd === -1 ? -1 : sequence;
     this.leadAfterDigits = sequenceEnd;

@@ -829,19 +829,14 @@ export function stringValueAt(buf: Buffer, start: number): string | null {
   return start === -1 || buf[start] !== QUOTE ? null : stringAt(buf, start, upstreamValueEnd(buf, start));
 }
 
-/** Offset just past the value at `start`, walked under the upstream's limits. */
-function upstreamValueEnd(buf: Buffer, start: number): number {
+/** Offset just past the value at `start` of an upstream event, walked under the upstream's limits. */
+export function upstreamValueEnd(buf: Buffer, start: number): number {
   begin(UPSTREAM_LIMITS);
   try {
     return skipValue(buf, start, 1);
   } finally {
     finish();
   }
-}
-
-/** Offset just past the value at `start` of an upstream event (see findMemberStart). */
-export function upstreamValueEndAt(buf: Buffer, start: number): number {
-  return upstreamValueEnd(buf, start);
 }
 
 /** The [start, end) of member `name`'s value (see findMemberStart), or null when absent. */
