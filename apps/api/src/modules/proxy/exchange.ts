@@ -6,13 +6,15 @@
 //
 // Writes to the client go through write(): backpressure pauses the upstream read, and a client
 // that accepts nothing for the stall timeout is cut off (a slow reader cannot hold an upstream
-// connection). ProxyService.run() owns the lifecycle; the protocol adapters only write.
+// connection). An answer's writes in one event-loop turn, its end included, leave together at the
+// turn's end (see write() and end()). ProxyService.run() owns the lifecycle; the protocol adapters
+// only write.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiError } from '../../common/api-error';
 import { normalizeError, openAiErrorBody } from '../../common/http-exception.filter';
 import { uuidv7 } from '../../common/uuid7';
 import { invalidKey } from '../api-keys/api-key-auth.service';
-import { sendJson } from './proxy-call';
+import { sendJson, writeJsonHead } from './proxy-call';
 import { shuttingDown } from './proxy-errors';
 
 /**
@@ -50,6 +52,11 @@ export class Exchange {
   slot = -1;
   private stallTimer: NodeJS.Timeout | null = null;
   private onDrain: (() => void) | null = null;
+  /** This turn's writes wait, corked, for flushTurn() at the turn's end. */
+  private flushQueued = false;
+  /** end() was called this turn: flushTurn() ends the answer (with `endChunk`). */
+  private ending = false;
+  private endChunk: Buffer | string | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -74,7 +81,8 @@ export class Exchange {
 
   /** Ends the exchange early: stops any wait, aborts the upstream request, drops the client. */
   abort(reason: AbortReason): void {
-    if (this.abortReason !== null) return;
+    // A whole answer, waiting only for the turn's end to leave, is not cut.
+    if (this.abortReason !== null || this.ending) return;
     this.abortReason = reason;
     this.clearStall();
     const waiting = this.waiting;
@@ -116,11 +124,8 @@ export class Exchange {
    */
   write(chunk: Buffer | string, resume: () => void): boolean {
     const res = this.res;
-    if (this.abortReason !== null || res.destroyed) return true;
-    if (!res.writableCorked) {
-      res.cork();
-      setImmediate(uncork, res);
-    }
+    if (this.abortReason !== null || this.ending || res.writableEnded || res.destroyed) return true;
+    this.corkForTurn();
     this.bytesWritten += chunk.length;
     if (res.write(chunk)) return true;
     // Already waiting for this client to drain (chunks that arrived with the one that filled it).
@@ -146,11 +151,51 @@ export class Exchange {
     }, this.stallTimeoutMs);
   }
 
-  /** Ends a streamed answer (no-op when the client is gone). */
+  /**
+   * Ends a streamed answer (no-op when the client is gone). It leaves with the turn's other
+   * writes, at the turn's end: Node's end() would flush the corked socket at once, and an answer
+   * ended in the middle of a busy turn then wakes its client while the gateway still has the rest
+   * of the turn to do (bench/BASELINE.md, twenty-first session).
+   */
   end(chunk?: Buffer | string): void {
-    if (this.res.writableEnded || this.res.destroyed) return;
+    const res = this.res;
+    if (this.ending || res.writableEnded || res.destroyed) return;
     if (chunk !== undefined) this.bytesWritten += chunk.length;
-    this.res.end(chunk);
+    this.ending = true;
+    this.endChunk = chunk;
+    this.corkForTurn();
+  }
+
+  /** A whole JSON answer (already serialized), ended like a streamed one: at the turn's end. */
+  answerJsonText(status: number, text: string): void {
+    const res = this.res;
+    if (this.ending || res.headersSent || res.destroyed) return;
+    writeJsonHead(res, status, text, this.id);
+    this.end(text);
+  }
+
+  /** Corks the socket until flushTurn() at the end of this event-loop turn (once per turn). */
+  private corkForTurn(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    this.res.cork();
+    setImmediate(flushTurn, this);
+  }
+
+  /** Lets this turn's writes go: the answer's end when it ended, else what was written. */
+  flushTurn(): void {
+    this.flushQueued = false;
+    const res = this.res;
+    if (this.ending) {
+      this.ending = false;
+      const chunk = this.endChunk;
+      this.endChunk = undefined;
+      // end() uncorks fully.
+      if (!res.writableEnded && !res.destroyed) res.end(chunk);
+      return;
+    }
+    // A finished response's socket may already serve the next request.
+    if (!res.writableEnded && res.writableCorked) res.uncork();
   }
 
   private clearStall(): void {
@@ -166,7 +211,6 @@ export class Exchange {
   }
 }
 
-function uncork(res: ServerResponse): void {
-  // end() uncorks fully; a finished response's socket may already serve the next request.
-  if (!res.writableEnded && res.writableCorked) res.uncork();
+function flushTurn(exchange: Exchange): void {
+  exchange.flushTurn();
 }

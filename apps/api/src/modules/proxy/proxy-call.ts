@@ -8,10 +8,15 @@ export function sendJson(res: ServerResponse, status: number, payload: unknown, 
 
 /** sendJson for a payload already serialized. */
 export function sendJsonText(res: ServerResponse, status: number, text: string, requestId: string): void {
+  writeJsonHead(res, status, text, requestId);
+  res.end(text);
+}
+
+/** The head of a JSON answer whose body is `text` (sent with the body's first write). */
+export function writeJsonHead(res: ServerResponse, status: number, text: string, requestId: string): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     'x-request-id': requestId,
   });
-  res.end(text);
 }

@@ -217,7 +217,7 @@ export class ProxyRoutes {
           if (terminal === null) exchange.write(fromV1 ? errorEvent() : codexFailedEvent(observer.responseId), resume);
           exchange.end();
         } else if (!failedStatus(terminal) && observer.completedResponse) {
-          sendJson(exchange.res, 200, observer.completedResponse, exchange.id);
+          exchange.answerJsonText(200, JSON.stringify(observer.completedResponse));
         } else {
           httpStatus = sendIncomplete(exchange, observer.errorCode ?? 'upstream_disconnected');
         }
@@ -292,7 +292,7 @@ export class ProxyRoutes {
           if (terminal === null) exchange.write(chatErrorChunk(), resume);
           exchange.end();
         } else if (!failedStatus(terminal)) {
-          sendJsonText(exchange.res, 200, translator.completionJson(), exchange.id);
+          exchange.answerJsonText(200, translator.completionJson());
         } else {
           httpStatus = sendIncomplete(exchange, translator.failed ?? 'upstream_disconnected');
         }
