@@ -96,7 +96,7 @@ describe("Exchange: an answer's writes and its end leave at the turn's end", () 
     await expect(res.body.text()).rejects.toThrow();
   });
 
-  it('a whole JSON answer: its length and request id, sent at the turn end, and only once', async () => {
+  it('a whole JSON answer: its length and request id, sent at the turn end, once, and whole after a later end()', async () => {
     const states: boolean[] = [];
     let id = '';
     const server = await serve((exchange, res) => {
@@ -104,6 +104,8 @@ describe("Exchange: an answer's writes and its end leave at the turn's end", () 
       exchange.answerJsonText(200, '{"answer":"é"}');
       states.push(res.writableEnded);
       exchange.answerJsonText(500, '{"second":true}');
+      // An error after the answer (e.g. metering) ends the exchange again: the answer stays whole.
+      exchange.end();
       void turnEnd().then(() => states.push(res.writableEnded));
     });
     close = server.close;

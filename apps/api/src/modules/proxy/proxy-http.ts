@@ -296,7 +296,9 @@ export class ProxyHttp {
     }
     const res = exchange.res;
     if (res.headersSent || res.destroyed || exchange.aborted) {
-      if (!res.writableEnded && !res.destroyed) res.end();
+      // An answer already ending leaves whole at the turn's end (Exchange.end); res.end() here
+      // would end it before its last chunk.
+      exchange.end();
       return;
     }
     const req = exchange.req;
