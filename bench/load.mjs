@@ -4,6 +4,10 @@
 // recorded in a log-bucket histogram (0.5 % resolution). Talks to the parent over IPC:
 //   parent -> {type:'run', config}     child -> {type:'measuring'} at the start of the window,
 //   {type:'measured'} at its end, then {type:'result', result}.
+// One process serves every run of the bench, one after the other, and exits when the parent sends
+// {type:'exit'} or goes away: a new process per slice spent most of a 2.5 s slice compiling its
+// own code (its rate climbed for ~1.5 s, at ~1.5x its steady CPU per request), so the slices
+// measured the load generator's warm-up as much as the target (bench/BASELINE.md).
 import { Pool } from 'undici';
 import { chatRequest, codexRequest } from './bodies.mjs';
 import { Histogram } from './histogram.mjs';
@@ -121,9 +125,11 @@ async function run(config) {
 }
 
 process.on('message', (msg) => {
+  if (msg?.type === 'exit') process.exit(0);
   if (msg?.type !== 'run') return;
   run(msg.config).then(
-    (result) => process.send({ type: 'result', result }, () => process.exit(0)),
+    (result) => process.send({ type: 'result', result }),
     (err) => process.send({ type: 'error', error: String(err?.stack ?? err) }, () => process.exit(1)),
   );
 });
+process.on('disconnect', () => process.exit(0));

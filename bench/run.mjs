@@ -507,10 +507,26 @@ function sessionCookie(headers) {
 
 // ---------------------------------------------------------------- load runs
 
+/**
+ * The one load generator, started on first use and kept for every later run (bench/load.mjs says
+ * why); a new one if it has gone.
+ */
+let loadGenerator = null;
+function loadProcess() {
+  if (loadGenerator && loadGenerator.exitCode === null && loadGenerator.connected) return loadGenerator;
+  loadGenerator = fork(join(BENCH, 'load.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return track(loadGenerator, 'load');
+}
+
+/** Lets the load generator go once the load runs are over. */
+function stopLoadProcess() {
+  if (loadGenerator?.connected) loadGenerator.send({ type: 'exit' });
+  loadGenerator = null;
+}
+
 function runLoad(target, config) {
   return new Promise((res, rej) => {
-    const child = fork(join(BENCH, 'load.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    track(child, 'load');
+    const child = loadProcess();
     const groups = [target.pids, [target.upstreamPid]];
     let startTicks = null;
     let endTicks = null;
@@ -520,7 +536,12 @@ function runLoad(target, config) {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMbOf(target.pids));
     }, 100);
-    child.on('message', (msg) => {
+    const done = () => {
+      clearInterval(sampler);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (msg) => {
       if (msg.type === 'measuring') {
         startTicks = groups.map(cpuTicksOf);
         startMachine = machineSample(child.pid);
@@ -530,7 +551,7 @@ function runLoad(target, config) {
         endMachine = machineSample(child.pid);
         peakRss = Math.max(peakRss, rssMbOf(target.pids));
       } else if (msg.type === 'result') {
-        clearInterval(sampler);
+        done();
         const r = msg.result;
         res({
           ...r,
@@ -545,14 +566,16 @@ function runLoad(target, config) {
           rssMb: peakRss,
         });
       } else if (msg.type === 'error') {
-        clearInterval(sampler);
+        done();
         rej(new Error(`load generator failed: ${msg.error}`));
       }
-    });
-    child.once('exit', (code) => {
-      clearInterval(sampler);
-      if (code !== 0) rej(new Error(`load generator exited with ${code}`));
-    });
+    };
+    const onExit = (code) => {
+      done();
+      rej(new Error(`load generator exited with ${code} during a run`));
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
     child.send({ type: 'run', config: { ...config, origin: target.origin, apiKey: target.apiKey } });
   });
 }
@@ -1016,6 +1039,7 @@ async function main() {
       maxRequests: MAX_REQUESTS,
     });
   }
+  stopLoadProcess();
 
   const verdicts = [];
   if (redis) verdicts.push(redis.verdict);
