@@ -3,7 +3,9 @@
 //     request with generate:false), then looping turns that continue the previous response with
 //     one new user message (what a Codex socket sends after its first turn). Latency is the time
 //     from sending response.create to the turn's response.completed. Reports {type:'measuring'},
-//     {type:'measured'}, then {type:'result', result} like load.mjs.
+//     {type:'measured'}, then {type:'result', result} like load.mjs, and waits for the next job: one
+//     process serves every turns slice (warm after the first, as bench/load.mjs explains), and
+//     exits on {type:'exit'} or when the parent goes away.
 //   {type:'idle', config}: opens `count` sockets (each warmed up once, so it is bridged and used),
 //     reports {type:'opened'}, holds them until {type:'close'}, then reports {type:'closed'}.
 import { WebSocket } from 'ws';
@@ -152,15 +154,18 @@ let idle = [];
 process.on('message', (msg) => {
   const fail = (err) => process.send({ type: 'error', error: String(err?.stack ?? err) }, () => process.exit(1));
   if (msg?.type === 'turns') {
-    turns(msg.config).then((result) => process.send({ type: 'result', result }, () => process.exit(0)), fail);
+    turns(msg.config).then((result) => process.send({ type: 'result', result }), fail);
   } else if (msg?.type === 'idle') {
     openAll(msg.config, msg.config.count).then((sessions) => {
       idle = sessions;
       process.send({ type: 'opened', count: sessions.length });
     }, fail);
+  } else if (msg?.type === 'exit') {
+    process.exit(0);
   } else if (msg?.type === 'close') {
     for (const s of idle) s.close();
     idle = [];
     setTimeout(() => process.send({ type: 'closed' }, () => process.exit(0)), 500);
   }
 });
+process.on('disconnect', () => process.exit(0));

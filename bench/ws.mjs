@@ -41,19 +41,36 @@ export async function runWebSocketScenarios(ctx) {
     return child;
   };
 
+  // One load generator for every turns slice, warm after the first (bench/load.mjs says why).
+  let turnsChild = null;
   const slice = (target, durationMs) =>
     new Promise((resolve, reject) => {
-      const child = loadChild();
+      turnsChild ??= loadChild();
+      const child = turnsChild;
       let startTicks = null;
       let endTicks = null;
-      child.on('message', (msg) => {
+      const done = () => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      const onMessage = (msg) => {
         if (msg.type === 'measuring') startTicks = ctx.cpuTicksOf(target.pids);
         else if (msg.type === 'measured') endTicks = ctx.cpuTicksOf(target.pids);
         else if (msg.type === 'result') {
+          done();
           resolve({ ...msg.result, ticks: endTicks[0] + endTicks[1] - startTicks[0] - startTicks[1] });
-        } else if (msg.type === 'error') reject(new Error(`ws load failed: ${msg.error}`));
-      });
-      child.once('exit', (code) => code !== 0 && reject(new Error(`ws load exited with ${code}`)));
+        } else if (msg.type === 'error') {
+          done();
+          reject(new Error(`ws load failed: ${msg.error}`));
+        }
+      };
+      const onExit = (code) => {
+        turnsChild = null;
+        done();
+        reject(new Error(`ws load exited with ${code} during a slice`));
+      };
+      child.on('message', onMessage);
+      child.on('exit', onExit);
       child.send({
         type: 'turns',
         config: {
@@ -97,6 +114,8 @@ export async function runWebSocketScenarios(ctx) {
     const order = round % 2 ? ['product', 'bare'] : ['bare', 'product'];
     for (const which of order) slices[which].push(await slice(targets[which], perSlice));
   }
+  if (turnsChild?.connected) turnsChild.send({ type: 'exit' });
+  turnsChild = null;
   const bareRow = aggregate(targets.bare, slices.bare);
   const productRow = aggregate(targets.product, slices.product);
   productRow.rpsRatio = productRow.rps / bareRow.rps;
