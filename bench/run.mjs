@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { allocatorEnv, allocatorOf } from '../scripts/allocator.mjs';
 import { apiNodeFlags } from '../scripts/api-node-flags.mjs';
+import { childJob, keptChild } from './child-job.mjs';
 import { Histogram } from './histogram.mjs';
 import { runRedisScenario } from './redis.mjs';
 import { idleLines, runWebSocketScenarios } from './ws.mjs';
@@ -507,77 +508,54 @@ function sessionCookie(headers) {
 
 // ---------------------------------------------------------------- load runs
 
-/**
- * The one load generator, started on first use and kept for every later run (bench/load.mjs says
- * why); a new one if it has gone.
- */
-let loadGenerator = null;
-function loadProcess() {
-  if (loadGenerator && loadGenerator.exitCode === null && loadGenerator.connected) return loadGenerator;
-  loadGenerator = fork(join(BENCH, 'load.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return track(loadGenerator, 'load');
-}
+/** The one load generator, kept for every run (bench/child-job.mjs). */
+const loadGenerator = keptChild(() =>
+  track(fork(join(BENCH, 'load.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'load'),
+);
 
-/** Lets the load generator go once the load runs are over. */
-function stopLoadProcess() {
-  if (loadGenerator?.connected) loadGenerator.send({ type: 'exit' });
-  loadGenerator = null;
-}
-
-function runLoad(target, config) {
-  return new Promise((res, rej) => {
-    const child = loadProcess();
-    const groups = [target.pids, [target.upstreamPid]];
-    let startTicks = null;
-    let endTicks = null;
-    let startMachine = null;
-    let endMachine = null;
-    let peakRss = 0;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, rssMbOf(target.pids));
-    }, 100);
-    const done = () => {
-      clearInterval(sampler);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const onMessage = (msg) => {
-      if (msg.type === 'measuring') {
-        startTicks = groups.map(cpuTicksOf);
-        startMachine = machineSample(child.pid);
+async function runLoad(target, config) {
+  const child = loadGenerator.get();
+  const groups = [target.pids, [target.upstreamPid]];
+  let startTicks = null;
+  let endTicks = null;
+  let startMachine = null;
+  let endMachine = null;
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMbOf(target.pids));
+  }, 100);
+  let r;
+  try {
+    r = await childJob(
+      child,
+      'load generator',
+      { type: 'run', config: { ...config, origin: target.origin, apiKey: target.apiKey } },
+      (msg) => {
+        if (msg.type === 'measuring') {
+          startTicks = groups.map(cpuTicksOf);
+          startMachine = machineSample(child.pid);
+        } else if (msg.type === 'measured') {
+          endTicks = groups.map(cpuTicksOf);
+          endMachine = machineSample(child.pid);
+        }
         peakRss = Math.max(peakRss, rssMbOf(target.pids));
-      } else if (msg.type === 'measured') {
-        endTicks = groups.map(cpuTicksOf);
-        endMachine = machineSample(child.pid);
-        peakRss = Math.max(peakRss, rssMbOf(target.pids));
-      } else if (msg.type === 'result') {
-        done();
-        const r = msg.result;
-        res({
-          ...r,
-          targetTicks: endTicks[0][0] + endTicks[0][1] - startTicks[0][0] - startTicks[0][1],
-          targetSysTicks: endTicks[0][1] - startTicks[0][1],
-          upstreamTicks: endTicks[1][0] + endTicks[1][1] - startTicks[1][0] - startTicks[1][1],
-          // A backend that exits during the slice takes its ticks along: never below zero.
-          postgresTicks: Math.max(0, endMachine.postgres - startMachine.postgres),
-          loadTicks: endMachine.load - startMachine.load,
-          machineBusyTicks: endMachine.busy - startMachine.busy,
-          machineIdleTicks: endMachine.idle - startMachine.idle,
-          rssMb: peakRss,
-        });
-      } else if (msg.type === 'error') {
-        done();
-        rej(new Error(`load generator failed: ${msg.error}`));
-      }
-    };
-    const onExit = (code) => {
-      done();
-      rej(new Error(`load generator exited with ${code} during a run`));
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    child.send({ type: 'run', config: { ...config, origin: target.origin, apiKey: target.apiKey } });
-  });
+      },
+    );
+  } finally {
+    clearInterval(sampler);
+  }
+  return {
+    ...r,
+    targetTicks: endTicks[0][0] + endTicks[0][1] - startTicks[0][0] - startTicks[0][1],
+    targetSysTicks: endTicks[0][1] - startTicks[0][1],
+    upstreamTicks: endTicks[1][0] + endTicks[1][1] - startTicks[1][0] - startTicks[1][1],
+    // A backend that exits during the slice takes its ticks along: never below zero.
+    postgresTicks: Math.max(0, endMachine.postgres - startMachine.postgres),
+    loadTicks: endMachine.load - startMachine.load,
+    machineBusyTicks: endMachine.busy - startMachine.busy,
+    machineIdleTicks: endMachine.idle - startMachine.idle,
+    rssMb: peakRss,
+  };
 }
 
 // ---------------------------------------------------------------- output
@@ -1039,7 +1017,7 @@ async function main() {
       maxRequests: MAX_REQUESTS,
     });
   }
-  stopLoadProcess();
+  loadGenerator.stop();
 
   const verdicts = [];
   if (redis) verdicts.push(redis.verdict);

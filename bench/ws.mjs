@@ -7,6 +7,7 @@
 //     and the bare pass-through: RSS with the sockets open minus RSS before, after a pause.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { childJob, keptChild } from './child-job.mjs';
 import { Histogram } from './histogram.mjs';
 
 const IDLE_SOCKETS = Number(process.env.BENCH_WS_IDLE_SOCKETS ?? 1000);
@@ -41,37 +42,15 @@ export async function runWebSocketScenarios(ctx) {
     return child;
   };
 
-  // One load generator for every turns slice, warm after the first (bench/load.mjs says why).
-  let turnsChild = null;
-  const slice = (target, durationMs) =>
-    new Promise((resolve, reject) => {
-      turnsChild ??= loadChild();
-      const child = turnsChild;
-      let startTicks = null;
-      let endTicks = null;
-      const done = () => {
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-      };
-      const onMessage = (msg) => {
-        if (msg.type === 'measuring') startTicks = ctx.cpuTicksOf(target.pids);
-        else if (msg.type === 'measured') endTicks = ctx.cpuTicksOf(target.pids);
-        else if (msg.type === 'result') {
-          done();
-          resolve({ ...msg.result, ticks: endTicks[0] + endTicks[1] - startTicks[0] - startTicks[1] });
-        } else if (msg.type === 'error') {
-          done();
-          reject(new Error(`ws load failed: ${msg.error}`));
-        }
-      };
-      const onExit = (code) => {
-        turnsChild = null;
-        done();
-        reject(new Error(`ws load exited with ${code} during a slice`));
-      };
-      child.on('message', onMessage);
-      child.on('exit', onExit);
-      child.send({
+  // One load generator for every turns slice, warm after the first (bench/child-job.mjs).
+  const turnsLoad = keptChild(loadChild);
+  const slice = async (target, durationMs) => {
+    let startTicks = null;
+    let endTicks = null;
+    const result = await childJob(
+      turnsLoad.get(),
+      'ws load',
+      {
         type: 'turns',
         config: {
           origin: target.origin,
@@ -81,8 +60,14 @@ export async function runWebSocketScenarios(ctx) {
           warmupMs: ctx.sliceWarmupMs,
           durationMs,
         },
-      });
-    });
+      },
+      (msg) => {
+        if (msg.type === 'measuring') startTicks = ctx.cpuTicksOf(target.pids);
+        else if (msg.type === 'measured') endTicks = ctx.cpuTicksOf(target.pids);
+      },
+    );
+    return { ...result, ticks: endTicks[0] + endTicks[1] - startTicks[0] - startTicks[1] };
+  };
 
   const aggregate = (target, slices) => {
     const hist = new Histogram();
@@ -114,8 +99,7 @@ export async function runWebSocketScenarios(ctx) {
     const order = round % 2 ? ['product', 'bare'] : ['bare', 'product'];
     for (const which of order) slices[which].push(await slice(targets[which], perSlice));
   }
-  if (turnsChild?.connected) turnsChild.send({ type: 'exit' });
-  turnsChild = null;
+  turnsLoad.stop();
   const bareRow = aggregate(targets.bare, slices.bare);
   const productRow = aggregate(targets.product, slices.product);
   productRow.rpsRatio = productRow.rps / bareRow.rps;
