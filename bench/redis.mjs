@@ -99,7 +99,7 @@ export async function runRedisScenario(ctx) {
       verdict: {
         scenario: 'redis',
         check: `req/s with Redis >= ${TARGET_REDIS_RATIO}x without`,
-        value: `${ratio.toFixed(2)}x`,
+        value: `${ratio.toFixed(2)}x${ctx.spreadOf(withIt.sliceRps.map((rps, i) => rps / without.sliceRps[i]))}`,
         pass: ratio >= TARGET_REDIS_RATIO && bad === 0,
       },
     };

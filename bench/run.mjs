@@ -41,11 +41,17 @@ const require = createRequire(join(ROOT, 'apps/api/package.json'));
 const pg = require('pg');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 12000); // measured, summed over slices
-// Six rounds of 2 s slices: a multiple of the three scenarios and of the three targets, so the
-// rotations below give each scenario and each target the first place equally often (four rounds
-// gave codex-stream and the bare proxy two of them); and one odd slice moves a row less.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+// Eighteen rounds of 2 s slices for the rows at full load, six for the single-connection rows: a
+// multiple of the three scenarios and of the three targets, so the rotations below give each
+// scenario and each target the first place equally often (four rounds gave codex-stream and the
+// bare proxy two of them). On two shared cores one round's side-by-side slices differ by ~9 % in
+// their req/s ratio (standard deviation over 24 rounds): with six rounds a row's ratio had a
+// standard error of ~0.04, and runs of the same code read codex-stream at 0.81-1.00x. Eighteen
+// rounds bring it to ~0.02, printed with each verdict (bench/BASELINE.md, twenty-fourth session).
+// The latency rows' added p50 is far inside its target, so they keep six.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 18);
+const SINGLE_ROUNDS = Number(process.env.BENCH_SINGLE_ROUNDS ?? 6);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 2000 * ROUNDS); // measured, summed over slices
 // Each slice's own unmeasured start (a target idles while the others run their slices).
 const SLICE_WARMUP_MS = Number(process.env.BENCH_SLICE_WARMUP_MS ?? 500);
 // Before any slice is measured, each target serves each scenario unmeasured for this long (45 s of
@@ -662,6 +668,18 @@ function ratioTable(rows) {
   return layout(head, body);
 }
 
+/**
+ * ' (+-0.02 over 18 rounds)': the standard error of the mean of the rounds' side-by-side ratios,
+ * how far the row's ratio may move in another run on this machine ('' for fewer than two rounds).
+ */
+function spreadOf(byRound) {
+  if (!byRound || byRound.length < 2) return '';
+  const n = byRound.length;
+  const mean = byRound.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(byRound.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return ` (+-${fmt(sd / Math.sqrt(n), 2)} over ${n} rounds)`;
+}
+
 function ratiosTo(row, ref) {
   return {
     rps: row.rps / ref.rps,
@@ -906,14 +924,15 @@ async function main() {
     for (const t of [...references, targets.product]) await warm(reference, t, Math.min(WARMUP_MS, REWARM_MS));
   }
   for (const connections of [CONNECTIONS, 1]) {
-    const durationMs = Math.round((connections === 1 ? SINGLE_DURATION_MS : DURATION_MS) / ROUNDS);
+    const rounds = connections === 1 ? SINGLE_ROUNDS : ROUNDS;
+    const durationMs = Math.round((connections === 1 ? SINGLE_DURATION_MS : DURATION_MS) / rounds);
     const order = [...references, targets.product];
     // Rounds go over every scenario in turn (rotating which goes first), not one scenario's rounds
     // after another's: each row's slices are spread over the whole run, so no row gets the first
     // seconds after the warm-up (measured: the scenario measured first came out ~15 % cheaper in
     // codex-lb CPU per request than the same scenario measured later).
     const slices = new Map(CHOSEN.map((s) => [s, new Map(order.map((t) => [t, []]))]));
-    for (let round = 0; round < ROUNDS; round += 1) {
+    for (let round = 0; round < rounds; round += 1) {
       const first = round % CHOSEN.length;
       for (const s of [...CHOSEN.slice(first), ...CHOSEN.slice(0, first)]) {
         const shift = round % order.length;
@@ -1005,6 +1024,7 @@ async function main() {
       freePort,
       runLoad,
       aggregate,
+      spreadOf,
       log,
       productEnv,
       productFlags,
@@ -1027,7 +1047,7 @@ async function main() {
     verdicts.push({
       scenario: s.name,
       check: `req/s >= ${TARGET_RPS_RATIO}x bare (${CONNECTIONS} conns)`,
-      value: `${fmt(loaded.rpsRatio, 2)}x`,
+      value: `${fmt(loaded.rpsRatio, 2)}x${spreadOf(loaded.ratios.bare.rpsByRound)}`,
       pass: loaded.rpsRatio >= TARGET_RPS_RATIO && loaded.bad === 0,
     });
     verdicts.push({
@@ -1047,7 +1067,7 @@ async function main() {
   const out = [];
   out.push('');
   out.push(
-    `codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs${nginxVersionLine ? `, nginx ${nginxVersionLine} with ${NGINX_WORKERS} worker(s)` : ', nginx not measured'}; each row = ${ROUNDS} slices interleaved with the references and the other scenarios: ${CONNECTIONS} conns ${DURATION_MS / 1000} s, 1 conn ${SINGLE_DURATION_MS / 1000} s measured in total, ${SLICE_WARMUP_MS} ms warm-up per slice after ${WARMUP_MS / 1000} s unmeasured per target and scenario)`,
+    `codex-lb proxy benchmark  (node ${process.version}, ${cpus().length} CPUs${nginxVersionLine ? `, nginx ${nginxVersionLine} with ${NGINX_WORKERS} worker(s)` : ', nginx not measured'}; each row = slices interleaved with the references and the other scenarios: ${CONNECTIONS} conns ${ROUNDS} x ${DURATION_MS / ROUNDS / 1000} s, 1 conn ${SINGLE_ROUNDS} x ${SINGLE_DURATION_MS / SINGLE_ROUNDS / 1000} s measured, ${SLICE_WARMUP_MS} ms warm-up per slice after ${WARMUP_MS / 1000} s unmeasured per target and scenario)`,
   );
   out.push('Bodies: Codex first turn ~40 KB (9 tools), chat ~40 KB (same content). Upstream: fake, no delay.');
   const productProcessEnv = { ...process.env, ...productEnv };
@@ -1119,6 +1139,7 @@ async function main() {
         settings: {
           connections: CONNECTIONS,
           rounds: ROUNDS,
+          singleRounds: SINGLE_ROUNDS,
           sliceWarmupMs: SLICE_WARMUP_MS,
           warmupMs: WARMUP_MS,
           durationMs: DURATION_MS,
