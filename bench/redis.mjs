@@ -81,12 +81,13 @@ export async function runRedisScenario(ctx) {
     await ctx.stopChild(replica);
     const without = ctx.aggregate(slices.get(ctx.product));
     const withIt = ctx.aggregate(slices.get(withRedis));
+    const ratios = ctx.ratiosTo(withIt, without);
+    const ratio = ratios.rps;
+    const cpuRatio = ratios.cpu;
     const rows = [
       { scenario: scenario.name, target: 'codex-lb (no Redis)', ...without },
-      { scenario: scenario.name, target: 'codex-lb + Redis', ...withIt, rpsRatioNoRedis: withIt.rps / without.rps },
+      { scenario: scenario.name, target: 'codex-lb + Redis', ...withIt, rpsRatioNoRedis: ratio },
     ];
-    const ratio = withIt.rps / without.rps;
-    const cpuRatio = withIt.cpuMsPerReq / without.cpuMsPerReq;
     const bad = withIt.bad + without.bad;
     ctx.log(
       `${scenario.name}: ${withIt.rps.toFixed(0)} req/s vs ${without.rps.toFixed(0)} without Redis (${ratio.toFixed(2)}x; CPU/req ${cpuRatio.toFixed(2)}x)`,
@@ -99,7 +100,7 @@ export async function runRedisScenario(ctx) {
       verdict: {
         scenario: 'redis',
         check: `req/s with Redis >= ${TARGET_REDIS_RATIO}x without`,
-        value: `${ratio.toFixed(2)}x${ctx.spreadOf(withIt.sliceRps.map((rps, i) => rps / without.sliceRps[i]))}`,
+        value: `${ratio.toFixed(2)}x${ctx.spreadOf(ratios.rpsByRound)}`,
         pass: ratio >= TARGET_REDIS_RATIO && bad === 0,
       },
     };

@@ -1024,6 +1024,7 @@ async function main() {
       freePort,
       runLoad,
       aggregate,
+      ratiosTo,
       spreadOf,
       log,
       productEnv,
