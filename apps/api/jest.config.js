@@ -16,9 +16,13 @@ const swc = [
 
 module.exports = {
   rootDir: __dirname,
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/jest-environment.js',
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 180000,
+  // Each integration file boots the whole app in its own module registry, and a worker's heap grows
+  // across files (1.3 GB by the end of a full run without this): past 512 MB a worker is replaced
+  // after the file it ran. Measured: the API suite ~5 % faster (337-342 s against 354-357 s).
+  workerIdleMemoryLimit: '512MB',
 };
