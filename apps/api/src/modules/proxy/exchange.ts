@@ -179,11 +179,16 @@ export class Exchange {
     if (this.flushQueued) return;
     this.flushQueued = true;
     this.res.cork();
-    setImmediate(flushTurn, this);
+    setImmediate(Exchange.flushTurn, this);
+  }
+
+  /** setImmediate's callback: one function for every exchange, no closure per turn. */
+  private static flushTurn(exchange: Exchange): void {
+    exchange.flushTurn();
   }
 
   /** Lets this turn's writes go: the answer's end when it ended, else what was written. */
-  flushTurn(): void {
+  private flushTurn(): void {
     this.flushQueued = false;
     const res = this.res;
     if (this.ending) {
@@ -209,8 +214,4 @@ export class Exchange {
   dispose(): void {
     this.clearStall();
   }
-}
-
-function flushTurn(exchange: Exchange): void {
-  exchange.flushTurn();
 }
