@@ -454,7 +454,10 @@ describe('proxy: WebSocket bounds (open-socket caps, idle timeout, shutdown)', (
     const client = await connectWs(wsUrl(w.app.url), headers());
     w.fake.configure({ eventDelayMs: 40 });
     const turn = client.turn(createBody([message('a slow answer during shutdown')]));
-    await new Promise((r) => setTimeout(r, 60));
+    // Shut down once the turn is in flight (its first frame arrived), not after a fixed delay: on
+    // a loaded machine 60 ms could pass before the turn reached the upstream at all.
+    const deadline = Date.now() + 10_000;
+    while (client.frames.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     const closing = w.app.close();
     appClosed = true;
     const frames = await turn;
