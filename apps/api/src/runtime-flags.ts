@@ -27,7 +27,7 @@
 // generation (scripts/api-node-flags.mjs), 165-172 MB in six runs (bench/BASELINE.md).
 //
 // More inlining in optimized code. A proxied request runs through some hundred small functions of
-// Node's HTTP server, client and streams and the proxy, none above ~1.5 % of the time, and V8's
+// Node's HTTP server and streams, undici and the proxy, none above ~1.5 % of the time, and V8's
 // default budgets (460 bytes of bytecode per inlined function, 920 in all per optimized function)
 // leave most of those calls as calls. With 800 / 3,000 / 10,000 the proxy's CPU per request fell
 // and its req/s rose by 2-8 % by scenario, in interleaved pairs of bench runs (bench/BASELINE.md),

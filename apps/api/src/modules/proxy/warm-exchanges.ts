@@ -3,7 +3,7 @@
 //
 // Once the process goes quiet, V8's memory reducer runs a full collection. With no request in
 // flight, nothing then holds the closures made per request (the adapters, the upstream answer's
-// listeners, Node's per-request objects), whose optimized code V8 keeps only while a
+// callbacks, Node's and undici's per-request objects), whose optimized code V8 keeps only while a
 // closure of it lives, nor one object of each per-request shape, whose maps die and take with
 // them the code that was specialized on them. The next burst ran unoptimized code until V8 had
 // compiled it all again. Measured in pairs of processes, the first 2 s after such a collection

@@ -1,10 +1,10 @@
-// One upstream answer, read from Node's client request and response without piping them anywhere:
-// the body's chunks go straight to the consumer's sink as they arrive; a sink that returns false
-// pauses the response until resume() (the client's 'drain'). destroy() aborts the upstream request
-// at any point, even while it still waits for a connection, and fails the body.
+// One upstream answer, received through undici's dispatch callbacks instead of its request() API:
+// no Readable stream and no async iterator per response. The body's chunks go straight to the
+// consumer's sink as the parser produces them; a sink that returns false pauses the socket until
+// resume() (the client's 'drain'). destroy() aborts the upstream request, which fails the body.
 // Its deadlines (no headers, no bytes for too long) are kept by UpstreamClient's sweep: the answer
 // notes the tick of its last progress on the client's coarse clock, one store per chunk.
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Dispatcher } from 'undici';
 
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
@@ -17,12 +17,12 @@ export interface SweepClock {
 
 const NO_CLOCK: SweepClock = { tick: 0 };
 
-function headersOf(raw: string[] | null): UpstreamHeaders {
+function headersOf(raw: Buffer[] | string[] | null): UpstreamHeaders {
   const headers: UpstreamHeaders = {};
   if (!raw) return headers;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    const value = raw[i + 1];
+    const name = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
     const seen = headers[name];
     if (seen === undefined) headers[name] = value;
     else if (Array.isArray(seen)) seen.push(value);
@@ -31,22 +31,24 @@ function headersOf(raw: string[] | null): UpstreamHeaders {
   return headers;
 }
 
-export class UpstreamResponse {
+export class UpstreamResponse implements Dispatcher.DispatchHandler {
   statusCode = 0;
-  private rawHeaders: string[] | null = null;
+  private rawHeaders: Buffer[] | string[] | null = null;
   private parsedHeaders: UpstreamHeaders | null = null;
   /** Resolves once the status and headers are in; rejects if the request fails before. */
   readonly ready: Promise<UpstreamResponse>;
   private settleReady!: { resolve: (value: UpstreamResponse) => void; reject: (error: Error) => void };
   private settleBody: { resolve: () => void; reject: (error: Error) => void } | null = null;
-  private request: ClientRequest | null = null;
-  private answer: IncomingMessage | null = null;
+  private abortRequest: ((error?: Error) => void) | null = null;
+  private resumeReading: (() => void) | null = null;
   private sink: Sink | null = null;
   private early: Buffer[] = [];
   private headersIn = false;
   private ended = false;
   private failure: Error | null = null;
+  private destroyed = false;
   private deadline: NodeJS.Timeout | null = null;
+  private abortReason: Error | null = null;
   /** The clock's tick when the request was sent or last received something. */
   progressTick: number;
   /** The consumer asked for no more bytes for now (resume() lifts it). */
@@ -65,47 +67,23 @@ export class UpstreamResponse {
     });
   }
 
-  // ------------------------------------------------------------------ the request's side
+  // ------------------------------------------------------------------ undici's callbacks
 
-  /** Sends `body` on `request` (sent at once on a free connection) and reads its answer. */
-  send(request: ClientRequest, body: string | Buffer | undefined): void {
-    this.request = request;
-    request.on('response', this.onResponse);
-    request.on('error', this.onFailure);
-    request.end(body);
+  onConnect(abort: (error?: Error) => void): void {
+    if (this.destroyed) abort(this.abortReason ?? new Error('The client went away.'));
+    else this.abortRequest = abort;
   }
 
-  private readonly onResponse = (answer: IncomingMessage): void => {
-    this.answer = answer;
-    answer.on('data', this.onChunk);
-    answer.on('end', this.onEnd);
-    answer.on('error', this.onFailure);
-    answer.on('close', this.onClose);
-    this.onHeaders(answer.statusCode ?? 0, answer.rawHeaders);
-  };
-
-  private readonly onChunk = (chunk: Buffer): void => {
-    if (!this.onData(chunk)) this.answer?.pause();
-  };
-
-  private readonly onEnd = (): void => this.onComplete();
-
-  private readonly onFailure = (error: Error): void => this.fail(error);
-
-  private readonly onClose = (): void => {
-    if (!this.ended) this.fail(new Error('The upstream closed the connection mid-answer.'));
-  };
-
-  /** The status and headers are in. */
-  onHeaders(statusCode: number, rawHeaders: string[]): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
     this.progressTick = this.clock.tick;
     this.statusCode = statusCode;
     this.rawHeaders = rawHeaders;
+    this.resumeReading = resume;
     this.headersIn = true;
     this.settleReady.resolve(this);
+    return true;
   }
 
-  /** A body chunk; false: the consumer wants no more until resume(). */
   onData(chunk: Buffer): boolean {
     this.progressTick = this.clock.tick;
     if (!this.sink) {
@@ -117,18 +95,14 @@ export class UpstreamResponse {
     return false;
   }
 
-  /** The whole body is in. */
   onComplete(): void {
-    if (this.ended || this.failure) return;
     this.ended = true;
     if (this.deadline) clearTimeout(this.deadline);
     this.settled();
     this.settleBody?.resolve();
   }
 
-  /** The request failed (or was aborted): whoever waits on the headers or the body is released. */
-  fail(error: Error): void {
-    if (this.ended || this.failure) return;
+  onError(error: Error): void {
     this.failure = error;
     if (this.deadline) clearTimeout(this.deadline);
     this.settled();
@@ -153,7 +127,9 @@ export class UpstreamResponse {
     const raw = this.rawHeaders;
     if (!raw) return undefined;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (raw[i].length === name.length && raw[i].toLowerCase() === name) return raw[i + 1];
+      if (raw[i].length === name.length && raw[i].toString('latin1').toLowerCase() === name) {
+        return raw[i + 1].toString('latin1');
+      }
     }
     return undefined;
   }
@@ -185,7 +161,7 @@ export class UpstreamResponse {
       this.paused = false;
       this.progressTick = this.clock.tick;
     }
-    this.answer?.resume();
+    this.resumeReading?.();
   }
 
   /** Whether status and headers are in. */
@@ -195,14 +171,17 @@ export class UpstreamResponse {
 
   /**
    * Aborts the upstream request (the client went away, the body is not wanted, or a deadline
-   * passed: `reason` is then what the request fails with). A request still waiting for a
-   * connection is never sent, and whoever waits on it is released now, not when a connection frees.
+   * passed: `reason` is then what the request fails with).
    */
   destroy(reason?: Error): void {
-    if (this.ended || this.failure) return;
-    const error = reason ?? new Error('The client went away.');
-    this.fail(error);
-    this.request?.destroy(error);
+    if (this.destroyed || this.ended) return;
+    this.destroyed = true;
+    this.abortReason = reason ?? new Error('The client went away.');
+    this.settled();
+    if (this.abortRequest) this.abortRequest(this.abortReason);
+    // Still queued for a pool connection: undici aborts it only once it would be sent (onConnect),
+    // which a saturated pool may not do for minutes. Whoever waits on it is released now.
+    else this.onError(this.abortReason);
   }
 
   private settled(): void {
